@@ -1,0 +1,92 @@
+// Package licensing owns licenses and their keys, the entitlements they grant,
+// the registry token server and the keys that sign its tokens.
+package licensing
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Status is where a license is in its life.
+type Status string
+
+// License statuses. Only an active license entitles anything.
+const (
+	StatusActive    Status = "active"
+	StatusExpired   Status = "expired"
+	StatusSuspended Status = "suspended"
+	StatusRevoked   Status = "revoked"
+)
+
+// License lets its owner pull a tier's repositories. The key is never stored:
+// KeyHash is the hex SHA-256 of it (keys carry 256 bits of entropy, so a fast
+// hash is safe) and KeyHint its last four characters, to tell keys apart.
+type License struct {
+	ID           string
+	KeyHash      string
+	KeyHint      string
+	Owner        string
+	Product      string
+	Tier         string
+	Repositories []string
+	Status       Status
+	CreatedAt    time.Time
+	ExpiresAt    time.Time // zero: never
+	RevokedAt    time.Time // zero: not revoked
+}
+
+// Entitles reports whether the license grants anything at t.
+func (l License) Entitles(t time.Time) bool {
+	return l.Status == StatusActive && (l.ExpiresAt.IsZero() || t.Before(l.ExpiresAt))
+}
+
+// KeyKind says what a token-signing key is for.
+type KeyKind string
+
+// Key kinds: the root signs certificates for signing keys; signing keys sign
+// tokens and travel in each token's x5c header.
+const (
+	KeyRoot    KeyKind = "root"
+	KeySigning KeyKind = "signing"
+)
+
+// Key is a stored token key: a PKCS#8 private key and its X.509 certificate,
+// both DER. Keys live in the database so that every store instance signs
+// with the same ones.
+type Key struct {
+	ID         string
+	Kind       KeyKind
+	PrivateDER []byte
+	CertDER    []byte
+	CreatedAt  time.Time
+	RetiredAt  time.Time // zero: in use
+}
+
+// Sentinel errors callers compare with errors.Is.
+var (
+	// ErrNotFound means no license or key matched.
+	ErrNotFound = errors.New("license not found")
+	// ErrConflict means a record with the same unique field exists.
+	ErrConflict = errors.New("already exists")
+)
+
+// Store persists licenses and token keys. Implementations live in sqlitestore
+// and mongostore and pass the shared suite in licensingtest.
+type Store interface {
+	// CreateLicense inserts l; a duplicate ID or key hash yields ErrConflict.
+	CreateLicense(ctx context.Context, l License) error
+	// LicenseByID returns the license or ErrNotFound.
+	LicenseByID(ctx context.Context, id string) (License, error)
+	// LicenseByKeyHash returns the license whose key hashes to h, or ErrNotFound.
+	LicenseByKeyHash(ctx context.Context, h string) (License, error)
+	// LicensesByOwner returns owner's licenses, newest first.
+	LicensesByOwner(ctx context.Context, owner string) ([]License, error)
+	// SetLicenseStatus changes a license's status; revoking records RevokedAt = at.
+	SetLicenseStatus(ctx context.Context, id string, s Status, at time.Time) (License, error)
+
+	// AddKey inserts k; a duplicate ID yields ErrConflict.
+	AddKey(ctx context.Context, k Key) error
+	// Keys returns every stored key, oldest first.
+	Keys(ctx context.Context) ([]Key, error)
+}
