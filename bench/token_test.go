@@ -1,0 +1,120 @@
+// Package bench measures Berth through its real interfaces on loopback:
+// token issuance throughput and cold start. See bench/README.md.
+package bench
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/berth/berth/account"
+	"github.com/berth/berth/catalog"
+	"github.com/berth/berth/licensing"
+	"github.com/berth/berth/server"
+)
+
+// running starts Berth on free loopback ports in a fresh data dir, with one
+// product whose free tier covers bench/app, and waits until it is ready.
+func running(b *testing.B) (*server.Server, func()) {
+	b.Helper()
+	cfg := server.Defaults()
+	cfg.Addr, cfg.RegistryAddr, cfg.DataDir, cfg.LogLevel = "localhost:0", "localhost:0", b.TempDir(), "error"
+	ctx, cancel := context.WithCancel(context.Background())
+	srv, err := server.New(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(ctx) }()
+	waitReady(b, srv.PublicURL)
+	return srv, func() { cancel(); <-done }
+}
+
+func waitReady(b *testing.B, url string) {
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		resp, err := http.Get(url + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+	}
+	b.Fatal("berth not ready within 30s")
+}
+
+// licensed creates a user holding a license for bench/app and returns the
+// user and the license key.
+func licensed(b *testing.B, srv *server.Server) (account.User, string) {
+	ctx := context.Background()
+	_, err := srv.Backend.Stores.Catalog.PutProduct(ctx, catalog.Product{
+		Slug: "bench", Name: "Bench", Publisher: "bench", Kind: catalog.KindImage, Repositories: []string{"bench/app"},
+		Tiers: []catalog.Tier{{ID: "express", Name: "Express", Currency: "usd", Repositories: []string{"bench/app"}}},
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	u, err := srv.Backend.Accounts.Register(ctx, account.SignUp{Username: "bencher", Email: "bench@example.com", Password: "bench-password"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	issued, err := srv.Backend.Licenses.Grant(ctx, licensing.Grant{Owner: u.ID, Product: "bench", Tier: "express"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return u, issued.Key
+}
+
+// benchmarkToken issues tokens in parallel over loopback HTTP with the given
+// credentials and reports tokens per second.
+func benchmarkToken(b *testing.B, credentials func(u account.User, key string) (username, password string)) {
+	srv, stop := running(b)
+	defer stop()
+	username, password := credentials(licensed(b, srv))
+	url := srv.PublicURL + "/token?service=" + srv.RegistryURL[len("http://"):] + "&scope=repository:bench/app:pull"
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	b.ResetTimer()
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			req, _ := http.NewRequest(http.MethodGet, url, nil)
+			req.SetBasicAuth(username, password)
+			resp, err := client.Do(req)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				b.Errorf("status %d", resp.StatusCode)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "tokens/s")
+}
+
+// BenchmarkTokenLicenseKey is the path every `docker pull` with a license
+// key takes: basic credentials, one scope, a signed ES256 token.
+func BenchmarkTokenLicenseKey(b *testing.B) {
+	benchmarkToken(b, func(_ account.User, key string) (string, string) { return "ci", key })
+}
+
+// BenchmarkTokenPassword is the same with a username and password: the
+// argon2id verification dominates.
+func BenchmarkTokenPassword(b *testing.B) {
+	benchmarkToken(b, func(u account.User, _ string) (string, string) { return u.Username, "bench-password" })
+}
+
+// BenchmarkColdStart measures an empty data dir to a ready server: keys
+// generated, tables created, registry up.
+func BenchmarkColdStart(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		_, stop := running(b)
+		stop()
+	}
+}

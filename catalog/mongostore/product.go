@@ -1,0 +1,136 @@
+package mongostore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/mongo"
+	"go.mongodb.org/mongo-driver/mongo/options"
+
+	"github.com/berth/berth/catalog"
+	"github.com/berth/berth/internal/secret"
+)
+
+// productDoc is a product as stored in the products collection. An empty
+// repository list is left out (see New).
+type productDoc struct {
+	ID           string    `bson:"_id"`
+	Slug         string    `bson:"slug"`
+	Name         string    `bson:"name"`
+	Publisher    string    `bson:"publisher"`
+	Kind         string    `bson:"kind"`
+	Badge        string    `bson:"badge"`
+	Summary      string    `bson:"summary"`
+	Description  string    `bson:"description"`
+	Categories   []string  `bson:"categories"`
+	Repositories []string  `bson:"repositories,omitempty"`
+	Tiers        []tierDoc `bson:"tiers"`
+	Stars        int64     `bson:"stars"`
+	Pulls        int64     `bson:"pulls"`
+	CreatedAt    int64     `bson:"created_at"`
+	UpdatedAt    int64     `bson:"updated_at"`
+}
+
+// tierDoc is a tier embedded in a productDoc.
+type tierDoc struct {
+	ID           string   `bson:"id"`
+	Name         string   `bson:"name"`
+	Description  string   `bson:"description"`
+	Price        int64    `bson:"price"`
+	Currency     string   `bson:"currency"`
+	Repositories []string `bson:"repositories"`
+}
+
+// PutProduct inserts p, or replaces the product with p's slug while keeping
+// its ID, CreatedAt, Stars and Pulls, in one upsert. An empty ID on insert is
+// filled in; repeated repositories are stored once.
+func (s *Store) PutProduct(ctx context.Context, p catalog.Product) (catalog.Product, error) {
+	p.Repositories = distinct(p.Repositories)
+	if err := s.checkRepositories(ctx, p.Slug, p.Repositories); err != nil {
+		return catalog.Product{}, fmt.Errorf("putting product %s: %w", p.Slug, err)
+	}
+	id := p.ID
+	if id == "" {
+		id = secret.ID()
+	}
+	var d productDoc
+	err := s.products.FindOneAndUpdate(ctx, bson.D{{Key: "slug", Value: p.Slug}}, upsert(p, id),
+		options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)).Decode(&d)
+	if mongo.IsDuplicateKeyError(err) {
+		// A concurrent write won a race the check could not see.
+		if cerr := s.checkRepositories(ctx, p.Slug, p.Repositories); cerr != nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		return catalog.Product{}, fmt.Errorf("putting product %s: %w", p.Slug, err)
+	}
+	return decodeProduct(d), nil
+}
+
+// upsert returns the update that replaces p's replaceable fields and, on
+// insert, sets the kept ones, with id as the new product's ID.
+func upsert(p catalog.Product, id string) bson.D {
+	tiers := make([]tierDoc, len(p.Tiers))
+	for i, t := range p.Tiers {
+		tiers[i] = tierDoc(t)
+	}
+	set := bson.D{
+		{Key: "name", Value: p.Name}, {Key: "publisher", Value: p.Publisher},
+		{Key: "kind", Value: string(p.Kind)}, {Key: "badge", Value: string(p.Badge)},
+		{Key: "summary", Value: p.Summary}, {Key: "description", Value: p.Description},
+		{Key: "categories", Value: p.Categories}, {Key: "tiers", Value: tiers},
+		{Key: "updated_at", Value: encodeTime(p.UpdatedAt)},
+	}
+	update := bson.D{{Key: "$setOnInsert", Value: bson.D{
+		{Key: "_id", Value: id}, {Key: "slug", Value: p.Slug}, {Key: "stars", Value: p.Stars},
+		{Key: "pulls", Value: p.Pulls}, {Key: "created_at", Value: encodeTime(p.CreatedAt)},
+	}}}
+	if len(p.Repositories) == 0 {
+		return append(update, bson.E{Key: "$set", Value: set},
+			bson.E{Key: "$unset", Value: bson.D{{Key: "repositories", Value: ""}}})
+	}
+	set = append(set, bson.E{Key: "repositories", Value: p.Repositories})
+	return append(update, bson.E{Key: "$set", Value: set})
+}
+
+// checkRepositories returns catalog.ErrRepositoryTaken if a product other
+// than slug owns one of repos.
+func (s *Store) checkRepositories(ctx context.Context, slug string, repos []string) error {
+	if len(repos) == 0 {
+		return nil
+	}
+	var other productDoc
+	err := s.products.FindOne(ctx, bson.D{
+		{Key: "repositories", Value: bson.D{{Key: "$in", Value: repos}}},
+		{Key: "slug", Value: bson.D{{Key: "$ne", Value: slug}}},
+	}).Decode(&other)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("checking repository owners: %w", err)
+	}
+	i := slices.IndexFunc(repos, func(r string) bool { return slices.Contains(other.Repositories, r) })
+	return fmt.Errorf("repository %s: %w", repos[max(i, 0)], catalog.ErrRepositoryTaken)
+}
+
+// decodeProduct converts a stored product to the domain type.
+func decodeProduct(d productDoc) catalog.Product {
+	p := catalog.Product{
+		ID: d.ID, Slug: d.Slug, Name: d.Name, Publisher: d.Publisher,
+		Kind: catalog.Kind(d.Kind), Badge: catalog.Badge(d.Badge),
+		Summary: d.Summary, Description: d.Description,
+		Categories: nilIfEmpty(d.Categories), Repositories: nilIfEmpty(d.Repositories),
+		Stars: d.Stars, Pulls: d.Pulls,
+		CreatedAt: decodeTime(d.CreatedAt), UpdatedAt: decodeTime(d.UpdatedAt),
+	}
+	for _, t := range d.Tiers {
+		t.Repositories = nilIfEmpty(t.Repositories)
+		p.Tiers = append(p.Tiers, catalog.Tier(t))
+	}
+	return p
+}

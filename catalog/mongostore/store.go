@@ -1,0 +1,59 @@
+// Package mongostore keeps the catalog in MongoDB, using only what MongoDB 7
+// and FerretDB v1 both accept: every write is a single-document write.
+package mongostore
+
+import (
+	"context"
+	"fmt"
+
+	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/mongo"
+	"go.mongodb.org/mongo-driver/mongo/options"
+
+	"github.com/berth/berth/catalog"
+)
+
+// Store implements catalog.Store on MongoDB with the collections products
+// (tiers embedded) and pull_events (keyed by event id).
+type Store struct {
+	products   *mongo.Collection
+	pullEvents *mongo.Collection
+}
+
+var _ catalog.Store = (*Store)(nil)
+
+// New creates the catalog's indexes if needed and returns a Store using db.
+//
+// The unique index on the repositories array is multikey: MongoDB enforces
+// it across documents, closing the race between PutProduct's ownership check
+// and its write. It is sparse, and empty lists are not stored, because
+// MongoDB indexes every empty array as the same key. FerretDB v1.24 accepts
+// the index but compares whole arrays, so there the check alone keeps
+// repositories apart.
+func New(ctx context.Context, db *mongo.Database) (*Store, error) {
+	s := &Store{products: db.Collection("products"), pullEvents: db.Collection("pull_events")}
+	err := createIndexes(ctx, s.products,
+		mongo.IndexModel{Keys: bson.D{{Key: "slug", Value: 1}},
+			Options: options.Index().SetName("slug_unique").SetUnique(true)},
+		mongo.IndexModel{Keys: bson.D{{Key: "repositories", Value: 1}},
+			Options: options.Index().SetName("repositories_unique").SetUnique(true).SetSparse(true)},
+		mongo.IndexModel{Keys: bson.D{{Key: "stars", Value: -1}, {Key: "pulls", Value: -1}, {Key: "slug", Value: 1}},
+			Options: options.Index().SetName("rank")},
+	)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// createIndexes creates each index unless it exists, one command per index:
+// FerretDB v1.24 panics when one createIndexes command names several
+// indexes that already exist.
+func createIndexes(ctx context.Context, c *mongo.Collection, models ...mongo.IndexModel) error {
+	for _, m := range models {
+		if _, err := c.Indexes().CreateOne(ctx, m); err != nil {
+			return fmt.Errorf("creating index on %s: %w", c.Name(), err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,150 @@
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/berth/berth/catalog"
+	"github.com/berth/berth/internal/sqldb"
+)
+
+// tierJSON is a tier as stored in the products.tiers JSON column.
+type tierJSON struct {
+	ID           string   `json:"id"`
+	Name         string   `json:"name"`
+	Description  string   `json:"description"`
+	Price        int64    `json:"price"`
+	Currency     string   `json:"currency"`
+	Repositories []string `json:"repositories"`
+}
+
+// productRow holds the encoded columns of a product.
+type productRow struct {
+	categories, tiers, repositories string
+	createdAt, updatedAt            int64
+}
+
+// selectProducts reads every products column plus the product's
+// repositories, in order, as a JSON array.
+const selectProducts = `SELECT p.id, p.slug, p.name, p.publisher, p.kind, p.badge,
+	p.summary, p.description, p.categories, p.tiers, p.stars, p.pulls,
+	p.created_at, p.updated_at,
+	(SELECT json_group_array(r.repository ORDER BY r.position)
+		FROM product_repositories r WHERE r.product_id = p.id)
+	FROM products p`
+
+// ProductBySlug returns the product or catalog.ErrNotFound.
+func (s *Store) ProductBySlug(ctx context.Context, slug string) (catalog.Product, error) {
+	p, err := scanProduct(s.db.QueryRowContext(ctx, selectProducts+` WHERE p.slug = ?`, slug))
+	if errors.Is(err, sql.ErrNoRows) {
+		return catalog.Product{}, fmt.Errorf("product %s: %w", slug, catalog.ErrNotFound)
+	}
+	if err != nil {
+		return catalog.Product{}, fmt.Errorf("reading product %s: %w", slug, err)
+	}
+	return p, nil
+}
+
+// ListProducts returns the products q selects, by stars and pulls (both
+// descending), then slug. A zero Limit means no limit.
+func (s *Store) ListProducts(ctx context.Context, q catalog.ListQuery) ([]catalog.Product, error) {
+	var (
+		where []string
+		args  []any
+	)
+	if q.Kind != "" {
+		where, args = append(where, "p.kind = ?"), append(args, q.Kind)
+	}
+	if q.Badge != nil {
+		where, args = append(where, "p.badge = ?"), append(args, *q.Badge)
+	}
+	query := selectProducts
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	limit := int64(-1) // SQLite: no limit
+	if q.Limit > 0 {
+		limit = int64(q.Limit)
+	}
+	query += " ORDER BY p.stars DESC, p.pulls DESC, p.slug LIMIT ? OFFSET ?"
+	args = append(args, limit, max(q.Offset, 0))
+
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("listing products: %w", err)
+	}
+	defer func() { _ = rows.Close() }()
+	var out []catalog.Product
+	for rows.Next() {
+		p, err := scanProduct(rows)
+		if err != nil {
+			return nil, fmt.Errorf("listing products: %w", err)
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("listing products: %w", err)
+	}
+	return out, nil
+}
+
+// scanProduct reads one row of selectProducts.
+func scanProduct(sc interface{ Scan(...any) error }) (catalog.Product, error) {
+	var (
+		p   catalog.Product
+		row productRow
+	)
+	err := sc.Scan(&p.ID, &p.Slug, &p.Name, &p.Publisher, &p.Kind, &p.Badge,
+		&p.Summary, &p.Description, &row.categories, &row.tiers, &p.Stars, &p.Pulls,
+		&row.createdAt, &row.updatedAt, &row.repositories)
+	if err != nil {
+		return catalog.Product{}, err
+	}
+	return decode(p, row)
+}
+
+// encode returns the encoded columns of p.
+func encode(p catalog.Product) (productRow, error) {
+	tiers := make([]tierJSON, len(p.Tiers))
+	for i, t := range p.Tiers {
+		tiers[i] = tierJSON(t)
+	}
+	b, err := json.Marshal(tiers)
+	if err != nil {
+		return productRow{}, fmt.Errorf("encoding tiers: %w", err)
+	}
+	return productRow{
+		categories: sqldb.Strings(p.Categories),
+		tiers:      string(b),
+		createdAt:  sqldb.Time(p.CreatedAt),
+		updatedAt:  sqldb.Time(p.UpdatedAt),
+	}, nil
+}
+
+// decode fills in p's fields from the encoded columns in row.
+func decode(p catalog.Product, row productRow) (catalog.Product, error) {
+	var err error
+	if p.Categories, err = sqldb.ParseStrings(row.categories); err != nil {
+		return p, fmt.Errorf("categories of %s: %w", p.Slug, err)
+	}
+	if p.Repositories, err = sqldb.ParseStrings(row.repositories); err != nil {
+		return p, fmt.Errorf("repositories of %s: %w", p.Slug, err)
+	}
+	var tiers []tierJSON
+	if err := json.Unmarshal([]byte(row.tiers), &tiers); err != nil {
+		return p, fmt.Errorf("tiers of %s: %w", p.Slug, err)
+	}
+	for _, t := range tiers {
+		if len(t.Repositories) == 0 {
+			t.Repositories = nil
+		}
+		p.Tiers = append(p.Tiers, catalog.Tier(t))
+	}
+	p.CreatedAt = sqldb.ParseTime(row.createdAt)
+	p.UpdatedAt = sqldb.ParseTime(row.updatedAt)
+	return p, nil
+}

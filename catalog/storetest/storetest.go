@@ -1,0 +1,133 @@
+// Package storetest is the behaviour suite every catalog.Store must pass; the
+// SQLite and MongoDB implementations both run it.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/berth/berth/catalog"
+)
+
+// Run runs the suite. newStore must return a new, empty store for each call.
+func Run(t *testing.T, newStore func(t *testing.T) catalog.Store) {
+	for _, tc := range []struct {
+		name string
+		test func(*testing.T, catalog.Store)
+	}{
+		{"RoundTrip", testRoundTrip},
+		{"NotFound", testNotFound},
+		{"Upsert", testUpsert},
+		{"RepositoryTaken", testRepositoryTaken},
+		{"List", testList},
+		{"RecordPull", testRecordPull},
+		{"RecordPullConcurrently", testRecordPullConcurrently},
+	} {
+		t.Run(tc.name, func(t *testing.T) { tc.test(t, newStore(t)) })
+	}
+}
+
+// Times with nanoseconds, one outside UTC, to show that stores keep
+// instants exactly.
+var (
+	t0 = time.Date(2024, 1, 2, 3, 4, 5, 600700800, time.UTC)
+	t1 = time.Date(2025, 6, 7, 8, 9, 10, 11, time.FixedZone("PDT", -7*3600))
+)
+
+// equate treats nil and empty lists alike: stores need not tell them apart.
+var equate = cmpopts.EquateEmpty()
+
+// full is a product with every field set.
+func full() catalog.Product {
+	return catalog.Product{
+		ID: "p1", Slug: "acme-db", Name: "Acme DB", Publisher: "acme",
+		Kind: catalog.KindPlugin, Badge: catalog.BadgeCertified,
+		Summary: "A database.", Description: "Line one.\nLine \"two\" — ünïcode.",
+		Categories:   []string{"database", "storage"},
+		Repositories: []string{"acme/db", "acme/db-tools", "acme/a-first"},
+		Tiers: []catalog.Tier{
+			{ID: "express", Name: "Express", Description: "Free.", Currency: "usd",
+				Repositories: []string{"acme/db"}},
+			{ID: "pro", Name: "Pro", Description: "All of it.", Price: 4999, Currency: "eur",
+				Repositories: []string{"acme/db", "acme/db-tools"}},
+			{ID: "bare"},
+		},
+		Stars: 12, Pulls: 3400, CreatedAt: t0, UpdatedAt: t1,
+	}
+}
+
+func testRoundTrip(t *testing.T, s catalog.Store) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name string
+		in   catalog.Product
+	}{
+		{"every field set", full()},
+		{"zero values", catalog.Product{ID: "p2", Slug: "bare"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			put, err := s.PutProduct(ctx, tc.in)
+			if err != nil {
+				t.Fatalf("PutProduct: %v", err)
+			}
+			if diff := cmp.Diff(tc.in, put, equate); diff != "" {
+				t.Errorf("PutProduct result mismatch (-want +got):\n%s", diff)
+			}
+			got := mustProduct(t, s, tc.in.Slug)
+			if diff := cmp.Diff(tc.in, got, equate); diff != "" {
+				t.Errorf("ProductBySlug mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+	t.Run("empty ID is filled in", func(t *testing.T) {
+		put, err := s.PutProduct(ctx, catalog.Product{Slug: "no-id"})
+		if err != nil {
+			t.Fatalf("PutProduct: %v", err)
+		}
+		if put.ID == "" {
+			t.Fatal("PutProduct returned an empty ID")
+		}
+		if got := mustProduct(t, s, "no-id"); got.ID != put.ID {
+			t.Errorf("stored ID = %q, returned %q", got.ID, put.ID)
+		}
+	})
+}
+
+func testNotFound(t *testing.T, s catalog.Store) {
+	ctx := context.Background()
+	mustPut(t, s, catalog.Product{ID: "p1", Slug: "acme-db"})
+	for _, slug := range []string{"acme", "acme-db-2", ""} {
+		p, err := s.ProductBySlug(ctx, slug)
+		if !errors.Is(err, catalog.ErrNotFound) {
+			t.Errorf("ProductBySlug(%q): err = %v, want ErrNotFound", slug, err)
+		}
+		if p.ID != "" {
+			t.Errorf("ProductBySlug(%q) = %+v, want zero", slug, p)
+		}
+	}
+}
+
+// mustPut puts p and fails the test on error.
+func mustPut(t *testing.T, s catalog.Store, p catalog.Product) catalog.Product {
+	t.Helper()
+	put, err := s.PutProduct(context.Background(), p)
+	if err != nil {
+		t.Fatalf("PutProduct(%s): %v", p.Slug, err)
+	}
+	return put
+}
+
+// mustProduct reads slug and fails the test on error.
+func mustProduct(t *testing.T, s catalog.Store, slug string) catalog.Product {
+	t.Helper()
+	p, err := s.ProductBySlug(context.Background(), slug)
+	if err != nil {
+		t.Fatalf("ProductBySlug(%s): %v", slug, err)
+	}
+	return p
+}

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/berth/berth/server"
+)
+
+// envString, envDuration and envBool read a BERTH_* variable as a flag's
+// default, so that flags mirror variables and an explicit flag wins.
+type env struct {
+	getenv func(string) string
+	errs   []error
+}
+
+func (e *env) str(name, def string) string {
+	if v := e.getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func (e *env) duration(name string, def time.Duration) time.Duration {
+	v := e.getenv(name)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		e.errs = append(e.errs, fmt.Errorf("%s: want a duration such as 300s or 5m, got %q", name, v))
+		return def
+	}
+	return d
+}
+
+func (e *env) boolean(name string, def bool) bool {
+	v := e.getenv(name)
+	if v == "" {
+		return def
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		e.errs = append(e.errs, fmt.Errorf("%s: want true or false, got %q", name, v))
+		return def
+	}
+	return b
+}
+
+// configFlags registers every setting on fs, defaulting from the environment,
+// and returns the config the flags fill once parsed plus a check of the
+// environment's own errors.
+func configFlags(fs *flag.FlagSet, getenv func(string) string) (*server.Config, func() error) {
+	e := &env{getenv: getenv}
+	d := server.Defaults()
+	c := &server.Config{}
+	fs.StringVar(&c.Addr, "addr", e.str("BERTH_ADDR", d.Addr), "web and API listen address (BERTH_ADDR)")
+	fs.StringVar(&c.RegistryAddr, "registry-addr", e.str("BERTH_REGISTRY_ADDR", d.RegistryAddr), "embedded registry listen address (BERTH_REGISTRY_ADDR)")
+	fs.StringVar(&c.DataDir, "data-dir", e.str("BERTH_DATA_DIR", d.DataDir), "data directory: SQLite database, registry storage, trust bundle (BERTH_DATA_DIR)")
+	fs.StringVar(&c.PublicURL, "public-url", e.str("BERTH_PUBLIC_URL", ""), "URL clients reach the store at; default from --addr (BERTH_PUBLIC_URL)")
+	fs.StringVar(&c.RegistryPublicURL, "registry-public-url", e.str("BERTH_REGISTRY_PUBLIC_URL", ""), "URL clients reach the registry at; default from --registry-addr (BERTH_REGISTRY_PUBLIC_URL)")
+	fs.StringVar(&c.RegistryURL, "registry-url", e.str("BERTH_REGISTRY_URL", ""), "external registry URL; disables the embedded registry (BERTH_REGISTRY_URL)")
+	fs.StringVar(&c.RegistryService, "registry-service", e.str("BERTH_REGISTRY_SERVICE", ""), "token audience; default the registry's host:port (BERTH_REGISTRY_SERVICE)")
+	fs.StringVar(&c.MongoURI, "mongo-uri", e.str("BERTH_MONGO_URI", ""), "MongoDB URI; default the embedded SQLite database (BERTH_MONGO_URI)")
+	fs.StringVar(&c.MongoDatabase, "mongo-database", e.str("BERTH_MONGO_DATABASE", d.MongoDatabase), "MongoDB database name (BERTH_MONGO_DATABASE)")
+	fs.StringVar(&c.TokenIssuer, "token-issuer", e.str("BERTH_TOKEN_ISSUER", d.TokenIssuer), "issuer of registry tokens (BERTH_TOKEN_ISSUER)")
+	fs.DurationVar(&c.TokenTTL, "token-ttl", e.duration("BERTH_TOKEN_TTL", d.TokenTTL), "registry token lifetime (BERTH_TOKEN_TTL)")
+	fs.StringVar(&c.RootCertFile, "root-cert-file", e.str("BERTH_ROOT_CERT_FILE", ""), "where to write the registry trust bundle; default DATA_DIR/keys/root-certs.pem (BERTH_ROOT_CERT_FILE)")
+	fs.StringVar(&c.LogLevel, "log-level", e.str("BERTH_LOG_LEVEL", d.LogLevel), "debug, info, warn or error (BERTH_LOG_LEVEL)")
+	fs.StringVar(&c.LogFormat, "log-format", e.str("BERTH_LOG_FORMAT", d.LogFormat), "text or json (BERTH_LOG_FORMAT)")
+	fs.BoolVar(&c.Demo, "demo", e.boolean("BERTH_DEMO", false), "seed the demo catalog if absent (BERTH_DEMO)")
+	// A secret is never a flag: flags show in process listings.
+	c.NotifySecret = getenv("BERTH_REGISTRY_NOTIFY_SECRET")
+	return c, func() error {
+		if len(e.errs) > 0 {
+			return e.errs[0]
+		}
+		return nil
+	}
+}
+
+// newLogger builds the process logger from the config.
+func newLogger(c *server.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(c.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

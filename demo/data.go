@@ -1,0 +1,101 @@
+package demo
+
+import (
+	"github.com/berth/berth/catalog"
+	"github.com/berth/berth/publisher"
+)
+
+// Publishers returns the demo publishers. IDs and creation times are left
+// for the store to keep; a product's Publisher field holds a publisher slug.
+func Publishers() []publisher.Publisher {
+	return []publisher.Publisher{
+		{Slug: "acme", Name: "Acme Data", Verified: true, Namespaces: []string{"acme"}},
+		{Slug: "netscaler", Name: "NetScaler", Verified: true, Namespaces: []string{"netscaler"}},
+		{Slug: "northwind", Name: "Northwind Storage", Verified: true, Namespaces: []string{"northwind"}},
+		{Slug: "berthlabs", Name: "Berth Labs", Verified: true, Namespaces: []string{"berthlabs"}},
+	}
+}
+
+// tier returns a tier priced in US cents.
+func tier(id, name string, cents int64, description string, repos ...string) catalog.Tier {
+	return catalog.Tier{ID: id, Name: name, Description: description, Price: cents, Currency: "usd", Repositories: repos}
+}
+
+// Products returns the demo products: official and certified images and
+// plugins, some with a free tier beside paid ones and some paid only. Tier
+// has no billing interval yet, so a tier's Description states it.
+func Products() []catalog.Product {
+	return []catalog.Product{
+		{Slug: "acme-db", Name: "Acme DB", Publisher: "acme", Kind: catalog.KindImage, Badge: catalog.BadgeOfficial,
+			Summary:     "Distributed SQL database with automatic sharding, strong consistency and point-in-time recovery.",
+			Description: acmeDBListing, Categories: []string{"Databases", "Storage"},
+			Repositories: []string{"acme/db", "acme/db-backup"},
+			Tiers: []catalog.Tier{
+				tier("developer", "Developer", 0, "Free for development and CI. Single node, community support.", "acme/db"),
+				tier("standard", "Standard", 4900, "$49.00 per node per month. Production clusters, business-hours support.", "acme/db"),
+				tier("enterprise", "Enterprise", 29900, "$299.00 per node per month. Adds the continuous backup agent and 24/7 support.", "acme/db", "acme/db-backup"),
+			}},
+		{Slug: "acme-stream", Name: "Acme Stream", Publisher: "acme", Kind: catalog.KindImage, Badge: catalog.BadgeCertified,
+			Summary:     "Kafka-compatible event streaming in a single binary, without ZooKeeper or a JVM.",
+			Description: acmeStreamListing, Categories: []string{"Messaging", "Analytics"},
+			Repositories: []string{"acme/stream", "acme/stream-connect"},
+			Tiers: []catalog.Tier{
+				tier("standard", "Standard", 19900, "$199.00 per month. Up to 3 brokers, tiered storage to S3.", "acme/stream"),
+				tier("enterprise", "Enterprise", 59900, "$599.00 per month. Unlimited brokers and the Connect runtime with 40 connectors.", "acme/stream", "acme/stream-connect"),
+			}},
+		{Slug: "acme-cache", Name: "Acme Cache", Publisher: "acme", Kind: catalog.KindImage, Badge: catalog.BadgeOfficial,
+			Summary:     "Redis-protocol in-memory cache for amd64 and arm64, with persistence and replication.",
+			Description: acmeCacheListing, Categories: []string{"Databases", "Caching"},
+			Repositories: []string{"acme/cache"},
+			Tiers: []catalog.Tier{
+				tier("express", "Community", 0, "Free under the BSD licence.", "acme/cache"),
+			}},
+		{Slug: "netscaler-cpx", Name: "NetScaler CPX", Publisher: "netscaler", Kind: catalog.KindImage, Badge: catalog.BadgeCertified,
+			Summary:     "The NetScaler application delivery controller as a container: L4–L7 load balancing, TLS offload and ingress for microservices.",
+			Description: cpxListing, Categories: []string{"Networking", "Security"},
+			Repositories: []string{"netscaler/cpx", "netscaler/cpx-enterprise-tools"},
+			Tiers: []catalog.Tier{
+				tier("express", "Express", 0, "Free. Up to 20 Mbps and 250 SSL connections per instance, for development and small production.", "netscaler/cpx"),
+				tier("standard", "Standard", 9900, "$99.00 per instance per month. 1 Gbps throughput, unlimited SSL connections, support included.", "netscaler/cpx"),
+				tier("enterprise", "Enterprise", 49900, "$499.00 per instance per month. Adds web application firewall policies and the enterprise diagnostics tools.", "netscaler/cpx", "netscaler/cpx-enterprise-tools"),
+			}},
+		{Slug: "netscaler-adm-agent", Name: "NetScaler ADM Agent", Publisher: "netscaler", Kind: catalog.KindImage, Badge: catalog.BadgeCertified,
+			Summary:     "On-premises agent connecting NetScaler instances to NetScaler Console for analytics and fleet management.",
+			Description: admAgentListing, Categories: []string{"Networking", "Monitoring"},
+			Repositories: []string{"netscaler/adm-agent"},
+			Tiers: []catalog.Tier{
+				tier("standard", "Standard", 4900, "$49.00 per agent per month. Manages up to 50 NetScaler instances.", "netscaler/adm-agent"),
+			}},
+		{Slug: "northwind-nfs", Name: "Northwind NFS Volume Driver", Publisher: "northwind", Kind: catalog.KindPlugin, Badge: catalog.BadgeCertified,
+			Summary:     "Docker volume plugin that provisions and mounts NFSv3 and NFSv4 exports, with scheduled snapshots.",
+			Description: nfsListing, Categories: []string{"Storage", "Volume plugins"},
+			Repositories: []string{"northwind/nfs-volume", "northwind/snapshot-agent"},
+			Tiers: []catalog.Tier{
+				tier("standard", "Standard", 2900, "$29.00 per host per month.", "northwind/nfs-volume"),
+				tier("enterprise", "Enterprise", 9900, "$99.00 per host per month. Adds the snapshot agent and replication between sites.", "northwind/nfs-volume", "northwind/snapshot-agent"),
+			}},
+		{Slug: "northwind-s3-volume", Name: "Northwind S3 Volume", Publisher: "northwind", Kind: catalog.KindPlugin, Badge: catalog.BadgeNone,
+			Summary:     "Mount an S3 or S3-compatible bucket as a Docker volume.",
+			Description: s3VolumeListing, Categories: []string{"Storage", "Volume plugins"},
+			Repositories: []string{"northwind/s3-volume"},
+			Tiers: []catalog.Tier{
+				tier("express", "Express", 0, "Free. Community support on GitHub.", "northwind/s3-volume"),
+				tier("standard", "Standard", 1500, "$15.00 per host per month. Local read cache and email support.", "northwind/s3-volume"),
+			}},
+		{Slug: "edge", Name: "Edge", Publisher: "berthlabs", Kind: catalog.KindImage, Badge: catalog.BadgeOfficial,
+			Summary:     "Fast HTTP reverse proxy and static file server, multi-architecture.",
+			Description: edgeListing, Categories: []string{"Web servers", "Networking"},
+			Repositories: []string{"berthlabs/edge"},
+			Tiers: []catalog.Tier{
+				tier("express", "Express", 0, "Free under the Apache 2.0 licence.", "berthlabs/edge"),
+			}},
+		{Slug: "log-shipper", Name: "Log Shipper", Publisher: "berthlabs", Kind: catalog.KindPlugin, Badge: catalog.BadgeOfficial,
+			Summary:     "Docker logging plugin that ships container logs to Loki, Elasticsearch or S3 with buffering and retries.",
+			Description: shipperListing, Categories: []string{"Logging", "Monitoring"},
+			Repositories: []string{"berthlabs/log-shipper", "berthlabs/log-shipper-fips"},
+			Tiers: []catalog.Tier{
+				tier("express", "Express", 0, "Free. All outputs, community support.", "berthlabs/log-shipper"),
+				tier("pro", "Pro", 1900, "$19.00 per host per month. Adds the FIPS 140-3 build and priority support.", "berthlabs/log-shipper", "berthlabs/log-shipper-fips"),
+			}},
+	}
+}

@@ -1,0 +1,228 @@
+package frontend
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/berth/berth/account"
+	"github.com/berth/berth/catalog"
+	"github.com/berth/berth/licensing"
+)
+
+type userJSON struct {
+	ID        string    `json:"id"`
+	Username  string    `json:"username"`
+	Email     string    `json:"email"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+func userOf(u account.User) userJSON {
+	return userJSON{ID: u.ID, Username: u.Username, Email: u.Email, CreatedAt: u.CreatedAt}
+}
+
+// decode parses a JSON body into v with a clear error.
+func decode(c *fiber.Ctx, v any) error {
+	if err := c.BodyParser(v); err != nil {
+		return &apiError{Status: http.StatusBadRequest, Code: "bad_request", Message: "send a JSON object body with Content-Type: application/json"}
+	}
+	return nil
+}
+
+func (h *handlers) signUp(c *fiber.Ctx) error {
+	var in struct {
+		Username string `json:"username"`
+		Email    string `json:"email"`
+		Password string `json:"password"`
+	}
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	u, err := h.Accounts.Register(c.UserContext(), account.SignUp{Username: in.Username, Email: in.Email, Password: in.Password})
+	if err != nil {
+		return err
+	}
+	c.Location("/api/v1/users/" + u.Username)
+	return c.Status(http.StatusCreated).JSON(userOf(u))
+}
+
+type tierJSON struct {
+	ID           string   `json:"id"`
+	Name         string   `json:"name"`
+	Description  string   `json:"description,omitempty"`
+	Price        int64    `json:"price"`
+	Currency     string   `json:"currency"`
+	Free         bool     `json:"free"`
+	Repositories []string `json:"repositories"`
+}
+
+type productJSON struct {
+	Slug         string     `json:"slug"`
+	Name         string     `json:"name"`
+	Publisher    string     `json:"publisher"`
+	Kind         string     `json:"kind"`
+	Badge        string     `json:"badge,omitempty"`
+	Summary      string     `json:"summary"`
+	Description  string     `json:"description,omitempty"`
+	Categories   []string   `json:"categories"`
+	Repositories []string   `json:"repositories"`
+	Tiers        []tierJSON `json:"tiers"`
+	Stars        int64      `json:"stars"`
+	Pulls        int64      `json:"pulls"`
+	UpdatedAt    time.Time  `json:"updated_at"`
+}
+
+func productOf(p catalog.Product, full bool) productJSON {
+	out := productJSON{
+		Slug: p.Slug, Name: p.Name, Publisher: p.Publisher, Kind: string(p.Kind), Badge: string(p.Badge),
+		Summary: p.Summary, Categories: nonNil(p.Categories), Repositories: nonNil(p.Repositories),
+		Tiers: []tierJSON{}, Stars: p.Stars, Pulls: p.Pulls, UpdatedAt: p.UpdatedAt,
+	}
+	if full {
+		out.Description = p.Description
+	}
+	for _, t := range p.Tiers {
+		out.Tiers = append(out.Tiers, tierJSON{ID: t.ID, Name: t.Name, Description: t.Description, Price: t.Price,
+			Currency: t.Currency, Free: t.Free(), Repositories: nonNil(t.Repositories)})
+	}
+	return out
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// listQuery reads the catalog filters shared by the API and the pages.
+func listQuery(c *fiber.Ctx) (catalog.ListQuery, error) {
+	q := catalog.ListQuery{Kind: catalog.Kind(c.Query("kind")), Limit: 50}
+	switch q.Kind {
+	case "", catalog.KindImage, catalog.KindPlugin:
+	default:
+		return q, &apiError{Status: http.StatusBadRequest, Code: "bad_request", Field: "kind", Message: "kind must be image or plugin"}
+	}
+	if v, ok := c.Queries()["badge"]; ok {
+		b := catalog.Badge(v)
+		if b != catalog.BadgeOfficial && b != catalog.BadgeCertified && b != catalog.BadgeNone {
+			return q, &apiError{Status: http.StatusBadRequest, Code: "bad_request", Field: "badge", Message: "badge must be official, certified or empty"}
+		}
+		q.Badge = &b
+	}
+	for name, dst := range map[string]*int{"limit": &q.Limit, "offset": &q.Offset} {
+		if v := c.Query(name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 || (name == "limit" && (n == 0 || n > 100)) {
+				return q, &apiError{Status: http.StatusBadRequest, Code: "bad_request", Field: name, Message: name + " must be a whole number (limit 1 to 100)"}
+			}
+			*dst = n
+		}
+	}
+	return q, nil
+}
+
+func (h *handlers) listProducts(c *fiber.Ctx) error {
+	q, err := listQuery(c)
+	if err != nil {
+		return err
+	}
+	ps, err := h.Products.ListProducts(c.UserContext(), q)
+	if err != nil {
+		return err
+	}
+	out := make([]productJSON, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, productOf(p, false))
+	}
+	return c.JSON(fiber.Map{"products": out})
+}
+
+func (h *handlers) getProduct(c *fiber.Ctx) error {
+	p, err := h.Products.ProductBySlug(c.UserContext(), c.Params("slug"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(productOf(p, true))
+}
+
+type licenseJSON struct {
+	ID           string    `json:"id"`
+	Key          string    `json:"key,omitempty"`
+	KeyHint      string    `json:"key_hint"`
+	Product      string    `json:"product"`
+	Tier         string    `json:"tier"`
+	Repositories []string  `json:"repositories"`
+	Status       string    `json:"status"`
+	CreatedAt    time.Time `json:"created_at"`
+	ExpiresAt    *string   `json:"expires_at"`
+}
+
+func licenseOf(l licensing.License, key string) licenseJSON {
+	out := licenseJSON{ID: l.ID, Key: key, KeyHint: l.KeyHint, Product: l.Product, Tier: l.Tier,
+		Repositories: nonNil(l.Repositories), Status: string(l.Status), CreatedAt: l.CreatedAt}
+	if !l.ExpiresAt.IsZero() {
+		s := l.ExpiresAt.UTC().Format(time.RFC3339)
+		out.ExpiresAt = &s
+	}
+	return out
+}
+
+// checkout takes a tier. Free tiers issue a license at once; the key is in
+// this response and nowhere else, ever.
+func (h *handlers) checkout(c *fiber.Ctx) error {
+	u, err := h.requireUser(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Tier string `json:"tier"`
+	}
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	if in.Tier == "" {
+		return &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid", Field: "tier", Message: "tier: name the tier id to buy"}
+	}
+	issued, err := h.Licenses.CheckoutFree(c.UserContext(), u.ID, c.Params("slug"), in.Tier)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Location("/api/v1/licenses/" + issued.License.ID)
+	return c.Status(http.StatusCreated).JSON(fiber.Map{"license": licenseOf(issued.License, issued.Key)})
+}
+
+func (h *handlers) listLicenses(c *fiber.Ctx) error {
+	u, err := h.requireUser(c)
+	if err != nil {
+		return err
+	}
+	ls, err := h.Licenses.Licenses(c.UserContext(), u.ID)
+	if err != nil {
+		return err
+	}
+	out := make([]licenseJSON, 0, len(ls))
+	for _, l := range ls {
+		out = append(out, licenseOf(l, ""))
+	}
+	return c.JSON(fiber.Map{"licenses": out})
+}
+
+func (h *handlers) getLicense(c *fiber.Ctx) error {
+	u, err := h.requireUser(c)
+	if err != nil {
+		return err
+	}
+	l, err := h.Licenses.License(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	if l.Owner != u.ID {
+		// Someone else's license does not exist as far as this caller knows.
+		return licensing.ErrNotFound
+	}
+	return c.JSON(licenseOf(l, ""))
+}

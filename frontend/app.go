@@ -1,0 +1,115 @@
+// Package frontend is everything HTTP that is not the registry itself: the
+// server-rendered pages, the JSON API under /api/v1, the registry token
+// endpoint, the JWKS, health and metrics, and the registry's notification
+// intake. It composes the domain services; it holds no domain logic.
+package frontend
+
+import (
+	"context"
+	"embed"
+	"html/template"
+	"log/slog"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/helmet"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/berth/berth/account"
+	"github.com/berth/berth/catalog"
+	"github.com/berth/berth/licensing"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Products is what the front end needs of the catalog.
+type Products interface {
+	ProductBySlug(ctx context.Context, slug string) (catalog.Product, error)
+	ListProducts(ctx context.Context, q catalog.ListQuery) ([]catalog.Product, error)
+	RecordPull(ctx context.Context, e catalog.PullEvent) (bool, error)
+}
+
+// Deps is what the front end composes.
+type Deps struct {
+	Accounts     *account.Service
+	Licenses     *licensing.Service
+	Tokens       *licensing.TokenServer
+	Keys         *licensing.KeyRing
+	Products     Products
+	RegistryHost string // host[:port] clients pull from, for pull commands
+	PublicURL    string
+	NotifyToken  string                          // bearer the registry sends with notifications
+	Ready        func(ctx context.Context) error // database and registry checks
+	Metrics      *prometheus.Registry
+	Logger       *slog.Logger
+}
+
+// BodyLimit caps every request body the front end reads. Registry uploads
+// never come through here.
+const BodyLimit = 1 << 20
+
+type handlers struct {
+	Deps
+	pages   map[string]*template.Template
+	metrics *metrics
+}
+
+// New builds the fiber application.
+func New(d Deps) (*fiber.App, error) {
+	pages, err := parseTemplates()
+	if err != nil {
+		return nil, err
+	}
+	h := &handlers{Deps: d, pages: pages, metrics: newMetrics(d.Metrics)}
+	app := fiber.New(fiber.Config{
+		AppName:               "berth",
+		BodyLimit:             BodyLimit,
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          30 * time.Second,
+		IdleTimeout:           2 * time.Minute,
+		ErrorHandler:          h.handleError,
+		DisableStartupMessage: true,
+	})
+	app.Use(recover.New())
+	app.Use(h.metrics.middleware)
+	app.Use(helmet.New(helmet.Config{
+		ContentSecurityPolicy: "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
+		// Cross-origin isolation breaks nothing here but would block
+		// embedding badges later; keep helmet's other defaults.
+		CrossOriginEmbedderPolicy: "unsafe-none",
+	}))
+	h.routes(app)
+	return app, nil
+}
+
+func (h *handlers) routes(app *fiber.App) {
+	app.Get("/healthz", h.healthz)
+	app.Get("/readyz", h.readyz)
+	app.Get("/metrics", h.metrics.handler())
+	app.Get("/.well-known/jwks.json", h.jwks)
+
+	app.Get("/token", failureLimiter(20), h.tokenGet)
+	app.Post("/token", failureLimiter(20), h.tokenPost)
+
+	app.Post("/internal/registry/events", h.registryEvents)
+
+	api := app.Group("/api/v1")
+	api.Get("/openapi.json", h.openapi)
+	api.Post("/users", signupLimiter(10), h.signUp)
+	api.Get("/products", h.listProducts)
+	api.Get("/products/:slug", h.getProduct)
+	api.Post("/products/:slug/checkout", failureLimiter(20), h.checkout)
+	api.Get("/licenses", failureLimiter(20), h.listLicenses)
+	api.Get("/licenses/:id", failureLimiter(20), h.getLicense)
+	api.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
+
+	app.Get("/static/*", h.static)
+	app.Get("/", h.indexPage)
+	app.Get("/products/:slug", h.productPage)
+	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
+}

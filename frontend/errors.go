@@ -1,0 +1,107 @@
+package frontend
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/berth/berth/account"
+	"github.com/berth/berth/catalog"
+	"github.com/berth/berth/licensing"
+)
+
+// apiError is an error with the status and machine-readable code the client sees.
+type apiError struct {
+	Status  int
+	Code    string
+	Message string
+	Field   string
+}
+
+func (e *apiError) Error() string { return e.Message }
+
+// errUnauthorized asks for credentials.
+var errUnauthorized = &apiError{Status: http.StatusUnauthorized, Code: "unauthorized",
+	Message: "sign in: send your username and password with HTTP basic authentication"}
+
+// classify maps an error to what the client is told. Anything it does not
+// recognise is a 500 whose details are logged, never sent.
+func classify(err error) *apiError {
+	var ae *apiError
+	var invalid *account.InvalidError
+	var already *licensing.AlreadyLicensedError
+	var fe *fiber.Error
+	switch {
+	case errors.As(err, &ae):
+		return ae
+	case errors.As(err, &invalid):
+		return &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid", Field: invalid.Field, Message: invalid.Error()}
+	case errors.Is(err, account.ErrUsernameTaken), errors.Is(err, account.ErrEmailTaken):
+		return &apiError{Status: http.StatusConflict, Code: "conflict", Message: rootMessage(err)}
+	case errors.As(err, &already):
+		return &apiError{Status: http.StatusConflict, Code: "already_licensed", Message: already.Error()}
+	case errors.Is(err, catalog.ErrNotFound), errors.Is(err, licensing.ErrTierNotFound):
+		return &apiError{Status: http.StatusNotFound, Code: "not_found", Message: rootMessage(err)}
+	case errors.Is(err, licensing.ErrNotFound):
+		return &apiError{Status: http.StatusNotFound, Code: "not_found", Message: "license not found"}
+	case errors.Is(err, licensing.ErrPaymentRequired):
+		return &apiError{Status: http.StatusPaymentRequired, Code: "payment_required",
+			Message: "this tier is paid and online payment is not available yet; ask the operator to grant a license"}
+	case errors.Is(err, account.ErrBadCredentials), errors.Is(err, licensing.ErrBadCredentials):
+		return &apiError{Status: http.StatusUnauthorized, Code: "unauthorized", Message: "incorrect username or password"}
+	case errors.As(err, &fe):
+		return &apiError{Status: fe.Code, Code: strings.ReplaceAll(strings.ToLower(http.StatusText(fe.Code)), " ", "_"), Message: fe.Message}
+	}
+	return &apiError{Status: http.StatusInternalServerError, Code: "internal", Message: "something went wrong on our side; it has been logged"}
+}
+
+// rootMessage is the message of the innermost wrapped error: the domain's
+// sentinel text, without internal context.
+func rootMessage(err error) string {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err.Error()
+		}
+		err = next
+	}
+}
+
+// handleError is fiber's one error handler: API and token errors as JSON in
+// their formats, pages as an HTML error page.
+func (h *handlers) handleError(c *fiber.Ctx, err error) error {
+	ae := classify(err)
+	if ae.Status >= 500 {
+		h.Logger.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
+	}
+	if ae.Status == http.StatusUnauthorized {
+		c.Set(fiber.HeaderWWWAuthenticate, `Basic realm="Berth", charset="UTF-8"`)
+	}
+	path := c.Path()
+	switch {
+	case path == "/token":
+		return c.Status(ae.Status).JSON(registryErrors(ae))
+	case strings.HasPrefix(path, "/api/"):
+		body := fiber.Map{"code": ae.Code, "message": ae.Message}
+		if ae.Field != "" {
+			body["field"] = ae.Field
+		}
+		return c.Status(ae.Status).JSON(fiber.Map{"error": body})
+	default:
+		return h.errorPage(c, ae)
+	}
+}
+
+// registryErrors renders an error in the registry's JSON error format.
+func registryErrors(ae *apiError) fiber.Map {
+	code := strings.ToUpper(ae.Code)
+	switch ae.Status {
+	case http.StatusUnauthorized:
+		code = "UNAUTHORIZED"
+	case http.StatusForbidden:
+		code = "DENIED"
+	}
+	return fiber.Map{"errors": []fiber.Map{{"code": code, "message": ae.Message}}}
+}

@@ -1,0 +1,238 @@
+package licensing
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"math/big"
+	"sync"
+	"time"
+)
+
+// rootKeyID is the fixed ID of the root key, so that instances racing to
+// create it collide on the store's unique ID and agree on one root.
+const rootKeyID = "root"
+
+// Validity of generated certificates. Signing keys rotate long before.
+const (
+	rootValidity    = 20 * 365 * 24 * time.Hour
+	signingValidity = 2 * 365 * 24 * time.Hour
+)
+
+// signingKey is a usable token-signing key.
+type signingKey struct {
+	id      string
+	private *ecdsa.PrivateKey
+	cert    *x509.Certificate
+}
+
+// KeyRing holds the token keys loaded from the Store. Registries trust the
+// root certificate; tokens carry the signing certificate in their x5c
+// header, so a new signing key is trusted without restarting any registry.
+type KeyRing struct {
+	store Store
+	now   func() time.Time
+
+	mu      sync.RWMutex
+	root    *x509.Certificate
+	signing []signingKey // active keys, newest last
+}
+
+// NewKeyRing returns a KeyRing over store; call Load before use.
+func NewKeyRing(store Store) *KeyRing {
+	return &KeyRing{store: store, now: time.Now}
+}
+
+// Load creates the root and a signing key when the store has none, then
+// loads every key in use.
+func (r *KeyRing) Load(ctx context.Context) error {
+	keys, err := r.store.Keys(ctx)
+	if err != nil {
+		return fmt.Errorf("loading token keys: %w", err)
+	}
+	root, rootKey, err := r.ensureRoot(ctx, keys)
+	if err != nil {
+		return err
+	}
+	signing, err := activeSigningKeys(keys)
+	if err != nil {
+		return err
+	}
+	if len(signing) == 0 {
+		k, err := r.addSigningKey(ctx, root, rootKey)
+		if err != nil {
+			return err
+		}
+		signing = append(signing, k)
+	}
+	r.mu.Lock()
+	r.root, r.signing = root, signing
+	r.mu.Unlock()
+	return nil
+}
+
+func (r *KeyRing) ensureRoot(ctx context.Context, keys []Key) (*x509.Certificate, *ecdsa.PrivateKey, error) {
+	for _, k := range keys {
+		if k.Kind == KeyRoot {
+			return parseKey(k)
+		}
+	}
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, nil, fmt.Errorf("generating root key: %w", err)
+	}
+	tmpl := r.template("Berth token root", rootValidity)
+	tmpl.IsCA, tmpl.BasicConstraintsValid = true, true
+	tmpl.KeyUsage = x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &priv.PublicKey, priv)
+	if err != nil {
+		return nil, nil, fmt.Errorf("creating root certificate: %w", err)
+	}
+	k, err := newKey(rootKeyID, KeyRoot, priv, der, r.now())
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := r.store.AddKey(ctx, k); errors.Is(err, ErrConflict) {
+		// Another instance created the root first: use theirs.
+		return r.reloadRoot(ctx)
+	} else if err != nil {
+		return nil, nil, fmt.Errorf("storing root key: %w", err)
+	}
+	return parseKey(k)
+}
+
+func (r *KeyRing) reloadRoot(ctx context.Context) (*x509.Certificate, *ecdsa.PrivateKey, error) {
+	keys, err := r.store.Keys(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reloading token keys: %w", err)
+	}
+	for _, k := range keys {
+		if k.Kind == KeyRoot {
+			return parseKey(k)
+		}
+	}
+	return nil, nil, errors.New("root key vanished while loading")
+}
+
+func (r *KeyRing) addSigningKey(ctx context.Context, root *x509.Certificate, rootKey *ecdsa.PrivateKey) (signingKey, error) {
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return signingKey{}, fmt.Errorf("generating signing key: %w", err)
+	}
+	tmpl := r.template("Berth token signing key", signingValidity)
+	tmpl.KeyUsage = x509.KeyUsageDigitalSignature
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, root, &priv.PublicKey, rootKey)
+	if err != nil {
+		return signingKey{}, fmt.Errorf("creating signing certificate: %w", err)
+	}
+	id, err := thumbprint(&priv.PublicKey)
+	if err != nil {
+		return signingKey{}, err
+	}
+	k, err := newKey(id, KeySigning, priv, der, r.now())
+	if err != nil {
+		return signingKey{}, err
+	}
+	if err := r.store.AddKey(ctx, k); err != nil {
+		return signingKey{}, fmt.Errorf("storing signing key: %w", err)
+	}
+	cert, _, err := parseKey(k)
+	return signingKey{id: id, private: priv, cert: cert}, err
+}
+
+func (r *KeyRing) template(cn string, validity time.Duration) *x509.Certificate {
+	serial, _ := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
+	now := r.now().UTC()
+	return &x509.Certificate{
+		SerialNumber: serial,
+		Subject:      pkix.Name{CommonName: cn, Organization: []string{"Berth"}},
+		NotBefore:    now.Add(-time.Hour),
+		NotAfter:     now.Add(validity),
+	}
+}
+
+func newKey(id string, kind KeyKind, priv *ecdsa.PrivateKey, certDER []byte, now time.Time) (Key, error) {
+	pkcs8, err := x509.MarshalPKCS8PrivateKey(priv)
+	if err != nil {
+		return Key{}, fmt.Errorf("encoding %s key: %w", kind, err)
+	}
+	return Key{ID: id, Kind: kind, PrivateDER: pkcs8, CertDER: certDER, CreatedAt: now.UTC()}, nil
+}
+
+func parseKey(k Key) (*x509.Certificate, *ecdsa.PrivateKey, error) {
+	cert, err := x509.ParseCertificate(k.CertDER)
+	if err != nil {
+		return nil, nil, fmt.Errorf("parsing certificate of key %s: %w", k.ID, err)
+	}
+	priv, err := x509.ParsePKCS8PrivateKey(k.PrivateDER)
+	if err != nil {
+		return nil, nil, fmt.Errorf("parsing key %s: %w", k.ID, err)
+	}
+	ec, ok := priv.(*ecdsa.PrivateKey)
+	if !ok {
+		return nil, nil, fmt.Errorf("key %s is not ECDSA", k.ID)
+	}
+	return cert, ec, nil
+}
+
+func activeSigningKeys(keys []Key) ([]signingKey, error) {
+	var out []signingKey
+	for _, k := range keys {
+		if k.Kind != KeySigning || !k.RetiredAt.IsZero() {
+			continue
+		}
+		cert, priv, err := parseKey(k)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, signingKey{id: k.ID, private: priv, cert: cert})
+	}
+	return out, nil
+}
+
+// thumbprint is the RFC 7638 JWK thumbprint of an EC P-256 key, used as kid.
+func thumbprint(pub *ecdsa.PublicKey) (string, error) {
+	j := jwkOf(pub, "", nil)
+	canonical := fmt.Sprintf(`{"crv":"%s","kty":"%s","x":"%s","y":"%s"}`, j.Crv, j.Kty, j.X, j.Y)
+	sum := sha256.Sum256([]byte(canonical))
+	return base64.RawURLEncoding.EncodeToString(sum[:]), nil
+}
+
+// current returns the newest active signing key.
+func (r *KeyRing) current() (signingKey, error) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if len(r.signing) == 0 {
+		return signingKey{}, errors.New("no token signing key loaded")
+	}
+	return r.signing[len(r.signing)-1], nil
+}
+
+// RootPEM returns the root certificate in PEM, the bundle registries trust.
+func (r *KeyRing) RootPEM() []byte {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if r.root == nil {
+		return nil
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: r.root.Raw})
+}
+
+// JWKS returns the public signing keys as a JSON Web Key Set.
+func (r *KeyRing) JWKS() JWKS {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	set := JWKS{Keys: []JWK{}}
+	for _, k := range r.signing {
+		set.Keys = append(set.Keys, jwkOf(&k.private.PublicKey, k.id, [][]byte{k.cert.Raw, r.root.Raw}))
+	}
+	return set
+}

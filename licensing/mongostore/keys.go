@@ -1,0 +1,58 @@
+package mongostore
+
+import (
+	"context"
+	"fmt"
+
+	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/mongo"
+	"go.mongodb.org/mongo-driver/mongo/options"
+
+	"github.com/berth/berth/licensing"
+)
+
+// keyDoc is a token key as stored in the token_keys collection.
+type keyDoc struct {
+	ID         string `bson:"_id"`
+	Kind       string `bson:"kind"`
+	PrivateDER []byte `bson:"private_der"`
+	CertDER    []byte `bson:"cert_der"`
+	CreatedAt  int64  `bson:"created_at"`
+	RetiredAt  int64  `bson:"retired_at"`
+}
+
+// AddKey inserts k; a duplicate ID yields licensing.ErrConflict.
+func (s *Store) AddKey(ctx context.Context, k licensing.Key) error {
+	_, err := s.keys.InsertOne(ctx, keyDoc{
+		ID: k.ID, Kind: string(k.Kind), PrivateDER: k.PrivateDER, CertDER: k.CertDER,
+		CreatedAt: encodeTime(k.CreatedAt), RetiredAt: encodeTime(k.RetiredAt),
+	})
+	if mongo.IsDuplicateKeyError(err) {
+		return fmt.Errorf("adding key %s: %w", k.ID, licensing.ErrConflict)
+	}
+	if err != nil {
+		return fmt.Errorf("adding key %s: %w", k.ID, err)
+	}
+	return nil
+}
+
+// Keys returns every stored key, oldest first.
+func (s *Store) Keys(ctx context.Context) ([]licensing.Key, error) {
+	cur, err := s.keys.Find(ctx, bson.D{},
+		options.Find().SetSort(bson.D{{Key: "created_at", Value: 1}, {Key: "_id", Value: 1}}))
+	if err != nil {
+		return nil, fmt.Errorf("listing keys: %w", err)
+	}
+	var docs []keyDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, fmt.Errorf("listing keys: %w", err)
+	}
+	var out []licensing.Key
+	for _, d := range docs {
+		out = append(out, licensing.Key{
+			ID: d.ID, Kind: licensing.KeyKind(d.Kind), PrivateDER: d.PrivateDER, CertDER: d.CertDER,
+			CreatedAt: decodeTime(d.CreatedAt), RetiredAt: decodeTime(d.RetiredAt),
+		})
+	}
+	return out, nil
+}

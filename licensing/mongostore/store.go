@@ -1,0 +1,172 @@
+// Package mongostore keeps licenses and token keys in MongoDB, using only
+// what MongoDB 7 and FerretDB v1 both accept.
+package mongostore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/mongo"
+	"go.mongodb.org/mongo-driver/mongo/options"
+
+	"github.com/berth/berth/licensing"
+)
+
+// licenseDoc is a license as stored in the licenses collection.
+type licenseDoc struct {
+	ID           string   `bson:"_id"`
+	KeyHash      string   `bson:"key_hash"`
+	KeyHint      string   `bson:"key_hint"`
+	Owner        string   `bson:"owner"`
+	Product      string   `bson:"product"`
+	Tier         string   `bson:"tier"`
+	Repositories []string `bson:"repositories"`
+	Status       string   `bson:"status"`
+	CreatedAt    int64    `bson:"created_at"`
+	ExpiresAt    int64    `bson:"expires_at"`
+	RevokedAt    int64    `bson:"revoked_at"`
+}
+
+// Store implements licensing.Store on MongoDB with the collections licenses
+// and token_keys.
+type Store struct {
+	licenses *mongo.Collection
+	keys     *mongo.Collection
+}
+
+var _ licensing.Store = (*Store)(nil)
+
+// New creates the licensing indexes if needed and returns a Store using db.
+func New(ctx context.Context, db *mongo.Database) (*Store, error) {
+	s := &Store{licenses: db.Collection("licenses"), keys: db.Collection("token_keys")}
+	err := createIndexes(ctx, s.licenses,
+		mongo.IndexModel{Keys: bson.D{{Key: "key_hash", Value: 1}},
+			Options: options.Index().SetName("key_hash_unique").SetUnique(true)},
+		mongo.IndexModel{Keys: bson.D{{Key: "owner", Value: 1}, {Key: "created_at", Value: -1}},
+			Options: options.Index().SetName("owner_created")},
+	)
+	if err != nil {
+		return nil, err
+	}
+	err = createIndexes(ctx, s.keys, mongo.IndexModel{Keys: bson.D{{Key: "created_at", Value: 1}},
+		Options: options.Index().SetName("created")})
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// createIndexes creates each index unless it exists, one command per index:
+// FerretDB v1.24 panics when one createIndexes command names several
+// indexes that already exist.
+func createIndexes(ctx context.Context, c *mongo.Collection, models ...mongo.IndexModel) error {
+	for _, m := range models {
+		if _, err := c.Indexes().CreateOne(ctx, m); err != nil {
+			return fmt.Errorf("creating index on %s: %w", c.Name(), err)
+		}
+	}
+	return nil
+}
+
+// CreateLicense inserts l; a duplicate ID or key hash yields
+// licensing.ErrConflict.
+func (s *Store) CreateLicense(ctx context.Context, l licensing.License) error {
+	_, err := s.licenses.InsertOne(ctx, licenseDoc{
+		ID: l.ID, KeyHash: l.KeyHash, KeyHint: l.KeyHint, Owner: l.Owner, Product: l.Product,
+		Tier: l.Tier, Repositories: l.Repositories, Status: string(l.Status),
+		CreatedAt: encodeTime(l.CreatedAt), ExpiresAt: encodeTime(l.ExpiresAt), RevokedAt: encodeTime(l.RevokedAt),
+	})
+	if mongo.IsDuplicateKeyError(err) {
+		return fmt.Errorf("creating license %s: %w", l.ID, licensing.ErrConflict)
+	}
+	if err != nil {
+		return fmt.Errorf("creating license %s: %w", l.ID, err)
+	}
+	return nil
+}
+
+// LicenseByID returns the license or licensing.ErrNotFound.
+func (s *Store) LicenseByID(ctx context.Context, id string) (licensing.License, error) {
+	l, err := s.license(ctx, bson.D{{Key: "_id", Value: id}})
+	if err != nil {
+		return licensing.License{}, fmt.Errorf("reading license %s: %w", id, err)
+	}
+	return l, nil
+}
+
+// LicenseByKeyHash returns the license whose key hashes to h, or
+// licensing.ErrNotFound. The hash stays out of error messages.
+func (s *Store) LicenseByKeyHash(ctx context.Context, h string) (licensing.License, error) {
+	l, err := s.license(ctx, bson.D{{Key: "key_hash", Value: h}})
+	if err != nil {
+		return licensing.License{}, fmt.Errorf("reading license by key: %w", err)
+	}
+	return l, nil
+}
+
+// license returns the license filter matches; none is licensing.ErrNotFound.
+func (s *Store) license(ctx context.Context, filter bson.D) (licensing.License, error) {
+	var d licenseDoc
+	err := s.licenses.FindOne(ctx, filter).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return licensing.License{}, licensing.ErrNotFound
+	}
+	if err != nil {
+		return licensing.License{}, err
+	}
+	return decodeLicense(d), nil
+}
+
+// LicensesByOwner returns owner's licenses, newest first.
+func (s *Store) LicensesByOwner(ctx context.Context, owner string) ([]licensing.License, error) {
+	cur, err := s.licenses.Find(ctx, bson.D{{Key: "owner", Value: owner}},
+		options.Find().SetSort(bson.D{{Key: "created_at", Value: -1}, {Key: "_id", Value: -1}}))
+	if err != nil {
+		return nil, fmt.Errorf("listing licenses of %s: %w", owner, err)
+	}
+	var docs []licenseDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, fmt.Errorf("listing licenses of %s: %w", owner, err)
+	}
+	var out []licensing.License
+	for _, d := range docs {
+		out = append(out, decodeLicense(d))
+	}
+	return out, nil
+}
+
+// SetLicenseStatus changes a license's status in one update; revoking
+// records RevokedAt = at, other statuses leave RevokedAt as it was.
+func (s *Store) SetLicenseStatus(ctx context.Context, id string, st licensing.Status, at time.Time) (licensing.License, error) {
+	set := bson.D{{Key: "status", Value: string(st)}}
+	if st == licensing.StatusRevoked {
+		set = append(set, bson.E{Key: "revoked_at", Value: encodeTime(at)})
+	}
+	var d licenseDoc
+	err := s.licenses.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: id}},
+		bson.D{{Key: "$set", Value: set}},
+		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		err = licensing.ErrNotFound
+	}
+	if err != nil {
+		return licensing.License{}, fmt.Errorf("setting license %s to %s: %w", id, st, err)
+	}
+	return decodeLicense(d), nil
+}
+
+// decodeLicense converts a stored license to the domain type.
+func decodeLicense(d licenseDoc) licensing.License {
+	l := licensing.License{
+		ID: d.ID, KeyHash: d.KeyHash, KeyHint: d.KeyHint, Owner: d.Owner, Product: d.Product,
+		Tier: d.Tier, Status: licensing.Status(d.Status),
+		CreatedAt: decodeTime(d.CreatedAt), ExpiresAt: decodeTime(d.ExpiresAt), RevokedAt: decodeTime(d.RevokedAt),
+	}
+	if len(d.Repositories) > 0 {
+		l.Repositories = d.Repositories
+	}
+	return l
+}

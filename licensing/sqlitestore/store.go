@@ -1,0 +1,153 @@
+// Package sqlitestore keeps licenses and token keys in the embedded SQLite
+// database.
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/berth/berth/internal/sqldb"
+	"github.com/berth/berth/licensing"
+)
+
+// schema is the licensing domain's migration steps; append, never edit.
+var schema = []string{
+	`CREATE TABLE IF NOT EXISTS licenses (
+		id           TEXT PRIMARY KEY,
+		key_hash     TEXT NOT NULL UNIQUE,
+		key_hint     TEXT NOT NULL,
+		owner        TEXT NOT NULL,
+		product      TEXT NOT NULL,
+		tier         TEXT NOT NULL,
+		repositories TEXT NOT NULL,
+		status       TEXT NOT NULL,
+		created_at   INTEGER NOT NULL,
+		expires_at   INTEGER NOT NULL,
+		revoked_at   INTEGER NOT NULL
+	) STRICT;
+	CREATE INDEX IF NOT EXISTS licenses_owner ON licenses (owner, created_at DESC);
+	CREATE TABLE IF NOT EXISTS token_keys (
+		id          TEXT PRIMARY KEY,
+		kind        TEXT NOT NULL,
+		private_der BLOB NOT NULL,
+		cert_der    BLOB NOT NULL,
+		created_at  INTEGER NOT NULL,
+		retired_at  INTEGER NOT NULL
+	) STRICT`,
+}
+
+// Store implements licensing.Store on SQLite.
+type Store struct {
+	db *sql.DB
+}
+
+var _ licensing.Store = (*Store)(nil)
+
+// New creates the licensing tables if needed and returns a Store using db.
+func New(ctx context.Context, db *sql.DB) (*Store, error) {
+	if err := sqldb.Migrate(ctx, db, "licensing", schema); err != nil {
+		return nil, err
+	}
+	return &Store{db: db}, nil
+}
+
+// licenseColumns lists the licenses columns in scanLicense's order.
+const licenseColumns = `id, key_hash, key_hint, owner, product, tier, repositories,
+	status, created_at, expires_at, revoked_at`
+
+// CreateLicense inserts l; a duplicate ID or key hash yields
+// licensing.ErrConflict.
+func (s *Store) CreateLicense(ctx context.Context, l licensing.License) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO licenses (`+licenseColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		l.ID, l.KeyHash, l.KeyHint, l.Owner, l.Product, l.Tier, sqldb.Strings(l.Repositories),
+		l.Status, sqldb.Time(l.CreatedAt), sqldb.Time(l.ExpiresAt), sqldb.Time(l.RevokedAt))
+	if column, ok := sqldb.UniqueViolation(err); ok {
+		return fmt.Errorf("creating license %s: duplicate %s: %w", l.ID, column, licensing.ErrConflict)
+	}
+	if err != nil {
+		return fmt.Errorf("creating license %s: %w", l.ID, err)
+	}
+	return nil
+}
+
+// LicenseByID returns the license or licensing.ErrNotFound.
+func (s *Store) LicenseByID(ctx context.Context, id string) (licensing.License, error) {
+	l, err := scanLicense(s.db.QueryRowContext(ctx,
+		`SELECT `+licenseColumns+` FROM licenses WHERE id = ?`, id))
+	if err != nil {
+		return licensing.License{}, fmt.Errorf("reading license %s: %w", id, err)
+	}
+	return l, nil
+}
+
+// LicenseByKeyHash returns the license whose key hashes to h, or
+// licensing.ErrNotFound. The hash stays out of error messages.
+func (s *Store) LicenseByKeyHash(ctx context.Context, h string) (licensing.License, error) {
+	l, err := scanLicense(s.db.QueryRowContext(ctx,
+		`SELECT `+licenseColumns+` FROM licenses WHERE key_hash = ?`, h))
+	if err != nil {
+		return licensing.License{}, fmt.Errorf("reading license by key: %w", err)
+	}
+	return l, nil
+}
+
+// LicensesByOwner returns owner's licenses, newest first.
+func (s *Store) LicensesByOwner(ctx context.Context, owner string) ([]licensing.License, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+licenseColumns+` FROM licenses
+		WHERE owner = ? ORDER BY created_at DESC, id DESC`, owner)
+	if err != nil {
+		return nil, fmt.Errorf("listing licenses of %s: %w", owner, err)
+	}
+	defer func() { _ = rows.Close() }()
+	var out []licensing.License
+	for rows.Next() {
+		l, err := scanLicense(rows)
+		if err != nil {
+			return nil, fmt.Errorf("listing licenses of %s: %w", owner, err)
+		}
+		out = append(out, l)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("listing licenses of %s: %w", owner, err)
+	}
+	return out, nil
+}
+
+// SetLicenseStatus changes a license's status in one statement; revoking
+// records RevokedAt = at, other statuses leave RevokedAt as it was.
+func (s *Store) SetLicenseStatus(ctx context.Context, id string, st licensing.Status, at time.Time) (licensing.License, error) {
+	l, err := scanLicense(s.db.QueryRowContext(ctx, `UPDATE licenses SET status = ?,
+		revoked_at = CASE WHEN ? THEN ? ELSE revoked_at END
+		WHERE id = ? RETURNING `+licenseColumns,
+		st, st == licensing.StatusRevoked, sqldb.Time(at), id))
+	if err != nil {
+		return licensing.License{}, fmt.Errorf("setting license %s to %s: %w", id, st, err)
+	}
+	return l, nil
+}
+
+// scanLicense reads one row of licenseColumns; no row is licensing.ErrNotFound.
+func scanLicense(sc interface{ Scan(...any) error }) (licensing.License, error) {
+	var (
+		l                           licensing.License
+		repos                       string
+		created, expires, revokedAt int64
+	)
+	err := sc.Scan(&l.ID, &l.KeyHash, &l.KeyHint, &l.Owner, &l.Product, &l.Tier, &repos,
+		&l.Status, &created, &expires, &revokedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return licensing.License{}, licensing.ErrNotFound
+	}
+	if err != nil {
+		return licensing.License{}, err
+	}
+	if l.Repositories, err = sqldb.ParseStrings(repos); err != nil {
+		return licensing.License{}, fmt.Errorf("repositories: %w", err)
+	}
+	l.CreatedAt, l.ExpiresAt, l.RevokedAt = sqldb.ParseTime(created), sqldb.ParseTime(expires), sqldb.ParseTime(revokedAt)
+	return l, nil
+}

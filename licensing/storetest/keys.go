@@ -1,0 +1,53 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/berth/berth/licensing"
+)
+
+func testKeys(t *testing.T, s licensing.Store) {
+	ctx := context.Background()
+	if got, err := s.Keys(ctx); err != nil || len(got) != 0 {
+		t.Fatalf("Keys of an empty store = %v, %v; want none", got, err)
+	}
+	binary := []byte{0x30, 0x82, 0x00, 0xff, 0x00, 0x01}
+	keys := []licensing.Key{
+		{ID: "k3", Kind: licensing.KeySigning, PrivateDER: binary, CertDER: []byte("cert-3"), CreatedAt: t2},
+		{ID: "k1", Kind: licensing.KeyRoot, PrivateDER: []byte("priv-1"), CertDER: []byte("cert-1"), CreatedAt: t0, RetiredAt: t2},
+		{ID: "k2", Kind: licensing.KeySigning, PrivateDER: []byte("priv-2"), CertDER: binary, CreatedAt: t1},
+		{ID: "k0", Kind: licensing.KeySigning, CreatedAt: t1.Add(-time.Nanosecond)},
+	}
+	for _, k := range keys {
+		if err := s.AddKey(ctx, k); err != nil {
+			t.Fatalf("AddKey(%s): %v", k.ID, err)
+		}
+	}
+	got, err := s.Keys(ctx)
+	if err != nil {
+		t.Fatalf("Keys: %v", err)
+	}
+	want := []licensing.Key{keys[1], keys[3], keys[2], keys[0]}
+	if diff := cmp.Diff(want, got, equate); diff != "" {
+		t.Errorf("Keys mismatch (-want +got):\n%s", diff)
+	}
+
+	t.Run("duplicate ID", func(t *testing.T) {
+		dup := licensing.Key{ID: "k2", Kind: licensing.KeyRoot, CreatedAt: t0}
+		if err := s.AddKey(ctx, dup); !errors.Is(err, licensing.ErrConflict) {
+			t.Fatalf("err = %v, want ErrConflict", err)
+		}
+		got, err := s.Keys(ctx)
+		if err != nil {
+			t.Fatalf("Keys: %v", err)
+		}
+		if diff := cmp.Diff(want, got, equate); diff != "" {
+			t.Errorf("Keys changed (-want +got):\n%s", diff)
+		}
+	})
+}

@@ -1,0 +1,75 @@
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/berth/berth/internal/sqldb"
+	"github.com/berth/berth/publisher"
+)
+
+// selectPublishers reads every publishers column plus the publisher's
+// namespaces and members, in order, as JSON arrays.
+const selectPublishers = `SELECT p.id, p.slug, p.name, p.verified, p.created_at,
+	(SELECT json_group_array(n.namespace ORDER BY n.position)
+		FROM publisher_namespaces n WHERE n.publisher_id = p.id),
+	(SELECT json_group_array(m.user_id ORDER BY m.position)
+		FROM publisher_members m WHERE m.publisher_id = p.id)
+	FROM publishers p`
+
+// PublisherBySlug returns the publisher or publisher.ErrNotFound.
+func (s *Store) PublisherBySlug(ctx context.Context, slug string) (publisher.Publisher, error) {
+	p, err := scanPublisher(s.db.QueryRowContext(ctx, selectPublishers+` WHERE p.slug = ?`, slug))
+	if errors.Is(err, sql.ErrNoRows) {
+		return publisher.Publisher{}, fmt.Errorf("publisher %s: %w", slug, publisher.ErrNotFound)
+	}
+	if err != nil {
+		return publisher.Publisher{}, fmt.Errorf("reading publisher %s: %w", slug, err)
+	}
+	return p, nil
+}
+
+// PublishersByMember returns the publishers userID is a member of, by slug.
+func (s *Store) PublishersByMember(ctx context.Context, userID string) ([]publisher.Publisher, error) {
+	rows, err := s.db.QueryContext(ctx, selectPublishers+` WHERE p.id IN
+		(SELECT publisher_id FROM publisher_members WHERE user_id = ?) ORDER BY p.slug`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("listing publishers of %s: %w", userID, err)
+	}
+	defer func() { _ = rows.Close() }()
+	var out []publisher.Publisher
+	for rows.Next() {
+		p, err := scanPublisher(rows)
+		if err != nil {
+			return nil, fmt.Errorf("listing publishers of %s: %w", userID, err)
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("listing publishers of %s: %w", userID, err)
+	}
+	return out, nil
+}
+
+// scanPublisher reads one row of selectPublishers.
+func scanPublisher(sc interface{ Scan(...any) error }) (publisher.Publisher, error) {
+	var (
+		p                   publisher.Publisher
+		created             int64
+		namespaces, members string
+	)
+	if err := sc.Scan(&p.ID, &p.Slug, &p.Name, &p.Verified, &created, &namespaces, &members); err != nil {
+		return publisher.Publisher{}, err
+	}
+	p.CreatedAt = sqldb.ParseTime(created)
+	var err error
+	if p.Namespaces, err = sqldb.ParseStrings(namespaces); err != nil {
+		return publisher.Publisher{}, fmt.Errorf("namespaces of %s: %w", p.Slug, err)
+	}
+	if p.Members, err = sqldb.ParseStrings(members); err != nil {
+		return publisher.Publisher{}, fmt.Errorf("members of %s: %w", p.Slug, err)
+	}
+	return p, nil
+}

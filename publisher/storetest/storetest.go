@@ -1,0 +1,159 @@
+// Package storetest is the behaviour suite every publisher.Store must pass;
+// the SQLite and MongoDB implementations both run it.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/berth/berth/publisher"
+)
+
+// Run runs the suite. newStore must return a new, empty store for each call.
+func Run(t *testing.T, newStore func(t *testing.T) publisher.Store) {
+	for _, tc := range []struct {
+		name string
+		test func(*testing.T, publisher.Store)
+	}{
+		{"RoundTrip", testRoundTrip},
+		{"NotFound", testNotFound},
+		{"Upsert", testUpsert},
+		{"NamespaceTaken", testNamespaceTaken},
+		{"ByMember", testByMember},
+	} {
+		t.Run(tc.name, func(t *testing.T) { tc.test(t, newStore(t)) })
+	}
+}
+
+// Times with nanoseconds, one outside UTC, to show that stores keep
+// instants exactly.
+var (
+	t0 = time.Date(2024, 1, 2, 3, 4, 5, 600700800, time.UTC)
+	t1 = time.Date(2025, 6, 7, 8, 9, 10, 11, time.FixedZone("PDT", -7*3600))
+)
+
+// equate treats nil and empty lists alike: stores need not tell them apart.
+var equate = cmpopts.EquateEmpty()
+
+func testRoundTrip(t *testing.T, s publisher.Store) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name string
+		in   publisher.Publisher
+	}{
+		{"every field set", publisher.Publisher{ID: "p1", Slug: "acme", Name: "Acme, Inc.", Verified: true,
+			Namespaces: []string{"acme", "acme-labs", "a-first"}, Members: []string{"u2", "u1"}, CreatedAt: t1}},
+		{"zero values", publisher.Publisher{ID: "p2", Slug: "bare"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			put, err := s.PutPublisher(ctx, tc.in)
+			if err != nil {
+				t.Fatalf("PutPublisher: %v", err)
+			}
+			if diff := cmp.Diff(tc.in, put, equate); diff != "" {
+				t.Errorf("PutPublisher result mismatch (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.in, mustPublisher(t, s, tc.in.Slug), equate); diff != "" {
+				t.Errorf("PublisherBySlug mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+	t.Run("empty ID is filled in", func(t *testing.T) {
+		put := mustPut(t, s, publisher.Publisher{Slug: "no-id"})
+		if put.ID == "" {
+			t.Fatal("PutPublisher returned an empty ID")
+		}
+		if got := mustPublisher(t, s, "no-id"); got.ID != put.ID {
+			t.Errorf("stored ID = %q, returned %q", got.ID, put.ID)
+		}
+	})
+	t.Run("repeats are stored once", func(t *testing.T) {
+		p := mustPut(t, s, publisher.Publisher{Slug: "repeats",
+			Namespaces: []string{"r", "s", "r"}, Members: []string{"u1", "u1", "u2"}})
+		got := mustPublisher(t, s, "repeats")
+		for _, pub := range []publisher.Publisher{p, got} {
+			if diff := cmp.Diff([]string{"r", "s"}, pub.Namespaces); diff != "" {
+				t.Errorf("namespaces (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff([]string{"u1", "u2"}, pub.Members); diff != "" {
+				t.Errorf("members (-want +got):\n%s", diff)
+			}
+		}
+	})
+}
+
+func testNotFound(t *testing.T, s publisher.Store) {
+	ctx := context.Background()
+	mustPut(t, s, publisher.Publisher{ID: "p1", Slug: "acme"})
+	for _, slug := range []string{"acme-2", "ACME", ""} {
+		p, err := s.PublisherBySlug(ctx, slug)
+		if !errors.Is(err, publisher.ErrNotFound) {
+			t.Errorf("PublisherBySlug(%q): err = %v, want ErrNotFound", slug, err)
+		}
+		if p.ID != "" {
+			t.Errorf("PublisherBySlug(%q) = %+v, want zero", slug, p)
+		}
+	}
+}
+
+func testUpsert(t *testing.T, s publisher.Store) {
+	first := mustPut(t, s, publisher.Publisher{ID: "p1", Slug: "acme", Name: "Acme",
+		Namespaces: []string{"acme", "acme-old"}, Members: []string{"u1", "u2"}, CreatedAt: t0})
+	second := publisher.Publisher{ID: "ignored", Slug: "acme", Name: "Acme Corp", Verified: true,
+		Namespaces: []string{"acme-new", "acme"}, Members: []string{"u3"}, CreatedAt: t1}
+	want := second
+	want.ID, want.CreatedAt = first.ID, first.CreatedAt
+
+	if diff := cmp.Diff(want, mustPut(t, s, second), equate); diff != "" {
+		t.Errorf("PutPublisher result mismatch (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(want, mustPublisher(t, s, "acme"), equate); diff != "" {
+		t.Errorf("stored publisher mismatch (-want +got):\n%s", diff)
+	}
+	t.Run("released namespace can be taken", func(t *testing.T) {
+		mustPut(t, s, publisher.Publisher{Slug: "other", Namespaces: []string{"acme-old"}})
+	})
+	t.Run("removed member no longer finds it", func(t *testing.T) {
+		got, err := s.PublishersByMember(context.Background(), "u1")
+		if err != nil {
+			t.Fatalf("PublishersByMember: %v", err)
+		}
+		if len(got) != 0 {
+			t.Errorf("PublishersByMember(u1) = %+v, want none", got)
+		}
+	})
+	t.Run("dropping every namespace", func(t *testing.T) {
+		cleared := second
+		cleared.Namespaces = nil
+		mustPut(t, s, cleared)
+		if got := mustPublisher(t, s, "acme").Namespaces; len(got) != 0 {
+			t.Errorf("namespaces = %q, want none", got)
+		}
+		mustPut(t, s, publisher.Publisher{Slug: "takes-acme", Namespaces: []string{"acme", "acme-new"}})
+	})
+}
+
+// mustPut puts p and fails the test on error.
+func mustPut(t *testing.T, s publisher.Store, p publisher.Publisher) publisher.Publisher {
+	t.Helper()
+	put, err := s.PutPublisher(context.Background(), p)
+	if err != nil {
+		t.Fatalf("PutPublisher(%s): %v", p.Slug, err)
+	}
+	return put
+}
+
+// mustPublisher reads slug and fails the test on error.
+func mustPublisher(t *testing.T, s publisher.Store, slug string) publisher.Publisher {
+	t.Helper()
+	p, err := s.PublisherBySlug(context.Background(), slug)
+	if err != nil {
+		t.Fatalf("PublisherBySlug(%s): %v", slug, err)
+	}
+	return p
+}

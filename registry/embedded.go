@@ -1,0 +1,114 @@
+// Package registry embeds the CNCF distribution registry in Berth's process
+// and holds Berth's own dealings with a registry: readiness, notifications.
+package registry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/distribution/distribution/v3/configuration"
+	"github.com/distribution/distribution/v3/registry/handlers"
+	"github.com/sirupsen/logrus"
+
+	// The token access controller and the filesystem driver register
+	// themselves with distribution's factories when imported.
+	_ "github.com/distribution/distribution/v3/registry/auth/token"
+	_ "github.com/distribution/distribution/v3/registry/storage/driver/filesystem"
+)
+
+// Config is what the embedded registry needs from Berth.
+type Config struct {
+	RootDirectory  string // filesystem storage root
+	Realm          string // token endpoint clients are sent to
+	Service        string // audience tokens are issued for
+	Issuer         string // issuer tokens must carry
+	RootCertBundle string // PEM file of the certificates token chains must reach
+	NotifyURL      string // where push and pull events are posted
+	NotifyToken    string // bearer token sent with each notification
+	HTTPSecret     string // signs upload state between requests
+}
+
+// Embedded is a distribution registry served from Berth's process.
+type Embedded struct {
+	handler http.Handler
+	server  *http.Server
+}
+
+// NewEmbedded builds the registry application. distribution panics on bad
+// configuration; that becomes an error here.
+func NewEmbedded(ctx context.Context, cfg Config) (e *Embedded, err error) {
+	// distribution logs through the global logrus logger: keep it to errors
+	// (a refused anonymous ping is a warning there), as JSON, so that it does not drown Berth's own log.
+	logrus.SetLevel(logrus.ErrorLevel)
+	logrus.SetFormatter(&logrus.JSONFormatter{})
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("starting embedded registry: %v", r)
+		}
+	}()
+	app := handlers.NewApp(ctx, configurationOf(cfg))
+	h := http.Handler(app)
+	return &Embedded{
+		handler: h,
+		server: &http.Server{
+			Handler:           h,
+			ReadHeaderTimeout: 10 * time.Second,
+			IdleTimeout:       2 * time.Minute,
+		},
+	}, nil
+}
+
+func configurationOf(cfg Config) *configuration.Configuration {
+	c := &configuration.Configuration{Version: "0.1"}
+	c.Log.Level = "warn"
+	c.HTTP.Secret = cfg.HTTPSecret
+	c.HTTP.Headers = http.Header{"X-Content-Type-Options": []string{"nosniff"}}
+	c.Storage = configuration.Storage{
+		"filesystem": configuration.Parameters{"rootdirectory": cfg.RootDirectory},
+		"delete":     configuration.Parameters{"enabled": true},
+		"maintenance": configuration.Parameters{"uploadpurging": map[any]any{
+			"enabled": true, "age": "168h", "interval": "24h", "dryrun": false,
+		}},
+	}
+	c.Auth = configuration.Auth{"token": configuration.Parameters{
+		"realm":          cfg.Realm,
+		"service":        cfg.Service,
+		"issuer":         cfg.Issuer,
+		"rootcertbundle": cfg.RootCertBundle,
+		// Pin the algorithm, or distribution accepts HS* tokens too.
+		"signingalgorithms": []any{"ES256"},
+	}}
+	if cfg.NotifyURL != "" {
+		c.Notifications.Endpoints = []configuration.Endpoint{{
+			Name:      "berth",
+			URL:       cfg.NotifyURL,
+			Headers:   http.Header{"Authorization": []string{"Bearer " + cfg.NotifyToken}},
+			Timeout:   5 * time.Second,
+			Threshold: 5,
+			Backoff:   time.Second,
+			// Blob events are noise: Berth counts manifests.
+			Ignore: configuration.Ignore{MediaTypes: []string{"application/octet-stream"}},
+		}}
+	}
+	return c
+}
+
+// Handler returns the registry's HTTP handler, for wrapping or tests.
+func (e *Embedded) Handler() http.Handler { return e.handler }
+
+// Serve answers registry requests on ln until Shutdown.
+func (e *Embedded) Serve(ln net.Listener) error {
+	if err := e.server.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serving registry: %w", err)
+	}
+	return nil
+}
+
+// Shutdown stops accepting requests and waits for those in flight until ctx ends.
+func (e *Embedded) Shutdown(ctx context.Context) error {
+	return e.server.Shutdown(ctx)
+}

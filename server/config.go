@@ -1,0 +1,126 @@
+// Package server wires Berth's domains, stores, registry and web front end
+// into one runnable store. cmd/berth fills a Config and calls it; the
+// end-to-end tests start it in-process.
+package server
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Config is every setting of a Berth process. cmd/berth fills it from flags
+// and BERTH_* variables; Validate names the variable of a bad value.
+type Config struct {
+	Addr              string        // BERTH_ADDR: web and API listen address
+	RegistryAddr      string        // BERTH_REGISTRY_ADDR: embedded registry listen address
+	DataDir           string        // BERTH_DATA_DIR: SQLite file, registry storage, trust bundle
+	PublicURL         string        // BERTH_PUBLIC_URL: how clients reach the store
+	RegistryPublicURL string        // BERTH_REGISTRY_PUBLIC_URL: how clients reach the registry
+	RegistryURL       string        // BERTH_REGISTRY_URL: an external registry; disables the embedded one
+	RegistryService   string        // BERTH_REGISTRY_SERVICE: token audience; default the registry's host:port
+	MongoURI          string        // BERTH_MONGO_URI: use MongoDB instead of SQLite
+	MongoDatabase     string        // BERTH_MONGO_DATABASE
+	TokenIssuer       string        // BERTH_TOKEN_ISSUER
+	TokenTTL          time.Duration // BERTH_TOKEN_TTL
+	RootCertFile      string        // BERTH_ROOT_CERT_FILE: where the registry trust bundle is written
+	NotifySecret      string        // BERTH_REGISTRY_NOTIFY_SECRET: bearer the registry sends with events
+	LogLevel          string        // BERTH_LOG_LEVEL: debug, info, warn, error
+	LogFormat         string        // BERTH_LOG_FORMAT: text or json
+	Demo              bool          // --demo / BERTH_DEMO: seed the demo catalog if absent
+}
+
+// Defaults returns the configuration `berth serve` runs with when nothing is set.
+func Defaults() Config {
+	return Config{
+		Addr:          "localhost:8080",
+		RegistryAddr:  "localhost:5000",
+		DataDir:       "./data",
+		MongoDatabase: "berth",
+		TokenIssuer:   "berth",
+		TokenTTL:      5 * time.Minute,
+		LogLevel:      "info",
+		LogFormat:     "text",
+	}
+}
+
+// Embedded reports whether Berth runs its own registry.
+func (c Config) Embedded() bool { return c.RegistryURL == "" }
+
+// Validate checks every setting and names the variable of the first bad one.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(name, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", name, fmt.Sprintf(format, args...)))
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		bad("BERTH_ADDR", "want host:port, got %q", c.Addr)
+	}
+	if _, _, err := net.SplitHostPort(c.RegistryAddr); c.Embedded() && err != nil {
+		bad("BERTH_REGISTRY_ADDR", "want host:port, got %q", c.RegistryAddr)
+	}
+	if strings.TrimSpace(c.DataDir) == "" {
+		bad("BERTH_DATA_DIR", "must not be empty")
+	}
+	for _, u := range [][2]string{
+		{"BERTH_PUBLIC_URL", c.PublicURL}, {"BERTH_REGISTRY_PUBLIC_URL", c.RegistryPublicURL}, {"BERTH_REGISTRY_URL", c.RegistryURL},
+	} {
+		if u[1] != "" && !isHTTPURL(u[1]) {
+			bad(u[0], "want an absolute http or https URL without a path, got %q", u[1])
+		}
+	}
+	if c.MongoURI != "" && !strings.HasPrefix(c.MongoURI, "mongodb://") && !strings.HasPrefix(c.MongoURI, "mongodb+srv://") {
+		bad("BERTH_MONGO_URI", "want a mongodb:// or mongodb+srv:// URI")
+	}
+	if c.MongoURI != "" && c.MongoDatabase == "" {
+		bad("BERTH_MONGO_DATABASE", "must not be empty")
+	}
+	if c.TokenTTL < 30*time.Second || c.TokenTTL > 24*time.Hour {
+		bad("BERTH_TOKEN_TTL", "want between 30s and 24h, got %s", c.TokenTTL)
+	}
+	if c.TokenIssuer == "" {
+		bad("BERTH_TOKEN_ISSUER", "must not be empty")
+	}
+	if !c.Embedded() && len(c.NotifySecret) < 16 {
+		bad("BERTH_REGISTRY_NOTIFY_SECRET", "an external registry needs a secret of at least 16 characters for its notifications")
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("BERTH_LOG_LEVEL", "want debug, info, warn or error, got %q", c.LogLevel)
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		bad("BERTH_LOG_FORMAT", "want text or json, got %q", c.LogFormat)
+	}
+	return errors.Join(errs...)
+}
+
+func isHTTPURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" &&
+		(u.Path == "" || u.Path == "/") && u.RawQuery == "" && u.User == nil
+}
+
+// publicURLFor derives the URL clients use for a listener: loopback and
+// unspecified hosts become "localhost", which registry clients accept as
+// both registry and realm host.
+func publicURLFor(addr net.Addr) string {
+	host, port, _ := net.SplitHostPort(addr.String())
+	ip := net.ParseIP(host)
+	if host == "" || (ip != nil && (ip.IsLoopback() || ip.IsUnspecified())) {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+// dialURLFor is how this process reaches its own listener.
+func dialURLFor(addr net.Addr) string {
+	host, port, _ := net.SplitHostPort(addr.String())
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}

@@ -1,0 +1,129 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"path/filepath"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+
+	"github.com/berth/berth/demo"
+	"github.com/berth/berth/internal/secret"
+	"github.com/berth/berth/licensing"
+	"github.com/berth/berth/registry"
+)
+
+// seedDemo seeds the demo catalog, retrying while the registry is not up
+// yet (in the compose stack it starts after Berth), until ctx ends.
+func (s *Server) seedDemo(ctx context.Context) {
+	for attempt := 1; ; attempt++ {
+		err := seed(ctx, s.Backend, s.registryDial, s.log)
+		if err == nil {
+			s.demoSeeded.Store(true)
+			return
+		}
+		s.log.Warn("seeding demo catalog failed; retrying", "attempt", attempt, "err", err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(min(time.Duration(attempt)*time.Second, 15*time.Second)):
+		}
+	}
+}
+
+// seed pushes the demo catalog to the registry at registryURL with a token
+// Berth signs for itself.
+func seed(ctx context.Context, b *Backend, registryURL string, log *slog.Logger) error {
+	var access []licensing.Access
+	for _, repo := range demo.Repositories() {
+		access = append(access, licensing.Access{Type: "repository", Name: repo, Actions: []string{"pull", "push"}})
+	}
+	tok, err := b.Tokens.Sign("berth-seed", access)
+	if err != nil {
+		return err
+	}
+	u, err := url.Parse(registryURL)
+	if err != nil {
+		return fmt.Errorf("parsing registry URL: %w", err)
+	}
+	start := time.Now()
+	report, err := demo.Seed(ctx, demo.Deps{
+		Catalog:    b.Stores.Catalog,
+		Publishers: b.Stores.Publishers,
+		Registry:   u.Host,
+		Auth:       authn.FromConfig(authn.AuthConfig{RegistryToken: tok.Token}),
+		Insecure:   u.Scheme == "http",
+		Logger:     log,
+	})
+	if err != nil {
+		return fmt.Errorf("seeding demo catalog: %w", err)
+	}
+	log.Info("demo catalog seeded", "report", fmt.Sprintf("%+v", report), "took", time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// SeedDemo seeds the demo catalog without serving: into the external
+// registry when one is configured, else through a registry embedded for
+// the duration over the data directory's storage.
+func SeedDemo(ctx context.Context, cfg Config, log *slog.Logger) error {
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	registryURL, service := cfg.RegistryURL, cfg.RegistryService
+	var ln net.Listener
+	if cfg.Embedded() {
+		var err error
+		if ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			return fmt.Errorf("listening for the seeding registry: %w", err)
+		}
+		defer ln.Close()
+		registryURL = dialURLFor(ln.Addr())
+		service = "berth-seed"
+	}
+	if service == "" {
+		service = hostOf(orDefault(cfg.RegistryPublicURL, cfg.RegistryURL))
+	}
+	b, err := OpenBackend(ctx, cfg, service)
+	if err != nil {
+		return err
+	}
+	defer b.Stores.Close(context.WithoutCancel(ctx))
+	if ln != nil {
+		stop, err := serveSeedRegistry(ctx, cfg, b, ln, service)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+	return seed(ctx, b, registryURL, log)
+}
+
+// serveSeedRegistry serves the data directory's registry storage on ln,
+// trusting b's keys, with no notifications.
+func serveSeedRegistry(ctx context.Context, cfg Config, b *Backend, ln net.Listener, service string) (func(), error) {
+	s := &Server{cfg: cfg, Backend: b}
+	if err := s.writeTrustBundle(); err != nil {
+		return nil, err
+	}
+	reg, err := registry.NewEmbedded(ctx, registry.Config{
+		RootDirectory:  filepath.Join(cfg.DataDir, "registry"),
+		Realm:          "http://localhost/token",
+		Service:        service,
+		Issuer:         cfg.TokenIssuer,
+		RootCertBundle: s.rootCertFile(),
+		HTTPSecret:     secret.Token(""),
+	})
+	if err != nil {
+		return nil, err
+	}
+	go func() { _ = reg.Serve(ln) }()
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+		defer cancel()
+		_ = reg.Shutdown(ctx)
+	}, nil
+}

@@ -1,0 +1,248 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/berth/berth/frontend"
+	"github.com/berth/berth/internal/secret"
+	"github.com/berth/berth/registry"
+)
+
+// shutdownGrace bounds how long a stopping server waits for requests in
+// flight (fiber would otherwise wait for idle keep-alive connections).
+const shutdownGrace = 10 * time.Second
+
+// Server is a running Berth: web and API, token server, and (unless an
+// external registry is configured) the embedded registry.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	Backend *Backend
+
+	web   *fiber.App
+	webLn net.Listener
+	reg   *registry.Embedded
+	regLn net.Listener
+
+	// PublicURL is where clients reach the store; RegistryURL where they
+	// reach the registry; registryDial where this process reaches it.
+	PublicURL    string
+	RegistryURL  string
+	registryDial string
+	service      string
+	notifyToken  string
+	demoSeeded   atomic.Bool
+	httpClient   *http.Client
+}
+
+// New opens the listeners, the database and the registry. Nothing is served
+// until Run. ctx bounds the registry's background work.
+func New(ctx context.Context, cfg Config, log *slog.Logger) (s *Server, err error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	s = &Server{cfg: cfg, log: log, httpClient: &http.Client{Timeout: 5 * time.Second}}
+	defer func() {
+		if err != nil {
+			s.closeListeners()
+		}
+	}()
+	if err := s.listen(); err != nil {
+		return nil, err
+	}
+	if s.Backend, err = OpenBackend(ctx, cfg, s.service); err != nil {
+		return nil, err
+	}
+	if err := s.writeTrustBundle(); err != nil {
+		_ = s.Backend.Stores.Close(ctx)
+		return nil, err
+	}
+	if err := s.build(ctx); err != nil {
+		_ = s.Backend.Stores.Close(ctx)
+		return nil, err
+	}
+	return s, nil
+}
+
+// listen opens the web (and embedded registry) listeners and derives the
+// URLs clients are told.
+func (s *Server) listen() error {
+	var err error
+	if s.webLn, err = net.Listen("tcp", s.cfg.Addr); err != nil {
+		return fmt.Errorf("BERTH_ADDR: listening on %s: %w", s.cfg.Addr, err)
+	}
+	s.PublicURL = orDefault(s.cfg.PublicURL, publicURLFor(s.webLn.Addr()))
+	if s.cfg.Embedded() {
+		if s.regLn, err = net.Listen("tcp", s.cfg.RegistryAddr); err != nil {
+			return fmt.Errorf("BERTH_REGISTRY_ADDR: listening on %s: %w", s.cfg.RegistryAddr, err)
+		}
+		s.RegistryURL = orDefault(s.cfg.RegistryPublicURL, publicURLFor(s.regLn.Addr()))
+		s.registryDial = dialURLFor(s.regLn.Addr())
+	} else {
+		s.RegistryURL = orDefault(s.cfg.RegistryPublicURL, s.cfg.RegistryURL)
+		s.registryDial = s.cfg.RegistryURL
+	}
+	u, _ := url.Parse(s.RegistryURL)
+	s.service = orDefault(s.cfg.RegistryService, u.Host)
+	return nil
+}
+
+func orDefault(v, def string) string {
+	if v != "" {
+		return v
+	}
+	return def
+}
+
+// rootCertFile is where registries find the certificates they trust.
+func (s *Server) rootCertFile() string {
+	return orDefault(s.cfg.RootCertFile, filepath.Join(s.cfg.DataDir, "keys", "root-certs.pem"))
+}
+
+// writeTrustBundle writes the root certificate for registries, atomically.
+func (s *Server) writeTrustBundle() error {
+	path := s.rootCertFile()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("BERTH_ROOT_CERT_FILE: %w", err)
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, s.Backend.Keys.RootPEM(), 0o644); err != nil {
+		return fmt.Errorf("BERTH_ROOT_CERT_FILE: writing trust bundle: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("BERTH_ROOT_CERT_FILE: %w", err)
+	}
+	return nil
+}
+
+// build makes the registry and the web application.
+func (s *Server) build(ctx context.Context) error {
+	s.notifyToken = s.cfg.NotifySecret
+	if s.cfg.Embedded() {
+		if s.notifyToken == "" {
+			s.notifyToken = secret.Token("")
+		}
+		reg, err := registry.NewEmbedded(ctx, registry.Config{
+			RootDirectory:  filepath.Join(s.cfg.DataDir, "registry"),
+			Realm:          s.PublicURL + "/token",
+			Service:        s.service,
+			Issuer:         s.cfg.TokenIssuer,
+			RootCertBundle: s.rootCertFile(),
+			NotifyURL:      dialURLFor(s.webLn.Addr()) + "/internal/registry/events",
+			NotifyToken:    s.notifyToken,
+			HTTPSecret:     secret.Token(""),
+		})
+		if err != nil {
+			return err
+		}
+		s.reg = reg
+	}
+	metrics := prometheus.NewRegistry()
+	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	web, err := frontend.New(frontend.Deps{
+		Accounts:     s.Backend.Accounts,
+		Licenses:     s.Backend.Licenses,
+		Tokens:       s.Backend.Tokens,
+		Keys:         s.Backend.Keys,
+		Products:     s.Backend.Stores.Catalog,
+		RegistryHost: hostOf(s.RegistryURL),
+		PublicURL:    s.PublicURL,
+		NotifyToken:  s.notifyToken,
+		Ready:        s.ready,
+		Metrics:      metrics,
+		Logger:       s.log,
+	})
+	s.web = web
+	return err
+}
+
+func hostOf(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return rawURL
+	}
+	return u.Host
+}
+
+// ready checks the database, the registry and, with --demo, the seed.
+func (s *Server) ready(ctx context.Context) error {
+	if err := s.Backend.Stores.Ping(ctx); err != nil {
+		return fmt.Errorf("database: %w", err)
+	}
+	if err := registry.Ping(ctx, s.httpClient, s.registryDial); err != nil {
+		return fmt.Errorf("registry: %w", err)
+	}
+	if s.cfg.Demo && !s.demoSeeded.Load() {
+		return errors.New("demo catalog is still being seeded")
+	}
+	return nil
+}
+
+// Run serves until ctx ends, then shuts down within shutdownGrace.
+func (s *Server) Run(ctx context.Context) error {
+	errc := make(chan error, 2)
+	go func() { errc <- s.web.Listener(s.webLn) }()
+	if s.reg != nil {
+		go func() { errc <- s.reg.Serve(s.regLn) }()
+	}
+	s.log.Info("berth is listening", "web", s.PublicURL, "registry", s.RegistryURL,
+		"token_realm", s.PublicURL+"/token", "service", s.service, "database", s.databaseName())
+	if s.cfg.Demo {
+		go s.seedDemo(ctx)
+	}
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+		err = fmt.Errorf("serving: %w", err)
+	}
+	return errors.Join(err, s.shutdown())
+}
+
+func (s *Server) databaseName() string {
+	if s.cfg.MongoURI != "" {
+		return "mongodb (database " + s.cfg.MongoDatabase + ")"
+	}
+	return "sqlite " + filepath.Join(s.cfg.DataDir, "berth.db")
+}
+
+func (s *Server) shutdown() error {
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	var errs []error
+	if err := s.web.ShutdownWithContext(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("stopping web: %w", err))
+	}
+	if s.reg != nil {
+		if err := s.reg.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("stopping registry: %w", err))
+		}
+	}
+	if err := s.Backend.Stores.Close(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("closing database: %w", err))
+	}
+	s.log.Info("berth stopped")
+	return errors.Join(errs...)
+}
+
+func (s *Server) closeListeners() {
+	for _, ln := range []net.Listener{s.webLn, s.regLn} {
+		if ln != nil {
+			ln.Close()
+		}
+	}
+}
