@@ -93,8 +93,11 @@ func (h *handlers) routes(app *fiber.App) {
 	app.Get("/metrics", h.metrics.handler())
 	app.Get("/.well-known/jwks.json", h.jwks)
 
-	app.Get("/token", failureLimiter(20), h.tokenGet)
-	app.Post("/token", failureLimiter(20), h.tokenPost)
+	// One allowance of failures per address covers every endpoint that
+	// checks a credential, so that guesses cannot be spread across them.
+	guard := failureLimiter(20)
+	app.Get("/token", guard, h.tokenGet)
+	app.Post("/token", guard, h.tokenPost)
 
 	app.Post("/internal/registry/events", h.registryEvents)
 
@@ -103,9 +106,9 @@ func (h *handlers) routes(app *fiber.App) {
 	api.Post("/users", signupLimiter(10), h.signUp)
 	api.Get("/products", h.listProducts)
 	api.Get("/products/:slug", h.getProduct)
-	api.Post("/products/:slug/checkout", failureLimiter(20), h.checkout)
-	api.Get("/licenses", failureLimiter(20), h.listLicenses)
-	api.Get("/licenses/:id", failureLimiter(20), h.getLicense)
+	api.Post("/products/:slug/checkout", guard, h.checkout)
+	api.Get("/licenses", guard, h.listLicenses)
+	api.Get("/licenses/:id", guard, h.getLicense)
 	api.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 
 	app.Get("/static/*", h.static)

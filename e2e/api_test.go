@@ -1,0 +1,103 @@
+package e2e
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+)
+
+type apiErr struct {
+	Error struct{ Code, Message, Field string }
+}
+
+// TestAPIErrors: every bad input gets a clear error in one format and
+// changes nothing.
+func TestAPIErrors(t *testing.T) {
+	in := start(t, config(t, backend{name: "sqlite"}))
+	good := map[string]string{"username": "alice", "email": "alice@example.com", "password": "alice-password"}
+	if status := in.call("POST", "/api/v1/users", "", "", good, nil); status != http.StatusCreated {
+		t.Fatalf("sign-up: %d", status)
+	}
+	with := func(k, v string) map[string]string {
+		m := map[string]string{}
+		for key, val := range good {
+			m[key] = val
+		}
+		m[k] = v
+		return m
+	}
+	tests := []struct {
+		name, method, path, user, pass string
+		body                           any
+		status                         int
+		code, field                    string
+	}{
+		{"taken username", "POST", "/api/v1/users", "", "", with("email", "other@example.com"), 409, "conflict", ""},
+		{"taken email", "POST", "/api/v1/users", "", "", with("username", "alice2"), 409, "conflict", ""},
+		{"bad username", "POST", "/api/v1/users", "", "", with("username", "-Bad Name-"), 422, "invalid", "username"},
+		{"bad email", "POST", "/api/v1/users", "", "", with("email", "not-an-email"), 422, "invalid", "email"},
+		{"short password", "POST", "/api/v1/users", "", "", with("password", "short"), 422, "invalid", "password"},
+		{"not JSON", "POST", "/api/v1/users", "", "", "just a string", 400, "bad_request", ""},
+		{"unknown product", "GET", "/api/v1/products/nope", "", "", nil, 404, "not_found", ""},
+		{"bad kind filter", "GET", "/api/v1/products?kind=car", "", "", nil, 400, "bad_request", "kind"},
+		{"bad limit", "GET", "/api/v1/products?limit=1000", "", "", nil, 400, "bad_request", "limit"},
+		{"licenses need sign-in", "GET", "/api/v1/licenses", "", "", nil, 401, "unauthorized", ""},
+		{"wrong password", "GET", "/api/v1/licenses", "alice", "wrong-password", nil, 401, "unauthorized", ""},
+		{"someone else's license", "GET", "/api/v1/licenses/doesnotexist", "alice", "alice-password", nil, 404, "not_found", ""},
+		{"unknown tier", "POST", "/api/v1/products/" + firstSlug(t, in) + "/checkout", "alice", "alice-password", map[string]string{"tier": "platinum"}, 404, "not_found", ""},
+		{"missing tier", "POST", "/api/v1/products/" + firstSlug(t, in) + "/checkout", "alice", "alice-password", map[string]string{}, 422, "invalid", "tier"},
+		{"unknown API path", "GET", "/api/v1/nothing", "", "", nil, 404, "not_found", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var e apiErr
+			status := in.call(tt.method, tt.path, tt.user, tt.pass, tt.body, &e)
+			if status != tt.status || e.Error.Code != tt.code || e.Error.Field != tt.field || e.Error.Message == "" {
+				t.Errorf("status %d error %+v; want %d %s field %q with a message", status, e.Error, tt.status, tt.code, tt.field)
+			}
+		})
+	}
+	var list struct{ Licenses []licenseJSON }
+	if status := in.call("GET", "/api/v1/licenses", "alice", "alice-password", nil, &list); status != http.StatusOK || len(list.Licenses) != 0 {
+		t.Errorf("after the refused requests alice has %d licenses (status %d); want none", len(list.Licenses), status)
+	}
+}
+
+func firstSlug(t *testing.T, in *instance) string {
+	var list struct{ Products []productJSON }
+	in.call("GET", "/api/v1/products?limit=1", "", "", nil, &list)
+	if len(list.Products) != 1 {
+		t.Fatal("no products")
+	}
+	return list.Products[0].Slug
+}
+
+// TestCredentialRateLimit: repeated failed sign-ins from one address are
+// refused with 429 before the credential is even checked, while a right
+// password is not counted.
+func TestCredentialRateLimit(t *testing.T) {
+	in := start(t, config(t, backend{name: "sqlite"}))
+	in.call("POST", "/api/v1/users", "", "", map[string]string{"username": "bob", "email": "bob@example.com", "password": "bob-password"}, nil)
+	for i := 0; i < 30; i++ {
+		if status := in.call("GET", "/api/v1/licenses", "bob", "bob-password", nil, nil); status != http.StatusOK {
+			t.Fatalf("successful request %d: status %d; successes must not be limited", i, status)
+		}
+	}
+	var last int
+	for i := 0; i < 25; i++ {
+		last = in.call("GET", "/api/v1/licenses", "bob", "guess-"+strings.Repeat("x", i), nil, nil)
+	}
+	if last != http.StatusTooManyRequests {
+		t.Errorf("after 25 wrong passwords the status is %d; want 429", last)
+	}
+	var e apiErr
+	if status := in.call("GET", "/api/v1/licenses", "bob", "bob-password", nil, &e); status != http.StatusTooManyRequests || !strings.Contains(e.Error.Message, "wait") {
+		t.Errorf("while limited, even the right password gets %d %+v; want 429 saying to wait", status, e)
+	}
+	var reg struct{ Errors []struct{ Code, Message string } }
+	req, _ := http.NewRequest("GET", in.URL+"/token", nil)
+	req.SetBasicAuth("bob", "bob-password")
+	if status := doJSON(t, req, &reg); status != http.StatusTooManyRequests || len(reg.Errors) != 1 || reg.Errors[0].Code != "TOO_MANY_REQUESTS" {
+		t.Errorf("/token shares the allowance and answers in the registry's format: status %d %+v", status, reg)
+	}
+}
