@@ -94,7 +94,9 @@ func TestCredentialRateLimit(t *testing.T) {
 	if status := in.call("GET", "/api/v1/licenses", "bob", "bob-password", nil, &e); status != http.StatusTooManyRequests || !strings.Contains(e.Error.Message, "wait") {
 		t.Errorf("while limited, even the right password gets %d %+v; want 429 saying to wait", status, e)
 	}
-	var reg struct{ Errors []struct{ Code, Message string } }
+	var reg struct {
+		Errors []struct{ Code, Message string }
+	}
 	req, _ := http.NewRequest("GET", in.URL+"/token", nil)
 	req.SetBasicAuth("bob", "bob-password")
 	if status := doJSON(t, req, &reg); status != http.StatusTooManyRequests || len(reg.Errors) != 1 || reg.Errors[0].Code != "TOO_MANY_REQUESTS" {

@@ -56,8 +56,13 @@ func config(t *testing.T, b backend) server.Config {
 // start runs Berth with cfg and waits until /readyz says ready (demo seeded).
 func start(t *testing.T, cfg server.Config) *instance {
 	t.Helper()
+	return startLogging(t, cfg, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+}
+
+// startLogging is start with the server logging to log.
+func startLogging(t *testing.T, cfg server.Config, log *slog.Logger) *instance {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	srv, err := server.New(ctx, cfg, log)
 	if err != nil {
 		cancel()

@@ -19,7 +19,7 @@ func (h *handlers) readyz(c *fiber.Ctx) error {
 	ctx, cancel := context.WithTimeout(c.UserContext(), 5*time.Second)
 	defer cancel()
 	if err := h.Ready(ctx); err != nil {
-		h.Logger.Warn("not ready", "err", err)
+		h.Logger.Debug("not ready", "err", err)
 		return c.Status(http.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable"})
 	}
 	return c.JSON(fiber.Map{"status": "ready"})

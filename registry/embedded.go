@@ -6,13 +6,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"time"
 
 	"github.com/distribution/distribution/v3/configuration"
 	"github.com/distribution/distribution/v3/registry/handlers"
-	"github.com/sirupsen/logrus"
 
 	// The token access controller and the filesystem driver register
 	// themselves with distribution's factories when imported.
@@ -30,6 +30,7 @@ type Config struct {
 	NotifyURL      string // where push and pull events are posted
 	NotifyToken    string // bearer token sent with each notification
 	HTTPSecret     string // signs upload state between requests
+	Logger         *slog.Logger
 }
 
 // Embedded is a distribution registry served from Berth's process.
@@ -41,10 +42,7 @@ type Embedded struct {
 // NewEmbedded builds the registry application. distribution panics on bad
 // configuration; that becomes an error here.
 func NewEmbedded(ctx context.Context, cfg Config) (e *Embedded, err error) {
-	// distribution logs through the global logrus logger: keep it to errors
-	// (a refused anonymous ping is a warning there), as JSON, so that it does not drown Berth's own log.
-	logrus.SetLevel(logrus.ErrorLevel)
-	logrus.SetFormatter(&logrus.JSONFormatter{})
+	routeLogs(cfg.Logger)
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("starting embedded registry: %v", r)

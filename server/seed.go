@@ -93,7 +93,7 @@ func SeedDemo(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	defer b.Stores.Close(context.WithoutCancel(ctx))
 	if ln != nil {
-		stop, err := serveSeedRegistry(ctx, cfg, b, ln, service)
+		stop, err := serveSeedRegistry(ctx, cfg, b, ln, service, log)
 		if err != nil {
 			return err
 		}
@@ -104,7 +104,7 @@ func SeedDemo(ctx context.Context, cfg Config, log *slog.Logger) error {
 
 // serveSeedRegistry serves the data directory's registry storage on ln,
 // trusting b's keys, with no notifications.
-func serveSeedRegistry(ctx context.Context, cfg Config, b *Backend, ln net.Listener, service string) (func(), error) {
+func serveSeedRegistry(ctx context.Context, cfg Config, b *Backend, ln net.Listener, service string, log *slog.Logger) (func(), error) {
 	s := &Server{cfg: cfg, Backend: b}
 	if err := s.writeTrustBundle(); err != nil {
 		return nil, err
@@ -116,6 +116,7 @@ func serveSeedRegistry(ctx context.Context, cfg Config, b *Backend, ln net.Liste
 		Issuer:         cfg.TokenIssuer,
 		RootCertBundle: s.rootCertFile(),
 		HTTPSecret:     secret.Token(""),
+		Logger:         log,
 	})
 	if err != nil {
 		return nil, err

@@ -145,6 +145,7 @@ func (s *Server) build(ctx context.Context) error {
 			NotifyURL:      dialURLFor(s.webLn.Addr()) + "/internal/registry/events",
 			NotifyToken:    s.notifyToken,
 			HTTPSecret:     secret.Token(""),
+			Logger:         s.log,
 		})
 		if err != nil {
 			return err

@@ -1,0 +1,198 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/berth/berth/account"
+	"github.com/berth/berth/catalog"
+	"github.com/berth/berth/demo"
+	"github.com/berth/berth/licensing"
+)
+
+// cli runs the berth command line in-process with BERTH_DATA_DIR=dir as its
+// only variable and stdin as standard input; it returns what was written.
+func cli(t *testing.T, dir, stdin string, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	env := map[string]string{"BERTH_DATA_DIR": dir}
+	var out, errOut strings.Builder
+	err = run(ctx, args, func(k string) string { return env[k] }, strings.NewReader(stdin), &out, &errOut)
+	return out.String(), errOut.String(), err
+}
+
+// mustCLI is cli that fails the test on error and returns standard output.
+func mustCLI(t *testing.T, dir, stdin string, args ...string) string {
+	t.Helper()
+	out, stderr, err := cli(t, dir, stdin, args...)
+	if err != nil {
+		t.Fatalf("berth %s: %v\n%s", strings.Join(args, " "), err, stderr)
+	}
+	return out
+}
+
+// seededDir returns a data directory holding the demo catalog, its images
+// and the user alice.
+func seededDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	mustCLI(t, dir, "", "seed", "--demo")
+	mustCLI(t, dir, "s3cret-passw0rd\n", "user", "create", "--username", "alice", "--email", "alice@example.com")
+	return dir
+}
+
+// paidTier returns the first demo image product with a paid tier, that tier
+// and the tier's first repository.
+func paidTier(t *testing.T) (product, tier, repo string) {
+	t.Helper()
+	for _, p := range demo.Products() {
+		for _, tr := range p.Tiers {
+			if p.Kind == catalog.KindImage && !tr.Free() && len(tr.Repositories) > 0 {
+				return p.Slug, tr.ID, tr.Repositories[0]
+			}
+		}
+	}
+	t.Fatal("no demo image product has a paid tier")
+	return "", "", ""
+}
+
+var granted = regexp.MustCompile(`license (\S+) granted to alice.*\nkey \(shown once\): (berth_lk_\S+)\n`)
+
+// grant runs `license grant` for alice and returns the license id and key.
+func grant(t *testing.T, dir, product, tier string) (id, key string) {
+	t.Helper()
+	out := mustCLI(t, dir, "", "license", "grant", "--user", "alice", "--product", product, "--tier", tier, "--expires", "720h")
+	m := granted.FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("license grant said %q; want an id and a berth_lk_ key", out)
+	}
+	return m[1], m[2]
+}
+
+func TestUserCreate(t *testing.T) {
+	dir := t.TempDir()
+	taken := func(want error) func(error) bool {
+		return func(err error) bool { return errors.Is(err, want) }
+	}
+	for _, tc := range []struct {
+		name, stdin, username, email string
+		wantOut                      string
+		wantErr                      func(error) bool
+	}{
+		{"new user", "s3cret-passw0rd\n", "alice", "alice@example.com", "created user alice", nil},
+		// Both taken: SQLite names the email, MongoDB the username (see report).
+		{"same again", "s3cret-passw0rd\n", "alice", "alice@example.com", "", func(err error) bool {
+			return taken(account.ErrUsernameTaken)(err) || taken(account.ErrEmailTaken)(err)
+		}},
+		{"username taken", "an0ther-passw0rd\n", "alice", "other@example.com", "", taken(account.ErrUsernameTaken)},
+		{"email taken", "an0ther-passw0rd\n", "carol", "alice@example.com", "", taken(account.ErrEmailTaken)},
+		{"bad username", "s3cret-passw0rd\n", "Not A Name!", "x@example.com", "", func(err error) bool {
+			var inv *account.InvalidError
+			return errors.As(err, &inv) && inv.Field == "username"
+		}},
+		{"no password", "", "bob", "bob@example.com", "", mentions("password on standard input")},
+		{"password without newline", "s3cret-passw0rd", "bob", "bob@example.com", "created user bob", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, _, err := cli(t, dir, tc.stdin, "user", "create", "--username", tc.username, "--email", tc.email)
+			if tc.wantErr == nil && (err != nil || !strings.Contains(out, tc.wantOut)) {
+				t.Errorf("user create %s: %q, %v; want %q", tc.username, out, err, tc.wantOut)
+			}
+			if tc.wantErr != nil && (err == nil || !tc.wantErr(err)) {
+				t.Errorf("user create %s: %v; want the %s error", tc.username, err, tc.name)
+			}
+		})
+	}
+}
+
+func TestUsage(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		args      []string
+		wantErr   string // "" for success
+		usageOnto string // "stdout" or "stderr"
+	}{
+		{"help", []string{"help"}, "", "stdout"},
+		{"unknown", []string{"frobnicate"}, `unknown command "frobnicate"`, "stderr"},
+		{"unknown subcommand", []string{"license", "burn"}, `unknown command "license burn"`, "stderr"},
+		{"no command", nil, "see usage above", "stderr"},
+		{"seed without --demo", []string{"seed"}, "--demo", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, stderr, err := cli(t, t.TempDir(), "", tc.args...)
+			if tc.wantErr == "" && err != nil || tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
+				t.Errorf("berth %v: error %v; want %q", tc.args, err, tc.wantErr)
+			}
+			streams := map[string]string{"stdout": out, "stderr": stderr}
+			if s := streams[tc.usageOnto]; tc.usageOnto != "" && !strings.Contains(s, "Usage:") {
+				t.Errorf("berth %v: %s %q lacks the usage", tc.args, tc.usageOnto, s)
+			}
+		})
+	}
+}
+
+// TestLicenseCommands grants, lists and revokes a license, and checks the
+// grants that must be refused.
+func TestLicenseCommands(t *testing.T) {
+	dir := seededDir(t)
+	product, tier, _ := paidTier(t)
+	id, key := grant(t, dir, product, tier)
+
+	list := mustCLI(t, dir, "", "license", "list", "--user", "alice")
+	if !regexp.MustCompile(id + `\s+` + product + `\s+` + tier + `\s+active\s+…` + key[len(key)-4:]).MatchString(list) {
+		t.Errorf("license list:\n%s\nwant %s active with hint …%s", list, id, key[len(key)-4:])
+	}
+	if strings.Contains(list, key) {
+		t.Errorf("license list shows the full key:\n%s", list)
+	}
+	if out := mustCLI(t, dir, "", "license", "revoke", id); !strings.Contains(out, id+" revoked") {
+		t.Errorf("license revoke said %q", out)
+	}
+	if list := mustCLI(t, dir, "", "license", "list", "--user", "alice"); !regexp.MustCompile(id + `.*\srevoked\s`).MatchString(list) {
+		t.Errorf("license list after revoking:\n%s", list)
+	}
+
+	for _, tc := range []struct {
+		name  string
+		args  []string
+		check func(error) bool
+	}{
+		{"unknown tier", []string{"--product", product, "--tier", "platinum"}, isTierNotFound},
+		{"unknown product", []string{"--product", "no-such-product", "--tier", tier}, isTierNotFound},
+		{"bad expiry", []string{"--product", product, "--tier", tier, "--expires", "nonsense"}, mentions("--expires")},
+		{"unknown user", []string{"--user", "nobody", "--product", product, "--tier", tier}, mentions(`user "nobody"`)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string{"license", "grant", "--user", "alice"}, tc.args...)
+			if out, _, err := cli(t, dir, "", args...); err == nil || !tc.check(err) {
+				t.Errorf("berth %v: %q, %v; want refused", args, out, err)
+			}
+		})
+	}
+}
+
+func isTierNotFound(err error) bool { return errors.Is(err, licensing.ErrTierNotFound) }
+
+// mentions returns a check that an error's message contains s.
+func mentions(s string) func(error) bool {
+	return func(err error) bool { return strings.Contains(err.Error(), s) }
+}
+
+func TestPublisherAddMember(t *testing.T) {
+	dir := seededDir(t)
+	pub := demo.Publishers()[0]
+	for range 2 { // adding twice is harmless
+		out := mustCLI(t, dir, "", "publisher", "add-member", "--publisher", pub.Slug, "--user", "alice")
+		if !strings.Contains(out, "alice may now push to "+strings.Join(pub.Namespaces, ", ")) {
+			t.Errorf("publisher add-member said %q; want alice and %v", out, pub.Namespaces)
+		}
+	}
+	if _, _, err := cli(t, dir, "", "publisher", "add-member", "--publisher", "no-such-publisher", "--user", "alice"); err == nil {
+		t.Error("adding to an unknown publisher succeeded")
+	}
+}

@@ -1,0 +1,60 @@
+package registry
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/sirupsen/logrus"
+)
+
+// routeLogs sends distribution's logging (it logs through the global logrus
+// logger) into Berth's slog logger. distribution is chatty: it logs every
+// request at info and every 4xx answer — a client's anonymous ping, a HEAD
+// for a tag not yet pushed — as a warning or an error. Those are the
+// protocol working and go to debug; 5xx and other errors stay errors.
+func routeLogs(log *slog.Logger) {
+	std := logrus.StandardLogger()
+	std.SetOutput(io.Discard)
+	std.SetLevel(logrus.InfoLevel)
+	std.ReplaceHooks(logrus.LevelHooks{})
+	std.AddHook(slogHook{log: log.With("component", "registry")})
+}
+
+type slogHook struct{ log *slog.Logger }
+
+func (h slogHook) Levels() []logrus.Level { return logrus.AllLevels }
+
+func (h slogHook) Fire(e *logrus.Entry) error {
+	// distribution prints each notification endpoint with its headers, and
+	// the Authorization header is Berth's notification secret.
+	if strings.HasPrefix(e.Message, "configuring endpoint") {
+		return nil
+	}
+	level := slog.LevelDebug
+	switch {
+	case e.Level <= logrus.ErrorLevel:
+		level = slog.LevelError
+	case e.Level == logrus.WarnLevel:
+		level = slog.LevelWarn
+	}
+	if status, ok := e.Data["http.response.status"].(int); ok && status < 500 {
+		level = slog.LevelDebug
+	}
+	if strings.Contains(e.Message, "authorization token required") {
+		level = slog.LevelDebug
+	}
+	if !h.log.Enabled(context.Background(), level) {
+		return nil
+	}
+	attrs := make([]any, 0, 2*len(e.Data))
+	for k, v := range e.Data {
+		if k == "go.version" {
+			continue
+		}
+		attrs = append(attrs, k, v)
+	}
+	h.log.Log(context.Background(), level, e.Message, attrs...)
+	return nil
+}
