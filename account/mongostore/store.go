@@ -73,10 +73,10 @@ func (s *Store) CreateUser(ctx context.Context, u account.User) error {
 	}
 	_, err := s.users.InsertOne(ctx, doc)
 	if mongo.IsDuplicateKeyError(err) {
-		return fmt.Errorf("creating user %s: %w", u.Username, s.conflict(ctx, doc, err))
+		return s.conflict(ctx, doc, err)
 	}
 	if err != nil {
-		return fmt.Errorf("creating user %s: %w", u.Username, err)
+		return fmt.Errorf("inserting user: %w", err)
 	}
 	return nil
 }

@@ -48,18 +48,29 @@ func (s *Store) CreateUser(ctx context.Context, u account.User) error {
 		u.ID, strings.ToLower(u.Username), u.Email, u.PasswordHash,
 		u.Admin, u.Disabled, sqldb.Time(u.CreatedAt))
 	if column, ok := sqldb.UniqueViolation(err); ok {
-		switch column {
-		case "users.username":
-			return fmt.Errorf("creating user %s: %w", u.Username, account.ErrUsernameTaken)
-		case "users.email":
-			return fmt.Errorf("creating user %s: %w", u.Username, account.ErrEmailTaken)
-		}
-		return fmt.Errorf("creating user %s: duplicate %s: %w", u.Username, column, err)
+		return s.conflict(ctx, u.Username, column, err)
 	}
 	if err != nil {
-		return fmt.Errorf("creating user %s: %w", u.Username, err)
+		return fmt.Errorf("inserting user: %w", err)
 	}
 	return nil
+}
+
+// conflict names what a unique violation was about. SQLite reports the first
+// index it checked; when both the username and the email are taken the
+// username is reported, as in the MongoDB store.
+func (s *Store) conflict(ctx context.Context, username, column string, violation error) error {
+	var one int
+	err := s.db.QueryRowContext(ctx, `SELECT 1 FROM users WHERE username = ?`, strings.ToLower(username)).Scan(&one)
+	switch {
+	case err == nil:
+		return account.ErrUsernameTaken
+	case !errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("checking username after a unique violation: %w", err)
+	case column == "users.email":
+		return account.ErrEmailTaken
+	}
+	return fmt.Errorf("duplicate %s: %w", column, violation)
 }
 
 // UserByID returns the user with that ID or account.ErrNotFound.

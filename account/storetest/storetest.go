@@ -117,6 +117,7 @@ func testConflicts(t *testing.T, s account.Store) {
 		{"same username", account.User{ID: "u2", Username: "alice", Email: "other@example.com"}, account.ErrUsernameTaken},
 		{"same username other case", account.User{ID: "u3", Username: "ALICE", Email: "other@example.com"}, account.ErrUsernameTaken},
 		{"same email", account.User{ID: "u4", Username: "bob", Email: "alice@example.com"}, account.ErrEmailTaken},
+		{"both taken: the username is reported", account.User{ID: "u5", Username: "alice", Email: "alice@example.com"}, account.ErrUsernameTaken},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := s.CreateUser(ctx, tc.u)

@@ -28,17 +28,17 @@ func (c *command) userCreate(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	b, closeDB, err := c.backend(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
 	// The password comes on standard input, never as an argument that
 	// process listings and shell history would keep.
 	line, err := bufio.NewReader(c.stdin).ReadString('\n')
 	if err != nil && line == "" {
 		return errors.New("user create: write the password on standard input")
 	}
-	b, closeDB, err := c.backend(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer closeDB()
 	u, err := b.Accounts.Register(ctx, account.SignUp{Username: username, Email: email, Password: strings.TrimRight(line, "\r\n"), Admin: admin})
 	if err != nil {
 		return err

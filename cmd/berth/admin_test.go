@@ -196,3 +196,23 @@ func TestPublisherAddMember(t *testing.T) {
 		t.Error("adding to an unknown publisher succeeded")
 	}
 }
+
+// TestFlagHelpAndOverride: "-h" on a subcommand lists its flags and succeeds;
+// a flag given on the command line wins over a variable that does not parse.
+func TestFlagHelpAndOverride(t *testing.T) {
+	_, stderr, err := cli(t, t.TempDir(), "", "serve", "-h")
+	if err != nil || !strings.Contains(stderr, "BERTH_TOKEN_TTL") {
+		t.Errorf("serve -h: error %v, output %q; want success listing the flags with their variables", err, stderr)
+	}
+	env := map[string]string{"BERTH_DATA_DIR": t.TempDir(), "BERTH_TOKEN_TTL": "banana"}
+	getenv := func(k string) string { return env[k] }
+	var out, errOut strings.Builder
+	err = run(context.Background(), []string{"license", "list", "--token-ttl", "5m", "--user", "nobody"}, getenv, strings.NewReader(""), &out, &errOut)
+	if err == nil || strings.Contains(err.Error(), "BERTH_TOKEN_TTL") {
+		t.Errorf("with --token-ttl given, the bad BERTH_TOKEN_TTL still decided: %v", err)
+	}
+	err = run(context.Background(), []string{"license", "list", "--user", "nobody"}, getenv, strings.NewReader(""), &out, &errOut)
+	if err == nil || !strings.Contains(err.Error(), "BERTH_TOKEN_TTL") {
+		t.Errorf("without the flag, the bad BERTH_TOKEN_TTL must stop the command: %v", err)
+	}
+}

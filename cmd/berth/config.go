@@ -11,11 +11,20 @@ import (
 	"github.com/berth/berth/server"
 )
 
-// envString, envDuration and envBool read a BERTH_* variable as a flag's
-// default, so that flags mirror variables and an explicit flag wins.
+// env reads BERTH_* variables as flag defaults, so that flags mirror
+// variables and an explicit flag wins. A variable that does not parse is
+// remembered by its flag's name: it is an error only when that flag is not
+// given on the command line.
 type env struct {
 	getenv func(string) string
-	errs   []error
+	errs   map[string]error // flag name → the variable's parse error
+}
+
+func (e *env) fail(flagName string, err error) {
+	if e.errs == nil {
+		e.errs = map[string]error{}
+	}
+	e.errs[flagName] = err
 }
 
 func (e *env) str(name, def string) string {
@@ -25,35 +34,35 @@ func (e *env) str(name, def string) string {
 	return def
 }
 
-func (e *env) duration(name string, def time.Duration) time.Duration {
+func (e *env) duration(flagName, name string, def time.Duration) time.Duration {
 	v := e.getenv(name)
 	if v == "" {
 		return def
 	}
 	d, err := time.ParseDuration(v)
 	if err != nil {
-		e.errs = append(e.errs, fmt.Errorf("%s: want a duration such as 300s or 5m, got %q", name, v))
+		e.fail(flagName, fmt.Errorf("%s: want a duration such as 300s or 5m, got %q", name, v))
 		return def
 	}
 	return d
 }
 
-func (e *env) boolean(name string, def bool) bool {
+func (e *env) boolean(flagName, name string, def bool) bool {
 	v := e.getenv(name)
 	if v == "" {
 		return def
 	}
 	b, err := strconv.ParseBool(v)
 	if err != nil {
-		e.errs = append(e.errs, fmt.Errorf("%s: want true or false, got %q", name, v))
+		e.fail(flagName, fmt.Errorf("%s: want true or false, got %q", name, v))
 		return def
 	}
 	return b
 }
 
 // configFlags registers every setting on fs, defaulting from the environment,
-// and returns the config the flags fill once parsed plus a check of the
-// environment's own errors.
+// and returns the config the flags fill once parsed plus a check, to call
+// after parsing, of the variables that did not parse.
 func configFlags(fs *flag.FlagSet, getenv func(string) string) (*server.Config, func() error) {
 	e := &env{getenv: getenv}
 	d := server.Defaults()
@@ -68,16 +77,20 @@ func configFlags(fs *flag.FlagSet, getenv func(string) string) (*server.Config, 
 	fs.StringVar(&c.MongoURI, "mongo-uri", e.str("BERTH_MONGO_URI", ""), "MongoDB URI; default the embedded SQLite database (BERTH_MONGO_URI)")
 	fs.StringVar(&c.MongoDatabase, "mongo-database", e.str("BERTH_MONGO_DATABASE", d.MongoDatabase), "MongoDB database name (BERTH_MONGO_DATABASE)")
 	fs.StringVar(&c.TokenIssuer, "token-issuer", e.str("BERTH_TOKEN_ISSUER", d.TokenIssuer), "issuer of registry tokens (BERTH_TOKEN_ISSUER)")
-	fs.DurationVar(&c.TokenTTL, "token-ttl", e.duration("BERTH_TOKEN_TTL", d.TokenTTL), "registry token lifetime (BERTH_TOKEN_TTL)")
+	fs.DurationVar(&c.TokenTTL, "token-ttl", e.duration("token-ttl", "BERTH_TOKEN_TTL", d.TokenTTL), "registry token lifetime (BERTH_TOKEN_TTL)")
 	fs.StringVar(&c.RootCertFile, "root-cert-file", e.str("BERTH_ROOT_CERT_FILE", ""), "where to write the registry trust bundle; default DATA_DIR/keys/root-certs.pem (BERTH_ROOT_CERT_FILE)")
 	fs.StringVar(&c.LogLevel, "log-level", e.str("BERTH_LOG_LEVEL", d.LogLevel), "debug, info, warn or error (BERTH_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", e.str("BERTH_LOG_FORMAT", d.LogFormat), "text or json (BERTH_LOG_FORMAT)")
-	fs.BoolVar(&c.Demo, "demo", e.boolean("BERTH_DEMO", false), "seed the demo catalog if absent (BERTH_DEMO)")
+	fs.BoolVar(&c.Demo, "demo", e.boolean("demo", "BERTH_DEMO", false), "seed the demo catalog if absent (BERTH_DEMO)")
 	// A secret is never a flag: flags show in process listings.
 	c.NotifySecret = getenv("BERTH_REGISTRY_NOTIFY_SECRET")
 	return c, func() error {
-		if len(e.errs) > 0 {
-			return e.errs[0]
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		for _, name := range []string{"token-ttl", "demo"} {
+			if err := e.errs[name]; err != nil && !set[name] {
+				return err
+			}
 		}
 		return nil
 	}

@@ -43,29 +43,35 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		cmd, rest = cmd+" "+rest[0], rest[1:]
 	}
 	c := &command{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
+	commands := map[string]func(context.Context, []string) error{
+		"serve":                c.serve,
+		"seed":                 c.seed,
+		"user create":          c.userCreate,
+		"license grant":        c.licenseGrant,
+		"license revoke":       c.licenseRevoke,
+		"license list":         c.licenseList,
+		"publisher add-member": c.publisherAddMember,
+		"healthcheck":          c.healthcheck,
+	}
+	if f, ok := commands[cmd]; ok {
+		return helpAsked(f(ctx, rest))
+	}
 	switch cmd {
-	case "serve":
-		return c.serve(ctx, rest)
-	case "seed":
-		return c.seed(ctx, rest)
-	case "user create":
-		return c.userCreate(ctx, rest)
-	case "license grant":
-		return c.licenseGrant(ctx, rest)
-	case "license revoke":
-		return c.licenseRevoke(ctx, rest)
-	case "license list":
-		return c.licenseList(ctx, rest)
-	case "publisher add-member":
-		return c.publisherAddMember(ctx, rest)
-	case "healthcheck":
-		return c.healthcheck(ctx, rest)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q: %w", cmd, errUsage)
+}
+
+// helpAsked turns the flag package's "-h" answer (it has printed the flags)
+// into success.
+func helpAsked(err error) error {
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	return err
 }
 
 // command carries the process's environment and streams to subcommands.
