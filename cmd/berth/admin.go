@@ -15,68 +15,55 @@ import (
 
 	"github.com/berth/berth/account"
 	"github.com/berth/berth/licensing"
+	"github.com/berth/berth/server"
 )
 
 func (c *command) userCreate(ctx context.Context, args []string) error {
 	var username, email string
 	var admin bool
-	cfg, _, err := c.parse("user create", args, func(fs *flag.FlagSet) {
+	return c.admin(ctx, "user create", args, func(fs *flag.FlagSet) {
 		fs.StringVar(&username, "username", "", "username")
 		fs.StringVar(&email, "email", "", "email address")
 		fs.BoolVar(&admin, "admin", false, "make the user an operator")
+	}, func(a adminRun) error {
+		// The password comes on standard input, never as an argument that
+		// process listings and shell history would keep.
+		line, err := bufio.NewReader(c.stdin).ReadString('\n')
+		if err != nil && line == "" {
+			return errors.New("user create: write the password on standard input")
+		}
+		u, err := a.b.Accounts.Register(ctx, account.SignUp{Username: username, Email: email, Password: strings.TrimRight(line, "\r\n"), Admin: admin})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "created user %s (%s)\n", u.Username, u.ID)
+		return nil
 	})
-	if err != nil {
-		return err
-	}
-	b, closeDB, err := c.backend(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer closeDB()
-	// The password comes on standard input, never as an argument that
-	// process listings and shell history would keep.
-	line, err := bufio.NewReader(c.stdin).ReadString('\n')
-	if err != nil && line == "" {
-		return errors.New("user create: write the password on standard input")
-	}
-	u, err := b.Accounts.Register(ctx, account.SignUp{Username: username, Email: email, Password: strings.TrimRight(line, "\r\n"), Admin: admin})
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(c.stdout, "created user %s (%s)\n", u.Username, u.ID)
-	return nil
 }
 
 func (c *command) licenseGrant(ctx context.Context, args []string) error {
 	var username, product, tier, expires string
-	cfg, _, err := c.parse("license grant", args, func(fs *flag.FlagSet) {
+	return c.admin(ctx, "license grant", args, func(fs *flag.FlagSet) {
 		fs.StringVar(&username, "user", "", "username to grant to")
 		fs.StringVar(&product, "product", "", "product slug")
 		fs.StringVar(&tier, "tier", "", "tier id")
 		fs.StringVar(&expires, "expires", "", "expiry: a duration from now (720h) or a date (2027-01-01); default never")
+	}, func(a adminRun) error {
+		until, err := parseExpiry(expires, time.Now())
+		if err != nil {
+			return err
+		}
+		u, err := a.user(ctx, username)
+		if err != nil {
+			return err
+		}
+		issued, err := a.b.Licenses.Grant(ctx, licensing.Grant{Owner: u.ID, Product: product, Tier: tier, ExpiresAt: until})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "license %s granted to %s for %s/%s\nkey (shown once): %s\n", issued.License.ID, u.Username, product, tier, issued.Key)
+		return nil
 	})
-	if err != nil {
-		return err
-	}
-	until, err := parseExpiry(expires, time.Now())
-	if err != nil {
-		return err
-	}
-	b, closeDB, err := c.backend(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer closeDB()
-	u, err := b.Accounts.UserByUsername(ctx, username)
-	if err != nil {
-		return fmt.Errorf("user %q: %w", username, err)
-	}
-	issued, err := b.Licenses.Grant(ctx, licensing.Grant{Owner: u.ID, Product: product, Tier: tier, ExpiresAt: until})
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(c.stdout, "license %s granted to %s for %s/%s\nkey (shown once): %s\n", issued.License.ID, u.Username, product, tier, issued.Key)
-	return nil
 }
 
 // parseExpiry reads "" (never), a duration from now, or a date.
@@ -96,85 +83,64 @@ func parseExpiry(s string, now time.Time) (time.Time, error) {
 }
 
 func (c *command) licenseRevoke(ctx context.Context, args []string) error {
-	cfg, fs, err := c.parse("license revoke", args, nil)
-	if err != nil {
-		return err
-	}
-	if fs.NArg() != 1 {
-		return fmt.Errorf("license revoke: name one license id: %w", errUsage)
-	}
-	b, closeDB, err := c.backend(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer closeDB()
-	l, err := b.Licenses.Revoke(ctx, fs.Arg(0))
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(c.stdout, "license %s revoked; tokens already issued expire within %s\n", l.ID, cfg.TokenTTL)
-	return nil
+	return c.admin(ctx, "license revoke", args, nil, func(a adminRun) error {
+		if a.fs.NArg() != 1 {
+			return fmt.Errorf("license revoke: name one license id: %w", errUsage)
+		}
+		l, err := a.b.Licenses.Revoke(ctx, a.fs.Arg(0))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "license %s revoked; tokens already issued expire within %s\n", l.ID, a.cfg.TokenTTL)
+		return nil
+	})
 }
 
 func (c *command) licenseList(ctx context.Context, args []string) error {
 	var username string
-	cfg, _, err := c.parse("license list", args, func(fs *flag.FlagSet) {
+	return c.admin(ctx, "license list", args, func(fs *flag.FlagSet) {
 		fs.StringVar(&username, "user", "", "username")
+	}, func(a adminRun) error {
+		u, err := a.user(ctx, username)
+		if err != nil {
+			return err
+		}
+		ls, err := a.b.Licenses.Licenses(ctx, u.ID)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tPRODUCT\tTIER\tSTATUS\tKEY\tCREATED")
+		for _, l := range ls {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t…%s\t%s\n", l.ID, l.Product, l.Tier, l.Status, l.KeyHint, l.CreatedAt.Format(time.DateOnly))
+		}
+		return tw.Flush()
 	})
-	if err != nil {
-		return err
-	}
-	b, closeDB, err := c.backend(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer closeDB()
-	u, err := b.Accounts.UserByUsername(ctx, username)
-	if err != nil {
-		return fmt.Errorf("user %q: %w", username, err)
-	}
-	ls, err := b.Licenses.Licenses(ctx, u.ID)
-	if err != nil {
-		return err
-	}
-	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tPRODUCT\tTIER\tSTATUS\tKEY\tCREATED")
-	for _, l := range ls {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t…%s\t%s\n", l.ID, l.Product, l.Tier, l.Status, l.KeyHint, l.CreatedAt.Format(time.DateOnly))
-	}
-	return tw.Flush()
 }
 
 func (c *command) publisherAddMember(ctx context.Context, args []string) error {
 	var slug, username string
-	cfg, _, err := c.parse("publisher add-member", args, func(fs *flag.FlagSet) {
+	return c.admin(ctx, "publisher add-member", args, func(fs *flag.FlagSet) {
 		fs.StringVar(&slug, "publisher", "", "publisher slug")
 		fs.StringVar(&username, "user", "", "username")
-	})
-	if err != nil {
-		return err
-	}
-	b, closeDB, err := c.backend(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer closeDB()
-	u, err := b.Accounts.UserByUsername(ctx, username)
-	if err != nil {
-		return fmt.Errorf("user %q: %w", username, err)
-	}
-	p, err := b.Stores.Publishers.PublisherBySlug(ctx, slug)
-	if err != nil {
-		return fmt.Errorf("publisher %q: %w", slug, err)
-	}
-	if !slices.Contains(p.Members, u.ID) {
-		p.Members = append(p.Members, u.ID)
-		if _, err := b.Stores.Publishers.PutPublisher(ctx, p); err != nil {
+	}, func(a adminRun) error {
+		u, err := a.user(ctx, username)
+		if err != nil {
 			return err
 		}
-	}
-	fmt.Fprintf(c.stdout, "%s may now push to %s\n", u.Username, strings.Join(p.Namespaces, ", "))
-	return nil
+		p, err := a.b.Stores.Publishers.PublisherBySlug(ctx, slug)
+		if err != nil {
+			return fmt.Errorf("publisher %q: %w", slug, err)
+		}
+		if !slices.Contains(p.Members, u.ID) {
+			p.Members = append(p.Members, u.ID)
+			if _, err := a.b.Stores.Publishers.PutPublisher(ctx, p); err != nil {
+				return err
+			}
+		}
+		fmt.Fprintf(c.stdout, "%s may now push to %s\n", u.Username, strings.Join(p.Namespaces, ", "))
+		return nil
+	})
 }
 
 func (c *command) healthcheck(ctx context.Context, args []string) error {
@@ -204,4 +170,38 @@ func (c *command) healthcheck(ctx context.Context, args []string) error {
 		return fmt.Errorf("healthcheck: status %d", resp.StatusCode)
 	}
 	return nil
+}
+
+// adminRun is what an admin command's body works with.
+type adminRun struct {
+	cfg *server.Config
+	fs  *flag.FlagSet
+	b   *server.Backend
+}
+
+// user looks a user up by name, saying which one is missing.
+func (a adminRun) user(ctx context.Context, username string) (account.User, error) {
+	u, err := a.b.Accounts.UserByUsername(ctx, username)
+	if err != nil {
+		return account.User{}, fmt.Errorf("user %q: %w", username, err)
+	}
+	return u, nil
+}
+
+// admin parses an admin command's flags, opens the backend, runs body and
+// closes the backend.
+func (c *command) admin(ctx context.Context, name string, args []string, flags func(*flag.FlagSet), body func(adminRun) error) error {
+	cfg, fs, err := c.parse(name, args, flags)
+	if err != nil {
+		return err
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	b, err := server.OpenBackend(ctx, *cfg, cfg.RegistryService)
+	if err != nil {
+		return err
+	}
+	defer b.Stores.Close(context.WithoutCancel(ctx))
+	return body(adminRun{cfg: cfg, fs: fs, b: b})
 }

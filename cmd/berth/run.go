@@ -122,15 +122,3 @@ func (c *command) seed(ctx context.Context, args []string) error {
 	}
 	return server.SeedDemo(ctx, *cfg, newLogger(cfg, c.stderr))
 }
-
-// backend opens the stores and services for an admin command.
-func (c *command) backend(ctx context.Context, cfg *server.Config) (*server.Backend, func(), error) {
-	if err := cfg.Validate(); err != nil {
-		return nil, nil, err
-	}
-	b, err := server.OpenBackend(ctx, *cfg, cfg.RegistryService)
-	if err != nil {
-		return nil, nil, err
-	}
-	return b, func() { _ = b.Stores.Close(context.WithoutCancel(ctx)) }, nil
-}
