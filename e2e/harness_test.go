@@ -56,11 +56,17 @@ func config(t *testing.T, b backend) server.Config {
 // start runs Berth with cfg and waits until /readyz says ready (demo seeded).
 func start(t *testing.T, cfg server.Config) *instance {
 	t.Helper()
-	return startLogging(t, cfg, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	return startWith(t, cfg, warnings(), true)
 }
 
-// startLogging is start with the server logging to log.
-func startLogging(t *testing.T, cfg server.Config, log *slog.Logger) *instance {
+// warnings is the tests' server logger: warnings and errors to stderr.
+func warnings() *slog.Logger {
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+// startWith runs Berth with cfg logging to log, and waits for readiness
+// when wait is set.
+func startWith(t *testing.T, cfg server.Config, log *slog.Logger, wait bool) *instance {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	srv, err := server.New(ctx, cfg, log)
@@ -72,7 +78,9 @@ func startLogging(t *testing.T, cfg server.Config, log *slog.Logger) *instance {
 		cancel: cancel, done: make(chan error, 1)}
 	go func() { in.done <- srv.Run(ctx) }()
 	t.Cleanup(in.stop)
-	in.waitReady(90 * time.Second)
+	if wait {
+		in.waitReady(90 * time.Second)
+	}
 	return in
 }
 

@@ -32,7 +32,7 @@ func (b *syncBuffer) String() string {
 // or bearer credential reached the log.
 func TestSecretsNeverLogged(t *testing.T) {
 	var logs syncBuffer
-	in := startLogging(t, config(t, backend{name: "sqlite"}), slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	in := startWith(t, config(t, backend{name: "sqlite"}), slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})), true)
 	password := "Unique-Passw0rd-For-Log-Check"
 	in.call("POST", "/api/v1/users", "", "", map[string]string{"username": "carol", "email": "carol@example.com", "password": password}, nil)
 	product, free, _ := pickFreeTier(t, in)
