@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/mail"
 	"regexp"
+	"runtime"
 	"strings"
 	"time"
 
@@ -24,6 +25,10 @@ const (
 	maxPassword = 256
 )
 
+// reservedPrefix starts every key and token Berth issues (license keys are
+// berth_lk_…); a password that looked like one could never be used.
+const reservedPrefix = "berth_"
+
 // Service is the account domain's behaviour over a Store.
 type Service struct {
 	store  Store
@@ -32,6 +37,9 @@ type Service struct {
 	// dummyHash is verified when a username is unknown so that sign-in takes
 	// as long as for a real account and does not reveal which usernames exist.
 	dummyHash string
+	// slots bounds the password hashes computed at once: each takes
+	// params.Memory, and a burst of logins must not exhaust the machine.
+	slots chan struct{}
 }
 
 // New returns a Service over store hashing passwords with params.
@@ -41,7 +49,21 @@ func New(store Store, params PasswordParams) *Service {
 		params:    params,
 		now:       time.Now,
 		dummyHash: HashPassword(secret.ID(), params),
+		slots:     make(chan struct{}, 2*runtime.NumCPU()),
 	}
+}
+
+// hashing runs f while holding one of the hashing slots, or gives up when
+// ctx ends first.
+func (s *Service) hashing(ctx context.Context, f func()) error {
+	select {
+	case s.slots <- struct{}{}:
+	case <-ctx.Done():
+		return fmt.Errorf("waiting to check a password: %w", ctx.Err())
+	}
+	defer func() { <-s.slots }()
+	f()
+	return nil
 }
 
 // SignUp is what a new account needs.
@@ -56,6 +78,9 @@ type SignUp struct {
 func (s *Service) Register(ctx context.Context, in SignUp) (User, error) {
 	u, err := s.validate(in)
 	if err != nil {
+		return User{}, err
+	}
+	if err := s.hashing(ctx, func() { u.PasswordHash = HashPassword(in.Password, s.params) }); err != nil {
 		return User{}, err
 	}
 	if err := s.store.CreateUser(ctx, u); err != nil {
@@ -76,13 +101,15 @@ func (s *Service) validate(in SignUp) (User, error) {
 	if n := len(in.Password); n < minPassword || n > maxPassword {
 		return User{}, &InvalidError{Field: "password", Message: fmt.Sprintf("use between %d and %d characters", minPassword, maxPassword)}
 	}
+	if strings.HasPrefix(in.Password, reservedPrefix) {
+		return User{}, &InvalidError{Field: "password", Message: "must not start with " + reservedPrefix + ", which marks Berth's own keys and tokens"}
+	}
 	return User{
-		ID:           secret.ID(),
-		Username:     username,
-		Email:        strings.ToLower(addr.Address),
-		PasswordHash: HashPassword(in.Password, s.params),
-		Admin:        in.Admin,
-		CreatedAt:    s.now().UTC(),
+		ID:        secret.ID(),
+		Username:  username,
+		Email:     strings.ToLower(addr.Address),
+		Admin:     in.Admin,
+		CreatedAt: s.now().UTC(),
 	}, nil
 }
 
@@ -93,16 +120,24 @@ func (s *Service) Authenticate(ctx context.Context, username, password string) (
 		return User{}, ErrBadCredentials
 	}
 	u, err := s.store.UserByUsername(ctx, username)
-	if errors.Is(err, ErrNotFound) {
-		_, _ = CheckPassword(s.dummyHash, password)
-		return User{}, ErrBadCredentials
-	}
-	if err != nil {
+	known := err == nil
+	if err != nil && !errors.Is(err, ErrNotFound) {
 		return User{}, fmt.Errorf("looking up user: %w", err)
 	}
-	ok, err := CheckPassword(u.PasswordHash, password)
-	if err != nil {
-		return User{}, fmt.Errorf("checking password of %s: %w", u.Username, err)
+	hash := s.dummyHash
+	if known {
+		hash = u.PasswordHash
+	}
+	var ok bool
+	var checkErr error
+	if err := s.hashing(ctx, func() { ok, checkErr = CheckPassword(hash, password) }); err != nil {
+		return User{}, err
+	}
+	if !known {
+		return User{}, ErrBadCredentials
+	}
+	if checkErr != nil {
+		return User{}, fmt.Errorf("checking password of %s: %w", u.Username, checkErr)
 	}
 	if !ok || u.Disabled {
 		return User{}, ErrBadCredentials

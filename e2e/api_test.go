@@ -3,6 +3,7 @@ package e2e
 import (
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -37,6 +38,7 @@ func TestAPIErrors(t *testing.T) {
 		{"bad username", "POST", "/api/v1/users", "", "", with("username", "-Bad Name-"), 422, "invalid", "username"},
 		{"bad email", "POST", "/api/v1/users", "", "", with("email", "not-an-email"), 422, "invalid", "email"},
 		{"short password", "POST", "/api/v1/users", "", "", with("password", "short"), 422, "invalid", "password"},
+		{"password shaped like a key", "POST", "/api/v1/users", "", "", with("password", "berth_lk_abcdefgh"), 422, "invalid", "password"},
 		{"not JSON", "POST", "/api/v1/users", "", "", "just a string", 400, "bad_request", ""},
 		{"unknown product", "GET", "/api/v1/products/nope", "", "", nil, 404, "not_found", ""},
 		{"bad kind filter", "GET", "/api/v1/products?kind=car", "", "", nil, 400, "bad_request", "kind"},
@@ -56,6 +58,23 @@ func TestAPIErrors(t *testing.T) {
 				t.Errorf("status %d error %+v; want %d %s field %q with a message", status, e.Error, tt.status, tt.code, tt.field)
 			}
 		})
+	}
+	// A browser can post a form cross-site with cached credentials; the API
+	// takes JSON only and never asks a browser for Basic credentials.
+	form, _ := http.NewRequest("POST", in.URL+"/api/v1/products/"+firstSlug(t, in)+"/checkout", strings.NewReader("tier=express"))
+	form.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	form.SetBasicAuth("alice", "alice-password")
+	var e apiErr
+	if status := doJSON(t, form, &e); status != http.StatusUnsupportedMediaType || e.Error.Code != "unsupported_media_type" {
+		t.Errorf("form-encoded checkout: %d %+v; want 415", status, e)
+	}
+	resp, err := http.Get(in.URL + "/api/v1/licenses")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized || resp.Header.Get("WWW-Authenticate") != "" {
+		t.Errorf("API 401 = %d with challenge %q; want 401 without a Basic challenge", resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
 	}
 	var list struct{ Licenses []licenseJSON }
 	if status := in.call("GET", "/api/v1/licenses", "alice", "alice-password", nil, &list); status != http.StatusOK || len(list.Licenses) != 0 {
@@ -101,5 +120,41 @@ func TestCredentialRateLimit(t *testing.T) {
 	req.SetBasicAuth("bob", "bob-password")
 	if status := doJSON(t, req, &reg); status != http.StatusTooManyRequests || len(reg.Errors) != 1 || reg.Errors[0].Code != "TOO_MANY_REQUESTS" {
 		t.Errorf("/token shares the allowance and answers in the registry's format: status %d %+v", status, reg)
+	}
+}
+
+// TestRateLimitHoldsUnderParallelGuessing: failed attempts sent all at once
+// cannot slip past the allowance before any of them is counted.
+func TestRateLimitHoldsUnderParallelGuessing(t *testing.T) {
+	in := start(t, config(t, backend{name: "sqlite"}))
+	in.call("POST", "/api/v1/users", "", "", map[string]string{"username": "erin", "email": "erin@example.com", "password": "erin-password"}, nil)
+	const attempts = 60
+	statuses := make(chan int, attempts)
+	var wg sync.WaitGroup
+	for i := 0; i < attempts; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req, _ := http.NewRequest("GET", in.URL+"/token", nil)
+			req.SetBasicAuth("erin", "wrong-guess")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp.Body.Close()
+			statuses <- resp.StatusCode
+		}()
+	}
+	wg.Wait()
+	close(statuses)
+	checked := 0
+	for s := range statuses {
+		if s == http.StatusUnauthorized {
+			checked++
+		}
+	}
+	if checked > 20 {
+		t.Errorf("%d of %d parallel wrong passwords were checked; the allowance is 20", checked, attempts)
 	}
 }

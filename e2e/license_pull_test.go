@@ -112,7 +112,7 @@ func testFreeLicensePull(t *testing.T, b backend) {
 	}
 	req, _ := http.NewRequest("GET", in.URL+"/token?service="+in.Registry+"&scope=repository:"+repo+":pull", nil)
 	req.SetBasicAuth("anyone", lic.Key)
-	if got := doJSON(t, req, &regErr); got != http.StatusUnauthorized || len(regErr.Errors) != 1 || !strings.Contains(regErr.Errors[0].Message, "revoked") {
+	if got := doJSON(t, req, &regErr); got != http.StatusUnauthorized || len(regErr.Errors) != 1 || regErr.Errors[0].Code != "DENIED" || !strings.Contains(regErr.Errors[0].Message, "revoked") {
 		t.Errorf("token for a revoked key: status %d %+v; want 401 saying revoked", got, regErr)
 	}
 }

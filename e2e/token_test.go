@@ -104,6 +104,7 @@ func TestTokenEndpoint(t *testing.T) {
 	}{
 		{"wrong password", "owner", "wrong-password", scopes("repository:" + repo + ":pull"), 401, "UNAUTHORIZED"},
 		{"unknown license key", "x", licensing.KeyPrefix + "nope", scopes("repository:" + repo + ":pull"), 401, "UNAUTHORIZED"},
+		{"scope class not a word", "ci", issued.Key, scopes("repository(a)b):" + repo + ":pull"), 400, "INVALID_SCOPE"},
 		{"malformed scope", "ci", issued.Key, scopes("repository:" + repo), 400, "INVALID_SCOPE"},
 		{"unknown service", "ci", issued.Key, url.Values{"service": {"elsewhere:5000"}}, 400, "INVALID_REQUEST"},
 	}
@@ -115,6 +116,14 @@ func TestTokenEndpoint(t *testing.T) {
 			}
 		})
 	}
+	t.Run("OAuth2 credentials only from the body", func(t *testing.T) {
+		req, _ := http.NewRequest("POST", in.URL+"/token?username=ci&password="+url.QueryEscape(issued.Key), strings.NewReader("grant_type=password"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		var a tokenAnswer
+		if status := doJSON(t, req, &a); status != http.StatusBadRequest || a.Token != "" {
+			t.Errorf("credentials in the query string: status %d %+v; want 400", status, a)
+		}
+	})
 	t.Run("OAuth2 password grant", func(t *testing.T) {
 		form := url.Values{"grant_type": {"password"}, "username": {"ci"}, "password": {issued.Key}, "service": {in.Registry},
 			"scope": {"repository:" + repo + ":pull repository:" + outside + ":pull"}, "client_id": {"e2e"}, "access_type": {"offline"}}

@@ -1,8 +1,10 @@
 package frontend
 
 import (
+	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -23,9 +25,13 @@ func userOf(u account.User) userJSON {
 	return userJSON{ID: u.ID, Username: u.Username, Email: u.Email, CreatedAt: u.CreatedAt}
 }
 
-// decode parses a JSON body into v with a clear error.
+// decode parses a JSON body into v with a clear error. Only JSON is taken:
+// a browser can send a form cross-site without asking, never JSON.
 func decode(c *fiber.Ctx, v any) error {
-	if err := c.BodyParser(v); err != nil {
+	if !strings.HasPrefix(strings.ToLower(c.Get(fiber.HeaderContentType)), fiber.MIMEApplicationJSON) {
+		return &apiError{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type", Message: "send a JSON body with Content-Type: application/json"}
+	}
+	if err := json.Unmarshal(c.Body(), v); err != nil {
 		return &apiError{Status: http.StatusBadRequest, Code: "bad_request", Message: "send a JSON object body with Content-Type: application/json"}
 	}
 	return nil

@@ -9,6 +9,7 @@ import (
 	"embed"
 	"html/template"
 	"log/slog"
+	"net/netip"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -47,6 +48,9 @@ type Deps struct {
 	Ready        func(ctx context.Context) error // database and registry checks
 	Metrics      *prometheus.Registry
 	Logger       *slog.Logger
+	// TrustedProxies are the load balancers whose X-Forwarded-For is
+	// believed when telling clients apart for rate limits.
+	TrustedProxies []netip.Prefix
 }
 
 // BodyLimit caps every request body the front end reads. Registry uploads
@@ -95,7 +99,8 @@ func (h *handlers) routes(app *fiber.App) {
 
 	// One allowance of failures per address covers every endpoint that
 	// checks a credential, so that guesses cannot be spread across them.
-	guard := failureLimiter(20)
+	client := clientKey(h.TrustedProxies)
+	guard := failureLimiter(20, client)
 	app.Get("/token", guard, h.tokenGet)
 	app.Post("/token", guard, h.tokenPost)
 
@@ -103,7 +108,7 @@ func (h *handlers) routes(app *fiber.App) {
 
 	api := app.Group("/api/v1")
 	api.Get("/openapi.json", h.openapi)
-	api.Post("/users", signupLimiter(10), h.signUp)
+	api.Post("/users", signupLimiter(10, client), h.signUp)
 	api.Get("/products", h.listProducts)
 	api.Get("/products/:slug", h.getProduct)
 	api.Post("/products/:slug/checkout", guard, h.checkout)

@@ -76,12 +76,15 @@ func (h *handlers) handleError(c *fiber.Ctx, err error) error {
 	if ae.Status >= 500 {
 		h.Logger.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
 	}
-	if ae.Status == http.StatusUnauthorized {
-		c.Set(fiber.HeaderWWWAuthenticate, `Basic realm="Berth", charset="UTF-8"`)
-	}
 	path := c.Path()
 	switch {
 	case path == "/token":
+		// Only the token endpoint challenges for Basic credentials: a
+		// browser that cached credentials for the API would send them
+		// with a cross-site form post too.
+		if ae.Status == http.StatusUnauthorized {
+			c.Set(fiber.HeaderWWWAuthenticate, `Basic realm="Berth", charset="UTF-8"`)
+		}
 		return c.Status(ae.Status).JSON(registryErrors(ae))
 	case strings.HasPrefix(path, "/api/"):
 		body := fiber.Map{"code": ae.Code, "message": ae.Message}
@@ -97,11 +100,11 @@ func (h *handlers) handleError(c *fiber.Ctx, err error) error {
 // registryErrors renders an error in the registry's JSON error format.
 func registryErrors(ae *apiError) fiber.Map {
 	code := strings.ToUpper(ae.Code)
-	switch ae.Status {
-	case http.StatusUnauthorized:
-		code = "UNAUTHORIZED"
-	case http.StatusForbidden:
+	switch {
+	case ae.Code == "denied" || ae.Status == http.StatusForbidden:
 		code = "DENIED"
+	case ae.Status == http.StatusUnauthorized:
+		code = "UNAUTHORIZED"
 	}
 	return fiber.Map{"errors": []fiber.Map{{"code": code, "message": ae.Message}}}
 }

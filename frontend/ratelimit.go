@@ -9,7 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-// window counts events per key in fixed one-minute windows. Counts live in
+// window counts attempts per key in fixed one-minute windows. Counts live in
 // this process: with several instances a client gets max per instance,
 // which still bounds guessing.
 type window struct {
@@ -33,46 +33,64 @@ func (w *window) roll() {
 	}
 }
 
-// exceeded reports whether key has used up its allowance, and when the
-// window resets.
-func (w *window) exceeded(key string) (bool, time.Duration) {
+// take reserves one attempt for key. It fails, saying when the window
+// resets, when key has used up its allowance. Reserving before the attempt
+// runs means parallel attempts cannot all slip past the check.
+func (w *window) take(key string) (bool, time.Duration) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.roll()
-	return w.counts[key] >= w.max, w.period - w.now().Sub(w.start)
-}
-
-func (w *window) add(key string) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.roll()
+	if w.counts[key] >= w.max {
+		return false, w.period - w.now().Sub(w.start)
+	}
 	w.counts[key]++
+	return true, 0
 }
 
-// failureLimiter allows each client address max failed requests (answers of
-// 4xx or 5xx) a minute, then refuses it with 429 until the minute is over:
-// it slows credential guessing and never a working client.
-func failureLimiter(max int) fiber.Handler {
-	return limit(newWindow(max), true)
+// refund gives back an attempt that turned out not to count.
+func (w *window) refund(key string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.counts[key] > 0 {
+		w.counts[key]--
+	}
 }
 
-// signupLimiter allows each client address max requests a minute.
-func signupLimiter(max int) fiber.Handler {
-	return limit(newWindow(max), false)
+// failureLimiter allows each client max failed requests (answers of 4xx or
+// 5xx) a minute, then refuses it with 429 until the minute is over: it
+// slows credential guessing and never a working client.
+func failureLimiter(max int, client func(*fiber.Ctx) string) fiber.Handler {
+	return limit(newWindow(max), true, client)
 }
 
-func limit(w *window, failuresOnly bool) fiber.Handler {
+// signupLimiter allows each client max requests a minute.
+func signupLimiter(max int, client func(*fiber.Ctx) string) fiber.Handler {
+	return limit(newWindow(max), false, client)
+}
+
+func limit(w *window, failuresOnly bool, client func(*fiber.Ctx) string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		key := c.IP()
-		if over, reset := w.exceeded(key); over {
+		key := client(c)
+		if ok, reset := w.take(key); !ok {
 			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(reset.Seconds())+1))
 			return &apiError{Status: http.StatusTooManyRequests, Code: "too_many_requests",
 				Message: "too many attempts from your address; wait a minute and try again"}
 		}
 		err := c.Next()
-		if !failuresOnly || (err != nil && classify(err).Status >= 400) || c.Response().StatusCode() >= 400 {
-			w.add(key)
+		if failuresOnly && !failed(c, err) {
+			w.refund(key)
 		}
 		return err
 	}
+}
+
+// failed reports whether a request ended in a client or server error that
+// counts against the caller. A grant type this server does not offer is a
+// client probing, not guessing (containerd tries refresh_token first).
+func failed(c *fiber.Ctx, err error) bool {
+	if err == nil {
+		return c.Response().StatusCode() >= 400
+	}
+	ae := classify(err)
+	return ae.Status >= 400 && ae.Code != "unsupported_grant_type"
 }

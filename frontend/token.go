@@ -40,18 +40,26 @@ func (h *handlers) tokenGet(c *fiber.Ctx) error {
 // Refresh tokens arrive with the licensing work; until then the
 // refresh_token grant is refused with the OAuth2 error a client expects.
 func (h *handlers) tokenPost(c *fiber.Ctx) error {
-	switch c.FormValue("grant_type") {
+	// Only the form body counts: credentials in a query string would end up
+	// in proxy and access logs.
+	form := c.Request().PostArgs()
+	value := func(k string) string { return string(form.Peek(k)) }
+	switch value("grant_type") {
 	case "password":
 	case "refresh_token":
 		return &apiError{Status: http.StatusBadRequest, Code: "unsupported_grant_type", Message: "refresh tokens are not offered yet: use grant_type=password"}
 	default:
 		return &apiError{Status: http.StatusBadRequest, Code: "unsupported_grant_type", Message: "grant_type must be password"}
 	}
-	username, password := c.FormValue("username"), c.FormValue("password")
+	username, password := value("username"), value("password")
 	if username == "" || password == "" {
 		return &apiError{Status: http.StatusBadRequest, Code: "invalid_request", Message: "username and password are required"}
 	}
-	return h.issueToken(c, c.FormValue("service"), strings.Fields(c.FormValue("scope")), username, password, true)
+	var scopes []string
+	for _, v := range form.PeekMulti("scope") {
+		scopes = append(scopes, strings.Fields(string(v))...)
+	}
+	return h.issueToken(c, value("service"), scopes, username, password, true)
 }
 
 func (h *handlers) issueToken(c *fiber.Ctx, service string, rawScopes []string, username, password string, oauth bool) error {

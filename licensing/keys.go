@@ -25,6 +25,9 @@ const rootKeyID = "root"
 const (
 	rootValidity    = 20 * 365 * 24 * time.Hour
 	signingValidity = 2 * 365 * 24 * time.Hour
+	// renewBefore is how long before its certificate expires a signing key
+	// is replaced at load, so that tokens never carry an expired chain.
+	renewBefore = 90 * 24 * time.Hour
 )
 
 // signingKey is a usable token-signing key.
@@ -62,11 +65,11 @@ func (r *KeyRing) Load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	signing, err := activeSigningKeys(keys)
+	signing, err := activeSigningKeys(keys, r.now())
 	if err != nil {
 		return err
 	}
-	if len(signing) == 0 {
+	if len(signing) == 0 || signing[len(signing)-1].cert.NotAfter.Before(r.now().Add(renewBefore)) {
 		k, err := r.addSigningKey(ctx, root, rootKey)
 		if err != nil {
 			return err
@@ -183,7 +186,8 @@ func parseKey(k Key) (*x509.Certificate, *ecdsa.PrivateKey, error) {
 	return cert, ec, nil
 }
 
-func activeSigningKeys(keys []Key) ([]signingKey, error) {
+// activeSigningKeys returns the signing keys neither retired nor expired at now.
+func activeSigningKeys(keys []Key, now time.Time) ([]signingKey, error) {
 	var out []signingKey
 	for _, k := range keys {
 		if k.Kind != KeySigning || !k.RetiredAt.IsZero() {
@@ -192,6 +196,9 @@ func activeSigningKeys(keys []Key) ([]signingKey, error) {
 		cert, priv, err := parseKey(k)
 		if err != nil {
 			return nil, err
+		}
+		if now.After(cert.NotAfter) {
+			continue
 		}
 		out = append(out, signingKey{id: k.ID, private: priv, cert: cert})
 	}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/berth/berth/internal/sqldb"
 	"github.com/berth/berth/licensing"
@@ -104,5 +105,34 @@ func TestJWKSChainsToRoot(t *testing.T) {
 	}
 	if other := loaded(t, newStore(t)).JWKS().Keys[0].Kid; other == k.Kid {
 		t.Error("two different keys have the same kid")
+	}
+}
+
+// TestKeyRingRenewsExpiringSigningKey: a signing key whose certificate is
+// about to expire is replaced at load, and an expired one is never used.
+func TestKeyRingRenewsExpiringSigningKey(t *testing.T) {
+	store := newStore(t)
+	first := loaded(t, store)
+	kid := first.JWKS().Keys[0].Kid
+
+	later := licensing.NewKeyRing(store)
+	licensing.SetClock(later, func() time.Time { return time.Now().Add(2*365*24*time.Hour - 30*24*time.Hour) })
+	if err := later.Load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	keys := later.JWKS().Keys
+	if len(keys) != 2 || keys[1].Kid == kid {
+		t.Fatalf("a month before expiry the ring has %d keys, newest %q; want the old one plus a new one", len(keys), keys[len(keys)-1].Kid)
+	}
+
+	expired := licensing.NewKeyRing(store)
+	licensing.SetClock(expired, func() time.Time { return time.Now().Add(2*365*24*time.Hour + 24*time.Hour) })
+	if err := expired.Load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range expired.JWKS().Keys {
+		if k.Kid == kid {
+			t.Errorf("the expired key %s is still published", kid)
+		}
 	}
 }

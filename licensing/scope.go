@@ -28,6 +28,9 @@ func (e *ScopeError) Error() string { return fmt.Sprintf("invalid scope %q: %s",
 // repositoryName is the distribution reference grammar for a path (no host).
 var repositoryName = regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$`)
 
+// word is the grammar of a scope's resource type and class.
+var word = regexp.MustCompile(`^[a-z0-9]+$`)
+
 // ParseScope parses "type[(class)]:name:action[,action...]". The name may
 // itself contain colons, so the type ends at the first colon and the actions
 // start after the last.
@@ -40,8 +43,11 @@ func ParseScope(s string) (Access, error) {
 	if open := strings.Index(a.Type, "("); open >= 0 && strings.HasSuffix(a.Type, ")") {
 		a.Type, a.Class = a.Type[:open], a.Type[open+1:len(a.Type)-1]
 	}
-	if a.Type == "" || a.Name == "" {
-		return Access{}, &ScopeError{Scope: s, Reason: "type and name must not be empty"}
+	if !word.MatchString(a.Type) || (a.Class != "" && !word.MatchString(a.Class)) {
+		return Access{}, &ScopeError{Scope: s, Reason: "type and class must be lower-case words"}
+	}
+	if a.Name == "" {
+		return Access{}, &ScopeError{Scope: s, Reason: "name must not be empty"}
 	}
 	if a.Type == "repository" && (len(a.Name) > 255 || !repositoryName.MatchString(a.Name)) {
 		return Access{}, &ScopeError{Scope: s, Reason: "not a valid repository name"}

@@ -27,6 +27,9 @@ func TestParseScope(t *testing.T) {
 		{in: "repository:acme//db:pull", wantErr: true},
 		{in: "repository:../etc:pull", wantErr: true},
 		{in: "", wantErr: true},
+		{in: "repository(a)b):acme/db:pull", wantErr: true},
+		{in: "repository(Plugin):acme/db:pull", wantErr: true},
+		{in: "Repository:acme/db:pull", wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {

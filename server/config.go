@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -31,6 +32,7 @@ type Config struct {
 	LogLevel          string        // BERTH_LOG_LEVEL: debug, info, warn, error
 	LogFormat         string        // BERTH_LOG_FORMAT: text or json
 	Demo              bool          // --demo / BERTH_DEMO: seed the demo catalog if absent
+	TrustedProxies    string        // BERTH_TRUSTED_PROXIES: comma-separated addresses or CIDRs of load balancers
 }
 
 // Defaults returns the configuration `berth serve` runs with when nothing is set.
@@ -78,8 +80,12 @@ func (c Config) Validate() error {
 	if c.MongoURI != "" && c.MongoDatabase == "" {
 		bad("BERTH_MONGO_DATABASE", "must not be empty")
 	}
-	if c.TokenTTL < 30*time.Second || c.TokenTTL > 24*time.Hour {
-		bad("BERTH_TOKEN_TTL", "want between 30s and 24h, got %s", c.TokenTTL)
+	// The token specification's floor is 60 s: clients treat less as 60 s.
+	if c.TokenTTL < time.Minute || c.TokenTTL > 24*time.Hour {
+		bad("BERTH_TOKEN_TTL", "want between 60s and 24h, got %s", c.TokenTTL)
+	}
+	if _, err := c.trustedProxies(); err != nil {
+		bad("BERTH_TRUSTED_PROXIES", "%v", err)
 	}
 	if c.TokenIssuer == "" {
 		bad("BERTH_TOKEN_ISSUER", "must not be empty")
@@ -123,4 +129,24 @@ func dialURLFor(addr net.Addr) string {
 		host = "127.0.0.1"
 	}
 	return "http://" + net.JoinHostPort(host, port)
+}
+
+// trustedProxies parses TrustedProxies: addresses (a /32 or /128) or CIDRs.
+func (c Config) trustedProxies() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(c.TrustedProxies, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		if a, err := netip.ParseAddr(f); err == nil {
+			out = append(out, netip.PrefixFrom(a, a.BitLen()))
+			continue
+		}
+		p, err := netip.ParsePrefix(f)
+		if err != nil {
+			return nil, fmt.Errorf("want addresses or CIDRs such as 10.0.0.0/8, got %q", f)
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -46,6 +47,7 @@ type Server struct {
 	service      string
 	notifyToken  string
 	demoSeeded   atomic.Bool
+	background   sync.WaitGroup // work that must end before the database closes
 	httpClient   *http.Client
 }
 
@@ -152,6 +154,7 @@ func (s *Server) build(ctx context.Context) error {
 		}
 		s.reg = reg
 	}
+	proxies, _ := s.cfg.trustedProxies() // validated in New
 	metrics := prometheus.NewRegistry()
 	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	web, err := frontend.New(frontend.Deps{
@@ -166,6 +169,8 @@ func (s *Server) build(ctx context.Context) error {
 		Ready:        s.ready,
 		Metrics:      metrics,
 		Logger:       s.log,
+		// Trusted load balancers' X-Forwarded-For names the client.
+		TrustedProxies: proxies,
 	})
 	s.web = web
 	return err
@@ -202,8 +207,11 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	s.log.Info("berth is listening", "web", s.PublicURL, "registry", s.RegistryURL,
 		"token_realm", s.PublicURL+"/token", "service", s.service, "database", s.databaseName())
+	runCtx, stopBackground := context.WithCancel(ctx)
+	defer stopBackground()
 	if s.cfg.Demo {
-		go s.seedDemo(ctx)
+		s.background.Add(1)
+		go func() { defer s.background.Done(); s.seedDemo(runCtx) }()
 	}
 	var err error
 	select {
@@ -211,6 +219,7 @@ func (s *Server) Run(ctx context.Context) error {
 	case err = <-errc:
 		err = fmt.Errorf("serving: %w", err)
 	}
+	stopBackground()
 	return errors.Join(err, s.shutdown())
 }
 
@@ -221,21 +230,25 @@ func (s *Server) databaseName() string {
 	return "sqlite " + filepath.Join(s.cfg.DataDir, "berth.db")
 }
 
+// shutdown stops the registry first, so that pulls in flight can still get
+// tokens and their notifications still reach the web side; then the web
+// side; then, once background work has ended, the database. Each stage has
+// its own grace period.
 func (s *Server) shutdown() error {
-	ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
-	defer cancel()
 	var errs []error
-	if err := s.web.ShutdownWithContext(ctx); err != nil {
-		errs = append(errs, fmt.Errorf("stopping web: %w", err))
-	}
-	if s.reg != nil {
-		if err := s.reg.Shutdown(ctx); err != nil {
-			errs = append(errs, fmt.Errorf("stopping registry: %w", err))
+	stage := func(what string, stop func(context.Context) error) {
+		ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+		defer cancel()
+		if err := stop(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", what, err))
 		}
 	}
-	if err := s.Backend.Stores.Close(ctx); err != nil {
-		errs = append(errs, fmt.Errorf("closing database: %w", err))
+	if s.reg != nil {
+		stage("stopping registry", s.reg.Shutdown)
 	}
+	stage("stopping web", s.web.ShutdownWithContext)
+	s.background.Wait()
+	stage("closing database", s.Backend.Stores.Close)
 	s.log.Info("berth stopped")
 	return errors.Join(errs...)
 }

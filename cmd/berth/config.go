@@ -74,7 +74,9 @@ func configFlags(fs *flag.FlagSet, getenv func(string) string) (*server.Config, 
 	fs.StringVar(&c.RegistryPublicURL, "registry-public-url", e.str("BERTH_REGISTRY_PUBLIC_URL", ""), "URL clients reach the registry at; default from --registry-addr (BERTH_REGISTRY_PUBLIC_URL)")
 	fs.StringVar(&c.RegistryURL, "registry-url", e.str("BERTH_REGISTRY_URL", ""), "external registry URL; disables the embedded registry (BERTH_REGISTRY_URL)")
 	fs.StringVar(&c.RegistryService, "registry-service", e.str("BERTH_REGISTRY_SERVICE", ""), "token audience; default the registry's host:port (BERTH_REGISTRY_SERVICE)")
-	fs.StringVar(&c.MongoURI, "mongo-uri", e.str("BERTH_MONGO_URI", ""), "MongoDB URI; default the embedded SQLite database (BERTH_MONGO_URI)")
+	// The URI may hold a password: the flag's shown default stays empty so
+	// that usage output never prints it; the variable fills in after parsing.
+	fs.StringVar(&c.MongoURI, "mongo-uri", "", "MongoDB URI; default the embedded SQLite database; prefer the variable, flags show in process listings (BERTH_MONGO_URI)")
 	fs.StringVar(&c.MongoDatabase, "mongo-database", e.str("BERTH_MONGO_DATABASE", d.MongoDatabase), "MongoDB database name (BERTH_MONGO_DATABASE)")
 	fs.StringVar(&c.TokenIssuer, "token-issuer", e.str("BERTH_TOKEN_ISSUER", d.TokenIssuer), "issuer of registry tokens (BERTH_TOKEN_ISSUER)")
 	fs.DurationVar(&c.TokenTTL, "token-ttl", e.duration("token-ttl", "BERTH_TOKEN_TTL", d.TokenTTL), "registry token lifetime (BERTH_TOKEN_TTL)")
@@ -82,9 +84,13 @@ func configFlags(fs *flag.FlagSet, getenv func(string) string) (*server.Config, 
 	fs.StringVar(&c.LogLevel, "log-level", e.str("BERTH_LOG_LEVEL", d.LogLevel), "debug, info, warn or error (BERTH_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", e.str("BERTH_LOG_FORMAT", d.LogFormat), "text or json (BERTH_LOG_FORMAT)")
 	fs.BoolVar(&c.Demo, "demo", e.boolean("demo", "BERTH_DEMO", false), "seed the demo catalog if absent (BERTH_DEMO)")
+	fs.StringVar(&c.TrustedProxies, "trusted-proxies", e.str("BERTH_TRUSTED_PROXIES", ""), "comma-separated addresses or CIDRs of load balancers whose X-Forwarded-For is believed (BERTH_TRUSTED_PROXIES)")
 	// A secret is never a flag: flags show in process listings.
 	c.NotifySecret = getenv("BERTH_REGISTRY_NOTIFY_SECRET")
 	return c, func() error {
+		if c.MongoURI == "" {
+			c.MongoURI = getenv("BERTH_MONGO_URI")
+		}
 		set := map[string]bool{}
 		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 		for _, name := range []string{"token-ttl", "demo"} {
