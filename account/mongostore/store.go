@@ -7,13 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/mongo"
 	"go.mongodb.org/mongo-driver/mongo/options"
 
 	"github.com/berth/berth/account"
+	"github.com/berth/berth/internal/mongodb"
+	"github.com/berth/berth/internal/storecodec"
 )
 
 // userDoc is a user as stored in the users collection.
@@ -38,7 +39,7 @@ var _ account.Store = (*Store)(nil)
 // Store using db.
 func New(ctx context.Context, db *mongo.Database) (*Store, error) {
 	users := db.Collection("users")
-	err := createIndexes(ctx, users,
+	err := mongodb.CreateIndexes(ctx, users,
 		mongo.IndexModel{Keys: bson.D{{Key: "username", Value: 1}}, Options: options.Index().SetName("username_unique").SetUnique(true)},
 		mongo.IndexModel{Keys: bson.D{{Key: "email", Value: 1}}, Options: options.Index().SetName("email_unique").SetUnique(true)},
 	)
@@ -46,18 +47,6 @@ func New(ctx context.Context, db *mongo.Database) (*Store, error) {
 		return nil, err
 	}
 	return &Store{users: users}, nil
-}
-
-// createIndexes creates each index unless it exists, one command per index:
-// FerretDB v1.24 panics when one createIndexes command names several
-// indexes that already exist.
-func createIndexes(ctx context.Context, c *mongo.Collection, models ...mongo.IndexModel) error {
-	for _, m := range models {
-		if _, err := c.Indexes().CreateOne(ctx, m); err != nil {
-			return fmt.Errorf("creating index on %s: %w", c.Name(), err)
-		}
-	}
-	return nil
 }
 
 // CreateUser inserts u with its username lower-cased.
@@ -69,7 +58,7 @@ func (s *Store) CreateUser(ctx context.Context, u account.User) error {
 		PasswordHash: u.PasswordHash,
 		Admin:        u.Admin,
 		Disabled:     u.Disabled,
-		CreatedAt:    encodeTime(u.CreatedAt),
+		CreatedAt:    storecodec.Time(u.CreatedAt),
 	}
 	_, err := s.users.InsertOne(ctx, doc)
 	if mongo.IsDuplicateKeyError(err) {
@@ -130,23 +119,6 @@ func (s *Store) user(ctx context.Context, field, value string) (account.User, er
 		PasswordHash: d.PasswordHash,
 		Admin:        d.Admin,
 		Disabled:     d.Disabled,
-		CreatedAt:    decodeTime(d.CreatedAt),
+		CreatedAt:    storecodec.ParseTime(d.CreatedAt),
 	}, nil
-}
-
-// encodeTime stores t as Unix nanoseconds, 0 for the zero time: BSON dates
-// keep only milliseconds, and callers expect times to round-trip exactly.
-func encodeTime(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixNano()
-}
-
-// decodeTime reverses encodeTime, in UTC.
-func decodeTime(n int64) time.Time {
-	if n == 0 {
-		return time.Time{}
-	}
-	return time.Unix(0, n).UTC()
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/berth/berth/account"
 	"github.com/berth/berth/internal/sqldb"
+	"github.com/berth/berth/internal/storecodec"
 )
 
 // schema is the account domain's migration steps; append, never edit.
@@ -46,7 +47,7 @@ func (s *Store) CreateUser(ctx context.Context, u account.User) error {
 		(id, username, email, password_hash, admin, disabled, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		u.ID, strings.ToLower(u.Username), u.Email, u.PasswordHash,
-		u.Admin, u.Disabled, sqldb.Time(u.CreatedAt))
+		u.Admin, u.Disabled, storecodec.Time(u.CreatedAt))
 	if column, ok := sqldb.UniqueViolation(err); ok {
 		return s.conflict(ctx, u.Username, column, err)
 	}
@@ -99,6 +100,6 @@ func (s *Store) user(ctx context.Context, column, value string) (account.User, e
 	if err != nil {
 		return account.User{}, fmt.Errorf("reading user %s %q: %w", column, value, err)
 	}
-	u.CreatedAt = sqldb.ParseTime(created)
+	u.CreatedAt = storecodec.ParseTime(created)
 	return u, nil
 }

@@ -2,16 +2,16 @@ package mongostore
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"slices"
 
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/mongo"
 	"go.mongodb.org/mongo-driver/mongo/options"
 
 	"github.com/berth/berth/catalog"
+	"github.com/berth/berth/internal/mongodb"
 	"github.com/berth/berth/internal/secret"
+	"github.com/berth/berth/internal/storecodec"
 )
 
 // productDoc is a product as stored in the products collection. An empty
@@ -48,7 +48,7 @@ type tierDoc struct {
 // its ID, CreatedAt, Stars and Pulls, in one upsert. An empty ID on insert is
 // filled in; repeated repositories are stored once.
 func (s *Store) PutProduct(ctx context.Context, p catalog.Product) (catalog.Product, error) {
-	p.Repositories = distinct(p.Repositories)
+	p.Repositories = storecodec.Distinct(p.Repositories)
 	if err := s.checkRepositories(ctx, p.Slug, p.Repositories); err != nil {
 		return catalog.Product{}, fmt.Errorf("putting product %s: %w", p.Slug, err)
 	}
@@ -83,39 +83,27 @@ func upsert(p catalog.Product, id string) bson.D {
 		{Key: "kind", Value: string(p.Kind)}, {Key: "badge", Value: string(p.Badge)},
 		{Key: "summary", Value: p.Summary}, {Key: "description", Value: p.Description},
 		{Key: "categories", Value: p.Categories}, {Key: "tiers", Value: tiers},
-		{Key: "updated_at", Value: encodeTime(p.UpdatedAt)},
+		{Key: "updated_at", Value: storecodec.Time(p.UpdatedAt)},
 	}
 	update := bson.D{{Key: "$setOnInsert", Value: bson.D{
 		{Key: "_id", Value: id}, {Key: "slug", Value: p.Slug}, {Key: "stars", Value: p.Stars},
-		{Key: "pulls", Value: p.Pulls}, {Key: "created_at", Value: encodeTime(p.CreatedAt)},
+		{Key: "pulls", Value: p.Pulls}, {Key: "created_at", Value: storecodec.Time(p.CreatedAt)},
 	}}}
-	if len(p.Repositories) == 0 {
-		return append(update, bson.E{Key: "$set", Value: set},
-			bson.E{Key: "$unset", Value: bson.D{{Key: "repositories", Value: ""}}})
-	}
-	set = append(set, bson.E{Key: "repositories", Value: p.Repositories})
-	return append(update, bson.E{Key: "$set", Value: set})
+	return mongodb.SetArray(update, set, "repositories", p.Repositories)
 }
 
 // checkRepositories returns catalog.ErrRepositoryTaken if a product other
 // than slug owns one of repos.
 func (s *Store) checkRepositories(ctx context.Context, slug string, repos []string) error {
-	if len(repos) == 0 {
-		return nil
-	}
-	var other productDoc
-	err := s.products.FindOne(ctx, bson.D{
-		{Key: "repositories", Value: bson.D{{Key: "$in", Value: repos}}},
-		{Key: "slug", Value: bson.D{{Key: "$ne", Value: slug}}},
-	}).Decode(&other)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return nil
-	}
+	taken, ok, err := mongodb.Claimed(ctx, s.products, "repositories", slug, repos,
+		func(d productDoc) []string { return d.Repositories })
 	if err != nil {
 		return fmt.Errorf("checking repository owners: %w", err)
 	}
-	i := slices.IndexFunc(repos, func(r string) bool { return slices.Contains(other.Repositories, r) })
-	return fmt.Errorf("repository %s: %w", repos[max(i, 0)], catalog.ErrRepositoryTaken)
+	if ok {
+		return fmt.Errorf("repository %s: %w", taken, catalog.ErrRepositoryTaken)
+	}
+	return nil
 }
 
 // decodeProduct converts a stored product to the domain type.
@@ -124,12 +112,12 @@ func decodeProduct(d productDoc) catalog.Product {
 		ID: d.ID, Slug: d.Slug, Name: d.Name, Publisher: d.Publisher,
 		Kind: catalog.Kind(d.Kind), Badge: catalog.Badge(d.Badge),
 		Summary: d.Summary, Description: d.Description,
-		Categories: nilIfEmpty(d.Categories), Repositories: nilIfEmpty(d.Repositories),
+		Categories: storecodec.NilIfEmpty(d.Categories), Repositories: storecodec.NilIfEmpty(d.Repositories),
 		Stars: d.Stars, Pulls: d.Pulls,
-		CreatedAt: decodeTime(d.CreatedAt), UpdatedAt: decodeTime(d.UpdatedAt),
+		CreatedAt: storecodec.ParseTime(d.CreatedAt), UpdatedAt: storecodec.ParseTime(d.UpdatedAt),
 	}
 	for _, t := range d.Tiers {
-		t.Repositories = nilIfEmpty(t.Repositories)
+		t.Repositories = storecodec.NilIfEmpty(t.Repositories)
 		p.Tiers = append(p.Tiers, catalog.Tier(t))
 	}
 	return p

@@ -10,6 +10,8 @@ import (
 	"go.mongodb.org/mongo-driver/mongo/options"
 
 	"github.com/berth/berth/catalog"
+	"github.com/berth/berth/internal/mongodb"
+	"github.com/berth/berth/internal/storecodec"
 )
 
 // pullEventDoc is a pull as stored in pull_events; the registry's event id is
@@ -51,17 +53,9 @@ func (s *Store) ListProducts(ctx context.Context, q catalog.ListQuery) ([]catalo
 	if q.Limit > 0 {
 		opts.SetLimit(int64(q.Limit))
 	}
-	cur, err := s.products.Find(ctx, filter, opts)
+	out, err := mongodb.FindAll(ctx, s.products, filter, decodeProduct, opts)
 	if err != nil {
 		return nil, fmt.Errorf("listing products: %w", err)
-	}
-	var docs []productDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, fmt.Errorf("listing products: %w", err)
-	}
-	var out []catalog.Product
-	for _, d := range docs {
-		out = append(out, decodeProduct(d))
 	}
 	return out, nil
 }
@@ -73,7 +67,7 @@ func (s *Store) ListProducts(ctx context.Context, q catalog.ListQuery) ([]catalo
 // uncounted rather than ever being counted twice.
 func (s *Store) RecordPull(ctx context.Context, e catalog.PullEvent) (bool, error) {
 	_, err := s.pullEvents.InsertOne(ctx, pullEventDoc{
-		ID: e.ID, Repository: e.Repository, Reference: e.Reference, Digest: e.Digest, At: encodeTime(e.At),
+		ID: e.ID, Repository: e.Repository, Reference: e.Reference, Digest: e.Digest, At: storecodec.Time(e.At),
 	})
 	if mongo.IsDuplicateKeyError(err) {
 		return false, nil

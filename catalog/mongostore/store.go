@@ -4,13 +4,13 @@ package mongostore
 
 import (
 	"context"
-	"fmt"
 
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/mongo"
 	"go.mongodb.org/mongo-driver/mongo/options"
 
 	"github.com/berth/berth/catalog"
+	"github.com/berth/berth/internal/mongodb"
 )
 
 // Store implements catalog.Store on MongoDB with the collections products
@@ -32,7 +32,7 @@ var _ catalog.Store = (*Store)(nil)
 // repositories apart.
 func New(ctx context.Context, db *mongo.Database) (*Store, error) {
 	s := &Store{products: db.Collection("products"), pullEvents: db.Collection("pull_events")}
-	err := createIndexes(ctx, s.products,
+	err := mongodb.CreateIndexes(ctx, s.products,
 		mongo.IndexModel{Keys: bson.D{{Key: "slug", Value: 1}},
 			Options: options.Index().SetName("slug_unique").SetUnique(true)},
 		mongo.IndexModel{Keys: bson.D{{Key: "repositories", Value: 1}},
@@ -44,16 +44,4 @@ func New(ctx context.Context, db *mongo.Database) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
-}
-
-// createIndexes creates each index unless it exists, one command per index:
-// FerretDB v1.24 panics when one createIndexes command names several
-// indexes that already exist.
-func createIndexes(ctx context.Context, c *mongo.Collection, models ...mongo.IndexModel) error {
-	for _, m := range models {
-		if _, err := c.Indexes().CreateOne(ctx, m); err != nil {
-			return fmt.Errorf("creating index on %s: %w", c.Name(), err)
-		}
-	}
-	return nil
 }

@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/berth/berth/catalog"
-	"github.com/berth/berth/internal/sqldb"
+	"github.com/berth/berth/internal/storecodec"
 )
 
 // RecordPull stores e and adds one pull to the product owning e.Repository,
@@ -21,7 +21,7 @@ func (s *Store) RecordPull(ctx context.Context, e catalog.PullEvent) (bool, erro
 
 	res, err := tx.ExecContext(ctx, `INSERT INTO pull_events (id, repository, reference, digest, at)
 		VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-		e.ID, e.Repository, e.Reference, e.Digest, sqldb.Time(e.At))
+		e.ID, e.Repository, e.Reference, e.Digest, storecodec.Time(e.At))
 	if err != nil {
 		return false, fmt.Errorf("recording pull %s: %w", e.ID, err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/berth/berth/catalog"
 	"github.com/berth/berth/internal/sqldb"
+	"github.com/berth/berth/internal/storecodec"
 )
 
 // tierJSON is a tier as stored in the products.tiers JSON column.
@@ -73,27 +74,15 @@ func (s *Store) ListProducts(ctx context.Context, q catalog.ListQuery) ([]catalo
 	query += " ORDER BY p.stars DESC, p.pulls DESC, p.slug LIMIT ? OFFSET ?"
 	args = append(args, limit, max(q.Offset, 0))
 
-	rows, err := s.db.QueryContext(ctx, query, args...)
+	out, err := sqldb.QueryAll(ctx, s.db, scanProduct, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("listing products: %w", err)
-	}
-	defer func() { _ = rows.Close() }()
-	var out []catalog.Product
-	for rows.Next() {
-		p, err := scanProduct(rows)
-		if err != nil {
-			return nil, fmt.Errorf("listing products: %w", err)
-		}
-		out = append(out, p)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("listing products: %w", err)
 	}
 	return out, nil
 }
 
 // scanProduct reads one row of selectProducts.
-func scanProduct(sc interface{ Scan(...any) error }) (catalog.Product, error) {
+func scanProduct(sc sqldb.Scanner) (catalog.Product, error) {
 	var (
 		p   catalog.Product
 		row productRow
@@ -120,8 +109,8 @@ func encode(p catalog.Product) (productRow, error) {
 	return productRow{
 		categories: sqldb.Strings(p.Categories),
 		tiers:      string(b),
-		createdAt:  sqldb.Time(p.CreatedAt),
-		updatedAt:  sqldb.Time(p.UpdatedAt),
+		createdAt:  storecodec.Time(p.CreatedAt),
+		updatedAt:  storecodec.Time(p.UpdatedAt),
 	}, nil
 }
 
@@ -139,12 +128,10 @@ func decode(p catalog.Product, row productRow) (catalog.Product, error) {
 		return p, fmt.Errorf("tiers of %s: %w", p.Slug, err)
 	}
 	for _, t := range tiers {
-		if len(t.Repositories) == 0 {
-			t.Repositories = nil
-		}
+		t.Repositories = storecodec.NilIfEmpty(t.Repositories)
 		p.Tiers = append(p.Tiers, catalog.Tier(t))
 	}
-	p.CreatedAt = sqldb.ParseTime(row.createdAt)
-	p.UpdatedAt = sqldb.ParseTime(row.updatedAt)
+	p.CreatedAt = storecodec.ParseTime(row.createdAt)
+	p.UpdatedAt = storecodec.ParseTime(row.updatedAt)
 	return p, nil
 }

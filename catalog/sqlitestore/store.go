@@ -12,6 +12,7 @@ import (
 	"github.com/berth/berth/catalog"
 	"github.com/berth/berth/internal/secret"
 	"github.com/berth/berth/internal/sqldb"
+	"github.com/berth/berth/internal/storecodec"
 )
 
 // schema is the catalog domain's migration steps; append, never edit.
@@ -67,20 +68,15 @@ func New(ctx context.Context, db *sql.DB) (*Store, error) {
 // its ID, CreatedAt, Stars and Pulls, in one transaction. An empty ID on
 // insert is filled in; repeated repositories are stored once.
 func (s *Store) PutProduct(ctx context.Context, p catalog.Product) (catalog.Product, error) {
-	p.Repositories = sqldb.Distinct(p.Repositories)
-	tx, err := s.db.BeginTx(ctx, nil)
+	p.Repositories = storecodec.Distinct(p.Repositories)
+	err := sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
+		var err error
+		if p, err = upsertProduct(ctx, tx, p); err != nil {
+			return err
+		}
+		return replaceRepositories(ctx, tx, p.ID, p.Repositories)
+	})
 	if err != nil {
-		return catalog.Product{}, fmt.Errorf("putting product %s: %w", p.Slug, err)
-	}
-	defer func() { _ = tx.Rollback() }()
-
-	if p, err = upsertProduct(ctx, tx, p); err != nil {
-		return catalog.Product{}, fmt.Errorf("putting product %s: %w", p.Slug, err)
-	}
-	if err := replaceRepositories(ctx, tx, p.ID, p.Repositories); err != nil {
-		return catalog.Product{}, fmt.Errorf("putting product %s: %w", p.Slug, err)
-	}
-	if err := tx.Commit(); err != nil {
 		return catalog.Product{}, fmt.Errorf("putting product %s: %w", p.Slug, err)
 	}
 	return p, nil
@@ -98,7 +94,7 @@ func upsertProduct(ctx context.Context, tx *sql.Tx, p catalog.Product) (catalog.
 	if err != nil {
 		return p, err
 	}
-	p.CreatedAt = sqldb.ParseTime(created)
+	p.CreatedAt = storecodec.ParseTime(created)
 	row, err := encode(p)
 	if err != nil {
 		return p, err

@@ -3,32 +3,19 @@ package sqlitestore_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"testing"
 
 	"github.com/berth/berth/catalog"
 	"github.com/berth/berth/catalog/sqlitestore"
 	"github.com/berth/berth/catalog/storetest"
-	"github.com/berth/berth/internal/sqldb"
+	"github.com/berth/berth/internal/sqldb/sqldbtest"
+	"github.com/berth/berth/internal/storetesting"
 )
 
 func TestStore(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) catalog.Store {
-		db, err := sqldb.Open(filepath.Join(t.TempDir(), "berth.db"))
-		if err != nil {
-			t.Fatalf("opening database: %v", err)
-		}
-		t.Cleanup(func() { _ = db.Close() })
-		s, err := sqlitestore.New(context.Background(), db)
-		if err != nil {
-			t.Fatalf("New: %v", err)
-		}
-		// A second New on the same database must find the schema in place.
-		if _, err := sqlitestore.New(context.Background(), db); err != nil {
-			t.Fatalf("New again: %v", err)
-		}
-		return s
+		return storetesting.NewStore(t, sqldbtest.Open(t), sqlitestore.New)
 	})
 }
 
@@ -37,12 +24,7 @@ func TestStore(t *testing.T) {
 // many concurrent pulls, writers queueing on the database lock.
 func TestRecordPullCountsConcurrentPulls(t *testing.T) {
 	ctx := context.Background()
-	db, err := sqldb.Open(filepath.Join(t.TempDir(), "berth.db"))
-	if err != nil {
-		t.Fatalf("opening database: %v", err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	s, err := sqlitestore.New(ctx, db)
+	s, err := sqlitestore.New(ctx, sqldbtest.Open(t))
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

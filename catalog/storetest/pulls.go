@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/berth/berth/catalog"
+	"github.com/berth/berth/internal/storetesting"
 )
 
 func testRecordPull(t *testing.T, s catalog.Store) {
@@ -20,10 +21,10 @@ func testRecordPull(t *testing.T, s catalog.Store) {
 		wantNew      bool
 		wantA, wantB int64
 	}{
-		{"first pull", catalog.PullEvent{ID: "e1", Repository: "acme/two", Reference: "1.0", Digest: "sha256:aa", At: t0}, true, 11, 0},
-		{"same event again", catalog.PullEvent{ID: "e1", Repository: "acme/two", Reference: "1.0", Digest: "sha256:aa", At: t0}, false, 11, 0},
+		{"first pull", catalog.PullEvent{ID: "e1", Repository: "acme/two", Reference: "1.0", Digest: "sha256:aa", At: storetesting.T0}, true, 11, 0},
+		{"same event again", catalog.PullEvent{ID: "e1", Repository: "acme/two", Reference: "1.0", Digest: "sha256:aa", At: storetesting.T0}, false, 11, 0},
 		{"same id, other repository", catalog.PullEvent{ID: "e1", Repository: "acme/three"}, false, 11, 0},
-		{"second event, same product", catalog.PullEvent{ID: "e2", Repository: "acme/one", At: t1}, true, 12, 0},
+		{"second event, same product", catalog.PullEvent{ID: "e2", Repository: "acme/one", At: storetesting.T1}, true, 12, 0},
 		{"unknown repository", catalog.PullEvent{ID: "e3", Repository: "nobody/nothing"}, true, 12, 0},
 		{"unknown repository again", catalog.PullEvent{ID: "e3", Repository: "nobody/nothing"}, false, 12, 0},
 		{"other product", catalog.PullEvent{ID: "e4", Repository: "acme/three"}, true, 12, 1},

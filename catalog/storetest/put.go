@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/berth/berth/catalog"
+	"github.com/berth/berth/internal/storetesting"
 )
 
 func testUpsert(t *testing.T, s catalog.Store) {
@@ -20,7 +21,7 @@ func testUpsert(t *testing.T, s catalog.Store) {
 		Categories:   []string{"sql"},
 		Repositories: []string{"acme/db-tools", "acme/db-v2"},
 		Tiers:        []catalog.Tier{{ID: "team", Name: "Team", Price: 100, Currency: "usd", Repositories: []string{"acme/db-v2"}}},
-		Stars:        999, Pulls: 999, CreatedAt: t1, UpdatedAt: t0,
+		Stars:        999, Pulls: 999, CreatedAt: storetesting.T1, UpdatedAt: storetesting.T0,
 	}
 	want := second
 	want.ID, want.CreatedAt, want.Stars, want.Pulls = first.ID, first.CreatedAt, first.Stars, first.Pulls

@@ -6,38 +6,26 @@ import (
 	"context"
 	"errors"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/berth/berth/catalog"
+	"github.com/berth/berth/internal/storetesting"
 )
 
 // Run runs the suite. newStore must return a new, empty store for each call.
 func Run(t *testing.T, newStore func(t *testing.T) catalog.Store) {
-	for _, tc := range []struct {
-		name string
-		test func(*testing.T, catalog.Store)
-	}{
-		{"RoundTrip", testRoundTrip},
-		{"NotFound", testNotFound},
-		{"Upsert", testUpsert},
-		{"RepositoryTaken", testRepositoryTaken},
-		{"List", testList},
-		{"RecordPull", testRecordPull},
-		{"RecordPullConcurrently", testRecordPullConcurrently},
-	} {
-		t.Run(tc.name, func(t *testing.T) { tc.test(t, newStore(t)) })
-	}
+	storetesting.Run(t, newStore, []storetesting.Test[catalog.Store]{
+		{Name: "RoundTrip", Run: testRoundTrip},
+		{Name: "NotFound", Run: testNotFound},
+		{Name: "Upsert", Run: testUpsert},
+		{Name: "RepositoryTaken", Run: testRepositoryTaken},
+		{Name: "List", Run: testList},
+		{Name: "RecordPull", Run: testRecordPull},
+		{Name: "RecordPullConcurrently", Run: testRecordPullConcurrently},
+	})
 }
-
-// Times with nanoseconds, one outside UTC, to show that stores keep
-// instants exactly.
-var (
-	t0 = time.Date(2024, 1, 2, 3, 4, 5, 600700800, time.UTC)
-	t1 = time.Date(2025, 6, 7, 8, 9, 10, 11, time.FixedZone("PDT", -7*3600))
-)
 
 // equate treats nil and empty lists alike: stores need not tell them apart.
 var equate = cmpopts.EquateEmpty()
@@ -57,7 +45,7 @@ func full() catalog.Product {
 				Repositories: []string{"acme/db", "acme/db-tools"}},
 			{ID: "bare"},
 		},
-		Stars: 12, Pulls: 3400, CreatedAt: t0, UpdatedAt: t1,
+		Stars: 12, Pulls: 3400, CreatedAt: storetesting.T0, UpdatedAt: storetesting.T1,
 	}
 }
 

@@ -5,10 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/berth/berth/internal/storecodec"
 )
 
 // UniqueViolation reports whether err is a UNIQUE or PRIMARY KEY constraint
@@ -39,25 +40,6 @@ func UniqueViolation(err error) (column string, ok bool) {
 	return strings.TrimSpace(column), true
 }
 
-// Time encodes t for an INTEGER column as Unix nanoseconds in UTC; the zero
-// time encodes as 0. Nanoseconds keep every time.Now() exact and sort
-// numerically; the representable range is the years 1678 to 2262, and the
-// Unix epoch itself reads back as the zero time.
-func Time(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixNano()
-}
-
-// ParseTime decodes what Time encoded, in UTC; 0 decodes as the zero time.
-func ParseTime(n int64) time.Time {
-	if n == 0 {
-		return time.Time{}
-	}
-	return time.Unix(0, n).UTC()
-}
-
 // Strings encodes a string list as JSON text; nil encodes as "[]".
 func Strings(s []string) string {
 	if s == nil {
@@ -74,23 +56,5 @@ func ParseStrings(text string) ([]string, error) {
 	if err := json.Unmarshal([]byte(text), &s); err != nil {
 		return nil, fmt.Errorf("decoding string list: %w", err)
 	}
-	if len(s) == 0 {
-		return nil, nil
-	}
-	return s, nil
-}
-
-// Distinct returns s without repeated elements, keeping first occurrences in
-// order. Stores apply it to lists kept in side tables whose key would reject a
-// repeat.
-func Distinct(s []string) []string {
-	seen := make(map[string]bool, len(s))
-	out := make([]string, 0, len(s))
-	for _, v := range s {
-		if !seen[v] {
-			seen[v] = true
-			out = append(out, v)
-		}
-	}
-	return out
+	return storecodec.NilIfEmpty(s), nil
 }

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -105,25 +104,6 @@ func TestMigrate(t *testing.T) {
 	}
 }
 
-func TestTime(t *testing.T) {
-	for _, in := range []time.Time{
-		{},
-		time.Date(2024, 2, 29, 23, 59, 59, 999999999, time.FixedZone("X", -3600)),
-		time.Date(1900, 1, 1, 0, 0, 0, 1, time.UTC),
-	} {
-		got := ParseTime(Time(in))
-		if !got.Equal(in) || got.IsZero() != in.IsZero() {
-			t.Errorf("ParseTime(Time(%v)) = %v", in, got)
-		}
-		if !got.IsZero() && got.Location() != time.UTC {
-			t.Errorf("ParseTime(Time(%v)) is in %v, want UTC", in, got.Location())
-		}
-	}
-	if Time(time.Time{}) != 0 {
-		t.Errorf("Time(zero) = %d, want 0", Time(time.Time{}))
-	}
-}
-
 func TestStrings(t *testing.T) {
 	for _, tc := range []struct {
 		in   []string
@@ -143,12 +123,5 @@ func TestStrings(t *testing.T) {
 	}
 	if _, err := ParseStrings("not json"); err == nil {
 		t.Error("ParseStrings(not json) succeeded, want an error")
-	}
-}
-
-func TestDistinct(t *testing.T) {
-	got := Distinct([]string{"b", "a", "b", "c", "a"})
-	if diff := cmp.Diff([]string{"b", "a", "c"}, got); diff != "" {
-		t.Errorf("Distinct (-want +got):\n%s", diff)
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"go.mongodb.org/mongo-driver/mongo"
 	"go.mongodb.org/mongo-driver/mongo/options"
 
+	"github.com/berth/berth/internal/mongodb"
+	"github.com/berth/berth/internal/storecodec"
 	"github.com/berth/berth/licensing"
 )
 
@@ -25,7 +27,7 @@ type keyDoc struct {
 func (s *Store) AddKey(ctx context.Context, k licensing.Key) error {
 	_, err := s.keys.InsertOne(ctx, keyDoc{
 		ID: k.ID, Kind: string(k.Kind), PrivateDER: k.PrivateDER, CertDER: k.CertDER,
-		CreatedAt: encodeTime(k.CreatedAt), RetiredAt: encodeTime(k.RetiredAt),
+		CreatedAt: storecodec.Time(k.CreatedAt), RetiredAt: storecodec.Time(k.RetiredAt),
 	})
 	if mongo.IsDuplicateKeyError(err) {
 		return fmt.Errorf("adding key %s: %w", k.ID, licensing.ErrConflict)
@@ -38,21 +40,18 @@ func (s *Store) AddKey(ctx context.Context, k licensing.Key) error {
 
 // Keys returns every stored key, oldest first.
 func (s *Store) Keys(ctx context.Context) ([]licensing.Key, error) {
-	cur, err := s.keys.Find(ctx, bson.D{},
+	out, err := mongodb.FindAll(ctx, s.keys, bson.D{}, decodeKey,
 		options.Find().SetSort(bson.D{{Key: "created_at", Value: 1}, {Key: "_id", Value: 1}}))
 	if err != nil {
 		return nil, fmt.Errorf("listing keys: %w", err)
 	}
-	var docs []keyDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, fmt.Errorf("listing keys: %w", err)
-	}
-	var out []licensing.Key
-	for _, d := range docs {
-		out = append(out, licensing.Key{
-			ID: d.ID, Kind: licensing.KeyKind(d.Kind), PrivateDER: d.PrivateDER, CertDER: d.CertDER,
-			CreatedAt: decodeTime(d.CreatedAt), RetiredAt: decodeTime(d.RetiredAt),
-		})
-	}
 	return out, nil
+}
+
+// decodeKey converts a stored key to the domain type.
+func decodeKey(d keyDoc) licensing.Key {
+	return licensing.Key{
+		ID: d.ID, Kind: licensing.KeyKind(d.Kind), PrivateDER: d.PrivateDER, CertDER: d.CertDER,
+		CreatedAt: storecodec.ParseTime(d.CreatedAt), RetiredAt: storecodec.ParseTime(d.RetiredAt),
+	}
 }

@@ -12,6 +12,8 @@ import (
 	"go.mongodb.org/mongo-driver/mongo"
 	"go.mongodb.org/mongo-driver/mongo/options"
 
+	"github.com/berth/berth/internal/mongodb"
+	"github.com/berth/berth/internal/storecodec"
 	"github.com/berth/berth/licensing"
 )
 
@@ -42,7 +44,7 @@ var _ licensing.Store = (*Store)(nil)
 // New creates the licensing indexes if needed and returns a Store using db.
 func New(ctx context.Context, db *mongo.Database) (*Store, error) {
 	s := &Store{licenses: db.Collection("licenses"), keys: db.Collection("token_keys")}
-	err := createIndexes(ctx, s.licenses,
+	err := mongodb.CreateIndexes(ctx, s.licenses,
 		mongo.IndexModel{Keys: bson.D{{Key: "key_hash", Value: 1}},
 			Options: options.Index().SetName("key_hash_unique").SetUnique(true)},
 		mongo.IndexModel{Keys: bson.D{{Key: "owner", Value: 1}, {Key: "created_at", Value: -1}},
@@ -51,24 +53,12 @@ func New(ctx context.Context, db *mongo.Database) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = createIndexes(ctx, s.keys, mongo.IndexModel{Keys: bson.D{{Key: "created_at", Value: 1}},
+	err = mongodb.CreateIndexes(ctx, s.keys, mongo.IndexModel{Keys: bson.D{{Key: "created_at", Value: 1}},
 		Options: options.Index().SetName("created")})
 	if err != nil {
 		return nil, err
 	}
 	return s, nil
-}
-
-// createIndexes creates each index unless it exists, one command per index:
-// FerretDB v1.24 panics when one createIndexes command names several
-// indexes that already exist.
-func createIndexes(ctx context.Context, c *mongo.Collection, models ...mongo.IndexModel) error {
-	for _, m := range models {
-		if _, err := c.Indexes().CreateOne(ctx, m); err != nil {
-			return fmt.Errorf("creating index on %s: %w", c.Name(), err)
-		}
-	}
-	return nil
 }
 
 // CreateLicense inserts l; a duplicate ID or key hash yields
@@ -77,7 +67,8 @@ func (s *Store) CreateLicense(ctx context.Context, l licensing.License) error {
 	_, err := s.licenses.InsertOne(ctx, licenseDoc{
 		ID: l.ID, KeyHash: l.KeyHash, KeyHint: l.KeyHint, Owner: l.Owner, Product: l.Product,
 		Tier: l.Tier, Repositories: l.Repositories, Status: string(l.Status),
-		CreatedAt: encodeTime(l.CreatedAt), ExpiresAt: encodeTime(l.ExpiresAt), RevokedAt: encodeTime(l.RevokedAt),
+		CreatedAt: storecodec.Time(l.CreatedAt), ExpiresAt: storecodec.Time(l.ExpiresAt),
+		RevokedAt: storecodec.Time(l.RevokedAt),
 	})
 	if mongo.IsDuplicateKeyError(err) {
 		return fmt.Errorf("creating license %s: %w", l.ID, licensing.ErrConflict)
@@ -122,18 +113,10 @@ func (s *Store) license(ctx context.Context, filter bson.D) (licensing.License, 
 
 // LicensesByOwner returns owner's licenses, newest first.
 func (s *Store) LicensesByOwner(ctx context.Context, owner string) ([]licensing.License, error) {
-	cur, err := s.licenses.Find(ctx, bson.D{{Key: "owner", Value: owner}},
+	out, err := mongodb.FindAll(ctx, s.licenses, bson.D{{Key: "owner", Value: owner}}, decodeLicense,
 		options.Find().SetSort(bson.D{{Key: "created_at", Value: -1}, {Key: "_id", Value: -1}}))
 	if err != nil {
 		return nil, fmt.Errorf("listing licenses of %s: %w", owner, err)
-	}
-	var docs []licenseDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, fmt.Errorf("listing licenses of %s: %w", owner, err)
-	}
-	var out []licensing.License
-	for _, d := range docs {
-		out = append(out, decodeLicense(d))
 	}
 	return out, nil
 }
@@ -143,7 +126,7 @@ func (s *Store) LicensesByOwner(ctx context.Context, owner string) ([]licensing.
 func (s *Store) SetLicenseStatus(ctx context.Context, id string, st licensing.Status, at time.Time) (licensing.License, error) {
 	set := bson.D{{Key: "status", Value: string(st)}}
 	if st == licensing.StatusRevoked {
-		set = append(set, bson.E{Key: "revoked_at", Value: encodeTime(at)})
+		set = append(set, bson.E{Key: "revoked_at", Value: storecodec.Time(at)})
 	}
 	var d licenseDoc
 	err := s.licenses.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: id}},
@@ -160,13 +143,10 @@ func (s *Store) SetLicenseStatus(ctx context.Context, id string, st licensing.St
 
 // decodeLicense converts a stored license to the domain type.
 func decodeLicense(d licenseDoc) licensing.License {
-	l := licensing.License{
+	return licensing.License{
 		ID: d.ID, KeyHash: d.KeyHash, KeyHint: d.KeyHint, Owner: d.Owner, Product: d.Product,
-		Tier: d.Tier, Status: licensing.Status(d.Status),
-		CreatedAt: decodeTime(d.CreatedAt), ExpiresAt: decodeTime(d.ExpiresAt), RevokedAt: decodeTime(d.RevokedAt),
+		Tier: d.Tier, Repositories: storecodec.NilIfEmpty(d.Repositories), Status: licensing.Status(d.Status),
+		CreatedAt: storecodec.ParseTime(d.CreatedAt), ExpiresAt: storecodec.ParseTime(d.ExpiresAt),
+		RevokedAt: storecodec.ParseTime(d.RevokedAt),
 	}
-	if len(d.Repositories) > 0 {
-		l.Repositories = d.Repositories
-	}
-	return l
 }

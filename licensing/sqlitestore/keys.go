@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/berth/berth/internal/sqldb"
+	"github.com/berth/berth/internal/storecodec"
 	"github.com/berth/berth/licensing"
 )
 
@@ -12,7 +13,7 @@ import (
 func (s *Store) AddKey(ctx context.Context, k licensing.Key) error {
 	_, err := s.db.ExecContext(ctx, `INSERT INTO token_keys
 		(id, kind, private_der, cert_der, created_at, retired_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		k.ID, k.Kind, nonNil(k.PrivateDER), nonNil(k.CertDER), sqldb.Time(k.CreatedAt), sqldb.Time(k.RetiredAt))
+		k.ID, k.Kind, nonNil(k.PrivateDER), nonNil(k.CertDER), storecodec.Time(k.CreatedAt), storecodec.Time(k.RetiredAt))
 	if _, ok := sqldb.UniqueViolation(err); ok {
 		return fmt.Errorf("adding key %s: %w", k.ID, licensing.ErrConflict)
 	}
@@ -24,28 +25,25 @@ func (s *Store) AddKey(ctx context.Context, k licensing.Key) error {
 
 // Keys returns every stored key, oldest first.
 func (s *Store) Keys(ctx context.Context) ([]licensing.Key, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, kind, private_der, cert_der, created_at, retired_at
+	out, err := sqldb.QueryAll(ctx, s.db, scanKey, `SELECT id, kind, private_der, cert_der, created_at, retired_at
 		FROM token_keys ORDER BY created_at, id`)
 	if err != nil {
 		return nil, fmt.Errorf("listing keys: %w", err)
 	}
-	defer func() { _ = rows.Close() }()
-	var out []licensing.Key
-	for rows.Next() {
-		var (
-			k                licensing.Key
-			created, retired int64
-		)
-		if err := rows.Scan(&k.ID, &k.Kind, &k.PrivateDER, &k.CertDER, &created, &retired); err != nil {
-			return nil, fmt.Errorf("listing keys: %w", err)
-		}
-		k.CreatedAt, k.RetiredAt = sqldb.ParseTime(created), sqldb.ParseTime(retired)
-		out = append(out, k)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("listing keys: %w", err)
-	}
 	return out, nil
+}
+
+// scanKey reads one row of the token_keys listing.
+func scanKey(sc sqldb.Scanner) (licensing.Key, error) {
+	var (
+		k                licensing.Key
+		created, retired int64
+	)
+	if err := sc.Scan(&k.ID, &k.Kind, &k.PrivateDER, &k.CertDER, &created, &retired); err != nil {
+		return licensing.Key{}, err
+	}
+	k.CreatedAt, k.RetiredAt = storecodec.ParseTime(created), storecodec.ParseTime(retired)
+	return k, nil
 }
 
 // nonNil returns b, or an empty slice for nil: the driver would bind nil as

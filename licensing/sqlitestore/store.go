@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/berth/berth/internal/sqldb"
+	"github.com/berth/berth/internal/storecodec"
 	"github.com/berth/berth/licensing"
 )
 
@@ -64,7 +65,7 @@ func (s *Store) CreateLicense(ctx context.Context, l licensing.License) error {
 	_, err := s.db.ExecContext(ctx, `INSERT INTO licenses (`+licenseColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		l.ID, l.KeyHash, l.KeyHint, l.Owner, l.Product, l.Tier, sqldb.Strings(l.Repositories),
-		l.Status, sqldb.Time(l.CreatedAt), sqldb.Time(l.ExpiresAt), sqldb.Time(l.RevokedAt))
+		l.Status, storecodec.Time(l.CreatedAt), storecodec.Time(l.ExpiresAt), storecodec.Time(l.RevokedAt))
 	if column, ok := sqldb.UniqueViolation(err); ok {
 		return fmt.Errorf("creating license %s: duplicate %s: %w", l.ID, column, licensing.ErrConflict)
 	}
@@ -97,21 +98,9 @@ func (s *Store) LicenseByKeyHash(ctx context.Context, h string) (licensing.Licen
 
 // LicensesByOwner returns owner's licenses, newest first.
 func (s *Store) LicensesByOwner(ctx context.Context, owner string) ([]licensing.License, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+licenseColumns+` FROM licenses
+	out, err := sqldb.QueryAll(ctx, s.db, scanLicense, `SELECT `+licenseColumns+` FROM licenses
 		WHERE owner = ? ORDER BY created_at DESC, id DESC`, owner)
 	if err != nil {
-		return nil, fmt.Errorf("listing licenses of %s: %w", owner, err)
-	}
-	defer func() { _ = rows.Close() }()
-	var out []licensing.License
-	for rows.Next() {
-		l, err := scanLicense(rows)
-		if err != nil {
-			return nil, fmt.Errorf("listing licenses of %s: %w", owner, err)
-		}
-		out = append(out, l)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("listing licenses of %s: %w", owner, err)
 	}
 	return out, nil
@@ -123,7 +112,7 @@ func (s *Store) SetLicenseStatus(ctx context.Context, id string, st licensing.St
 	l, err := scanLicense(s.db.QueryRowContext(ctx, `UPDATE licenses SET status = ?,
 		revoked_at = CASE WHEN ? THEN ? ELSE revoked_at END
 		WHERE id = ? RETURNING `+licenseColumns,
-		st, st == licensing.StatusRevoked, sqldb.Time(at), id))
+		st, st == licensing.StatusRevoked, storecodec.Time(at), id))
 	if err != nil {
 		return licensing.License{}, fmt.Errorf("setting license %s to %s: %w", id, st, err)
 	}
@@ -131,7 +120,7 @@ func (s *Store) SetLicenseStatus(ctx context.Context, id string, st licensing.St
 }
 
 // scanLicense reads one row of licenseColumns; no row is licensing.ErrNotFound.
-func scanLicense(sc interface{ Scan(...any) error }) (licensing.License, error) {
+func scanLicense(sc sqldb.Scanner) (licensing.License, error) {
 	var (
 		l                           licensing.License
 		repos                       string
@@ -148,6 +137,6 @@ func scanLicense(sc interface{ Scan(...any) error }) (licensing.License, error) 
 	if l.Repositories, err = sqldb.ParseStrings(repos); err != nil {
 		return licensing.License{}, fmt.Errorf("repositories: %w", err)
 	}
-	l.CreatedAt, l.ExpiresAt, l.RevokedAt = sqldb.ParseTime(created), sqldb.ParseTime(expires), sqldb.ParseTime(revokedAt)
+	l.CreatedAt, l.ExpiresAt, l.RevokedAt = storecodec.ParseTime(created), storecodec.ParseTime(expires), storecodec.ParseTime(revokedAt)
 	return l, nil
 }

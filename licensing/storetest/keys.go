@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/berth/berth/internal/storetesting"
 	"github.com/berth/berth/licensing"
 )
 
@@ -18,10 +19,10 @@ func testKeys(t *testing.T, s licensing.Store) {
 	}
 	binary := []byte{0x30, 0x82, 0x00, 0xff, 0x00, 0x01}
 	keys := []licensing.Key{
-		{ID: "k3", Kind: licensing.KeySigning, PrivateDER: binary, CertDER: []byte("cert-3"), CreatedAt: t2},
-		{ID: "k1", Kind: licensing.KeyRoot, PrivateDER: []byte("priv-1"), CertDER: []byte("cert-1"), CreatedAt: t0, RetiredAt: t2},
-		{ID: "k2", Kind: licensing.KeySigning, PrivateDER: []byte("priv-2"), CertDER: binary, CreatedAt: t1},
-		{ID: "k0", Kind: licensing.KeySigning, CreatedAt: t1.Add(-time.Nanosecond)},
+		{ID: "k3", Kind: licensing.KeySigning, PrivateDER: binary, CertDER: []byte("cert-3"), CreatedAt: storetesting.T2},
+		{ID: "k1", Kind: licensing.KeyRoot, PrivateDER: []byte("priv-1"), CertDER: []byte("cert-1"), CreatedAt: storetesting.T0, RetiredAt: storetesting.T2},
+		{ID: "k2", Kind: licensing.KeySigning, PrivateDER: []byte("priv-2"), CertDER: binary, CreatedAt: storetesting.T1},
+		{ID: "k0", Kind: licensing.KeySigning, CreatedAt: storetesting.T1.Add(-time.Nanosecond)},
 	}
 	for _, k := range keys {
 		if err := s.AddKey(ctx, k); err != nil {
@@ -38,7 +39,7 @@ func testKeys(t *testing.T, s licensing.Store) {
 	}
 
 	t.Run("duplicate ID", func(t *testing.T) {
-		dup := licensing.Key{ID: "k2", Kind: licensing.KeyRoot, CreatedAt: t0}
+		dup := licensing.Key{ID: "k2", Kind: licensing.KeyRoot, CreatedAt: storetesting.T0}
 		if err := s.AddKey(ctx, dup); !errors.Is(err, licensing.ErrConflict) {
 			t.Fatalf("err = %v, want ErrConflict", err)
 		}

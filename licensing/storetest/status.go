@@ -7,17 +7,18 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/berth/berth/internal/storetesting"
 	"github.com/berth/berth/licensing"
 )
 
 func testByOwner(t *testing.T, s licensing.Store) {
 	ctx := context.Background()
 	for _, l := range []licensing.License{
-		license("a", "u1", t1),
-		license("b", "u2", t2),
-		license("c", "u1", t2),
-		license("d", "u1", t0),
-		license("e", "u1", t1.Add(time.Nanosecond)),
+		license("a", "u1", storetesting.T1),
+		license("b", "u2", storetesting.T2),
+		license("c", "u1", storetesting.T2),
+		license("d", "u1", storetesting.T0),
+		license("e", "u1", storetesting.T1.Add(time.Nanosecond)),
 	} {
 		mustCreate(t, s, l)
 	}
@@ -50,10 +51,10 @@ func testByOwner(t *testing.T, s licensing.Store) {
 
 func testSetStatus(t *testing.T, s licensing.Store) {
 	ctx := context.Background()
-	orig := license("l1", "u1", t0)
-	orig.ExpiresAt = t2
+	orig := license("l1", "u1", storetesting.T0)
+	orig.ExpiresAt = storetesting.T2
 	mustCreate(t, s, orig)
-	mustCreate(t, s, license("l2", "u1", t0))
+	mustCreate(t, s, license("l2", "u1", storetesting.T0))
 
 	// Each step applies to the license as the previous step left it.
 	want := orig
@@ -63,10 +64,10 @@ func testSetStatus(t *testing.T, s licensing.Store) {
 		at          time.Time
 		wantRevoked time.Time
 	}{
-		{"suspend", licensing.StatusSuspended, t1, time.Time{}},
-		{"reactivate", licensing.StatusActive, t1, time.Time{}},
-		{"revoke", licensing.StatusRevoked, t1, t1},
-		{"expire keeps RevokedAt", licensing.StatusExpired, t2, t1},
+		{"suspend", licensing.StatusSuspended, storetesting.T1, time.Time{}},
+		{"reactivate", licensing.StatusActive, storetesting.T1, time.Time{}},
+		{"revoke", licensing.StatusRevoked, storetesting.T1, storetesting.T1},
+		{"expire keeps RevokedAt", licensing.StatusExpired, storetesting.T2, storetesting.T1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			want.Status, want.RevokedAt = tc.status, tc.wantRevoked
@@ -82,7 +83,7 @@ func testSetStatus(t *testing.T, s licensing.Store) {
 			}
 		})
 	}
-	if diff := cmp.Diff(license("l2", "u1", t0), mustLicense(t, s, "l2"), equate); diff != "" {
+	if diff := cmp.Diff(license("l2", "u1", storetesting.T0), mustLicense(t, s, "l2"), equate); diff != "" {
 		t.Errorf("other license changed (-want +got):\n%s", diff)
 	}
 }

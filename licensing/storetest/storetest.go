@@ -11,33 +11,21 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/berth/berth/internal/storetesting"
 	"github.com/berth/berth/licensing"
 )
 
 // Run runs the suite. newStore must return a new, empty store for each call.
 func Run(t *testing.T, newStore func(t *testing.T) licensing.Store) {
-	for _, tc := range []struct {
-		name string
-		test func(*testing.T, licensing.Store)
-	}{
-		{"RoundTrip", testRoundTrip},
-		{"NotFound", testNotFound},
-		{"Conflict", testConflict},
-		{"ByOwner", testByOwner},
-		{"SetStatus", testSetStatus},
-		{"Keys", testKeys},
-	} {
-		t.Run(tc.name, func(t *testing.T) { tc.test(t, newStore(t)) })
-	}
+	storetesting.Run(t, newStore, []storetesting.Test[licensing.Store]{
+		{Name: "RoundTrip", Run: testRoundTrip},
+		{Name: "NotFound", Run: testNotFound},
+		{Name: "Conflict", Run: testConflict},
+		{Name: "ByOwner", Run: testByOwner},
+		{Name: "SetStatus", Run: testSetStatus},
+		{Name: "Keys", Run: testKeys},
+	})
 }
-
-// Times with nanoseconds, one outside UTC, to show that stores keep
-// instants exactly.
-var (
-	t0 = time.Date(2024, 1, 2, 3, 4, 5, 600700800, time.UTC)
-	t1 = time.Date(2025, 6, 7, 8, 9, 10, 11, time.FixedZone("PDT", -7*3600))
-	t2 = time.Date(2026, 12, 31, 23, 59, 59, 999999999, time.UTC)
-)
 
 // equate treats nil and empty lists alike: stores need not tell them apart.
 var equate = cmpopts.EquateEmpty()
@@ -53,8 +41,8 @@ func license(id, owner string, created time.Time) licensing.License {
 
 func testRoundTrip(t *testing.T, s licensing.Store) {
 	ctx := context.Background()
-	every := license("l1", "u1", t0)
-	every.ExpiresAt, every.RevokedAt, every.Status = t1, t2, licensing.StatusRevoked
+	every := license("l1", "u1", storetesting.T0)
+	every.ExpiresAt, every.RevokedAt, every.Status = storetesting.T1, storetesting.T2, licensing.StatusRevoked
 	for _, tc := range []struct {
 		name string
 		in   licensing.License
@@ -87,7 +75,7 @@ func testRoundTrip(t *testing.T, s licensing.Store) {
 
 func testNotFound(t *testing.T, s licensing.Store) {
 	ctx := context.Background()
-	mustCreate(t, s, license("l1", "u1", t0))
+	mustCreate(t, s, license("l1", "u1", storetesting.T0))
 	for _, tc := range []struct {
 		name string
 		get  func() (licensing.License, error)
@@ -96,7 +84,7 @@ func testNotFound(t *testing.T, s licensing.Store) {
 		{"LicenseByKeyHash", func() (licensing.License, error) { return s.LicenseByKeyHash(ctx, "hash-l2") }},
 		{"LicenseByKeyHash of an ID", func() (licensing.License, error) { return s.LicenseByKeyHash(ctx, "l1") }},
 		{"SetLicenseStatus", func() (licensing.License, error) {
-			return s.SetLicenseStatus(ctx, "l2", licensing.StatusRevoked, t1)
+			return s.SetLicenseStatus(ctx, "l2", licensing.StatusRevoked, storetesting.T1)
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -113,11 +101,11 @@ func testNotFound(t *testing.T, s licensing.Store) {
 
 func testConflict(t *testing.T, s licensing.Store) {
 	ctx := context.Background()
-	first := license("l1", "u1", t0)
+	first := license("l1", "u1", storetesting.T0)
 	mustCreate(t, s, first)
-	sameID := license("l1", "u2", t1)
+	sameID := license("l1", "u2", storetesting.T1)
 	sameID.KeyHash = "hash-other"
-	sameHash := license("l2", "u2", t1)
+	sameHash := license("l2", "u2", storetesting.T1)
 	sameHash.KeyHash = first.KeyHash
 	for _, tc := range []struct {
 		name string

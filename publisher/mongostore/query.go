@@ -9,6 +9,8 @@ import (
 	"go.mongodb.org/mongo-driver/mongo"
 	"go.mongodb.org/mongo-driver/mongo/options"
 
+	"github.com/berth/berth/internal/mongodb"
+	"github.com/berth/berth/internal/storecodec"
 	"github.com/berth/berth/publisher"
 )
 
@@ -27,18 +29,10 @@ func (s *Store) PublisherBySlug(ctx context.Context, slug string) (publisher.Pub
 
 // PublishersByMember returns the publishers userID is a member of, by slug.
 func (s *Store) PublishersByMember(ctx context.Context, userID string) ([]publisher.Publisher, error) {
-	cur, err := s.publishers.Find(ctx, bson.D{{Key: "members", Value: userID}},
+	out, err := mongodb.FindAll(ctx, s.publishers, bson.D{{Key: "members", Value: userID}}, decode,
 		options.Find().SetSort(bson.D{{Key: "slug", Value: 1}}))
 	if err != nil {
 		return nil, fmt.Errorf("listing publishers of %s: %w", userID, err)
-	}
-	var docs []publisherDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, fmt.Errorf("listing publishers of %s: %w", userID, err)
-	}
-	var out []publisher.Publisher
-	for _, d := range docs {
-		out = append(out, decode(d))
 	}
 	return out, nil
 }
@@ -47,7 +41,7 @@ func (s *Store) PublishersByMember(ctx context.Context, userID string) ([]publis
 func decode(d publisherDoc) publisher.Publisher {
 	return publisher.Publisher{
 		ID: d.ID, Slug: d.Slug, Name: d.Name, Verified: d.Verified,
-		Namespaces: nilIfEmpty(d.Namespaces), Members: nilIfEmpty(d.Members),
-		CreatedAt: decodeTime(d.CreatedAt),
+		Namespaces: storecodec.NilIfEmpty(d.Namespaces), Members: storecodec.NilIfEmpty(d.Members),
+		CreatedAt: storecodec.ParseTime(d.CreatedAt),
 	}
 }

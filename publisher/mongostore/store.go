@@ -4,15 +4,15 @@ package mongostore
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"slices"
 
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/mongo"
 	"go.mongodb.org/mongo-driver/mongo/options"
 
+	"github.com/berth/berth/internal/mongodb"
 	"github.com/berth/berth/internal/secret"
+	"github.com/berth/berth/internal/storecodec"
 	"github.com/berth/berth/publisher"
 )
 
@@ -46,7 +46,7 @@ var _ publisher.Store = (*Store)(nil)
 // namespaces apart.
 func New(ctx context.Context, db *mongo.Database) (*Store, error) {
 	s := &Store{publishers: db.Collection("publishers")}
-	err := createIndexes(ctx, s.publishers,
+	err := mongodb.CreateIndexes(ctx, s.publishers,
 		mongo.IndexModel{Keys: bson.D{{Key: "slug", Value: 1}},
 			Options: options.Index().SetName("slug_unique").SetUnique(true)},
 		mongo.IndexModel{Keys: bson.D{{Key: "namespaces", Value: 1}},
@@ -64,7 +64,7 @@ func New(ctx context.Context, db *mongo.Database) (*Store, error) {
 // keeping its ID and CreatedAt, in one upsert. An empty ID on insert is
 // filled in; repeated namespaces and members are stored once.
 func (s *Store) PutPublisher(ctx context.Context, p publisher.Publisher) (publisher.Publisher, error) {
-	p.Namespaces, p.Members = distinct(p.Namespaces), distinct(p.Members)
+	p.Namespaces, p.Members = storecodec.Distinct(p.Namespaces), storecodec.Distinct(p.Members)
 	if err := s.checkNamespaces(ctx, p.Slug, p.Namespaces); err != nil {
 		return publisher.Publisher{}, fmt.Errorf("putting publisher %s: %w", p.Slug, err)
 	}
@@ -95,45 +95,21 @@ func upsert(p publisher.Publisher) bson.D {
 	}
 	update := bson.D{{Key: "$setOnInsert", Value: bson.D{
 		{Key: "_id", Value: p.ID}, {Key: "slug", Value: p.Slug},
-		{Key: "created_at", Value: encodeTime(p.CreatedAt)},
+		{Key: "created_at", Value: storecodec.Time(p.CreatedAt)},
 	}}}
-	if len(p.Namespaces) == 0 {
-		return append(update, bson.E{Key: "$set", Value: set},
-			bson.E{Key: "$unset", Value: bson.D{{Key: "namespaces", Value: ""}}})
-	}
-	set = append(set, bson.E{Key: "namespaces", Value: p.Namespaces})
-	return append(update, bson.E{Key: "$set", Value: set})
+	return mongodb.SetArray(update, set, "namespaces", p.Namespaces)
 }
 
 // checkNamespaces returns publisher.ErrNamespaceTaken if a publisher other
 // than slug owns one of namespaces.
 func (s *Store) checkNamespaces(ctx context.Context, slug string, namespaces []string) error {
-	if len(namespaces) == 0 {
-		return nil
-	}
-	var other publisherDoc
-	err := s.publishers.FindOne(ctx, bson.D{
-		{Key: "namespaces", Value: bson.D{{Key: "$in", Value: namespaces}}},
-		{Key: "slug", Value: bson.D{{Key: "$ne", Value: slug}}},
-	}).Decode(&other)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return nil
-	}
+	taken, ok, err := mongodb.Claimed(ctx, s.publishers, "namespaces", slug, namespaces,
+		func(d publisherDoc) []string { return d.Namespaces })
 	if err != nil {
 		return fmt.Errorf("checking namespace owners: %w", err)
 	}
-	i := slices.IndexFunc(namespaces, func(n string) bool { return slices.Contains(other.Namespaces, n) })
-	return fmt.Errorf("namespace %s: %w", namespaces[max(i, 0)], publisher.ErrNamespaceTaken)
-}
-
-// createIndexes creates each index unless it exists, one command per index:
-// FerretDB v1.24 panics when one createIndexes command names several
-// indexes that already exist.
-func createIndexes(ctx context.Context, c *mongo.Collection, models ...mongo.IndexModel) error {
-	for _, m := range models {
-		if _, err := c.Indexes().CreateOne(ctx, m); err != nil {
-			return fmt.Errorf("creating index on %s: %w", c.Name(), err)
-		}
+	if ok {
+		return fmt.Errorf("namespace %s: %w", taken, publisher.ErrNamespaceTaken)
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/berth/berth/internal/sqldb"
+	"github.com/berth/berth/internal/storecodec"
 	"github.com/berth/berth/publisher"
 )
 
@@ -33,28 +34,16 @@ func (s *Store) PublisherBySlug(ctx context.Context, slug string) (publisher.Pub
 
 // PublishersByMember returns the publishers userID is a member of, by slug.
 func (s *Store) PublishersByMember(ctx context.Context, userID string) ([]publisher.Publisher, error) {
-	rows, err := s.db.QueryContext(ctx, selectPublishers+` WHERE p.id IN
+	out, err := sqldb.QueryAll(ctx, s.db, scanPublisher, selectPublishers+` WHERE p.id IN
 		(SELECT publisher_id FROM publisher_members WHERE user_id = ?) ORDER BY p.slug`, userID)
 	if err != nil {
-		return nil, fmt.Errorf("listing publishers of %s: %w", userID, err)
-	}
-	defer func() { _ = rows.Close() }()
-	var out []publisher.Publisher
-	for rows.Next() {
-		p, err := scanPublisher(rows)
-		if err != nil {
-			return nil, fmt.Errorf("listing publishers of %s: %w", userID, err)
-		}
-		out = append(out, p)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("listing publishers of %s: %w", userID, err)
 	}
 	return out, nil
 }
 
 // scanPublisher reads one row of selectPublishers.
-func scanPublisher(sc interface{ Scan(...any) error }) (publisher.Publisher, error) {
+func scanPublisher(sc sqldb.Scanner) (publisher.Publisher, error) {
 	var (
 		p                   publisher.Publisher
 		created             int64
@@ -63,7 +52,7 @@ func scanPublisher(sc interface{ Scan(...any) error }) (publisher.Publisher, err
 	if err := sc.Scan(&p.ID, &p.Slug, &p.Name, &p.Verified, &created, &namespaces, &members); err != nil {
 		return publisher.Publisher{}, err
 	}
-	p.CreatedAt = sqldb.ParseTime(created)
+	p.CreatedAt = storecodec.ParseTime(created)
 	var err error
 	if p.Namespaces, err = sqldb.ParseStrings(namespaces); err != nil {
 		return publisher.Publisher{}, fmt.Errorf("namespaces of %s: %w", p.Slug, err)

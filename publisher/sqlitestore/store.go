@@ -12,6 +12,7 @@ import (
 
 	"github.com/berth/berth/internal/secret"
 	"github.com/berth/berth/internal/sqldb"
+	"github.com/berth/berth/internal/storecodec"
 	"github.com/berth/berth/publisher"
 )
 
@@ -59,20 +60,15 @@ func New(ctx context.Context, db *sql.DB) (*Store, error) {
 // keeping its ID and CreatedAt, in one transaction. An empty ID on insert is
 // filled in; repeated namespaces and members are stored once.
 func (s *Store) PutPublisher(ctx context.Context, p publisher.Publisher) (publisher.Publisher, error) {
-	p.Namespaces, p.Members = sqldb.Distinct(p.Namespaces), sqldb.Distinct(p.Members)
-	tx, err := s.db.BeginTx(ctx, nil)
+	p.Namespaces, p.Members = storecodec.Distinct(p.Namespaces), storecodec.Distinct(p.Members)
+	err := sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
+		var err error
+		if p, err = upsertPublisher(ctx, tx, p); err != nil {
+			return err
+		}
+		return replaceLists(ctx, tx, p)
+	})
 	if err != nil {
-		return publisher.Publisher{}, fmt.Errorf("putting publisher %s: %w", p.Slug, err)
-	}
-	defer func() { _ = tx.Rollback() }()
-
-	if p, err = upsertPublisher(ctx, tx, p); err != nil {
-		return publisher.Publisher{}, fmt.Errorf("putting publisher %s: %w", p.Slug, err)
-	}
-	if err := replaceLists(ctx, tx, p); err != nil {
-		return publisher.Publisher{}, fmt.Errorf("putting publisher %s: %w", p.Slug, err)
-	}
-	if err := tx.Commit(); err != nil {
 		return publisher.Publisher{}, fmt.Errorf("putting publisher %s: %w", p.Slug, err)
 	}
 	return p, nil
@@ -85,7 +81,7 @@ func upsertPublisher(ctx context.Context, tx *sql.Tx, p publisher.Publisher) (pu
 	err := tx.QueryRowContext(ctx, `SELECT id, created_at FROM publishers WHERE slug = ?`, p.Slug).
 		Scan(&p.ID, &created)
 	if err == nil {
-		p.CreatedAt = sqldb.ParseTime(created)
+		p.CreatedAt = storecodec.ParseTime(created)
 		_, err = tx.ExecContext(ctx, `UPDATE publishers SET name = ?, verified = ? WHERE id = ?`,
 			p.Name, p.Verified, p.ID)
 		return p, err
@@ -97,7 +93,7 @@ func upsertPublisher(ctx context.Context, tx *sql.Tx, p publisher.Publisher) (pu
 		p.ID = secret.ID()
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO publishers (id, slug, name, verified, created_at)
-		VALUES (?, ?, ?, ?, ?)`, p.ID, p.Slug, p.Name, p.Verified, sqldb.Time(p.CreatedAt))
+		VALUES (?, ?, ?, ?, ?)`, p.ID, p.Slug, p.Name, p.Verified, storecodec.Time(p.CreatedAt))
 	if column, ok := sqldb.UniqueViolation(err); ok {
 		return p, fmt.Errorf("duplicate %s %q: %w", column, p.ID, err)
 	}

@@ -6,36 +6,24 @@ import (
 	"context"
 	"errors"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/berth/berth/internal/storetesting"
 	"github.com/berth/berth/publisher"
 )
 
 // Run runs the suite. newStore must return a new, empty store for each call.
 func Run(t *testing.T, newStore func(t *testing.T) publisher.Store) {
-	for _, tc := range []struct {
-		name string
-		test func(*testing.T, publisher.Store)
-	}{
-		{"RoundTrip", testRoundTrip},
-		{"NotFound", testNotFound},
-		{"Upsert", testUpsert},
-		{"NamespaceTaken", testNamespaceTaken},
-		{"ByMember", testByMember},
-	} {
-		t.Run(tc.name, func(t *testing.T) { tc.test(t, newStore(t)) })
-	}
+	storetesting.Run(t, newStore, []storetesting.Test[publisher.Store]{
+		{Name: "RoundTrip", Run: testRoundTrip},
+		{Name: "NotFound", Run: testNotFound},
+		{Name: "Upsert", Run: testUpsert},
+		{Name: "NamespaceTaken", Run: testNamespaceTaken},
+		{Name: "ByMember", Run: testByMember},
+	})
 }
-
-// Times with nanoseconds, one outside UTC, to show that stores keep
-// instants exactly.
-var (
-	t0 = time.Date(2024, 1, 2, 3, 4, 5, 600700800, time.UTC)
-	t1 = time.Date(2025, 6, 7, 8, 9, 10, 11, time.FixedZone("PDT", -7*3600))
-)
 
 // equate treats nil and empty lists alike: stores need not tell them apart.
 var equate = cmpopts.EquateEmpty()
@@ -47,7 +35,7 @@ func testRoundTrip(t *testing.T, s publisher.Store) {
 		in   publisher.Publisher
 	}{
 		{"every field set", publisher.Publisher{ID: "p1", Slug: "acme", Name: "Acme, Inc.", Verified: true,
-			Namespaces: []string{"acme", "acme-labs", "a-first"}, Members: []string{"u2", "u1"}, CreatedAt: t1}},
+			Namespaces: []string{"acme", "acme-labs", "a-first"}, Members: []string{"u2", "u1"}, CreatedAt: storetesting.T1}},
 		{"zero values", publisher.Publisher{ID: "p2", Slug: "bare"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -103,9 +91,9 @@ func testNotFound(t *testing.T, s publisher.Store) {
 
 func testUpsert(t *testing.T, s publisher.Store) {
 	first := mustPut(t, s, publisher.Publisher{ID: "p1", Slug: "acme", Name: "Acme",
-		Namespaces: []string{"acme", "acme-old"}, Members: []string{"u1", "u2"}, CreatedAt: t0})
+		Namespaces: []string{"acme", "acme-old"}, Members: []string{"u1", "u2"}, CreatedAt: storetesting.T0})
 	second := publisher.Publisher{ID: "ignored", Slug: "acme", Name: "Acme Corp", Verified: true,
-		Namespaces: []string{"acme-new", "acme"}, Members: []string{"u3"}, CreatedAt: t1}
+		Namespaces: []string{"acme-new", "acme"}, Members: []string{"u3"}, CreatedAt: storetesting.T1}
 	want := second
 	want.ID, want.CreatedAt = first.ID, first.CreatedAt
 

@@ -1,0 +1,88 @@
+// Package mongodb holds what every domain's mongostore has in common: index
+// creation that FerretDB v1 accepts, reading every document a query finds,
+// and the updates and ownership check for array values that at most one
+// document may hold.
+package mongodb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/mongo"
+	"go.mongodb.org/mongo-driver/mongo/options"
+)
+
+// CreateIndexes creates each index on c unless it exists, one command per
+// index: FerretDB v1.24 panics when one createIndexes command names several
+// indexes that already exist.
+func CreateIndexes(ctx context.Context, c *mongo.Collection, models ...mongo.IndexModel) error {
+	for _, m := range models {
+		if _, err := c.Indexes().CreateOne(ctx, m); err != nil {
+			return fmt.Errorf("creating index on %s: %w", c.Name(), err)
+		}
+	}
+	return nil
+}
+
+// FindAll decodes every document of c that filter matches into a D and
+// returns them converted by decode, in the order opts give; no match is a nil
+// slice. Errors are returned as they are, for the caller to wrap.
+func FindAll[D, T any](ctx context.Context, c *mongo.Collection, filter any, decode func(D) T, opts ...*options.FindOptions) ([]T, error) {
+	cur, err := c.Find(ctx, filter, opts...)
+	if err != nil {
+		return nil, err
+	}
+	var docs []D
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, err
+	}
+	var out []T
+	for _, d := range docs {
+		out = append(out, decode(d))
+	}
+	return out, nil
+}
+
+// SetArray appends to update a $set of set plus field = values or, when
+// values is empty, a $set of set and an $unset of field. It is for array
+// fields under a sparse unique index (see Claimed): MongoDB indexes every
+// empty array as the same key, so an empty list is left out, not stored.
+func SetArray(update, set bson.D, field string, values []string) bson.D {
+	if len(values) == 0 {
+		return append(update, bson.E{Key: "$set", Value: set},
+			bson.E{Key: "$unset", Value: bson.D{{Key: field, Value: ""}}})
+	}
+	set = append(set, bson.E{Key: field, Value: values})
+	return append(update, bson.E{Key: "$set", Value: set})
+}
+
+// Claimed reports which of values a document of c other than the one whose
+// slug field is slug already holds in its array field: the first such value
+// in values' order, or values[0] when the database matched a document by
+// rules of its own. held returns that field of the decoded document D.
+//
+// Stores whose array values belong to at most one document check with it
+// before writing, because FerretDB v1 compares whole arrays in a unique
+// index, and after a duplicate-key error, to name the value a concurrent
+// write took.
+func Claimed[D any](ctx context.Context, c *mongo.Collection, field, slug string, values []string, held func(D) []string) (string, bool, error) {
+	if len(values) == 0 {
+		return "", false, nil
+	}
+	var other D
+	err := c.FindOne(ctx, bson.D{
+		{Key: field, Value: bson.D{{Key: "$in", Value: values}}},
+		{Key: "slug", Value: bson.D{{Key: "$ne", Value: slug}}},
+	}).Decode(&other)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, err
+	}
+	i := slices.IndexFunc(values, func(v string) bool { return slices.Contains(held(other), v) })
+	return values[max(i, 0)], true, nil
+}

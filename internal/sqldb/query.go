@@ -1,0 +1,50 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+)
+
+// Scanner is what *sql.Row and *sql.Rows have in common, so that one scan
+// function reads a record from a single-row query and from a listing alike.
+type Scanner interface {
+	Scan(dest ...any) error
+}
+
+// QueryAll runs query and returns every row as scan reads it, in order; no
+// rows is a nil slice. The first error, from the query, a scan or the
+// iteration, is returned as it is, for the caller to wrap.
+func QueryAll[T any](ctx context.Context, db *sql.DB, scan func(Scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = rows.Close() }()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// InTx runs fn in a transaction on db and commits it if fn succeeds; if fn
+// or the commit fails, nothing fn wrote stays. Errors are returned as they
+// are, for the caller to wrap.
+func InTx(ctx context.Context, db *sql.DB, fn func(*sql.Tx) error) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback() }()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
