@@ -1,0 +1,49 @@
+package account
+
+import (
+	"context"
+	"time"
+)
+
+// TokenAccess is what a personal access token may do in the registry.
+type TokenAccess string
+
+// Token access levels.
+const (
+	TokenRead      TokenAccess = "read"       // pull
+	TokenReadWrite TokenAccess = "read-write" // pull and push
+)
+
+// AccessToken is a personal access token: a password for scripts and
+// registry clients that can be limited, expired and revoked on its own.
+// Only its hash is stored; Hint is its last four characters.
+type AccessToken struct {
+	ID        string
+	UserID    string
+	Name      string
+	TokenHash string
+	Hint      string
+	Access    TokenAccess
+	// Resources limits the token to these namespaces ("acme") or
+	// repositories ("acme/db"); empty means all the user's.
+	Resources  []string
+	CreatedAt  time.Time
+	ExpiresAt  time.Time // zero: never
+	LastUsedAt time.Time // zero: never used
+}
+
+// TokenStore persists personal access tokens.
+type TokenStore interface {
+	// CreateToken inserts t.
+	CreateToken(ctx context.Context, t AccessToken) error
+	// TokenByHash returns the token whose secret hashes to h, or ErrNotFound.
+	TokenByHash(ctx context.Context, h string) (AccessToken, error)
+	// TokensByUser returns the user's tokens, newest first.
+	TokensByUser(ctx context.Context, userID string) ([]AccessToken, error)
+	// TouchToken records a use at a time, or returns ErrNotFound.
+	TouchToken(ctx context.Context, id string, at time.Time) error
+	// DeleteToken removes one of the user's tokens, or returns ErrNotFound.
+	DeleteToken(ctx context.Context, userID, id string) error
+	// DeleteUserTokens removes every token of the user.
+	DeleteUserTokens(ctx context.Context, userID string) error
+}
