@@ -13,10 +13,19 @@ import (
 	"github.com/berth/berth/internal/secret"
 )
 
-// usernamePattern is Docker Hub's rule relaxed slightly: lower-case letters,
-// digits, '-' and '_', starting and ending alphanumeric, 2 to 39 characters.
-// It also keeps usernames valid as registry namespace components.
-var usernamePattern = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9_-]{0,37}[a-z0-9])$`)
+// namePattern is the rule for usernames and organisation names, Docker
+// Hub's relaxed slightly: lower-case letters, digits, '-' and '_', starting
+// and ending alphanumeric, 2 to 39 characters. Every such name is a valid
+// registry namespace component.
+var namePattern = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9_-]{0,37}[a-z0-9])$`)
+
+// reservedNames can never be a user's or an organisation's namespace:
+// registry conventions (library), Berth's own paths, and staging namespaces.
+var reservedNames = map[string]bool{
+	"library": true, "admin": true, "api": true, "berth": true, "root": true, "static": true,
+	"settings": true, "orgs": true, "u": true, "r": true, "products": true, "token": true,
+	"v2": true, "staging": true, "official": true, "certified": true, "plugins": true, "explore": true,
+}
 
 // Password length bounds. The upper bound stops hashing from becoming a
 // denial-of-service lever.
@@ -29,26 +38,62 @@ const (
 // berth_lk_…); a password that looked like one could never be used.
 const reservedPrefix = "berth_"
 
-// Service is the account domain's behaviour over a Store.
+// Stores are the account domain's storage interfaces; one implementation
+// usually provides them all.
+type Stores struct {
+	Users      Store
+	Namespaces NamespaceStore
+	Sessions   SessionStore
+	Tokens     TokenStore
+	Orgs       OrgStore
+}
+
+// Reserved answers whether another domain owns a namespace (a publisher's).
+type Reserved interface {
+	NamespaceReserved(ctx context.Context, name string) (bool, error)
+}
+
+// Options tune a Service; zero fields take defaults.
+type Options struct {
+	Password       PasswordParams
+	SessionIdle    time.Duration // default 7 days
+	SessionMaximum time.Duration // default 30 days
+	// OnDelete runs, in order, when a user or organisation is deleted, so
+	// that other domains remove or revoke what the namespace owned.
+	OnDelete []func(ctx context.Context, namespace, ownerID string) error
+}
+
+// Service is the account domain's behaviour over its stores.
 type Service struct {
-	store  Store
-	params PasswordParams
-	now    func() time.Time
+	st       Stores
+	reserved Reserved
+	opts     Options
+	now      func() time.Time
 	// dummyHash is verified when a username is unknown so that sign-in takes
 	// as long as for a real account and does not reveal which usernames exist.
 	dummyHash string
 	// slots bounds the password hashes computed at once: each takes
-	// params.Memory, and a burst of logins must not exhaust the machine.
+	// opts.Password.Memory, and a burst of logins must not exhaust the machine.
 	slots chan struct{}
 }
 
-// New returns a Service over store hashing passwords with params.
-func New(store Store, params PasswordParams) *Service {
+// New returns a Service.
+func New(st Stores, reserved Reserved, opts Options) *Service {
+	if opts.Password == (PasswordParams{}) {
+		opts.Password = DefaultPasswordParams
+	}
+	if opts.SessionIdle == 0 {
+		opts.SessionIdle = 7 * 24 * time.Hour
+	}
+	if opts.SessionMaximum == 0 {
+		opts.SessionMaximum = 30 * 24 * time.Hour
+	}
 	return &Service{
-		store:     store,
-		params:    params,
+		st:        st,
+		reserved:  reserved,
+		opts:      opts,
 		now:       time.Now,
-		dummyHash: HashPassword(secret.ID(), params),
+		dummyHash: HashPassword(secret.ID(), opts.Password),
 		slots:     make(chan struct{}, 2*runtime.NumCPU()),
 	}
 }
@@ -74,43 +119,85 @@ type SignUp struct {
 	Admin    bool
 }
 
-// Register validates in and creates the account.
+// Register validates in, claims the username as a namespace and creates
+// the account.
 func (s *Service) Register(ctx context.Context, in SignUp) (User, error) {
 	u, err := s.validate(in)
 	if err != nil {
 		return User{}, err
 	}
-	if err := s.hashing(ctx, func() { u.PasswordHash = HashPassword(in.Password, s.params) }); err != nil {
+	if err := s.hashing(ctx, func() { u.PasswordHash = HashPassword(in.Password, s.opts.Password) }); err != nil {
 		return User{}, err
 	}
-	if err := s.store.CreateUser(ctx, u); err != nil {
+	if err := s.claim(ctx, Namespace{Name: u.Username, Kind: NamespaceUser, OwnerID: u.ID}); err != nil {
+		if errors.Is(err, ErrNamespaceTaken) {
+			return User{}, ErrUsernameTaken
+		}
+		return User{}, err
+	}
+	if err := s.st.Users.CreateUser(ctx, u); err != nil {
+		_ = s.st.Namespaces.ReleaseNamespace(context.WithoutCancel(ctx), u.Username)
 		return User{}, fmt.Errorf("creating user %s: %w", u.Username, err)
 	}
 	return u, nil
 }
 
-func (s *Service) validate(in SignUp) (User, error) {
-	username := strings.ToLower(strings.TrimSpace(in.Username))
-	if !usernamePattern.MatchString(username) {
-		return User{}, &InvalidError{Field: "username", Message: "use 2 to 39 lower-case letters, digits, '-' or '_', starting and ending with a letter or digit"}
+// claim takes a namespace unless it is reserved or another domain owns it.
+func (s *Service) claim(ctx context.Context, n Namespace) error {
+	if reservedNames[n.Name] {
+		return ErrNamespaceTaken
 	}
-	addr, err := mail.ParseAddress(strings.TrimSpace(in.Email))
+	if s.reserved != nil {
+		taken, err := s.reserved.NamespaceReserved(ctx, n.Name)
+		if err != nil {
+			return fmt.Errorf("checking namespace %s: %w", n.Name, err)
+		}
+		if taken {
+			return ErrNamespaceTaken
+		}
+	}
+	return s.st.Namespaces.ClaimNamespace(ctx, n)
+}
+
+func validName(field, name string) (string, error) {
+	name = strings.ToLower(strings.TrimSpace(name))
+	if !namePattern.MatchString(name) {
+		return "", &InvalidError{Field: field, Message: "use 2 to 39 lower-case letters, digits, '-' or '_', starting and ending with a letter or digit"}
+	}
+	return name, nil
+}
+
+func validEmail(email string) (string, error) {
+	addr, err := mail.ParseAddress(strings.TrimSpace(email))
 	if err != nil || addr.Name != "" || len(addr.Address) > 254 {
-		return User{}, &InvalidError{Field: "email", Message: "enter a valid email address such as name@example.com"}
+		return "", &InvalidError{Field: "email", Message: "enter a valid email address such as name@example.com"}
 	}
-	if n := len(in.Password); n < minPassword || n > maxPassword {
-		return User{}, &InvalidError{Field: "password", Message: fmt.Sprintf("use between %d and %d characters", minPassword, maxPassword)}
+	return strings.ToLower(addr.Address), nil
+}
+
+func validPassword(field, password string) error {
+	if n := len(password); n < minPassword || n > maxPassword {
+		return &InvalidError{Field: field, Message: fmt.Sprintf("use between %d and %d characters", minPassword, maxPassword)}
 	}
-	if strings.HasPrefix(in.Password, reservedPrefix) {
-		return User{}, &InvalidError{Field: "password", Message: "must not start with " + reservedPrefix + ", which marks Berth's own keys and tokens"}
+	if strings.HasPrefix(password, reservedPrefix) {
+		return &InvalidError{Field: field, Message: "must not start with " + reservedPrefix + ", which marks Berth's own keys and tokens"}
 	}
-	return User{
-		ID:        secret.ID(),
-		Username:  username,
-		Email:     strings.ToLower(addr.Address),
-		Admin:     in.Admin,
-		CreatedAt: s.now().UTC(),
-	}, nil
+	return nil
+}
+
+func (s *Service) validate(in SignUp) (User, error) {
+	username, err := validName("username", in.Username)
+	if err != nil {
+		return User{}, err
+	}
+	email, err := validEmail(in.Email)
+	if err != nil {
+		return User{}, err
+	}
+	if err := validPassword("password", in.Password); err != nil {
+		return User{}, err
+	}
+	return User{ID: secret.ID(), Username: username, Email: email, Admin: in.Admin, CreatedAt: s.now().UTC()}, nil
 }
 
 // Authenticate returns the enabled user whose username and password match,
@@ -119,7 +206,7 @@ func (s *Service) Authenticate(ctx context.Context, username, password string) (
 	if len(password) > maxPassword {
 		return User{}, ErrBadCredentials
 	}
-	u, err := s.store.UserByUsername(ctx, username)
+	u, err := s.st.Users.UserByUsername(ctx, username)
 	known := err == nil
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return User{}, fmt.Errorf("looking up user: %w", err)
@@ -147,10 +234,15 @@ func (s *Service) Authenticate(ctx context.Context, username, password string) (
 
 // User returns the user with id.
 func (s *Service) User(ctx context.Context, id string) (User, error) {
-	return s.store.UserByID(ctx, id)
+	return s.st.Users.UserByID(ctx, id)
 }
 
 // UserByUsername returns the user with that username.
 func (s *Service) UserByUsername(ctx context.Context, username string) (User, error) {
-	return s.store.UserByUsername(ctx, username)
+	return s.st.Users.UserByUsername(ctx, username)
+}
+
+// Namespace returns who owns a namespace.
+func (s *Service) Namespace(ctx context.Context, name string) (Namespace, error) {
+	return s.st.Namespaces.Namespace(ctx, strings.ToLower(name))
 }

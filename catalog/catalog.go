@@ -75,7 +75,7 @@ func (p Product) Tier(id string) (Tier, bool) {
 // Sentinel errors callers compare with errors.Is.
 var (
 	// ErrNotFound means no product matched.
-	ErrNotFound = errors.New("product not found")
+	ErrNotFound = errors.New("not found")
 	// ErrRepositoryTaken means a repository already belongs to another product.
 	ErrRepositoryTaken = errors.New("repository belongs to another product")
 )

@@ -43,3 +43,5 @@ type RepositoryStore interface {
 	// and returns how many it removed.
 	DeleteNamespaceRepositories(ctx context.Context, namespace string) (int, error)
 }
+
+func isExists(err error) bool { return errors.Is(err, ErrRepositoryExists) }

@@ -37,6 +37,7 @@ func decode(c *fiber.Ctx, v any) error {
 	return nil
 }
 
+// signUp creates an account: the API twin of the sign-up page.
 func (h *handlers) signUp(c *fiber.Ctx) error {
 	var in struct {
 		Username string `json:"username"`

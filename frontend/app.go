@@ -20,6 +20,7 @@ import (
 	"github.com/berth/berth/account"
 	"github.com/berth/berth/catalog"
 	"github.com/berth/berth/licensing"
+	"github.com/berth/berth/registry"
 )
 
 //go:embed templates/*.html
@@ -42,7 +43,9 @@ type Deps struct {
 	Tokens       *licensing.TokenServer
 	Keys         *licensing.KeyRing
 	Products     Products
-	RegistryHost string // host[:port] clients pull from, for pull commands
+	Repositories *catalog.Repositories
+	Registry     *registry.Client // Berth's own registry client: tags for repository pages
+	RegistryHost string           // host[:port] clients pull from, for pull commands
 	PublicURL    string
 	NotifyToken  string                          // bearer the registry sends with notifications
 	Ready        func(ctx context.Context) error // database and registry checks
@@ -61,6 +64,11 @@ type handlers struct {
 	Deps
 	pages   map[string]*template.Template
 	metrics *metrics
+	// accountLimit counts failed sign-ins per account, beside the
+	// per-address allowance every credential check shares.
+	accountLimit *window
+	signupLimit  fiber.Handler
+	openapiDoc   []byte
 }
 
 // New builds the fiber application.
@@ -69,7 +77,11 @@ func New(d Deps) (*fiber.App, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &handlers{Deps: d, pages: pages, metrics: newMetrics(d.Metrics)}
+	doc, err := buildOpenAPI()
+	if err != nil {
+		return nil, err
+	}
+	h := &handlers{Deps: d, pages: pages, metrics: newMetrics(d.Metrics), accountLimit: newWindow(10), openapiDoc: doc}
 	app := fiber.New(fiber.Config{
 		AppName:               "berth",
 		BodyLimit:             BodyLimit,
@@ -97,26 +109,34 @@ func (h *handlers) routes(app *fiber.App) {
 	app.Get("/metrics", h.metrics.handler())
 	app.Get("/.well-known/jwks.json", h.jwks)
 
-	// One allowance of failures per address covers every endpoint that
-	// checks a credential, so that guesses cannot be spread across them.
-	client := clientKey(h.TrustedProxies)
-	guard := failureLimiter(20, client)
-	app.Get("/token", guard, h.tokenGet)
-	app.Post("/token", guard, h.tokenPost)
-
+	app.Get("/static/*", h.static)
 	app.Post("/internal/registry/events", h.registryEvents)
 
+	// One allowance of failed authentications per address covers every
+	// endpoint that checks a credential, so that guesses cannot be spread
+	// across them.
+	client := clientKey(h.TrustedProxies)
+	app.Use(failureLimiter(20, client))
+	h.signupLimit = signupLimiter(10, client)
+	app.Get("/token", h.tokenGet)
+	app.Post("/token", h.tokenPost)
+
+	app.Use(h.identify, h.checkCSRF)
 	api := app.Group("/api/v1")
 	api.Get("/openapi.json", h.openapi)
-	api.Post("/users", signupLimiter(10, client), h.signUp)
 	api.Get("/products", h.listProducts)
 	api.Get("/products/:slug", h.getProduct)
-	api.Post("/products/:slug/checkout", guard, h.checkout)
-	api.Get("/licenses", guard, h.listLicenses)
-	api.Get("/licenses/:id", guard, h.getLicense)
+	api.Post("/products/:slug/checkout", h.checkout)
+	api.Get("/licenses", h.listLicenses)
+	api.Get("/licenses/:id", h.getLicense)
+	h.sessionRoutes(app, api)
+	h.settingsRoutes(app, api)
+	h.profileRoutes(app, api)
+	h.orgRoutes(app, api)
+	h.repositoryRoutes(app, api)
+	h.adminRoutes(app, api)
 	api.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 
-	app.Get("/static/*", h.static)
 	app.Get("/", h.indexPage)
 	app.Get("/products/:slug", h.productPage)
 	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })

@@ -3,6 +3,7 @@ package frontend
 import (
 	"encoding/base64"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -32,15 +33,61 @@ func basicCredentials(c *fiber.Ctx) (string, string, error) {
 	return user, pass, nil
 }
 
-// requireUser authenticates the request's basic credentials as an account.
-// Sessions and personal access tokens come with the accounts work.
-func (h *handlers) requireUser(c *fiber.Ctx) (account.User, error) {
+// currentViewer returns the viewer: the session's user, or the user named by
+// basic credentials (a password, or a personal access token as the
+// password with any username). Without either the viewer is anonymous.
+func (h *handlers) currentViewer(c *fiber.Ctx) (viewer, error) {
+	if v := viewerOf(c); v.SignedIn() {
+		return v, nil
+	}
 	username, password, err := basicCredentials(c)
+	if err != nil || username == "" && password == "" {
+		return viewer{}, err
+	}
+	v := viewer{viaHeader: true}
+	if strings.HasPrefix(password, account.TokenPrefix) {
+		u, t, err := h.Accounts.AuthenticateToken(c.UserContext(), password)
+		if err != nil {
+			return viewer{}, err
+		}
+		v.User, v.Token = u, &t
+	} else if v.User, err = h.Accounts.Authenticate(c.UserContext(), username, password); err != nil {
+		return viewer{}, err
+	}
+	c.Locals("viewer", v)
+	return v, nil
+}
+
+// requireUser returns the signed-in user, or errUnauthorized. A personal
+// access token with read access only may read: it may not change anything.
+func (h *handlers) requireUser(c *fiber.Ctx) (account.User, error) {
+	v, err := h.currentViewer(c)
 	if err != nil {
 		return account.User{}, err
 	}
-	if username == "" {
+	if !v.SignedIn() {
 		return account.User{}, errUnauthorized
 	}
-	return h.Accounts.Authenticate(c.UserContext(), username, password)
+	if v.Token != nil && v.Token.Access == account.TokenRead && c.Method() != fiber.MethodGet {
+		return account.User{}, &apiError{Status: http.StatusForbidden, Code: "forbidden", Message: "this access token is read-only"}
+	}
+	return v.User, nil
+}
+
+// requirePageUser is requireUser for pages: an anonymous visitor is sent
+// to sign in and then brought back.
+func (h *handlers) requirePageUser(c *fiber.Ctx) (account.User, bool, error) {
+	v := viewerOf(c)
+	if !v.SignedIn() {
+		return account.User{}, false, c.Redirect("/signin?next="+url.QueryEscape(safeNext(c.OriginalURL())), http.StatusSeeOther)
+	}
+	return v.User, true, nil
+}
+
+// safeNext keeps a post-sign-in redirect on this site.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.Contains(next, "\\") {
+		return "/"
+	}
+	return next
 }

@@ -32,18 +32,30 @@ func classify(err error) *apiError {
 	var ae *apiError
 	var invalid *account.InvalidError
 	var already *licensing.AlreadyLicensedError
+	var catInvalid *catalog.InvalidError
+	var soleOwner *account.SoleOwnerError
 	var fe *fiber.Error
 	switch {
 	case errors.As(err, &ae):
 		return ae
 	case errors.As(err, &invalid):
 		return &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid", Field: invalid.Field, Message: invalid.Error()}
-	case errors.Is(err, account.ErrUsernameTaken), errors.Is(err, account.ErrEmailTaken):
+	case errors.Is(err, account.ErrUsernameTaken), errors.Is(err, account.ErrNamespaceTaken), errors.Is(err, catalog.ErrRepositoryExists):
 		return &apiError{Status: http.StatusConflict, Code: "conflict", Message: rootMessage(err)}
+	case errors.As(err, &catInvalid):
+		return &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid", Field: catInvalid.Field, Message: catInvalid.Error()}
+	case errors.As(err, &soleOwner):
+		return &apiError{Status: http.StatusConflict, Code: "sole_owner", Message: soleOwner.Error()}
+	case errors.Is(err, account.ErrLastOwner), errors.Is(err, account.ErrStale):
+		return &apiError{Status: http.StatusConflict, Code: "conflict", Message: rootMessage(err)}
+	case errors.Is(err, account.ErrForbidden):
+		return &apiError{Status: http.StatusForbidden, Code: "forbidden", Message: rootMessage(err)}
+	case errors.Is(err, account.ErrNotFound):
+		return &apiError{Status: http.StatusNotFound, Code: "not_found", Message: "not found"}
 	case errors.As(err, &already):
 		return &apiError{Status: http.StatusConflict, Code: "already_licensed", Message: already.Error()}
 	case errors.Is(err, catalog.ErrNotFound), errors.Is(err, licensing.ErrTierNotFound):
-		return &apiError{Status: http.StatusNotFound, Code: "not_found", Message: rootMessage(err)}
+		return &apiError{Status: http.StatusNotFound, Code: "not_found", Message: err.Error()}
 	case errors.Is(err, licensing.ErrNotFound):
 		return &apiError{Status: http.StatusNotFound, Code: "not_found", Message: "license not found"}
 	case errors.Is(err, licensing.ErrPaymentRequired):

@@ -9,21 +9,32 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/berth/berth/catalog"
 )
 
-// pageNames are the templates rendered inside layout.html.
-var pageNames = []string{"index", "product", "error"}
-
-// parseTemplates parses each page with the shared layout.
+// parseTemplates parses each page (every templates/*.html but the layout)
+// with the shared layout; a page is rendered by its file name without .html.
 func parseTemplates() (map[string]*template.Template, error) {
-	funcs := template.FuncMap{"price": formatPrice, "markdown": newMarkdown().render}
+	funcs := template.FuncMap{
+		"price": formatPrice, "markdown": newMarkdown().render,
+		"date":     func(t time.Time) string { return t.Format("2 Jan 2006") },
+		"datetime": func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") },
+	}
+	files, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
 	out := map[string]*template.Template{}
-	for _, name := range pageNames {
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
+	for _, f := range files {
+		name := strings.TrimSuffix(path.Base(f), ".html")
+		if name == "layout" {
+			continue
+		}
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", f)
 		if err != nil {
 			return nil, fmt.Errorf("parsing template %s: %w", name, err)
 		}
@@ -46,16 +57,36 @@ type page struct {
 	Title        string
 	RegistryHost string
 	PublicURL    string
+	Viewer       viewer
+	Contexts     []string // accounts the viewer may act for: own name, then organisations
+	CSRF         string
+	Flash        string
 	Data         any
 }
 
 func (h *handlers) render(c *fiber.Ctx, status int, name, title string, data any) error {
+	t, ok := h.pages[name]
+	if !ok {
+		return fmt.Errorf("no page template %q", name)
+	}
+	p := page{Title: title, RegistryHost: h.RegistryHost, PublicURL: h.PublicURL, Viewer: viewerOf(c),
+		CSRF: h.csrfToken(c), Flash: c.Query("done"), Data: data}
+	if p.Viewer.SignedIn() {
+		p.Contexts = append(p.Contexts, p.Viewer.User.Username)
+		orgs, err := h.Accounts.OrgsOf(c.UserContext(), p.Viewer.User.ID)
+		if err != nil {
+			return err
+		}
+		for _, o := range orgs {
+			p.Contexts = append(p.Contexts, o.Name)
+		}
+	}
 	var buf bytes.Buffer
-	p := page{Title: title, RegistryHost: h.RegistryHost, PublicURL: h.PublicURL, Data: data}
-	if err := h.pages[name].Execute(&buf, p); err != nil {
+	if err := t.Execute(&buf, p); err != nil {
 		return fmt.Errorf("rendering %s: %w", name, err)
 	}
 	c.Type("html", "utf-8")
+	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Status(status).Send(buf.Bytes())
 }
 

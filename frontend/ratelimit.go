@@ -56,8 +56,8 @@ func (w *window) refund(key string) {
 	}
 }
 
-// failureLimiter allows each client max failed requests (answers of 4xx or
-// 5xx) a minute, then refuses it with 429 until the minute is over: it
+// failureLimiter allows each client max failed authentications (answers of
+// 401) a minute, then refuses it with 429 until the minute is over: it
 // slows credential guessing and never a working client.
 func failureLimiter(max int, client func(*fiber.Ctx) string) fiber.Handler {
 	return limit(newWindow(max), true, client)
@@ -84,13 +84,10 @@ func limit(w *window, failuresOnly bool, client func(*fiber.Ctx) string) fiber.H
 	}
 }
 
-// failed reports whether a request ended in a client or server error that
-// counts against the caller. A grant type this server does not offer is a
-// client probing, not guessing (containerd tries refresh_token first).
+// failed reports whether a request ended in a refused credential.
 func failed(c *fiber.Ctx, err error) bool {
 	if err == nil {
-		return c.Response().StatusCode() >= 400
+		return c.Response().StatusCode() == http.StatusUnauthorized
 	}
-	ae := classify(err)
-	return ae.Status >= 400 && ae.Code != "unsupported_grant_type"
+	return classify(err).Status == http.StatusUnauthorized
 }

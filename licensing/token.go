@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -38,16 +39,45 @@ func (e *InactiveLicenseError) Error() string {
 	return fmt.Sprintf("license key ending %s is %s", e.Hint, e.Status)
 }
 
-// Subject is an authenticated account as the token server sees it.
+// Subject is an authenticated account as the token server sees it. A
+// personal access token is an account with limits: ReadOnly drops push,
+// and a non-empty Within keeps only those namespaces ("acme") and
+// repositories ("acme/db").
 type Subject struct {
-	ID   string
-	Name string
+	ID       string
+	Name     string
+	ReadOnly bool
+	Within   []string
 }
 
-// Authenticator checks a username and password. It returns an error
-// matching ErrBadCredentials when they do not name an enabled account.
+// permits reports whether the subject's limits allow action on repo.
+func (s Subject) permits(repo, action string) bool {
+	if s.ReadOnly && action != "pull" {
+		return false
+	}
+	if len(s.Within) == 0 {
+		return true
+	}
+	for _, w := range s.Within {
+		if repo == w || strings.HasPrefix(repo, w+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// Authenticator checks a username and password (or personal access token).
+// It returns an error matching ErrBadCredentials when they do not name an
+// enabled account.
 type Authenticator interface {
 	Authenticate(ctx context.Context, username, password string) (Subject, error)
+}
+
+// Repositories answers what a subject may do with users' and
+// organisations' own repositories: pull on public ones for everyone, and
+// what ownership, roles and teams give. An anonymous subject has an empty ID.
+type Repositories interface {
+	Actions(ctx context.Context, subject Subject, repo string) ([]string, error)
 }
 
 // Namespaces answers which registry namespaces a user may push to.
@@ -93,12 +123,13 @@ type TokenServer struct {
 	store      Store
 	accounts   Authenticator
 	namespaces Namespaces
+	repos      Repositories
 	now        func() time.Time
 }
 
 // NewTokenServer returns a TokenServer.
-func NewTokenServer(cfg TokenConfig, keys *KeyRing, store Store, accounts Authenticator, namespaces Namespaces) *TokenServer {
-	return &TokenServer{cfg: cfg, keys: keys, store: store, accounts: accounts, namespaces: namespaces, now: time.Now}
+func NewTokenServer(cfg TokenConfig, keys *KeyRing, store Store, accounts Authenticator, namespaces Namespaces, repos Repositories) *TokenServer {
+	return &TokenServer{cfg: cfg, keys: keys, store: store, accounts: accounts, namespaces: namespaces, repos: repos, now: time.Now}
 }
 
 // Service returns the registry service name tokens are issued for.
@@ -114,49 +145,92 @@ func (s *TokenServer) Issue(ctx context.Context, req TokenRequest) (Token, error
 	if err != nil {
 		return Token{}, err
 	}
+	if err := s.addRepositoryGrants(ctx, subject, &grants, req.Scopes); err != nil {
+		return Token{}, err
+	}
 	access := grants.Intersect(req.Scopes)
-	tok, err := s.Sign(subject, access)
+	if subject.ID != "" {
+		access = restrict(access, subject)
+	}
+	tok, err := s.Sign(subject.Name, access)
 	if err != nil {
 		return Token{}, err
 	}
 	return tok, nil
 }
 
-// resolve turns a credential into a subject and its grants.
-func (s *TokenServer) resolve(ctx context.Context, username, password string) (string, Grants, error) {
+// addRepositoryGrants adds what the subject may do with each requested
+// user or organisation repository.
+func (s *TokenServer) addRepositoryGrants(ctx context.Context, subject Subject, g *Grants, scopes []Access) error {
+	for _, a := range scopes {
+		if a.Type != "repository" {
+			continue
+		}
+		actions, err := s.repos.Actions(ctx, subject, a.Name)
+		if err != nil {
+			return fmt.Errorf("deciding access to %s: %w", a.Name, err)
+		}
+		if len(actions) > 0 {
+			g.addRepository(a.Name, actions...)
+		}
+	}
+	return nil
+}
+
+// restrict applies a personal access token's limits to granted access.
+func restrict(access []Access, subject Subject) []Access {
+	out := access[:0]
+	for _, a := range access {
+		var kept []string
+		for _, act := range a.Actions {
+			if subject.permits(a.Name, act) {
+				kept = append(kept, act)
+			}
+		}
+		if len(kept) > 0 {
+			a.Actions = kept
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// resolve turns a credential into a subject and its grants. A license key
+// is a subject of its own, "license:<id>", with no account behind it.
+func (s *TokenServer) resolve(ctx context.Context, username, password string) (Subject, Grants, error) {
 	now := s.now()
 	switch {
 	case username == "" && password == "":
-		return "", Grants{}, nil
-	case len(password) > len(KeyPrefix) && password[:len(KeyPrefix)] == KeyPrefix:
+		return Subject{}, Grants{}, nil
+	case strings.HasPrefix(password, KeyPrefix):
 		l, err := s.store.LicenseByKeyHash(ctx, secret.Hash(password))
 		if errors.Is(err, ErrNotFound) {
-			return "", Grants{}, ErrBadCredentials
+			return Subject{}, Grants{}, ErrBadCredentials
 		} else if err != nil {
-			return "", Grants{}, fmt.Errorf("looking up license key: %w", err)
+			return Subject{}, Grants{}, fmt.Errorf("looking up license key: %w", err)
 		}
 		if !l.Entitles(now) {
-			return "", Grants{}, &InactiveLicenseError{Hint: l.KeyHint, Status: effectiveStatus(l, now)}
+			return Subject{}, Grants{}, &InactiveLicenseError{Hint: l.KeyHint, Status: effectiveStatus(l, now)}
 		}
 		var g Grants
 		for _, repo := range l.Repositories {
 			g.addRepository(repo, "pull")
 		}
-		return "license:" + l.ID, g, nil
+		return Subject{Name: "license:" + l.ID}, g, nil
 	default:
 		return s.resolveUser(ctx, username, password, now)
 	}
 }
 
-func (s *TokenServer) resolveUser(ctx context.Context, username, password string, now time.Time) (string, Grants, error) {
+func (s *TokenServer) resolveUser(ctx context.Context, username, password string, now time.Time) (Subject, Grants, error) {
 	subj, err := s.accounts.Authenticate(ctx, username, password)
 	if err != nil {
-		return "", Grants{}, err
+		return Subject{}, Grants{}, err
 	}
 	var g Grants
 	licenses, err := s.store.LicensesByOwner(ctx, subj.ID)
 	if err != nil {
-		return "", Grants{}, fmt.Errorf("listing licenses of %s: %w", subj.Name, err)
+		return Subject{}, Grants{}, fmt.Errorf("listing licenses of %s: %w", subj.Name, err)
 	}
 	for _, l := range licenses {
 		if l.Entitles(now) {
@@ -167,12 +241,12 @@ func (s *TokenServer) resolveUser(ctx context.Context, username, password string
 	}
 	namespaces, err := s.namespaces.PushNamespaces(ctx, subj.ID)
 	if err != nil {
-		return "", Grants{}, fmt.Errorf("listing namespaces of %s: %w", subj.Name, err)
+		return Subject{}, Grants{}, fmt.Errorf("listing namespaces of %s: %w", subj.Name, err)
 	}
 	for _, ns := range namespaces {
 		g.addNamespace(ns, "pull", "push")
 	}
-	return subj.Name, g, nil
+	return subj, g, nil
 }
 
 func effectiveStatus(l License, now time.Time) Status {

@@ -40,4 +40,6 @@ type Store interface {
 	PublisherBySlug(ctx context.Context, slug string) (Publisher, error)
 	// PublishersByMember returns the publishers userID is a member of, by slug.
 	PublishersByMember(ctx context.Context, userID string) ([]Publisher, error)
+	// PublisherByNamespace returns the publisher owning a namespace, or ErrNotFound.
+	PublisherByNamespace(ctx context.Context, namespace string) (Publisher, error)
 }

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/mongo"
@@ -25,14 +27,16 @@ import (
 	"github.com/berth/berth/publisher"
 	publishermongo "github.com/berth/berth/publisher/mongostore"
 	publishersqlite "github.com/berth/berth/publisher/sqlitestore"
+	"github.com/berth/berth/registry"
 )
 
 // Stores is one backend's implementation of every domain store.
 type Stores struct {
-	Accounts   account.Store
-	Catalog    catalog.Store
-	Publishers publisher.Store
-	Licenses   licensing.Store
+	Accounts     account.Stores
+	Catalog      catalog.Store
+	Repositories catalog.RepositoryStore
+	Publishers   publisher.Store
+	Licenses     licensing.Store
 	// Ping checks that the database answers.
 	Ping func(ctx context.Context) error
 	// Close releases the database.
@@ -83,7 +87,20 @@ func sqliteStores(ctx context.Context, db *sql.DB) (*Stores, error) {
 	if err != nil {
 		return nil, fmt.Errorf("preparing licensing tables: %w", err)
 	}
-	return &Stores{Accounts: a, Catalog: c, Publishers: p, Licenses: l}, nil
+	return &Stores{Accounts: accountStores(a), Catalog: c, Repositories: c, Publishers: p, Licenses: l}, nil
+}
+
+// allAccountStores is what one account store implementation provides.
+type allAccountStores interface {
+	account.Store
+	account.NamespaceStore
+	account.SessionStore
+	account.TokenStore
+	account.OrgStore
+}
+
+func accountStores(a allAccountStores) account.Stores {
+	return account.Stores{Users: a, Namespaces: a, Sessions: a, Tokens: a, Orgs: a}
 }
 
 func openMongo(ctx context.Context, uri, database string) (*Stores, error) {
@@ -118,22 +135,27 @@ func mongoStores(ctx context.Context, db *mongo.Database) (*Stores, error) {
 	if err != nil {
 		return nil, fmt.Errorf("preparing licensing collections: %w", err)
 	}
-	return &Stores{Accounts: a, Catalog: c, Publishers: p, Licenses: l}, nil
+	return &Stores{Accounts: accountStores(a), Catalog: c, Repositories: c, Publishers: p, Licenses: l}, nil
 }
 
 // Backend is the domain services over one set of stores: everything the web
 // front end and the admin commands use.
 type Backend struct {
-	Stores   *Stores
-	Accounts *account.Service
-	Licenses *licensing.Service
-	Keys     *licensing.KeyRing
-	Tokens   *licensing.TokenServer
+	Stores       *Stores
+	Accounts     *account.Service
+	Repositories *catalog.Repositories
+	Licenses     *licensing.Service
+	Keys         *licensing.KeyRing
+	Tokens       *licensing.TokenServer
+	// Registry is Berth's own client of its registry; nil for admin
+	// commands, which do not talk to one.
+	Registry *registry.Client
 }
 
 // OpenBackend opens the stores, loads (or creates) the token keys and
-// builds the services. The caller closes b.Stores.
-func OpenBackend(ctx context.Context, cfg Config, service string) (*Backend, error) {
+// builds the services. registryURL is where this process reaches the
+// registry ("" when it need not). The caller closes b.Stores.
+func OpenBackend(ctx context.Context, cfg Config, service, registryURL string) (*Backend, error) {
 	stores, err := OpenStores(ctx, cfg)
 	if err != nil {
 		return nil, err
@@ -143,17 +165,82 @@ func OpenBackend(ctx context.Context, cfg Config, service string) (*Backend, err
 		_ = stores.Close(ctx)
 		return nil, err
 	}
-	accounts := account.New(stores.Accounts, account.DefaultPasswordParams)
 	b := &Backend{
-		Stores:   stores,
-		Accounts: accounts,
-		Licenses: licensing.New(stores.Licenses, tierLookup{stores.Catalog}),
-		Keys:     keys,
+		Stores:       stores,
+		Repositories: catalog.NewRepositories(stores.Repositories),
+		Licenses:     licensing.New(stores.Licenses, tierLookup{stores.Catalog}),
+		Keys:         keys,
 	}
+	b.Accounts = account.New(stores.Accounts, reserved{stores.Publishers}, account.Options{OnDelete: b.onDelete()})
 	b.Tokens = licensing.NewTokenServer(
 		licensing.TokenConfig{Issuer: cfg.TokenIssuer, Service: service, TTL: cfg.TokenTTL},
-		keys, stores.Licenses, authenticator{accounts}, namespaces{stores.Publishers})
+		keys, stores.Licenses, authenticator{b.Accounts}, namespaces{stores.Publishers},
+		repoAccess{accounts: b.Accounts, repos: stores.Repositories})
+	if registryURL != "" {
+		if b.Registry, err = registry.NewClient(registryURL, b.sign); err != nil {
+			_ = stores.Close(ctx)
+			return nil, err
+		}
+	}
 	return b, nil
+}
+
+// sign mints a token for Berth's own registry work on one repository.
+func (b *Backend) sign(repo string, actions ...string) (string, error) {
+	tok, err := b.Tokens.Sign("berth", []licensing.Access{{Type: "repository", Name: repo, Actions: actions}})
+	return tok.Token, err
+}
+
+// onDelete is what happens to a namespace's belongings when its user or
+// organisation is deleted: images deleted from the registry, repository
+// records removed, the owner's licenses revoked and publisher memberships
+// ended. Nothing stays behind for a later owner of the name to inherit.
+func (b *Backend) onDelete() []func(ctx context.Context, namespace, ownerID string) error {
+	return []func(ctx context.Context, namespace, ownerID string) error{
+		func(ctx context.Context, namespace, _ string) error {
+			repos, err := b.Stores.Repositories.RepositoriesByNamespace(ctx, namespace, true)
+			if err != nil {
+				return err
+			}
+			for _, r := range repos {
+				if b.Registry == nil {
+					return errors.New("deleting images needs the registry")
+				}
+				if err := b.Registry.DeleteRepository(ctx, r.Name); err != nil {
+					return err
+				}
+			}
+			_, err = b.Stores.Repositories.DeleteNamespaceRepositories(ctx, namespace)
+			return err
+		},
+		func(ctx context.Context, _, ownerID string) error {
+			ls, err := b.Stores.Licenses.LicensesByOwner(ctx, ownerID)
+			if err != nil {
+				return err
+			}
+			for _, l := range ls {
+				if l.Status == licensing.StatusActive {
+					if _, err := b.Licenses.Revoke(ctx, l.ID); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		},
+		func(ctx context.Context, _, ownerID string) error {
+			ps, err := b.Stores.Publishers.PublishersByMember(ctx, ownerID)
+			if err != nil {
+				return err
+			}
+			for _, p := range ps {
+				p.Members = slices.DeleteFunc(p.Members, func(id string) bool { return id == ownerID })
+				if _, err := b.Stores.Publishers.PutPublisher(ctx, p); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	}
 }
 
 // tierLookup answers licensing's tier questions from the catalog.
@@ -173,17 +260,30 @@ func (t tierLookup) Tier(ctx context.Context, product, tier string) (licensing.T
 	return licensing.Tier{Product: p.Slug, Tier: tr.ID, Free: tr.Free(), Repositories: tr.Repositories}, nil
 }
 
-// authenticator adapts account sign-in to the token server.
+// authenticator adapts account sign-in (password or personal access token)
+// to the token server.
 type authenticator struct{ accounts *account.Service }
 
 func (a authenticator) Authenticate(ctx context.Context, username, password string) (licensing.Subject, error) {
+	if strings.HasPrefix(password, account.TokenPrefix) {
+		u, t, err := a.accounts.AuthenticateToken(ctx, password)
+		if err != nil {
+			return licensing.Subject{}, credentialsError(err)
+		}
+		return licensing.Subject{ID: u.ID, Name: u.Username, ReadOnly: t.Access == account.TokenRead, Within: t.Resources}, nil
+	}
 	u, err := a.accounts.Authenticate(ctx, username, password)
-	if errors.Is(err, account.ErrBadCredentials) {
-		return licensing.Subject{}, licensing.ErrBadCredentials
-	} else if err != nil {
-		return licensing.Subject{}, err
+	if err != nil {
+		return licensing.Subject{}, credentialsError(err)
 	}
 	return licensing.Subject{ID: u.ID, Name: u.Username}, nil
+}
+
+func credentialsError(err error) error {
+	if errors.Is(err, account.ErrBadCredentials) {
+		return licensing.ErrBadCredentials
+	}
+	return err
 }
 
 // namespaces gives publisher members push rights on their namespaces.
@@ -199,4 +299,43 @@ func (n namespaces) PushNamespaces(ctx context.Context, userID string) ([]string
 		out = append(out, p.Namespaces...)
 	}
 	return out, nil
+}
+
+// reserved keeps publishers' namespaces from users and organisations.
+type reserved struct{ publishers publisher.Store }
+
+func (r reserved) NamespaceReserved(ctx context.Context, name string) (bool, error) {
+	_, err := r.publishers.PublisherByNamespace(ctx, name)
+	if errors.Is(err, publisher.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// repoAccess decides access to users' and organisations' repositories:
+// anyone pulls a public one; otherwise ownership, roles and teams decide.
+type repoAccess struct {
+	accounts *account.Service
+	repos    catalog.RepositoryStore
+}
+
+func (a repoAccess) Actions(ctx context.Context, subject licensing.Subject, repo string) ([]string, error) {
+	var actions []string
+	r, err := a.repos.RepositoryByName(ctx, repo)
+	if err == nil && !r.Private {
+		actions = append(actions, "pull")
+	} else if err != nil && !errors.Is(err, catalog.ErrNotFound) {
+		return nil, err
+	}
+	perm, err := a.accounts.RepositoryPermission(ctx, subject.ID, repo)
+	if err != nil {
+		return nil, err
+	}
+	switch perm {
+	case account.PermRead:
+		actions = append(actions, "pull")
+	case account.PermWrite, account.PermAdmin:
+		actions = append(actions, "pull", "push")
+	}
+	return actions, nil
 }

@@ -66,7 +66,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (s *Server, err erro
 	if err := s.listen(); err != nil {
 		return nil, err
 	}
-	if s.Backend, err = OpenBackend(ctx, cfg, s.service); err != nil {
+	if s.Backend, err = OpenBackend(ctx, cfg, s.service, s.registryDial); err != nil {
 		return nil, err
 	}
 	if err := s.writeTrustBundle(); err != nil {
@@ -163,6 +163,8 @@ func (s *Server) build(ctx context.Context) error {
 		Tokens:       s.Backend.Tokens,
 		Keys:         s.Backend.Keys,
 		Products:     s.Backend.Stores.Catalog,
+		Repositories: s.Backend.Repositories,
+		Registry:     s.Backend.Registry,
 		RegistryHost: hostOf(s.RegistryURL),
 		PublicURL:    s.PublicURL,
 		NotifyToken:  s.notifyToken,

@@ -16,13 +16,22 @@ import (
 
 // PublisherBySlug returns the publisher or publisher.ErrNotFound.
 func (s *Store) PublisherBySlug(ctx context.Context, slug string) (publisher.Publisher, error) {
+	return s.findOne(ctx, bson.D{{Key: "slug", Value: slug}}, "publisher "+slug)
+}
+
+// PublisherByNamespace returns the publisher owning namespace or publisher.ErrNotFound.
+func (s *Store) PublisherByNamespace(ctx context.Context, namespace string) (publisher.Publisher, error) {
+	return s.findOne(ctx, bson.D{{Key: "namespaces", Value: namespace}}, "namespace "+namespace)
+}
+
+func (s *Store) findOne(ctx context.Context, filter bson.D, what string) (publisher.Publisher, error) {
 	var d publisherDoc
-	err := s.publishers.FindOne(ctx, bson.D{{Key: "slug", Value: slug}}).Decode(&d)
+	err := s.publishers.FindOne(ctx, filter).Decode(&d)
 	if errors.Is(err, mongo.ErrNoDocuments) {
-		return publisher.Publisher{}, fmt.Errorf("publisher %s: %w", slug, publisher.ErrNotFound)
+		return publisher.Publisher{}, fmt.Errorf("%s: %w", what, publisher.ErrNotFound)
 	}
 	if err != nil {
-		return publisher.Publisher{}, fmt.Errorf("reading publisher %s: %w", slug, err)
+		return publisher.Publisher{}, fmt.Errorf("reading %s: %w", what, err)
 	}
 	return decode(d), nil
 }

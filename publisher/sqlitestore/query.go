@@ -32,6 +32,19 @@ func (s *Store) PublisherBySlug(ctx context.Context, slug string) (publisher.Pub
 	return p, nil
 }
 
+// PublisherByNamespace returns the publisher owning namespace or publisher.ErrNotFound.
+func (s *Store) PublisherByNamespace(ctx context.Context, namespace string) (publisher.Publisher, error) {
+	p, err := scanPublisher(s.db.QueryRowContext(ctx, selectPublishers+` WHERE p.id =
+		(SELECT publisher_id FROM publisher_namespaces WHERE namespace = ?)`, namespace))
+	if errors.Is(err, sql.ErrNoRows) {
+		return publisher.Publisher{}, fmt.Errorf("namespace %s: %w", namespace, publisher.ErrNotFound)
+	}
+	if err != nil {
+		return publisher.Publisher{}, fmt.Errorf("reading publisher of %s: %w", namespace, err)
+	}
+	return p, nil
+}
+
 // PublishersByMember returns the publishers userID is a member of, by slug.
 func (s *Store) PublishersByMember(ctx context.Context, userID string) ([]publisher.Publisher, error) {
 	out, err := sqldb.QueryAll(ctx, s.db, scanPublisher, selectPublishers+` WHERE p.id IN

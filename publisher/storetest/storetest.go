@@ -22,7 +22,31 @@ func Run(t *testing.T, newStore func(t *testing.T) publisher.Store) {
 		{Name: "Upsert", Run: testUpsert},
 		{Name: "NamespaceTaken", Run: testNamespaceTaken},
 		{Name: "ByMember", Run: testByMember},
+		{Name: "ByNamespace", Run: testByNamespace},
 	})
+}
+
+func testByNamespace(t *testing.T, s publisher.Store) {
+	ctx := context.Background()
+	for _, p := range []publisher.Publisher{
+		{ID: "p1", Slug: "acme", Namespaces: []string{"acme", "acme-labs"}},
+		{ID: "p2", Slug: "north", Namespaces: []string{"northwind"}},
+	} {
+		if _, err := s.PutPublisher(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for ns, want := range map[string]string{"acme": "acme", "acme-labs": "acme", "northwind": "north"} {
+		got, err := s.PublisherByNamespace(ctx, ns)
+		if err != nil || got.Slug != want {
+			t.Errorf("PublisherByNamespace(%q) = %q, %v; want %q", ns, got.Slug, err, want)
+		}
+	}
+	for _, ns := range []string{"acm", "north", "labs"} {
+		if _, err := s.PublisherByNamespace(ctx, ns); !errors.Is(err, publisher.ErrNotFound) {
+			t.Errorf("PublisherByNamespace(%q) error = %v; want ErrNotFound", ns, err)
+		}
+	}
 }
 
 // equate treats nil and empty lists alike: stores need not tell them apart.

@@ -1,0 +1,117 @@
+package account
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/berth/berth/internal/secret"
+)
+
+// TokenPrefix starts every personal access token, so that secret scanners
+// recognise a leaked one and the token server tells it from a password.
+const TokenPrefix = "berth_pat_"
+
+// maxTokens bounds how many tokens one user may hold.
+const maxTokens = 100
+
+// NewToken is a request for a personal access token.
+type NewToken struct {
+	Name      string
+	Access    TokenAccess
+	Resources []string
+	ExpiresAt time.Time
+}
+
+// CreateToken makes a personal access token. The secret is returned here
+// only; it is stored as a hash.
+func (s *Service) CreateToken(ctx context.Context, userID string, in NewToken) (AccessToken, string, error) {
+	if err := s.validToken(&in); err != nil {
+		return AccessToken{}, "", err
+	}
+	existing, err := s.st.Tokens.TokensByUser(ctx, userID)
+	if err != nil {
+		return AccessToken{}, "", err
+	}
+	if len(existing) >= maxTokens {
+		return AccessToken{}, "", &InvalidError{Field: "name", Message: fmt.Sprintf("you have %d tokens, the most one account may hold; revoke some first", maxTokens)}
+	}
+	token := secret.Token(TokenPrefix)
+	t := AccessToken{
+		ID: secret.ID(), UserID: userID, Name: in.Name, TokenHash: secret.Hash(token), Hint: secret.Hint(token),
+		Access: in.Access, Resources: in.Resources, CreatedAt: s.now().UTC(), ExpiresAt: in.ExpiresAt.UTC(),
+	}
+	if in.ExpiresAt.IsZero() {
+		t.ExpiresAt = time.Time{}
+	}
+	if err := s.st.Tokens.CreateToken(ctx, t); err != nil {
+		return AccessToken{}, "", fmt.Errorf("storing token: %w", err)
+	}
+	return t, token, nil
+}
+
+func (s *Service) validToken(in *NewToken) error {
+	in.Name = strings.TrimSpace(in.Name)
+	if in.Name == "" || len(in.Name) > 64 {
+		return &InvalidError{Field: "name", Message: "give the token a name of 1 to 64 characters, such as \"CI pipeline\""}
+	}
+	if in.Access == "" {
+		in.Access = TokenRead
+	}
+	if in.Access != TokenRead && in.Access != TokenReadWrite {
+		return &InvalidError{Field: "access", Message: "access must be read or read-write"}
+	}
+	for i, r := range in.Resources {
+		r = strings.ToLower(strings.TrimSpace(r))
+		ns, repo, _ := strings.Cut(r, "/")
+		if !namePattern.MatchString(ns) || (repo != "" && !repoNamePattern.MatchString(repo)) {
+			return &InvalidError{Field: "resources", Message: fmt.Sprintf("%q is not a namespace (acme) or repository (acme/db)", in.Resources[i])}
+		}
+		in.Resources[i] = r
+	}
+	if !in.ExpiresAt.IsZero() && !in.ExpiresAt.After(s.now()) {
+		return &InvalidError{Field: "expires_at", Message: "the expiry must be in the future"}
+	}
+	return nil
+}
+
+// AuthenticateToken returns the enabled user a personal access token
+// belongs to, and the token. An unknown, expired or disabled user's token
+// is ErrBadCredentials.
+func (s *Service) AuthenticateToken(ctx context.Context, token string) (User, AccessToken, error) {
+	t, err := s.st.Tokens.TokenByHash(ctx, secret.Hash(token))
+	if errors.Is(err, ErrNotFound) {
+		return User{}, AccessToken{}, ErrBadCredentials
+	} else if err != nil {
+		return User{}, AccessToken{}, fmt.Errorf("looking up token: %w", err)
+	}
+	now := s.now()
+	if !t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt) {
+		return User{}, AccessToken{}, ErrBadCredentials
+	}
+	u, err := s.st.Users.UserByID(ctx, t.UserID)
+	if errors.Is(err, ErrNotFound) || (err == nil && u.Disabled) {
+		return User{}, AccessToken{}, ErrBadCredentials
+	} else if err != nil {
+		return User{}, AccessToken{}, err
+	}
+	if now.Sub(t.LastUsedAt) > touchEvery {
+		if err := s.st.Tokens.TouchToken(ctx, t.ID, now.UTC()); err != nil {
+			return User{}, AccessToken{}, fmt.Errorf("recording token use: %w", err)
+		}
+		t.LastUsedAt = now.UTC()
+	}
+	return u, t, nil
+}
+
+// Tokens lists the user's tokens.
+func (s *Service) Tokens(ctx context.Context, userID string) ([]AccessToken, error) {
+	return s.st.Tokens.TokensByUser(ctx, userID)
+}
+
+// RevokeToken deletes one of the user's tokens.
+func (s *Service) RevokeToken(ctx context.Context, userID, id string) error {
+	return s.st.Tokens.DeleteToken(ctx, userID, id)
+}

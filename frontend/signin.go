@@ -1,0 +1,169 @@
+package frontend
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/berth/berth/account"
+)
+
+// form is what a page with a form shows again after a refused submission:
+// the message and the values typed (never a password).
+type form struct {
+	Error  string
+	Field  string
+	Values map[string]string
+	Next   string
+}
+
+// formError turns a domain error into what a form shows, or returns it
+// unchanged when it is not the visitor's to fix.
+func formError(err error, values map[string]string) (form, error) {
+	ae := classify(err)
+	if ae.Status >= 500 || ae.Status == http.StatusForbidden || ae.Status == http.StatusNotFound {
+		return form{}, err
+	}
+	return form{Error: ae.Message, Field: ae.Field, Values: values}, nil
+}
+
+func (h *handlers) sessionRoutes(app *fiber.App, api fiber.Router) {
+	app.Get("/signin", h.signInPage)
+	app.Post("/signin", h.signInForm)
+	app.Get("/signup", h.signUpPage)
+	app.Post("/signup", h.signupLimit, h.signUpForm)
+	app.Post("/signout", h.signOutForm)
+	app.Post("/session/context", h.switchContext)
+
+	api.Post("/users", h.signupLimit, h.signUp)
+	api.Post("/session", h.signInAPI)
+	api.Get("/session", h.sessionAPI)
+	api.Delete("/session", h.signOutAPI)
+}
+
+// signIn checks the per-account allowance, then opens a session. Failed
+// attempts count against the account as well as the address, so guessing
+// one account's password from many addresses is slowed too.
+func (h *handlers) signIn(c *fiber.Ctx, username, password string) (account.Session, error) {
+	key := strings.ToLower(strings.TrimSpace(username))
+	if ok, _ := h.accountLimit.take(key); !ok {
+		return account.Session{}, &apiError{Status: http.StatusTooManyRequests, Code: "too_many_requests",
+			Message: "too many failed sign-ins for this account; wait a minute and try again"}
+	}
+	sess, err := h.startSession(c, username, password)
+	if err == nil {
+		h.accountLimit.refund(key)
+	}
+	return sess, err
+}
+
+func (h *handlers) signInPage(c *fiber.Ctx) error {
+	if viewerOf(c).SignedIn() {
+		return c.Redirect(safeNext(c.Query("next")), http.StatusSeeOther)
+	}
+	return h.render(c, http.StatusOK, "signin", "Sign in", form{Next: safeNext(c.Query("next"))})
+}
+
+func (h *handlers) signInForm(c *fiber.Ctx) error {
+	username := c.FormValue("username")
+	next := safeNext(c.FormValue("next"))
+	if _, err := h.signIn(c, username, c.FormValue("password")); err != nil {
+		return h.refused(c, err, "signin", "Sign in", map[string]string{"username": username}, next)
+	}
+	return c.Redirect(next, http.StatusSeeOther)
+}
+
+// refused shows a form page again with what was wrong, or passes on an
+// error that is not the visitor's to fix.
+func (h *handlers) refused(c *fiber.Ctx, err error, page, title string, values map[string]string, next string) error {
+	f, ferr := formError(err, values)
+	if ferr != nil {
+		return ferr
+	}
+	f.Next = next
+	return h.render(c, classify(err).Status, page, title, f)
+}
+
+func (h *handlers) signUpPage(c *fiber.Ctx) error {
+	return h.render(c, http.StatusOK, "signup", "Sign up", form{})
+}
+
+func (h *handlers) signUpForm(c *fiber.Ctx) error {
+	in := account.SignUp{Username: c.FormValue("username"), Email: c.FormValue("email"), Password: c.FormValue("password")}
+	values := map[string]string{"username": in.Username, "email": in.Email}
+	if _, err := h.Accounts.Register(c.UserContext(), in); err != nil {
+		return h.refused(c, err, "signup", "Sign up", values, "")
+	}
+	if _, err := h.startSession(c, in.Username, in.Password); err != nil {
+		return err
+	}
+	return c.Redirect("/u/"+strings.ToLower(in.Username)+"?done=Welcome+to+Berth", http.StatusSeeOther)
+}
+
+func (h *handlers) signOutForm(c *fiber.Ctx) error {
+	if err := h.Accounts.SignOut(c.UserContext(), c.Cookies(sessionCookie)); err != nil {
+		return err
+	}
+	h.clearSession(c)
+	return c.Redirect("/", http.StatusSeeOther)
+}
+
+func (h *handlers) switchContext(c *fiber.Ctx) error {
+	v := viewerOf(c)
+	if v.token == "" {
+		return errUnauthorized
+	}
+	name := c.FormValue("context")
+	if err := h.Accounts.SwitchContext(c.UserContext(), v.Session, v.User, name); err != nil {
+		return err
+	}
+	if name == v.User.Username {
+		return c.Redirect("/u/"+name, http.StatusSeeOther)
+	}
+	return c.Redirect("/orgs/"+name, http.StatusSeeOther)
+}
+
+type sessionJSON struct {
+	User      userJSON  `json:"user"`
+	Context   string    `json:"context"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// signInAPI opens a session for scripts and single-page use: the answer
+// sets the session cookie. Scripts can instead send basic credentials or a
+// personal access token with every request.
+func (h *handlers) signInAPI(c *fiber.Ctx) error {
+	var in struct{ Username, Password string }
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	sess, err := h.signIn(c, in.Username, in.Password)
+	if err != nil {
+		return err
+	}
+	u, err := h.Accounts.User(c.UserContext(), sess.UserID)
+	if err != nil {
+		return err
+	}
+	return c.Status(http.StatusCreated).JSON(sessionJSON{User: userOf(u), Context: sess.Context, ExpiresAt: sess.ExpiresAt})
+}
+
+func (h *handlers) sessionAPI(c *fiber.Ctx) error {
+	v := viewerOf(c)
+	if !v.SignedIn() {
+		return errUnauthorized
+	}
+	return c.JSON(fiber.Map{"user": userOf(v.User), "context": v.Session.Context, "expires_at": v.Session.ExpiresAt,
+		"csrf_token": h.csrfToken(c)})
+}
+
+func (h *handlers) signOutAPI(c *fiber.Ctx) error {
+	if err := h.Accounts.SignOut(c.UserContext(), c.Cookies(sessionCookie)); err != nil && !errors.Is(err, account.ErrNotFound) {
+		return err
+	}
+	h.clearSession(c)
+	return c.SendStatus(http.StatusNoContent)
+}
