@@ -42,7 +42,7 @@ func (h slogHook) Fire(e *logrus.Entry) error {
 	if status, ok := e.Data["http.response.status"].(int); ok && status < 500 {
 		level = slog.LevelDebug
 	}
-	if strings.Contains(e.Message, "authorization token required") {
+	if strings.HasPrefix(e.Message, "error authorizing context") {
 		level = slog.LevelDebug
 	}
 	if !h.log.Enabled(context.Background(), level) {
