@@ -187,7 +187,7 @@ func (s *Service) SetTeamMember(ctx context.Context, actor User, org, team, user
 		if err != nil {
 			return err
 		}
-		if o.Role(userID) == "" {
+		if in && o.Role(userID) == "" {
 			return &InvalidError{Field: "username", Message: "only members of the organisation can join its teams"}
 		}
 		t.Members = slices.DeleteFunc(t.Members, func(id string) bool { return id == userID })
@@ -285,4 +285,22 @@ func (s *Service) RepositoryPermission(ctx context.Context, userID, repo string)
 		}
 	}
 	return best, nil
+}
+
+// ForgetRepository removes a deleted repository from every team of the
+// organisation owning its namespace, so that a new repository of the same
+// name does not inherit old grants.
+func (s *Service) ForgetRepository(ctx context.Context, repo string) error {
+	repo = strings.ToLower(repo)
+	ns, _, _ := strings.Cut(repo, "/")
+	err := s.updateOrg(ctx, ns, func(o *Org) error {
+		for i := range o.Teams {
+			delete(o.Teams[i].Repositories, repo)
+		}
+		return nil
+	})
+	if errors.Is(err, ErrNotFound) {
+		return nil // a user's namespace has no teams
+	}
+	return err
 }

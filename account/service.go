@@ -24,7 +24,7 @@ var namePattern = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9_-]{0,37}[a-z0-9])$`)
 var reservedNames = map[string]bool{
 	"library": true, "admin": true, "api": true, "berth": true, "root": true, "static": true,
 	"settings": true, "orgs": true, "u": true, "r": true, "products": true, "token": true,
-	"v2": true, "staging": true, "official": true, "certified": true, "plugins": true, "explore": true,
+	"v2": true, "staging": true, "new": true, "signin": true, "signup": true, "signout": true, "official": true, "certified": true, "plugins": true, "explore": true,
 }
 
 // Password length bounds. The upper bound stops hashing from becoming a

@@ -2,6 +2,7 @@ package account
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -46,4 +47,19 @@ type TokenStore interface {
 	DeleteToken(ctx context.Context, userID, id string) error
 	// DeleteUserTokens removes every token of the user.
 	DeleteUserTokens(ctx context.Context, userID string) error
+}
+
+// Covers reports whether the token's resource limits (none: all the
+// user's) include repo.
+func (t AccessToken) Covers(repo string) bool {
+	if len(t.Resources) == 0 {
+		return true
+	}
+	repo = strings.ToLower(repo)
+	for _, r := range t.Resources {
+		if repo == r || strings.HasPrefix(repo, r+"/") {
+			return true
+		}
+	}
+	return false
 }

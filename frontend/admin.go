@@ -1,6 +1,148 @@
 package frontend
 
-import "github.com/gofiber/fiber/v2"
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/berth/berth/account"
+)
+
+// adminPageSize is how many users, and how many organisations, one admin
+// page lists.
+const adminPageSize = 50
 
 // adminRoutes registers the admin pages on app and their JSON API on api.
-func (h *handlers) adminRoutes(app *fiber.App, api fiber.Router) {}
+// Pages answer anyone but an admin as if they did not exist; the API
+// answers 401 or 403 like every other endpoint.
+func (h *handlers) adminRoutes(app *fiber.App, api fiber.Router) {
+	app.Get("/admin", h.adminPage)
+	app.Post("/admin/users/:username/disable", h.setDisabledForm(true))
+	app.Post("/admin/users/:username/enable", h.setDisabledForm(false))
+
+	api.Get("/admin/users", h.adminUsersAPI)
+	api.Patch("/admin/users/:username", h.adminUpdateUserAPI)
+	api.Get("/admin/orgs", h.adminOrgsAPI)
+}
+
+// adminView is the admin page: one page of users and one of organisations.
+type adminView struct {
+	Users     []account.User
+	Orgs      []account.Org
+	Page      int // of users, from 1
+	OrgsPage  int // of organisations, from 1
+	MoreUsers bool
+	MoreOrgs  bool
+	Form      form
+}
+
+// PrevURL, NextURL, PrevOrgsURL and NextOrgsURL link the pages.
+func (v adminView) PrevURL() string     { return adminURL(v.Page-1, v.OrgsPage, "") }
+func (v adminView) NextURL() string     { return adminURL(v.Page+1, v.OrgsPage, "") }
+func (v adminView) PrevOrgsURL() string { return adminURL(v.Page, v.OrgsPage-1, "") }
+func (v adminView) NextOrgsURL() string { return adminURL(v.Page, v.OrgsPage+1, "") }
+
+// adminURL is the admin page at the given pages, with done as its flash.
+func adminURL(page, orgsPage int, done string) string {
+	q := url.Values{}
+	if page > 1 {
+		q.Set("page", strconv.Itoa(page))
+	}
+	if orgsPage > 1 {
+		q.Set("orgs_page", strconv.Itoa(orgsPage))
+	}
+	if done != "" {
+		q.Set("done", done)
+	}
+	if len(q) == 0 {
+		return "/admin"
+	}
+	return "/admin?" + q.Encode()
+}
+
+// adminViewer returns the signed-in admin, or fiber.ErrNotFound for
+// anyone else, so that the admin pages look like any missing page.
+func adminViewer(c *fiber.Ctx) (account.User, error) {
+	v := viewerOf(c)
+	if !v.SignedIn() || !v.User.Admin {
+		return account.User{}, fiber.ErrNotFound
+	}
+	return v.User, nil
+}
+
+// adminPageNumber reads a 1-based page number; anything else is page 1.
+func adminPageNumber(c *fiber.Ctx, key string) int {
+	n, err := strconv.Atoi(c.Query(key, c.FormValue(key)))
+	if err != nil || n < 1 {
+		return 1
+	}
+	return n
+}
+
+// adminPageView loads the pages of users and organisations asked for. One
+// more than a page is read to know whether there is a next one.
+func (h *handlers) adminPageView(c *fiber.Ctx, admin account.User) (adminView, error) {
+	v := adminView{Page: adminPageNumber(c, "page"), OrgsPage: adminPageNumber(c, "orgs_page")}
+	users, err := h.Accounts.Users(c.UserContext(), admin, account.Page{Limit: adminPageSize + 1, Offset: (v.Page - 1) * adminPageSize})
+	if err != nil {
+		return adminView{}, err
+	}
+	orgs, err := h.Accounts.Orgs(c.UserContext(), admin, account.Page{Limit: adminPageSize + 1, Offset: (v.OrgsPage - 1) * adminPageSize})
+	if err != nil {
+		return adminView{}, err
+	}
+	v.Users, v.MoreUsers = users[:min(len(users), adminPageSize)], len(users) > adminPageSize
+	v.Orgs, v.MoreOrgs = orgs[:min(len(orgs), adminPageSize)], len(orgs) > adminPageSize
+	return v, nil
+}
+
+func (h *handlers) adminPage(c *fiber.Ctx) error {
+	admin, err := adminViewer(c)
+	if err != nil {
+		return err
+	}
+	v, err := h.adminPageView(c, admin)
+	if err != nil {
+		return err
+	}
+	return h.render(c, http.StatusOK, "admin", "Admin", v)
+}
+
+// setDisabledForm disables or re-enables the user named in the path and
+// goes back to the page of the list the form was on.
+func (h *handlers) setDisabledForm(disabled bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		admin, err := adminViewer(c)
+		if err != nil {
+			return err
+		}
+		u, err := h.Accounts.UserByUsername(c.UserContext(), c.Params("username"))
+		if err == nil {
+			u, err = h.Accounts.SetDisabled(c.UserContext(), admin, u.ID, disabled)
+		}
+		if err != nil {
+			return h.adminRefused(c, admin, err)
+		}
+		done := u.Username + " enabled"
+		if disabled {
+			done = u.Username + " disabled: signed out everywhere"
+		}
+		return c.Redirect(adminURL(adminPageNumber(c, "page"), adminPageNumber(c, "orgs_page"), done), http.StatusSeeOther)
+	}
+}
+
+// adminRefused shows the admin page again with what was wrong.
+func (h *handlers) adminRefused(c *fiber.Ctx, admin account.User, err error) error {
+	f, ferr := formError(err, nil)
+	if ferr != nil {
+		return ferr
+	}
+	v, verr := h.adminPageView(c, admin)
+	if verr != nil {
+		return verr
+	}
+	v.Form = f
+	return h.render(c, classify(err).Status, "admin", "Admin", v)
+}

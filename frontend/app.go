@@ -20,6 +20,7 @@ import (
 	"github.com/berth/berth/account"
 	"github.com/berth/berth/catalog"
 	"github.com/berth/berth/licensing"
+	"github.com/berth/berth/publisher"
 	"github.com/berth/berth/registry"
 )
 
@@ -36,6 +37,12 @@ type Products interface {
 	RecordPull(ctx context.Context, e catalog.PullEvent) (bool, error)
 }
 
+// Publishers is what the front end needs of publishers: whom a user
+// publishes for, for the "Contributed" list on profiles.
+type Publishers interface {
+	PublishersByMember(ctx context.Context, userID string) ([]publisher.Publisher, error)
+}
+
 // Deps is what the front end composes.
 type Deps struct {
 	Accounts     *account.Service
@@ -44,6 +51,7 @@ type Deps struct {
 	Keys         *licensing.KeyRing
 	Products     Products
 	Repositories *catalog.Repositories
+	Publishers   Publishers
 	Registry     *registry.Client // Berth's own registry client: tags for repository pages
 	RegistryHost string           // host[:port] clients pull from, for pull commands
 	PublicURL    string

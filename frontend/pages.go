@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -61,6 +62,7 @@ type page struct {
 	Contexts     []string // accounts the viewer may act for: own name, then organisations
 	CSRF         string
 	Flash        string
+	TokenTTL     time.Duration // registry token lifetime: how long a revoked credential's last token lives
 	Data         any
 }
 
@@ -71,6 +73,9 @@ func (h *handlers) render(c *fiber.Ctx, status int, name, title string, data any
 	}
 	p := page{Title: title, RegistryHost: h.RegistryHost, PublicURL: h.PublicURL, Viewer: viewerOf(c),
 		CSRF: h.csrfToken(c), Flash: c.Query("done"), Data: data}
+	if h.Tokens != nil {
+		p.TokenTTL = h.Tokens.TTL()
+	}
 	if p.Viewer.SignedIn() {
 		p.Contexts = append(p.Contexts, p.Viewer.User.Username)
 		orgs, err := h.Accounts.OrgsOf(c.UserContext(), p.Viewer.User.ID)
@@ -79,6 +84,10 @@ func (h *handlers) render(c *fiber.Ctx, status int, name, title string, data any
 		}
 		for _, o := range orgs {
 			p.Contexts = append(p.Contexts, o.Name)
+		}
+		// A session may still act for an organisation the user has left.
+		if !slices.Contains(p.Contexts, p.Viewer.Session.Context) {
+			p.Viewer.Session.Context = p.Viewer.User.Username
 		}
 	}
 	var buf bytes.Buffer

@@ -1,6 +1,256 @@
 package frontend
 
-import "github.com/gofiber/fiber/v2"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/berth/berth/account"
+	"github.com/berth/berth/catalog"
+)
 
 // repositoryRoutes registers the repositories pages on app and their JSON API on api.
-func (h *handlers) repositoryRoutes(app *fiber.App, api fiber.Router) {}
+// A repository is addressed as namespace and one name segment below it.
+func (h *handlers) repositoryRoutes(app *fiber.App, api fiber.Router) {
+	app.Get("/repositories/new", h.newRepositoryPage)
+	app.Post("/repositories", h.createRepositoryForm)
+	app.Get("/r/:ns", h.namespacePage)
+	app.Get("/r/:ns/:name", h.repositoryPage)
+	app.Post("/r/:ns/:name/settings", h.repositorySettingsForm)
+	app.Post("/r/:ns/:name/delete", h.deleteRepositoryForm)
+
+	api.Post("/repositories", h.createRepositoryAPI)
+	api.Get("/repositories/:ns", h.listRepositoriesAPI)
+	api.Get("/repositories/:ns/:name", h.getRepositoryAPI)
+	api.Patch("/repositories/:ns/:name", h.updateRepositoryAPI)
+	api.Delete("/repositories/:ns/:name", h.deleteRepositoryAPI)
+	api.Get("/repositories/:ns/:name/tags", h.repositoryTagsAPI)
+}
+
+// errNoRepository answers alike for a repository that does not exist and
+// for a private one the viewer may not see, so that neither is revealed.
+var errNoRepository = &apiError{Status: http.StatusNotFound, Code: "not_found", Message: "repository not found"}
+
+// errCannotCreate refuses a repository in a namespace the viewer does not administer.
+var errCannotCreate = &apiError{Status: http.StatusForbidden, Code: "forbidden", Field: "namespace",
+	Message: "you can create repositories only in your own namespace or in organisations you own or administer"}
+
+// errTokenLimited refuses a repository outside the resources of the
+// personal access token used.
+var errTokenLimited = &apiError{Status: http.StatusForbidden, Code: "forbidden", Field: "namespace",
+	Message: "this access token is limited to other namespaces or repositories"}
+
+// namespaceOwner returns who owns namespace ns, or a not-found error that
+// names it.
+func (h *handlers) namespaceOwner(ctx context.Context, ns string) (account.Namespace, error) {
+	owner, err := h.Accounts.Namespace(ctx, ns)
+	if errors.Is(err, account.ErrNotFound) {
+		return owner, &apiError{Status: http.StatusNotFound, Code: "not_found", Message: "no user or organisation is called " + ns}
+	}
+	return owner, err
+}
+
+// repoAccess is one repository and what the viewer may do with it.
+type repoAccess struct {
+	Repo catalog.Repository
+	Perm account.Permission
+}
+
+// CanSee reports whether the viewer may see (and pull) the repository.
+func (a repoAccess) CanSee() bool { return !a.Repo.Private || a.Perm != "" }
+
+// CanAdmin reports whether the viewer may change or delete the repository.
+func (a repoAccess) CanAdmin() bool { return a.Perm == account.PermAdmin }
+
+// Short is the repository's name below its namespace.
+func (a repoAccess) Short() string { return shortName(a.Repo) }
+
+// repoPermission is the one rule for what v may do with repo ("ns/name"):
+// the account's permission from ownership, roles and teams; none for an
+// anonymous viewer or a personal access token limited to other
+// resources; at most read through a read-only token. No permission is
+// not an error.
+func (h *handlers) repoPermission(ctx context.Context, v viewer, repo string) (account.Permission, error) {
+	if !tokenCovers(v.Token, repo) {
+		return "", nil
+	}
+	return h.accountPermission(ctx, v, repo)
+}
+
+// accountPermission is repoPermission before a token's resource limits.
+func (h *handlers) accountPermission(ctx context.Context, v viewer, repo string) (account.Permission, error) {
+	if !v.SignedIn() {
+		return "", nil
+	}
+	p, err := h.Accounts.RepositoryPermission(ctx, v.User.ID, repo)
+	if err != nil || p == "" {
+		return "", err
+	}
+	if v.Token != nil && v.Token.Access == account.TokenRead {
+		return account.PermRead, nil
+	}
+	return p, nil
+}
+
+// tokenCovers reports whether a personal access token's resources include
+// repo; the token server applies the same limits. A nil token is a
+// password or session, which is not limited.
+func tokenCovers(t *account.AccessToken, repo string) bool {
+	return t == nil || t.Covers(repo)
+}
+
+// repository loads ns/name for v. It answers errNoRepository when there
+// is none or v may not see it, and account.ErrForbidden when admin is
+// needed and v is not an administrator of it.
+func (h *handlers) repository(ctx context.Context, v viewer, ns, name string, needAdmin bool) (repoAccess, error) {
+	full := strings.ToLower(ns + "/" + name)
+	r, err := h.Repositories.Get(ctx, full)
+	if errors.Is(err, catalog.ErrNotFound) {
+		return repoAccess{}, errNoRepository
+	} else if err != nil {
+		return repoAccess{}, err
+	}
+	p, err := h.repoPermission(ctx, v, r.Name)
+	if err != nil {
+		return repoAccess{}, err
+	}
+	a := repoAccess{Repo: r, Perm: p}
+	switch {
+	case !a.CanSee():
+		return repoAccess{}, errNoRepository
+	case needAdmin && !a.CanAdmin():
+		return repoAccess{}, account.ErrForbidden
+	}
+	return a, nil
+}
+
+// canCreateIn reports whether v's account may create repositories in
+// namespace ns: its owner, or an organisation's owners and admins. The
+// probe name ends in "/" so that no team's grant on a real repository can
+// match it. A token's resource limits are for the caller to check against
+// the new repository's name.
+func (h *handlers) canCreateIn(ctx context.Context, v viewer, ns string) (bool, error) {
+	if ns == "" {
+		return false, nil
+	}
+	p, err := h.accountPermission(ctx, v, strings.ToLower(ns)+"/")
+	return p == account.PermAdmin, err
+}
+
+// creatableNamespaces lists, in the header's order, the accounts v acts
+// for in which v may create repositories.
+func (h *handlers) creatableNamespaces(ctx context.Context, v viewer) ([]string, error) {
+	orgs, err := h.Accounts.OrgsOf(ctx, v.User.ID)
+	if err != nil {
+		return nil, err
+	}
+	names := []string{v.User.Username}
+	for _, o := range orgs {
+		names = append(names, o.Name)
+	}
+	var out []string
+	for _, n := range names {
+		ok, err := h.canCreateIn(ctx, v, n)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, n)
+		}
+	}
+	return out, nil
+}
+
+// defaultPrivate is the visibility a new repository in ns gets unless
+// chosen: the user's setting in their own namespace, public elsewhere.
+func (h *handlers) defaultPrivate(ctx context.Context, v viewer, ns string) (bool, error) {
+	if !strings.EqualFold(ns, v.User.Username) {
+		return false, nil
+	}
+	u, err := h.Accounts.User(ctx, v.User.ID)
+	if err != nil {
+		return false, err
+	}
+	return u.DefaultPrivate, nil
+}
+
+// createRepository creates a repository for v; a nil private takes the
+// namespace's default visibility.
+func (h *handlers) createRepository(ctx context.Context, v viewer, in catalog.NewRepository, private *bool) (catalog.Repository, error) {
+	in.Namespace = strings.ToLower(strings.TrimSpace(in.Namespace))
+	if in.Namespace == "" {
+		return catalog.Repository{}, &catalog.InvalidError{Field: "namespace", Message: "choose the namespace the repository belongs to"}
+	}
+	if strings.Contains(in.Name, "/") {
+		// Pages and API address ns/name only, for now.
+		return catalog.Repository{}, &catalog.InvalidError{Field: "name", Message: "use one name below the namespace, without '/'"}
+	}
+	if !tokenCovers(v.Token, in.Namespace+"/"+strings.ToLower(strings.TrimSpace(in.Name))) {
+		return catalog.Repository{}, errTokenLimited
+	}
+	ok, err := h.canCreateIn(ctx, v, in.Namespace)
+	if err != nil {
+		return catalog.Repository{}, err
+	}
+	if !ok {
+		return catalog.Repository{}, errCannotCreate
+	}
+	if private != nil {
+		in.Private = *private
+	} else if in.Private, err = h.defaultPrivate(ctx, v, in.Namespace); err != nil {
+		return catalog.Repository{}, err
+	}
+	return h.Repositories.Create(ctx, in)
+}
+
+// deleteRepository deletes a repository's images, then its record, so
+// that a failure leaves the record to try again from. Without a registry
+// client only the record goes, and that is logged.
+func (h *handlers) deleteRepository(ctx context.Context, r catalog.Repository) error {
+	if h.Registry == nil {
+		h.Logger.Warn("no registry client: deleting the repository record only", "repository", r.Name)
+	} else if err := h.Registry.DeleteRepository(ctx, r.Name); err != nil {
+		return fmt.Errorf("deleting the images of %s: %w", r.Name, err)
+	}
+	if err := h.Repositories.Delete(ctx, r.Name); err != nil {
+		return err
+	}
+	return h.Accounts.ForgetRepository(ctx, r.Name)
+}
+
+// visibleRepositories lists those repositories of namespace ns that v
+// may see. Callers check first that the namespace exists where that matters.
+func (h *handlers) visibleRepositories(ctx context.Context, v viewer, ns string) ([]repoAccess, error) {
+	repos, err := h.Repositories.List(ctx, ns, v.SignedIn())
+	if err != nil {
+		return nil, err
+	}
+	// An administrator of the namespace administers all of it: one
+	// question instead of one per repository.
+	nsPerm, err := h.repoPermission(ctx, v, strings.ToLower(ns)+"/")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]repoAccess, 0, len(repos))
+	for _, r := range repos {
+		p := nsPerm
+		if p != account.PermAdmin {
+			if p, err = h.repoPermission(ctx, v, r.Name); err != nil {
+				return nil, err
+			}
+		}
+		if a := (repoAccess{Repo: r, Perm: p}); a.CanSee() {
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}
+
+// shortName is a repository's name below its namespace.
+func shortName(r catalog.Repository) string {
+	return strings.TrimPrefix(r.Name, r.Namespace+"/")
+}

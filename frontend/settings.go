@@ -1,6 +1,172 @@
 package frontend
 
-import "github.com/gofiber/fiber/v2"
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/berth/berth/account"
+)
 
 // settingsRoutes registers the settings pages on app and their JSON API on api.
-func (h *handlers) settingsRoutes(app *fiber.App, api fiber.Router) {}
+func (h *handlers) settingsRoutes(app *fiber.App, api fiber.Router) {
+	app.Get("/settings", h.settingsPage)
+	app.Post("/settings/password", h.passwordForm)
+	app.Post("/settings/email", h.emailForm)
+	app.Post("/settings/visibility", h.visibilityForm)
+	app.Post("/settings/tokens", h.createTokenForm)
+	app.Post("/settings/tokens/:id/revoke", h.revokeTokenForm)
+	app.Post("/settings/sessions/end-others", h.endOtherSessionsForm)
+	app.Post("/settings/sessions/:id/end", h.endSessionForm)
+	app.Post("/settings/delete", h.deleteAccountForm)
+
+	api.Get("/user", h.accountAPI)
+	api.Patch("/user", h.updateAccountAPI)
+	api.Delete("/user", h.deleteAccountAPI)
+	api.Post("/user/password", h.changePasswordAPI)
+	api.Get("/user/tokens", h.listTokensAPI)
+	api.Post("/user/tokens", h.createTokenAPI)
+	api.Delete("/user/tokens/:id", h.revokeTokenAPI)
+	api.Get("/user/sessions", h.listSessionsAPI)
+	api.Delete("/user/sessions", h.endOtherSessionsAPI)
+	api.Delete("/user/sessions/:id", h.endSessionAPI)
+}
+
+// settingsView is what the settings page shows. Section names the form a
+// refused submission came from, so that its error shows beside it.
+type settingsView struct {
+	User           account.User
+	Tokens         []account.AccessToken
+	Sessions       []account.Session
+	CurrentSession string
+	NewToken       *account.AccessToken // set only on the page answering its creation
+	Secret         string               // the new token's secret, shown this once
+	Section        string
+	Form           form
+	SoleOwnerOf    []string // organisations blocking the account's deletion
+	Now            time.Time
+}
+
+// ErrorFor is the error to show beside the form of section, if any.
+func (d settingsView) ErrorFor(section string) string {
+	if d.Section != section {
+		return ""
+	}
+	return d.Form.Error
+}
+
+// Value is what the field key of the form of section shows: what was typed
+// when that form was refused, otherwise current.
+func (d settingsView) Value(section, key, current string) string {
+	if d.Section != section {
+		return current
+	}
+	return d.Form.Values[key]
+}
+
+// Expired reports whether a listed token has passed its expiry.
+func (d settingsView) Expired(t account.AccessToken) bool {
+	return !t.ExpiresAt.IsZero() && !d.Now.Before(t.ExpiresAt)
+}
+
+// settingsUser returns the signed-in viewer of a settings page or form. An
+// anonymous visitor is sent to sign in and then to the settings page (a
+// form's own path only answers POST).
+func (h *handlers) settingsUser(c *fiber.Ctx) (viewer, bool, error) {
+	v := viewerOf(c)
+	if !v.SignedIn() {
+		return viewer{}, false, c.Redirect("/signin?next="+url.QueryEscape("/settings"), http.StatusSeeOther)
+	}
+	return v, true, nil
+}
+
+// loadSettings reads what the settings page lists for the viewer.
+func (h *handlers) loadSettings(c *fiber.Ctx, v viewer) (settingsView, error) {
+	tokens, err := h.Accounts.Tokens(c.UserContext(), v.User.ID)
+	if err != nil {
+		return settingsView{}, err
+	}
+	sessions, err := h.Accounts.Sessions(c.UserContext(), v.User.ID)
+	if err != nil {
+		return settingsView{}, err
+	}
+	return settingsView{User: v.User, Tokens: tokens, Sessions: sessions, CurrentSession: v.Session.ID, Now: time.Now()}, nil
+}
+
+// renderSettings shows the settings page after edit has filled in what
+// this answer adds to the listing.
+func (h *handlers) renderSettings(c *fiber.Ctx, v viewer, status int, edit func(*settingsView)) error {
+	data, err := h.loadSettings(c, v)
+	if err != nil {
+		return err
+	}
+	if edit != nil {
+		edit(&data)
+	}
+	return h.render(c, status, "settings", "Settings", data)
+}
+
+func (h *handlers) settingsPage(c *fiber.Ctx) error {
+	v, ok, err := h.settingsUser(c)
+	if !ok {
+		return err
+	}
+	return h.renderSettings(c, v, http.StatusOK, nil)
+}
+
+// settingsRefused shows the settings page again with err beside the form
+// of section, or passes on an error that is not the viewer's to fix.
+func (h *handlers) settingsRefused(c *fiber.Ctx, v viewer, err error, section string, values map[string]string) error {
+	f, ferr := formError(err, values)
+	if ferr != nil {
+		return ferr
+	}
+	var sole *account.SoleOwnerError
+	errors.As(err, &sole)
+	return h.renderSettings(c, v, classify(err).Status, func(d *settingsView) {
+		d.Section, d.Form = section, f
+		if sole != nil {
+			d.SoleOwnerOf = sole.Orgs
+		}
+	})
+}
+
+// settingsDone sends the viewer back to the settings page with a message.
+func settingsDone(c *fiber.Ctx, message, anchor string) error {
+	return c.Redirect("/settings?done="+url.QueryEscape(message)+"#"+anchor, http.StatusSeeOther)
+}
+
+func (h *handlers) emailForm(c *fiber.Ctx) error {
+	v, ok, err := h.settingsUser(c)
+	if !ok {
+		return err
+	}
+	email := c.FormValue("email")
+	if _, err := h.Accounts.UpdateProfile(c.UserContext(), v.User.ID, account.Profile{Email: &email}); err != nil {
+		return h.settingsRefused(c, v, err, "email", map[string]string{"email": email})
+	}
+	return settingsDone(c, "Email address saved", "email")
+}
+
+func (h *handlers) visibilityForm(c *fiber.Ctx) error {
+	v, ok, err := h.settingsUser(c)
+	if !ok {
+		return err
+	}
+	var private bool
+	switch c.FormValue("visibility") {
+	case "public":
+	case "private":
+		private = true
+	default:
+		return h.settingsRefused(c, v, &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid", Field: "visibility",
+			Message: "choose public or private"}, "visibility", nil)
+	}
+	if _, err := h.Accounts.UpdateProfile(c.UserContext(), v.User.ID, account.Profile{DefaultPrivate: &private}); err != nil {
+		return h.settingsRefused(c, v, err, "visibility", nil)
+	}
+	return settingsDone(c, "New repositories will be "+c.FormValue("visibility")+" unless you choose otherwise", "visibility")
+}

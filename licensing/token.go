@@ -132,6 +132,10 @@ func NewTokenServer(cfg TokenConfig, keys *KeyRing, store Store, accounts Authen
 	return &TokenServer{cfg: cfg, keys: keys, store: store, accounts: accounts, namespaces: namespaces, repos: repos, now: time.Now}
 }
 
+// TTL returns how long issued tokens live: the lag after which a revoked
+// credential's last token dies.
+func (s *TokenServer) TTL() time.Duration { return s.cfg.TTL }
+
 // Service returns the registry service name tokens are issued for.
 func (s *TokenServer) Service() string { return s.cfg.Service }
 

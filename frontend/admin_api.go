@@ -1,0 +1,126 @@
+package frontend
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/berth/berth/account"
+)
+
+// adminUserJSON is a user as an admin sees it.
+type adminUserJSON struct {
+	userJSON
+	Admin    bool `json:"admin"`
+	Disabled bool `json:"disabled"`
+}
+
+func adminUserOf(u account.User) adminUserJSON {
+	return adminUserJSON{userJSON: userOf(u), Admin: u.Admin, Disabled: u.Disabled}
+}
+
+// adminOrgJSON is an organisation as an admin sees it.
+type adminOrgJSON struct {
+	Name        string    `json:"name"`
+	DisplayName string    `json:"display_name"`
+	CreatedAt   time.Time `json:"created_at"`
+	Members     int       `json:"members"`
+	Teams       int       `json:"teams"`
+}
+
+// requireAdmin returns the calling admin: 401 without credentials, 403
+// for anyone who is not an admin.
+func (h *handlers) requireAdmin(c *fiber.Ctx) (account.User, error) {
+	u, err := h.requireUser(c)
+	if err != nil {
+		return account.User{}, err
+	}
+	if !u.Admin {
+		return account.User{}, &apiError{Status: http.StatusForbidden, Code: "forbidden", Message: "only Berth's administrators may do that"}
+	}
+	return u, nil
+}
+
+// adminListPage reads ?limit (1 to 100, default 50) and ?offset.
+func adminListPage(c *fiber.Ctx) (account.Page, error) {
+	p := account.Page{Limit: adminPageSize}
+	for name, dst := range map[string]*int{"limit": &p.Limit, "offset": &p.Offset} {
+		if v := c.Query(name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 || (name == "limit" && (n == 0 || n > 100)) {
+				return p, &apiError{Status: http.StatusBadRequest, Code: "bad_request", Field: name, Message: name + " must be a whole number (limit 1 to 100)"}
+			}
+			*dst = n
+		}
+	}
+	return p, nil
+}
+
+func (h *handlers) adminUsersAPI(c *fiber.Ctx) error {
+	admin, err := h.requireAdmin(c)
+	if err != nil {
+		return err
+	}
+	p, err := adminListPage(c)
+	if err != nil {
+		return err
+	}
+	users, err := h.Accounts.Users(c.UserContext(), admin, p)
+	if err != nil {
+		return err
+	}
+	out := make([]adminUserJSON, 0, len(users))
+	for _, u := range users {
+		out = append(out, adminUserOf(u))
+	}
+	return c.JSON(fiber.Map{"users": out})
+}
+
+// adminUpdateUserAPI disables or re-enables a user. Disabling ends their
+// sessions and stops their password and access tokens at once; registry
+// tokens already issued live out their lifetime.
+func (h *handlers) adminUpdateUserAPI(c *fiber.Ctx) error {
+	admin, err := h.requireAdmin(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Disabled *bool `json:"disabled"`
+	}
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	if in.Disabled == nil {
+		return &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid", Field: "disabled", Message: "disabled: send true or false"}
+	}
+	u, err := h.Accounts.UserByUsername(c.UserContext(), c.Params("username"))
+	if err != nil {
+		return err
+	}
+	if u, err = h.Accounts.SetDisabled(c.UserContext(), admin, u.ID, *in.Disabled); err != nil {
+		return err
+	}
+	return c.JSON(adminUserOf(u))
+}
+
+func (h *handlers) adminOrgsAPI(c *fiber.Ctx) error {
+	admin, err := h.requireAdmin(c)
+	if err != nil {
+		return err
+	}
+	p, err := adminListPage(c)
+	if err != nil {
+		return err
+	}
+	orgs, err := h.Accounts.Orgs(c.UserContext(), admin, p)
+	if err != nil {
+		return err
+	}
+	out := make([]adminOrgJSON, 0, len(orgs))
+	for _, o := range orgs {
+		out = append(out, adminOrgJSON{Name: o.Name, DisplayName: o.DisplayName, CreatedAt: o.CreatedAt, Members: len(o.Members), Teams: len(o.Teams)})
+	}
+	return c.JSON(fiber.Map{"orgs": out})
+}
