@@ -1,12 +1,11 @@
 // Package mongostore keeps accounts in MongoDB, using only what MongoDB 7 and
-// FerretDB v1 both accept.
+// FerretDB v1 both accept: every write is a single-document write. An
+// organisation, members and teams included, is one document whose version
+// field guards every update.
 package mongostore
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"strings"
 
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/mongo"
@@ -14,111 +13,108 @@ import (
 
 	"github.com/berth/berth/account"
 	"github.com/berth/berth/internal/mongodb"
-	"github.com/berth/berth/internal/storecodec"
 )
 
-// userDoc is a user as stored in the users collection.
-type userDoc struct {
-	ID           string `bson:"_id"`
-	Username     string `bson:"username"`
-	Email        string `bson:"email"`
-	PasswordHash string `bson:"password_hash"`
-	Admin        bool   `bson:"admin"`
-	Disabled     bool   `bson:"disabled"`
-	CreatedAt    int64  `bson:"created_at"`
-}
-
-// Store implements account.Store on MongoDB.
+// Store implements the account domain's stores on MongoDB with the
+// collections users, namespaces (keyed by name), sessions, access_tokens
+// and orgs.
 type Store struct {
-	users *mongo.Collection
+	users      *mongo.Collection
+	namespaces *mongo.Collection
+	sessions   *mongo.Collection
+	tokens     *mongo.Collection
+	orgs       *mongo.Collection
 }
 
-var _ account.Store = (*Store)(nil)
+var (
+	_ account.Store          = (*Store)(nil)
+	_ account.NamespaceStore = (*Store)(nil)
+	_ account.SessionStore   = (*Store)(nil)
+	_ account.TokenStore     = (*Store)(nil)
+	_ account.OrgStore       = (*Store)(nil)
+)
 
-// New creates the users collection's unique indexes if needed and returns a
-// Store using db.
+// New creates the account collections' indexes if needed, drops the unique
+// email index older versions created, and returns a Store using db.
 func New(ctx context.Context, db *mongo.Database) (*Store, error) {
-	users := db.Collection("users")
-	err := mongodb.CreateIndexes(ctx, users,
-		mongo.IndexModel{Keys: bson.D{{Key: "username", Value: 1}}, Options: options.Index().SetName("username_unique").SetUnique(true)},
-		mongo.IndexModel{Keys: bson.D{{Key: "email", Value: 1}}, Options: options.Index().SetName("email_unique").SetUnique(true)},
-	)
-	if err != nil {
+	s := &Store{
+		users:      db.Collection("users"),
+		namespaces: db.Collection("namespaces"),
+		sessions:   db.Collection("sessions"),
+		tokens:     db.Collection("access_tokens"),
+		orgs:       db.Collection("orgs"),
+	}
+	for _, ix := range []struct {
+		c      *mongo.Collection
+		models []mongo.IndexModel
+	}{
+		{s.users, []mongo.IndexModel{unique("username_unique", "username")}},
+		{s.sessions, []mongo.IndexModel{
+			unique("token_hash_unique", "token_hash"),
+			{Keys: bson.D{{Key: "user_id", Value: 1}, {Key: "last_seen_at", Value: -1}},
+				Options: options.Index().SetName("user_last_seen")},
+		}},
+		{s.tokens, []mongo.IndexModel{
+			unique("token_hash_unique", "token_hash"),
+			{Keys: bson.D{{Key: "user_id", Value: 1}, {Key: "created_at", Value: -1}},
+				Options: options.Index().SetName("user_created")},
+		}},
+		{s.orgs, []mongo.IndexModel{
+			unique("name_unique", "name"),
+			{Keys: bson.D{{Key: "members.user_id", Value: 1}}, Options: options.Index().SetName("member")},
+		}},
+	} {
+		if err := mongodb.CreateIndexes(ctx, ix.c, ix.models...); err != nil {
+			return nil, err
+		}
+	}
+	// Email addresses are no longer unique (see account.Store).
+	if err := mongodb.DropIndex(ctx, s.users, "email_unique"); err != nil {
 		return nil, err
 	}
-	return &Store{users: users}, nil
+	return s, nil
 }
 
-// CreateUser inserts u with its username lower-cased.
-func (s *Store) CreateUser(ctx context.Context, u account.User) error {
-	doc := userDoc{
-		ID:           u.ID,
-		Username:     strings.ToLower(u.Username),
-		Email:        u.Email,
-		PasswordHash: u.PasswordHash,
-		Admin:        u.Admin,
-		Disabled:     u.Disabled,
-		CreatedAt:    storecodec.Time(u.CreatedAt),
+// unique returns a unique index called name on field.
+func unique(name, field string) mongo.IndexModel {
+	return mongo.IndexModel{Keys: bson.D{{Key: field, Value: 1}},
+		Options: options.Index().SetName(name).SetUnique(true)}
+}
+
+// pageOptions returns find options sorting by sort and selecting p.
+func pageOptions(sort bson.D, p account.Page) *options.FindOptions {
+	opts := options.Find().SetSort(sort).SetSkip(int64(max(p.Offset, 0)))
+	if p.Limit > 0 {
+		opts.SetLimit(int64(p.Limit))
 	}
-	_, err := s.users.InsertOne(ctx, doc)
-	if mongo.IsDuplicateKeyError(err) {
-		return s.conflict(ctx, doc, err)
-	}
+	return opts
+}
+
+// byID returns a filter matching the document with _id id.
+func byID(id string) bson.D {
+	return bson.D{{Key: "_id", Value: id}}
+}
+
+// matchedOne returns the error of an update that res is the result of, or
+// account.ErrNotFound when it matched no document.
+func matchedOne(res *mongo.UpdateResult, err error) error {
 	if err != nil {
-		return fmt.Errorf("inserting user: %w", err)
+		return err
+	}
+	if res.MatchedCount == 0 {
+		return account.ErrNotFound
 	}
 	return nil
 }
 
-// conflict names the field a duplicate-key error on doc was about. FerretDB's
-// error does not name the index, so the store asks which value is taken.
-func (s *Store) conflict(ctx context.Context, doc userDoc, dupErr error) error {
-	for _, c := range []struct {
-		field, value string
-		err          error
-	}{
-		{"username", doc.Username, account.ErrUsernameTaken},
-		{"email", doc.Email, account.ErrEmailTaken},
-	} {
-		n, err := s.users.CountDocuments(ctx, bson.D{{Key: c.field, Value: c.value}})
-		if err != nil {
-			return fmt.Errorf("checking %s after duplicate key: %w", c.field, err)
-		}
-		if n > 0 {
-			return c.err
-		}
-	}
-	return fmt.Errorf("duplicate user id: %w", dupErr)
-}
-
-// UserByID returns the user with that ID or account.ErrNotFound.
-func (s *Store) UserByID(ctx context.Context, id string) (account.User, error) {
-	return s.user(ctx, "_id", id)
-}
-
-// UserByUsername returns the user with that username, compared lower-cased,
-// or account.ErrNotFound.
-func (s *Store) UserByUsername(ctx context.Context, username string) (account.User, error) {
-	return s.user(ctx, "username", strings.ToLower(username))
-}
-
-// user returns the user whose field equals value.
-func (s *Store) user(ctx context.Context, field, value string) (account.User, error) {
-	var d userDoc
-	err := s.users.FindOne(ctx, bson.D{{Key: field, Value: value}}).Decode(&d)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return account.User{}, fmt.Errorf("user %s %q: %w", field, value, account.ErrNotFound)
-	}
+// deletedOne returns the error of a deletion that res is the result of, or
+// account.ErrNotFound when it removed no document.
+func deletedOne(res *mongo.DeleteResult, err error) error {
 	if err != nil {
-		return account.User{}, fmt.Errorf("reading user %s %q: %w", field, value, err)
+		return err
 	}
-	return account.User{
-		ID:           d.ID,
-		Username:     d.Username,
-		Email:        d.Email,
-		PasswordHash: d.PasswordHash,
-		Admin:        d.Admin,
-		Disabled:     d.Disabled,
-		CreatedAt:    storecodec.ParseTime(d.CreatedAt),
-	}, nil
+	if res.DeletedCount == 0 {
+		return account.ErrNotFound
+	}
+	return nil
 }

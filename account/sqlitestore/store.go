@@ -1,16 +1,16 @@
-// Package sqlitestore keeps accounts in the embedded SQLite database.
+// Package sqlitestore keeps accounts in the embedded SQLite database: users,
+// namespace claims, sessions, personal access tokens and organisations. An
+// organisation is one row, its members and teams JSON columns, with its
+// member IDs repeated in org_members (written in the same transaction) so
+// that OrgsByMember is an indexed lookup.
 package sqlitestore
 
 import (
 	"context"
 	"database/sql"
-	"errors"
-	"fmt"
-	"strings"
 
 	"github.com/berth/berth/account"
 	"github.com/berth/berth/internal/sqldb"
-	"github.com/berth/berth/internal/storecodec"
 )
 
 // schema is the account domain's migration steps; append, never edit.
@@ -24,16 +24,84 @@ var schema = []string{
 		disabled      INTEGER NOT NULL,
 		created_at    INTEGER NOT NULL
 	) STRICT`,
+	// Email addresses stop being unique: SQLite cannot drop a constraint, so
+	// the table is rebuilt, gaining the columns the user settings need.
+	`CREATE TABLE users_new (
+		id                  TEXT PRIMARY KEY,
+		username            TEXT NOT NULL UNIQUE,
+		email               TEXT NOT NULL,
+		password_hash       TEXT NOT NULL,
+		admin               INTEGER NOT NULL,
+		disabled            INTEGER NOT NULL,
+		default_private     INTEGER NOT NULL DEFAULT 0,
+		created_at          INTEGER NOT NULL,
+		password_changed_at INTEGER NOT NULL DEFAULT 0
+	) STRICT;
+	INSERT INTO users_new (id, username, email, password_hash, admin, disabled, created_at)
+		SELECT id, username, email, password_hash, admin, disabled, created_at FROM users;
+	DROP TABLE users;
+	ALTER TABLE users_new RENAME TO users`,
+	`CREATE TABLE IF NOT EXISTS namespaces (
+		name     TEXT PRIMARY KEY,
+		kind     TEXT NOT NULL,
+		owner_id TEXT NOT NULL
+	) STRICT;
+	CREATE TABLE IF NOT EXISTS sessions (
+		id           TEXT PRIMARY KEY,
+		token_hash   TEXT NOT NULL UNIQUE,
+		user_id      TEXT NOT NULL,
+		context      TEXT NOT NULL,
+		user_agent   TEXT NOT NULL,
+		address      TEXT NOT NULL,
+		created_at   INTEGER NOT NULL,
+		last_seen_at INTEGER NOT NULL,
+		expires_at   INTEGER NOT NULL
+	) STRICT;
+	CREATE INDEX IF NOT EXISTS sessions_user ON sessions (user_id, last_seen_at DESC);
+	CREATE TABLE IF NOT EXISTS access_tokens (
+		id           TEXT PRIMARY KEY,
+		user_id      TEXT NOT NULL,
+		name         TEXT NOT NULL,
+		token_hash   TEXT NOT NULL UNIQUE,
+		hint         TEXT NOT NULL,
+		access       TEXT NOT NULL,
+		resources    TEXT NOT NULL,
+		created_at   INTEGER NOT NULL,
+		expires_at   INTEGER NOT NULL,
+		last_used_at INTEGER NOT NULL
+	) STRICT;
+	CREATE INDEX IF NOT EXISTS access_tokens_user ON access_tokens (user_id, created_at DESC);
+	CREATE TABLE IF NOT EXISTS orgs (
+		id           TEXT PRIMARY KEY,
+		name         TEXT NOT NULL UNIQUE,
+		display_name TEXT NOT NULL,
+		members      TEXT NOT NULL,
+		teams        TEXT NOT NULL,
+		created_at   INTEGER NOT NULL,
+		version      INTEGER NOT NULL
+	) STRICT;
+	CREATE TABLE IF NOT EXISTS org_members (
+		org_id  TEXT NOT NULL REFERENCES orgs (id) ON DELETE CASCADE,
+		user_id TEXT NOT NULL,
+		PRIMARY KEY (org_id, user_id)
+	) STRICT;
+	CREATE INDEX IF NOT EXISTS org_members_user ON org_members (user_id)`,
 }
 
-// Store implements account.Store on SQLite.
+// Store implements the account domain's stores on SQLite.
 type Store struct {
 	db *sql.DB
 }
 
-var _ account.Store = (*Store)(nil)
+var (
+	_ account.Store          = (*Store)(nil)
+	_ account.NamespaceStore = (*Store)(nil)
+	_ account.SessionStore   = (*Store)(nil)
+	_ account.TokenStore     = (*Store)(nil)
+	_ account.OrgStore       = (*Store)(nil)
+)
 
-// New creates the account tables if needed and returns a Store using db.
+// New creates or migrates the account tables and returns a Store using db.
 func New(ctx context.Context, db *sql.DB) (*Store, error) {
 	if err := sqldb.Migrate(ctx, db, "account", schema); err != nil {
 		return nil, err
@@ -41,65 +109,27 @@ func New(ctx context.Context, db *sql.DB) (*Store, error) {
 	return &Store{db: db}, nil
 }
 
-// CreateUser inserts u with its username lower-cased.
-func (s *Store) CreateUser(ctx context.Context, u account.User) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO users
-		(id, username, email, password_hash, admin, disabled, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		u.ID, strings.ToLower(u.Username), u.Email, u.PasswordHash,
-		u.Admin, u.Disabled, storecodec.Time(u.CreatedAt))
-	if column, ok := sqldb.UniqueViolation(err); ok {
-		return s.conflict(ctx, u.Username, column, err)
+// limit returns p's LIMIT and OFFSET arguments; -1 is SQLite's "no limit".
+func limit(p account.Page) (int64, int64) {
+	n := int64(-1)
+	if p.Limit > 0 {
+		n = int64(p.Limit)
 	}
+	return n, int64(max(p.Offset, 0))
+}
+
+// changedOne returns the error of a statement that res is the result of, or
+// account.ErrNotFound when it changed no row.
+func changedOne(res sql.Result, err error) error {
 	if err != nil {
-		return fmt.Errorf("inserting user: %w", err)
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return account.ErrNotFound
 	}
 	return nil
-}
-
-// conflict names what a unique violation was about. SQLite reports the first
-// index it checked; when both the username and the email are taken the
-// username is reported, as in the MongoDB store.
-func (s *Store) conflict(ctx context.Context, username, column string, violation error) error {
-	var one int
-	err := s.db.QueryRowContext(ctx, `SELECT 1 FROM users WHERE username = ?`, strings.ToLower(username)).Scan(&one)
-	switch {
-	case err == nil:
-		return account.ErrUsernameTaken
-	case !errors.Is(err, sql.ErrNoRows):
-		return fmt.Errorf("checking username after a unique violation: %w", err)
-	case column == "users.email":
-		return account.ErrEmailTaken
-	}
-	return fmt.Errorf("duplicate %s: %w", column, violation)
-}
-
-// UserByID returns the user with that ID or account.ErrNotFound.
-func (s *Store) UserByID(ctx context.Context, id string) (account.User, error) {
-	return s.user(ctx, "id", id)
-}
-
-// UserByUsername returns the user with that username, compared lower-cased,
-// or account.ErrNotFound.
-func (s *Store) UserByUsername(ctx context.Context, username string) (account.User, error) {
-	return s.user(ctx, "username", strings.ToLower(username))
-}
-
-// user returns the user whose column (a trusted name) equals value.
-func (s *Store) user(ctx context.Context, column, value string) (account.User, error) {
-	var (
-		u       account.User
-		created int64
-	)
-	err := s.db.QueryRowContext(ctx, `SELECT id, username, email, password_hash,
-		admin, disabled, created_at FROM users WHERE `+column+` = ?`, value).
-		Scan(&u.ID, &u.Username, &u.Email, &u.PasswordHash, &u.Admin, &u.Disabled, &created)
-	if errors.Is(err, sql.ErrNoRows) {
-		return account.User{}, fmt.Errorf("user %s %q: %w", column, value, account.ErrNotFound)
-	}
-	if err != nil {
-		return account.User{}, fmt.Errorf("reading user %s %q: %w", column, value, err)
-	}
-	u.CreatedAt = storecodec.ParseTime(created)
-	return u, nil
 }

@@ -14,10 +14,12 @@ import (
 )
 
 // Store implements catalog.Store on MongoDB with the collections products
-// (tiers embedded) and pull_events (keyed by event id).
+// (tiers embedded) and pull_events (keyed by event id), and
+// catalog.RepositoryStore with the collection repositories.
 type Store struct {
-	products   *mongo.Collection
-	pullEvents *mongo.Collection
+	products     *mongo.Collection
+	pullEvents   *mongo.Collection
+	repositories *mongo.Collection
 }
 
 var _ catalog.Store = (*Store)(nil)
@@ -31,7 +33,11 @@ var _ catalog.Store = (*Store)(nil)
 // the index but compares whole arrays, so there the check alone keeps
 // repositories apart.
 func New(ctx context.Context, db *mongo.Database) (*Store, error) {
-	s := &Store{products: db.Collection("products"), pullEvents: db.Collection("pull_events")}
+	s := &Store{
+		products:     db.Collection("products"),
+		pullEvents:   db.Collection("pull_events"),
+		repositories: db.Collection("repositories"),
+	}
 	err := mongodb.CreateIndexes(ctx, s.products,
 		mongo.IndexModel{Keys: bson.D{{Key: "slug", Value: 1}},
 			Options: options.Index().SetName("slug_unique").SetUnique(true)},
@@ -41,6 +47,9 @@ func New(ctx context.Context, db *mongo.Database) (*Store, error) {
 			Options: options.Index().SetName("rank")},
 	)
 	if err != nil {
+		return nil, err
+	}
+	if err := createRepositoryIndexes(ctx, s.repositories); err != nil {
 		return nil, err
 	}
 	return s, nil

@@ -15,3 +15,9 @@ func TestStore(t *testing.T) {
 		return storetesting.NewStore(t, mongotest.Start(t), mongostore.New)
 	})
 }
+
+func TestRepositoryStore(t *testing.T) {
+	storetest.RunRepositories(t, func(t *testing.T) catalog.RepositoryStore {
+		return storetesting.NewStore(t, mongotest.Start(t), mongostore.New)
+	})
+}

@@ -1,6 +1,7 @@
 // Package sqlitestore keeps the catalog in the embedded SQLite database.
 // Products own their repositories through product_repositories, whose primary
-// key makes a repository belong to at most one product.
+// key makes a repository belong to at most one product; users' and
+// organisations' own repositories live in the repositories table.
 package sqlitestore
 
 import (
@@ -47,9 +48,20 @@ var schema = []string{
 		digest     TEXT NOT NULL,
 		at         INTEGER NOT NULL
 	) STRICT`,
+	`CREATE TABLE IF NOT EXISTS repositories (
+		id          TEXT PRIMARY KEY,
+		name        TEXT NOT NULL UNIQUE,
+		namespace   TEXT NOT NULL,
+		summary     TEXT NOT NULL,
+		description TEXT NOT NULL,
+		private     INTEGER NOT NULL,
+		created_at  INTEGER NOT NULL,
+		updated_at  INTEGER NOT NULL
+	) STRICT;
+	CREATE INDEX IF NOT EXISTS repositories_namespace ON repositories (namespace, name)`,
 }
 
-// Store implements catalog.Store on SQLite.
+// Store implements catalog.Store and catalog.RepositoryStore on SQLite.
 type Store struct {
 	db *sql.DB
 }

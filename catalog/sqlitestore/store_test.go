@@ -19,6 +19,12 @@ func TestStore(t *testing.T) {
 	})
 }
 
+func TestRepositoryStore(t *testing.T) {
+	storetest.RunRepositories(t, func(t *testing.T) catalog.RepositoryStore {
+		return storetesting.NewStore(t, sqldbtest.Open(t), sqlitestore.New)
+	})
+}
+
 // TestRecordPullCountsConcurrentPulls checks what the shared suite cannot
 // (FerretDB loses concurrent $inc updates): that SQLite counts every one of
 // many concurrent pulls, writers queueing on the database lock.

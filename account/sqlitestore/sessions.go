@@ -1,0 +1,116 @@
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/berth/berth/account"
+	"github.com/berth/berth/internal/sqldb"
+	"github.com/berth/berth/internal/storecodec"
+)
+
+// sessionColumns lists the sessions columns in scanSession's order.
+const sessionColumns = `id, token_hash, user_id, context, user_agent, address,
+	created_at, last_seen_at, expires_at`
+
+// CreateSession inserts sess; a duplicate ID or token hash is an error.
+func (s *Store) CreateSession(ctx context.Context, sess account.Session) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO sessions (`+sessionColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		sess.ID, sess.TokenHash, sess.UserID, sess.Context, sess.UserAgent, sess.Address,
+		storecodec.Time(sess.CreatedAt), storecodec.Time(sess.LastSeenAt), storecodec.Time(sess.ExpiresAt))
+	if column, ok := sqldb.UniqueViolation(err); ok {
+		return fmt.Errorf("creating session %s: duplicate %s: %w", sess.ID, column, err)
+	}
+	if err != nil {
+		return fmt.Errorf("creating session %s: %w", sess.ID, err)
+	}
+	return nil
+}
+
+// SessionByTokenHash returns the session whose token hashes to h, or
+// account.ErrNotFound. The hash stays out of error messages.
+func (s *Store) SessionByTokenHash(ctx context.Context, h string) (account.Session, error) {
+	sess, err := scanSession(s.db.QueryRowContext(ctx,
+		`SELECT `+sessionColumns+` FROM sessions WHERE token_hash = ?`, h))
+	if errors.Is(err, sql.ErrNoRows) {
+		return account.Session{}, fmt.Errorf("session by token: %w", account.ErrNotFound)
+	}
+	if err != nil {
+		return account.Session{}, fmt.Errorf("reading session by token: %w", err)
+	}
+	return sess, nil
+}
+
+// TouchSession sets the session's LastSeenAt to at.
+func (s *Store) TouchSession(ctx context.Context, id string, at time.Time) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE sessions SET last_seen_at = ? WHERE id = ?`,
+		storecodec.Time(at), id)
+	if err := changedOne(res, err); err != nil {
+		return fmt.Errorf("touching session %s: %w", id, err)
+	}
+	return nil
+}
+
+// SetSessionContext sets the account the session acts for.
+func (s *Store) SetSessionContext(ctx context.Context, id, acting string) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE sessions SET context = ? WHERE id = ?`, acting, id)
+	if err := changedOne(res, err); err != nil {
+		return fmt.Errorf("setting context of session %s: %w", id, err)
+	}
+	return nil
+}
+
+// SessionsByUser returns the user's sessions, most recently seen first
+// (ties by ID, descending).
+func (s *Store) SessionsByUser(ctx context.Context, userID string) ([]account.Session, error) {
+	out, err := sqldb.QueryAll(ctx, s.db, scanSession, `SELECT `+sessionColumns+` FROM sessions
+		WHERE user_id = ? ORDER BY last_seen_at DESC, id DESC`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("listing sessions of %s: %w", userID, err)
+	}
+	return out, nil
+}
+
+// DeleteSession removes the session id if it belongs to userID, or returns
+// account.ErrNotFound.
+func (s *Store) DeleteSession(ctx context.Context, userID, id string) error {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE id = ? AND user_id = ?`, id, userID)
+	if err := changedOne(res, err); err != nil {
+		return fmt.Errorf("deleting session %s of %s: %w", id, userID, err)
+	}
+	return nil
+}
+
+// DeleteUserSessions removes every session of the user but exceptID and
+// returns how many it removed.
+func (s *Store) DeleteUserSessions(ctx context.Context, userID, exceptID string) (int, error) {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ? AND (? = '' OR id != ?)`,
+		userID, exceptID, exceptID)
+	if err != nil {
+		return 0, fmt.Errorf("deleting sessions of %s: %w", userID, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("deleting sessions of %s: %w", userID, err)
+	}
+	return int(n), nil
+}
+
+// scanSession reads one row of sessionColumns.
+func scanSession(sc sqldb.Scanner) (account.Session, error) {
+	var (
+		s                        account.Session
+		created, seen, expiresAt int64
+	)
+	err := sc.Scan(&s.ID, &s.TokenHash, &s.UserID, &s.Context, &s.UserAgent, &s.Address,
+		&created, &seen, &expiresAt)
+	if err != nil {
+		return account.Session{}, err
+	}
+	s.CreatedAt, s.LastSeenAt, s.ExpiresAt = storecodec.ParseTime(created), storecodec.ParseTime(seen), storecodec.ParseTime(expiresAt)
+	return s, nil
+}
