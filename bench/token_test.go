@@ -72,7 +72,10 @@ func licensed(b *testing.B, srv *server.Server) (account.User, string) {
 // credentials and reports tokens per second.
 func benchmarkToken(b *testing.B, credentials func(u account.User, key string) (username, password string)) {
 	srv, stop := running(b)
-	defer stop()
+	defer func() {
+		b.StopTimer() // teardown is not what is measured
+		stop()
+	}()
 	username, password := credentials(licensed(b, srv))
 	url := srv.PublicURL + "/token?service=" + srv.RegistryURL[len("http://"):] + "&scope=repository:bench/app:pull"
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}

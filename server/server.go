@@ -242,9 +242,11 @@ func (s *Server) shutdown() error {
 	stage := func(what string, stop func(context.Context) error) {
 		ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 		defer cancel()
+		start := time.Now()
 		if err := stop(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", what, err))
 		}
+		s.log.Debug("shutdown stage done", "stage", what, "took", time.Since(start))
 	}
 	if s.reg != nil {
 		stage("stopping registry", s.reg.Shutdown)
