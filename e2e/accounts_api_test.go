@@ -1,8 +1,13 @@
 package e2e
 
 import (
+	"context"
 	"net/http"
+	"net/url"
+	"strings"
 	"testing"
+
+	"github.com/berth/berth/account"
 )
 
 // TestAccountsAPI drives organisations, teams and repositories through the
@@ -64,5 +69,32 @@ func TestAccountsAPI(t *testing.T) {
 	in.call("GET", "/api/v1/orgs/dockside", outsider, outsider+"-password", nil, &org)
 	if len(org.Members) != 1 || org.Members[0].Username != outsider || org.Members[0].Role != "owner" {
 		t.Errorf("the re-created organisation = %+v; want only its new owner", org.Members)
+	}
+}
+
+// TestAdminPages: the admin page lists users for an operator and is not
+// there for anyone else; disabling a user from it ends their session.
+func TestAdminPages(t *testing.T) {
+	in := start(t, config(t, backend{name: "sqlite"}))
+	ctx := context.Background()
+	_, err := in.srv.Backend.Accounts.Register(ctx, account.SignUp{Username: "ops", Email: "ops@example.com", Password: "ops-password", Admin: true})
+	must(t, err)
+	_, err = in.srv.Backend.Accounts.Register(ctx, account.SignUp{Username: "dora", Email: "dora@example.com", Password: "dora-password"})
+	must(t, err)
+	ops, dora := signInAPI(t, in, "ops", "ops-password"), signInAPI(t, in, "dora", "dora-password")
+	resp, body := send(t, "GET", in.URL+"/admin", "", nil, ops)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "dora@example.com") || !strings.Contains(body, "5m0s") {
+		t.Fatalf("admin page for an operator: %d; want the users listed and the token lifetime named", resp.StatusCode)
+	}
+	if resp, _ := send(t, "GET", in.URL+"/admin", "", nil, dora); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("admin page for a non-admin: %d; want 404", resp.StatusCode)
+	}
+	form := url.Values{"_csrf": {between(body, `name="_csrf" value="`, `"`)}}
+	resp, _ = send(t, "POST", in.URL+"/admin/users/dora/disable", form.Encode(), map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, ops)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("disabling dora: %d; want 303", resp.StatusCode)
+	}
+	if status, _ := whoami(t, in, dora); status != http.StatusUnauthorized {
+		t.Errorf("a disabled user's session still works: %d", status)
 	}
 }

@@ -38,11 +38,25 @@ type adminView struct {
 	Form      form
 }
 
-// PrevURL, NextURL, PrevOrgsURL and NextOrgsURL link the pages.
-func (v adminView) PrevURL() string     { return adminURL(v.Page-1, v.OrgsPage, "") }
-func (v adminView) NextURL() string     { return adminURL(v.Page+1, v.OrgsPage, "") }
-func (v adminView) PrevOrgsURL() string { return adminURL(v.Page, v.OrgsPage-1, "") }
-func (v adminView) NextOrgsURL() string { return adminURL(v.Page, v.OrgsPage+1, "") }
+// adminPager links the pages of one list on the admin page.
+type adminPager struct {
+	Noun             string // what the list holds, in the links' words
+	Page             int    // from 1
+	More             bool   // there is a next page
+	PrevURL, NextURL string
+}
+
+// UsersPager links the pages of users, keeping organisations at theirs.
+func (v adminView) UsersPager() adminPager {
+	return adminPager{Noun: "users", Page: v.Page, More: v.MoreUsers,
+		PrevURL: adminURL(v.Page-1, v.OrgsPage, ""), NextURL: adminURL(v.Page+1, v.OrgsPage, "")}
+}
+
+// OrgsPager links the pages of organisations, keeping users at theirs.
+func (v adminView) OrgsPager() adminPager {
+	return adminPager{Noun: "organisations", Page: v.OrgsPage, More: v.MoreOrgs,
+		PrevURL: adminURL(v.Page, v.OrgsPage-1, ""), NextURL: adminURL(v.Page, v.OrgsPage+1, "")}
+}
 
 // adminURL is the admin page at the given pages, with done as its flash.
 func adminURL(page, orgsPage int, done string) string {

@@ -1,6 +1,7 @@
 package frontend
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"time"
@@ -28,6 +29,10 @@ type adminOrgJSON struct {
 	CreatedAt   time.Time `json:"created_at"`
 	Members     int       `json:"members"`
 	Teams       int       `json:"teams"`
+}
+
+func adminOrgOf(o account.Org) adminOrgJSON {
+	return adminOrgJSON{Name: o.Name, DisplayName: o.DisplayName, CreatedAt: o.CreatedAt, Members: len(o.Members), Teams: len(o.Teams)}
 }
 
 // requireAdmin returns the calling admin: 401 without credentials, 403
@@ -58,7 +63,9 @@ func adminListPage(c *fiber.Ctx) (account.Page, error) {
 	return p, nil
 }
 
-func (h *handlers) adminUsersAPI(c *fiber.Ctx) error {
+// adminList answers one page, as ?limit and ?offset ask, of what list
+// returns to the calling admin, rendered by render under key.
+func adminList[T, J any](h *handlers, c *fiber.Ctx, key string, list func(context.Context, account.User, account.Page) ([]T, error), render func(T) J) error {
 	admin, err := h.requireAdmin(c)
 	if err != nil {
 		return err
@@ -67,15 +74,19 @@ func (h *handlers) adminUsersAPI(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	users, err := h.Accounts.Users(c.UserContext(), admin, p)
+	items, err := list(c.UserContext(), admin, p)
 	if err != nil {
 		return err
 	}
-	out := make([]adminUserJSON, 0, len(users))
-	for _, u := range users {
-		out = append(out, adminUserOf(u))
+	out := make([]J, 0, len(items))
+	for _, item := range items {
+		out = append(out, render(item))
 	}
-	return c.JSON(fiber.Map{"users": out})
+	return c.JSON(fiber.Map{key: out})
+}
+
+func (h *handlers) adminUsersAPI(c *fiber.Ctx) error {
+	return adminList(h, c, "users", h.Accounts.Users, adminUserOf)
 }
 
 // adminUpdateUserAPI disables or re-enables a user. Disabling ends their
@@ -106,21 +117,5 @@ func (h *handlers) adminUpdateUserAPI(c *fiber.Ctx) error {
 }
 
 func (h *handlers) adminOrgsAPI(c *fiber.Ctx) error {
-	admin, err := h.requireAdmin(c)
-	if err != nil {
-		return err
-	}
-	p, err := adminListPage(c)
-	if err != nil {
-		return err
-	}
-	orgs, err := h.Accounts.Orgs(c.UserContext(), admin, p)
-	if err != nil {
-		return err
-	}
-	out := make([]adminOrgJSON, 0, len(orgs))
-	for _, o := range orgs {
-		out = append(out, adminOrgJSON{Name: o.Name, DisplayName: o.DisplayName, CreatedAt: o.CreatedAt, Members: len(o.Members), Teams: len(o.Teams)})
-	}
-	return c.JSON(fiber.Map{"orgs": out})
+	return adminList(h, c, "orgs", h.Accounts.Orgs, adminOrgOf)
 }

@@ -180,14 +180,11 @@ func licenseOf(l licensing.License, key string) licenseJSON {
 // checkout takes a tier. Free tiers issue a license at once; the key is in
 // this response and nowhere else, ever.
 func (h *handlers) checkout(c *fiber.Ctx) error {
-	u, err := h.requireUser(c)
-	if err != nil {
-		return err
-	}
 	var in struct {
 		Tier string `json:"tier"`
 	}
-	if err := decode(c, &in); err != nil {
+	u, err := h.userInput(c, &in)
+	if err != nil {
 		return err
 	}
 	if in.Tier == "" {

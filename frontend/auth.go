@@ -74,6 +74,16 @@ func (h *handlers) requireUser(c *fiber.Ctx) (account.User, error) {
 	return v.User, nil
 }
 
+// userInput returns the caller, as requireUser does, and decodes the
+// request body into in.
+func (h *handlers) userInput(c *fiber.Ctx, in any) (account.User, error) {
+	u, err := h.requireUser(c)
+	if err != nil {
+		return account.User{}, err
+	}
+	return u, decode(c, in)
+}
+
 // requirePageUser is requireUser for pages: an anonymous visitor is sent
 // to sign in and then brought back.
 func (h *handlers) requirePageUser(c *fiber.Ctx) (account.User, bool, error) {

@@ -1,6 +1,7 @@
 package frontend
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -84,17 +85,27 @@ func orgTeamJSONOf(t orgTeamView) orgTeamJSON {
 	return out
 }
 
-// createOrgAPI creates an organisation owned by the caller.
-func (h *handlers) createOrgAPI(c *fiber.Ctx) error {
+// orgAPIChange runs a change to the organisation named in the path, made
+// by the caller, and answers 204 No Content.
+func (h *handlers) orgAPIChange(c *fiber.Ctx, change orgChange) error {
 	u, err := h.requireUser(c)
 	if err != nil {
 		return err
 	}
+	if err := change(c.UserContext(), u, c.Params("name")); err != nil {
+		return err
+	}
+	return c.SendStatus(http.StatusNoContent)
+}
+
+// createOrgAPI creates an organisation owned by the caller.
+func (h *handlers) createOrgAPI(c *fiber.Ctx) error {
 	var in struct {
 		Name        string `json:"name"`
 		DisplayName string `json:"display_name"`
 	}
-	if err := decode(c, &in); err != nil {
+	u, err := h.userInput(c, &in)
+	if err != nil {
 		return err
 	}
 	o, err := h.Accounts.CreateOrg(c.UserContext(), u, in.Name, in.DisplayName)
@@ -145,27 +156,17 @@ func (h *handlers) getOrgAPI(c *fiber.Ctx) error {
 }
 
 func (h *handlers) deleteOrgAPI(c *fiber.Ctx) error {
-	u, err := h.requireUser(c)
-	if err != nil {
-		return err
-	}
-	if err := h.Accounts.DeleteOrg(c.UserContext(), u, c.Params("name")); err != nil {
-		return err
-	}
-	return c.SendStatus(http.StatusNoContent)
+	return h.orgAPIChange(c, h.Accounts.DeleteOrg)
 }
 
 // addMemberAPI adds a user; the role defaults to member.
 func (h *handlers) addMemberAPI(c *fiber.Ctx) error {
-	u, err := h.requireUser(c)
-	if err != nil {
-		return err
-	}
 	var in struct {
 		Username string `json:"username"`
 		Role     string `json:"role"`
 	}
-	if err := decode(c, &in); err != nil {
+	u, err := h.userInput(c, &in)
+	if err != nil {
 		return err
 	}
 	if in.Role == "" {
@@ -178,14 +179,11 @@ func (h *handlers) addMemberAPI(c *fiber.Ctx) error {
 }
 
 func (h *handlers) setRoleAPI(c *fiber.Ctx) error {
-	u, err := h.requireUser(c)
-	if err != nil {
-		return err
-	}
 	var in struct {
 		Role string `json:"role"`
 	}
-	if err := decode(c, &in); err != nil {
+	u, err := h.userInput(c, &in)
+	if err != nil {
 		return err
 	}
 	target, err := h.Accounts.UserByUsername(c.UserContext(), c.Params("username"))
@@ -200,30 +198,22 @@ func (h *handlers) setRoleAPI(c *fiber.Ctx) error {
 
 // removeMemberAPI removes a member; naming oneself leaves.
 func (h *handlers) removeMemberAPI(c *fiber.Ctx) error {
-	u, err := h.requireUser(c)
-	if err != nil {
-		return err
-	}
-	target, err := h.Accounts.UserByUsername(c.UserContext(), c.Params("username"))
-	if err != nil {
-		return err
-	}
-	if err := h.removeOrgMember(c.UserContext(), u, c.Params("name"), target.ID); err != nil {
-		return err
-	}
-	return c.SendStatus(http.StatusNoContent)
+	return h.orgAPIChange(c, func(ctx context.Context, u account.User, org string) error {
+		target, err := h.Accounts.UserByUsername(ctx, c.Params("username"))
+		if err != nil {
+			return err
+		}
+		return h.removeOrgMember(ctx, u, org, target.ID)
+	})
 }
 
 func (h *handlers) createTeamAPI(c *fiber.Ctx) error {
-	u, err := h.requireUser(c)
-	if err != nil {
-		return err
-	}
 	var in struct {
 		Name        string `json:"name"`
 		Description string `json:"description"`
 	}
-	if err := decode(c, &in); err != nil {
+	u, err := h.userInput(c, &in)
+	if err != nil {
 		return err
 	}
 	if err := h.Accounts.CreateTeam(c.UserContext(), u, c.Params("name"), in.Name, in.Description); err != nil {
@@ -234,54 +224,39 @@ func (h *handlers) createTeamAPI(c *fiber.Ctx) error {
 }
 
 func (h *handlers) deleteTeamAPI(c *fiber.Ctx) error {
-	u, err := h.requireUser(c)
-	if err != nil {
-		return err
-	}
-	if err := h.Accounts.DeleteTeam(c.UserContext(), u, c.Params("name"), strings.ToLower(c.Params("team"))); err != nil {
-		return err
-	}
-	return c.SendStatus(http.StatusNoContent)
+	team := strings.ToLower(c.Params("team"))
+	return h.orgAPIChange(c, func(ctx context.Context, u account.User, org string) error {
+		return h.Accounts.DeleteTeam(ctx, u, org, team)
+	})
 }
 
 // teamMemberAPI adds (PUT) or removes (DELETE) an organisation member to
 // or from a team; both are idempotent.
 func (h *handlers) teamMemberAPI(in bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		u, err := h.requireUser(c)
-		if err != nil {
-			return err
-		}
-		target, err := h.Accounts.UserByUsername(c.UserContext(), c.Params("username"))
-		if err != nil {
-			return err
-		}
 		team := strings.ToLower(c.Params("team"))
-		if err := h.Accounts.SetTeamMember(c.UserContext(), u, c.Params("name"), team, target.ID, in); err != nil {
-			return err
-		}
-		return c.SendStatus(http.StatusNoContent)
+		return h.orgAPIChange(c, func(ctx context.Context, u account.User, org string) error {
+			target, err := h.Accounts.UserByUsername(ctx, c.Params("username"))
+			if err != nil {
+				return err
+			}
+			return h.Accounts.SetTeamMember(ctx, u, org, team, target.ID, in)
+		})
 	}
 }
 
 // setTeamPermissionAPI sets a team's permission on one of the
 // organisation's repositories, named in full; "" takes it away.
 func (h *handlers) setTeamPermissionAPI(c *fiber.Ctx) error {
-	u, err := h.requireUser(c)
-	if err != nil {
-		return err
-	}
-	var in struct {
-		Repository string `json:"repository"`
-		Permission string `json:"permission"`
-	}
-	if err := decode(c, &in); err != nil {
-		return err
-	}
 	team := strings.ToLower(c.Params("team"))
-	err = h.Accounts.SetTeamPermission(c.UserContext(), u, c.Params("name"), team, strings.TrimSpace(in.Repository), account.Permission(in.Permission))
-	if err != nil {
-		return err
-	}
-	return c.SendStatus(http.StatusNoContent)
+	return h.orgAPIChange(c, func(ctx context.Context, u account.User, org string) error {
+		var in struct {
+			Repository string `json:"repository"`
+			Permission string `json:"permission"`
+		}
+		if err := decode(c, &in); err != nil {
+			return err
+		}
+		return h.Accounts.SetTeamPermission(ctx, u, org, team, strings.TrimSpace(in.Repository), account.Permission(in.Permission))
+	})
 }

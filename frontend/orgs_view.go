@@ -10,7 +10,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/berth/berth/account"
-	"github.com/berth/berth/catalog"
 )
 
 // orgView is an organisation as one viewer may see it: Members and Teams
@@ -22,8 +21,8 @@ type orgView struct {
 	Role         account.Role // the viewer's; "" for outsiders and anonymous visitors
 	Members      []orgMemberView
 	Teams        []orgTeamView
-	Repositories []catalog.Repository // only on pages
-	Form         form                 // a refused change, on pages
+	Repositories []repoAccess // only on pages
+	Form         form         // a refused change, on pages
 }
 
 // orgMemberView is a member, named.
@@ -118,46 +117,19 @@ func (h *handlers) orgMemberNames(ctx context.Context, o account.Org) (map[strin
 }
 
 // orgPageView is the organisation page's data: the view and the
-// repositories the viewer may see.
+// repositories the viewer may see, public ones for everyone and private
+// ones for owners and admins and for members whose teams were given
+// access to them.
 func (h *handlers) orgPageView(c *fiber.Ctx, name string) (orgView, error) {
 	ctx := c.UserContext()
 	o, err := h.Accounts.Org(ctx, name)
 	if err != nil {
 		return orgView{}, err
 	}
-	viewerID := viewerOf(c).User.ID
-	v, err := h.orgViewOf(ctx, o, viewerID)
+	v, err := h.orgViewOf(ctx, o, viewerOf(c).User.ID)
 	if err != nil {
 		return orgView{}, err
 	}
-	v.Repositories, err = h.orgRepositories(ctx, o, viewerID)
+	v.Repositories, err = h.visibleRepositories(ctx, viewerOf(c), o.Name)
 	return v, err
-}
-
-// orgRepositories lists the organisation's repositories the viewer may
-// see: public ones for everyone; private ones for owners and admins, and
-// for members whose teams were given access to them.
-func (h *handlers) orgRepositories(ctx context.Context, o account.Org, viewerID string) ([]catalog.Repository, error) {
-	role := account.Role("")
-	if viewerID != "" {
-		role = o.Role(viewerID)
-	}
-	repos, err := h.Repositories.List(ctx, o.Name, role != "")
-	if err != nil || role != account.RoleMember {
-		return repos, err
-	}
-	visible := repos[:0]
-	for _, r := range repos {
-		if r.Private {
-			p, err := h.Accounts.RepositoryPermission(ctx, viewerID, r.Name)
-			if err != nil {
-				return nil, err
-			}
-			if p == "" {
-				continue
-			}
-		}
-		visible = append(visible, r)
-	}
-	return visible, nil
 }

@@ -49,6 +49,17 @@ func (h *handlers) apiViewer(c *fiber.Ctx, write bool) (viewer, error) {
 	return viewerOf(c), nil
 }
 
+// apiRepository loads the repository named in the path for the caller, as
+// h.repository does; admin asks for a credential that may write and for
+// the admin permission.
+func (h *handlers) apiRepository(c *fiber.Ctx, admin bool) (repoAccess, error) {
+	v, err := h.apiViewer(c, admin)
+	if err != nil {
+		return repoAccess{}, err
+	}
+	return h.repository(c.UserContext(), v, c.Params("ns"), c.Params("name"), admin)
+}
+
 // createRepositoryAPI creates a repository. Without a namespace it goes
 // to the account the session acts for (for basic credentials, the user);
 // without private it takes the namespace's default visibility.
@@ -111,11 +122,7 @@ func (h *handlers) listRepositoriesAPI(c *fiber.Ctx) error {
 }
 
 func (h *handlers) getRepositoryAPI(c *fiber.Ctx) error {
-	v, err := h.apiViewer(c, false)
-	if err != nil {
-		return err
-	}
-	a, err := h.repository(c.UserContext(), v, c.Params("ns"), c.Params("name"), false)
+	a, err := h.apiRepository(c, false)
 	if err != nil {
 		return err
 	}
@@ -124,11 +131,7 @@ func (h *handlers) getRepositoryAPI(c *fiber.Ctx) error {
 
 // updateRepositoryAPI changes the fields present in the body.
 func (h *handlers) updateRepositoryAPI(c *fiber.Ctx) error {
-	v, err := h.apiViewer(c, true)
-	if err != nil {
-		return err
-	}
-	a, err := h.repository(c.UserContext(), v, c.Params("ns"), c.Params("name"), true)
+	a, err := h.apiRepository(c, true)
 	if err != nil {
 		return err
 	}
@@ -149,11 +152,7 @@ func (h *handlers) updateRepositoryAPI(c *fiber.Ctx) error {
 }
 
 func (h *handlers) deleteRepositoryAPI(c *fiber.Ctx) error {
-	v, err := h.apiViewer(c, true)
-	if err != nil {
-		return err
-	}
-	a, err := h.repository(c.UserContext(), v, c.Params("ns"), c.Params("name"), true)
+	a, err := h.apiRepository(c, true)
 	if err != nil {
 		return err
 	}
@@ -164,11 +163,7 @@ func (h *handlers) deleteRepositoryAPI(c *fiber.Ctx) error {
 }
 
 func (h *handlers) repositoryTagsAPI(c *fiber.Ctx) error {
-	v, err := h.apiViewer(c, false)
-	if err != nil {
-		return err
-	}
-	a, err := h.repository(c.UserContext(), v, c.Params("ns"), c.Params("name"), false)
+	a, err := h.apiRepository(c, false)
 	if err != nil {
 		return err
 	}

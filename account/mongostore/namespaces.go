@@ -2,13 +2,13 @@ package mongostore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
 	"go.mongodb.org/mongo-driver/mongo"
 
 	"github.com/berth/berth/account"
+	"github.com/berth/berth/internal/mongodb"
 )
 
 // namespaceDoc is a claim as stored in the namespaces collection: the
@@ -38,15 +38,12 @@ func (s *Store) ClaimNamespace(ctx context.Context, n account.Namespace) error {
 // account.ErrNotFound.
 func (s *Store) Namespace(ctx context.Context, name string) (account.Namespace, error) {
 	name = strings.ToLower(name)
-	var d namespaceDoc
-	err := s.namespaces.FindOne(ctx, byID(name)).Decode(&d)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return account.Namespace{}, fmt.Errorf("namespace %s: %w", name, account.ErrNotFound)
-	}
-	if err != nil {
-		return account.Namespace{}, fmt.Errorf("reading namespace %s: %w", name, err)
-	}
-	return account.Namespace{Name: d.Name, Kind: account.NamespaceKind(d.Kind), OwnerID: d.OwnerID}, nil
+	return mongodb.FindOne(ctx, s.namespaces, "namespace "+name, account.ErrNotFound, byID(name), decodeNamespace)
+}
+
+// decodeNamespace converts a stored claim to the domain type.
+func decodeNamespace(d namespaceDoc) account.Namespace {
+	return account.Namespace{Name: d.Name, Kind: account.NamespaceKind(d.Kind), OwnerID: d.OwnerID}
 }
 
 // ReleaseNamespace removes the claim on name, compared lower-cased, if there

@@ -46,15 +46,8 @@ func (s *Store) orgConflict(ctx context.Context, name string, dupErr error) erro
 // account.ErrNotFound.
 func (s *Store) OrgByName(ctx context.Context, name string) (account.Org, error) {
 	name = strings.ToLower(name)
-	var d orgDoc
-	err := s.orgs.FindOne(ctx, bson.D{{Key: "name", Value: name}}).Decode(&d)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return account.Org{}, fmt.Errorf("organisation %s: %w", name, account.ErrNotFound)
-	}
-	if err != nil {
-		return account.Org{}, fmt.Errorf("reading organisation %s: %w", name, err)
-	}
-	return decodeOrg(d), nil
+	return mongodb.FindOne(ctx, s.orgs, "organisation "+name, account.ErrNotFound,
+		bson.D{{Key: "name", Value: name}}, decodeOrg)
 }
 
 // OrgsByMember returns the organisations whose Members include userID, by

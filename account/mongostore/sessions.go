@@ -2,12 +2,10 @@ package mongostore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
-	"go.mongodb.org/mongo-driver/mongo"
 	"go.mongodb.org/mongo-driver/mongo/options"
 
 	"github.com/berth/berth/account"
@@ -44,15 +42,8 @@ func (s *Store) CreateSession(ctx context.Context, sess account.Session) error {
 // SessionByTokenHash returns the session whose token hashes to h, or
 // account.ErrNotFound. The hash stays out of error messages.
 func (s *Store) SessionByTokenHash(ctx context.Context, h string) (account.Session, error) {
-	var d sessionDoc
-	err := s.sessions.FindOne(ctx, bson.D{{Key: "token_hash", Value: h}}).Decode(&d)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return account.Session{}, fmt.Errorf("session by token: %w", account.ErrNotFound)
-	}
-	if err != nil {
-		return account.Session{}, fmt.Errorf("reading session by token: %w", err)
-	}
-	return decodeSession(d), nil
+	return mongodb.FindOne(ctx, s.sessions, "session by token", account.ErrNotFound,
+		bson.D{{Key: "token_hash", Value: h}}, decodeSession)
 }
 
 // TouchSession sets the session's LastSeenAt to at.

@@ -2,12 +2,10 @@ package mongostore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
-	"go.mongodb.org/mongo-driver/mongo"
 	"go.mongodb.org/mongo-driver/mongo/options"
 
 	"github.com/berth/berth/account"
@@ -46,15 +44,8 @@ func (s *Store) CreateToken(ctx context.Context, t account.AccessToken) error {
 // TokenByHash returns the token whose secret hashes to h, or
 // account.ErrNotFound. The hash stays out of error messages.
 func (s *Store) TokenByHash(ctx context.Context, h string) (account.AccessToken, error) {
-	var d tokenDoc
-	err := s.tokens.FindOne(ctx, bson.D{{Key: "token_hash", Value: h}}).Decode(&d)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return account.AccessToken{}, fmt.Errorf("token by hash: %w", account.ErrNotFound)
-	}
-	if err != nil {
-		return account.AccessToken{}, fmt.Errorf("reading token by hash: %w", err)
-	}
-	return decodeToken(d), nil
+	return mongodb.FindOne(ctx, s.tokens, "token by hash", account.ErrNotFound,
+		bson.D{{Key: "token_hash", Value: h}}, decodeToken)
 }
 
 // TokensByUser returns the user's tokens, newest first (ties by ID, descending).

@@ -2,7 +2,6 @@ package mongostore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -80,15 +79,8 @@ func (s *Store) UserByUsername(ctx context.Context, username string) (account.Us
 
 // user returns the user whose field equals value.
 func (s *Store) user(ctx context.Context, field, value string) (account.User, error) {
-	var d userDoc
-	err := s.users.FindOne(ctx, bson.D{{Key: field, Value: value}}).Decode(&d)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return account.User{}, fmt.Errorf("user %s %q: %w", field, value, account.ErrNotFound)
-	}
-	if err != nil {
-		return account.User{}, fmt.Errorf("reading user %s %q: %w", field, value, err)
-	}
-	return decodeUser(d), nil
+	return mongodb.FindOne(ctx, s.users, fmt.Sprintf("user %s %q", field, value), account.ErrNotFound,
+		bson.D{{Key: field, Value: value}}, decodeUser)
 }
 
 // UpdateUser replaces the mutable fields of the user with u.ID; the

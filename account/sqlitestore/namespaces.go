@@ -2,8 +2,6 @@ package sqlitestore
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -30,16 +28,15 @@ func (s *Store) ClaimNamespace(ctx context.Context, n account.Namespace) error {
 // account.ErrNotFound.
 func (s *Store) Namespace(ctx context.Context, name string) (account.Namespace, error) {
 	name = strings.ToLower(name)
+	return sqldb.QueryOne(ctx, s.db, "namespace "+name, account.ErrNotFound, scanNamespace,
+		`SELECT name, kind, owner_id FROM namespaces WHERE name = ?`, name)
+}
+
+// scanNamespace reads one row of name, kind and owner_id.
+func scanNamespace(sc sqldb.Scanner) (account.Namespace, error) {
 	var n account.Namespace
-	err := s.db.QueryRowContext(ctx, `SELECT name, kind, owner_id FROM namespaces WHERE name = ?`, name).
-		Scan(&n.Name, &n.Kind, &n.OwnerID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return account.Namespace{}, fmt.Errorf("namespace %s: %w", name, account.ErrNotFound)
-	}
-	if err != nil {
-		return account.Namespace{}, fmt.Errorf("reading namespace %s: %w", name, err)
-	}
-	return n, nil
+	err := sc.Scan(&n.Name, &n.Kind, &n.OwnerID)
+	return n, err
 }
 
 // ReleaseNamespace removes the claim on name, compared lower-cased, if there

@@ -27,8 +27,8 @@ func (s *Store) CreateOrg(ctx context.Context, o account.Org) error {
 	err = sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO orgs (`+orgColumns+`) VALUES (?, ?, ?, ?, ?, ?, 1)`,
 			o.ID, o.Name, o.DisplayName, row.members, row.teams, storecodec.Time(o.CreatedAt))
-		if column, ok := sqldb.UniqueViolation(err); ok {
-			return orgConflict(ctx, tx, o.Name, column, err)
+		if _, ok := sqldb.UniqueViolation(err); ok {
+			return orgConflict(ctx, tx, o.Name, err)
 		}
 		if err != nil {
 			return err
@@ -44,7 +44,7 @@ func (s *Store) CreateOrg(ctx context.Context, o account.Org) error {
 // orgConflict names what a unique violation inserting an organisation called
 // name was about: a taken name is reported before a taken ID, as in the
 // MongoDB store.
-func orgConflict(ctx context.Context, tx *sql.Tx, name, column string, violation error) error {
+func orgConflict(ctx context.Context, tx *sql.Tx, name string, violation error) error {
 	var one int
 	err := tx.QueryRowContext(ctx, `SELECT 1 FROM orgs WHERE name = ?`, name).Scan(&one)
 	switch {
@@ -53,7 +53,7 @@ func orgConflict(ctx context.Context, tx *sql.Tx, name, column string, violation
 	case !errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("checking name after a unique violation: %w", err)
 	}
-	return fmt.Errorf("duplicate %s: %w", column, violation)
+	return sqldb.NameDuplicate(violation)
 }
 
 // insertMembers records o's member IDs in org_members.
@@ -72,14 +72,8 @@ func insertMembers(ctx context.Context, tx *sql.Tx, o account.Org) error {
 // account.ErrNotFound.
 func (s *Store) OrgByName(ctx context.Context, name string) (account.Org, error) {
 	name = strings.ToLower(name)
-	o, err := scanOrg(s.db.QueryRowContext(ctx, `SELECT `+orgColumns+` FROM orgs WHERE name = ?`, name))
-	if errors.Is(err, sql.ErrNoRows) {
-		return account.Org{}, fmt.Errorf("organisation %s: %w", name, account.ErrNotFound)
-	}
-	if err != nil {
-		return account.Org{}, fmt.Errorf("reading organisation %s: %w", name, err)
-	}
-	return o, nil
+	return sqldb.QueryOne(ctx, s.db, "organisation "+name, account.ErrNotFound, scanOrg,
+		`SELECT `+orgColumns+` FROM orgs WHERE name = ?`, name)
 }
 
 // OrgsByMember returns the organisations whose Members include userID, by
@@ -142,9 +136,7 @@ func missedUpdate(ctx context.Context, tx *sql.Tx, id string) error {
 
 // ListOrgs returns organisations ordered by name.
 func (s *Store) ListOrgs(ctx context.Context, p account.Page) ([]account.Org, error) {
-	n, offset := limit(p)
-	out, err := sqldb.QueryAll(ctx, s.db, scanOrg, `SELECT `+orgColumns+` FROM orgs
-		ORDER BY name LIMIT ? OFFSET ?`, n, offset)
+	out, err := queryPage(ctx, s.db, scanOrg, `SELECT `+orgColumns+` FROM orgs ORDER BY name`, p)
 	if err != nil {
 		return nil, fmt.Errorf("listing organisations: %w", err)
 	}

@@ -2,8 +2,6 @@ package sqlitestore
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -22,11 +20,8 @@ func (s *Store) CreateSession(ctx context.Context, sess account.Session) error {
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		sess.ID, sess.TokenHash, sess.UserID, sess.Context, sess.UserAgent, sess.Address,
 		storecodec.Time(sess.CreatedAt), storecodec.Time(sess.LastSeenAt), storecodec.Time(sess.ExpiresAt))
-	if column, ok := sqldb.UniqueViolation(err); ok {
-		return fmt.Errorf("creating session %s: duplicate %s: %w", sess.ID, column, err)
-	}
 	if err != nil {
-		return fmt.Errorf("creating session %s: %w", sess.ID, err)
+		return fmt.Errorf("creating session %s: %w", sess.ID, sqldb.NameDuplicate(err))
 	}
 	return nil
 }
@@ -34,15 +29,8 @@ func (s *Store) CreateSession(ctx context.Context, sess account.Session) error {
 // SessionByTokenHash returns the session whose token hashes to h, or
 // account.ErrNotFound. The hash stays out of error messages.
 func (s *Store) SessionByTokenHash(ctx context.Context, h string) (account.Session, error) {
-	sess, err := scanSession(s.db.QueryRowContext(ctx,
-		`SELECT `+sessionColumns+` FROM sessions WHERE token_hash = ?`, h))
-	if errors.Is(err, sql.ErrNoRows) {
-		return account.Session{}, fmt.Errorf("session by token: %w", account.ErrNotFound)
-	}
-	if err != nil {
-		return account.Session{}, fmt.Errorf("reading session by token: %w", err)
-	}
-	return sess, nil
+	return sqldb.QueryOne(ctx, s.db, "session by token", account.ErrNotFound, scanSession,
+		`SELECT `+sessionColumns+` FROM sessions WHERE token_hash = ?`, h)
 }
 
 // TouchSession sets the session's LastSeenAt to at.

@@ -109,13 +109,14 @@ func New(ctx context.Context, db *sql.DB) (*Store, error) {
 	return &Store{db: db}, nil
 }
 
-// limit returns p's LIMIT and OFFSET arguments; -1 is SQLite's "no limit".
-func limit(p account.Page) (int64, int64) {
+// queryPage returns page p of the rows query selects, as scan reads them;
+// query ends with its ORDER BY. A LIMIT of -1 is SQLite's "no limit".
+func queryPage[T any](ctx context.Context, db *sql.DB, scan func(sqldb.Scanner) (T, error), query string, p account.Page) ([]T, error) {
 	n := int64(-1)
 	if p.Limit > 0 {
 		n = int64(p.Limit)
 	}
-	return n, int64(max(p.Offset, 0))
+	return sqldb.QueryAll(ctx, db, scan, query+` LIMIT ? OFFSET ?`, n, int64(max(p.Offset, 0)))
 }
 
 // changedOne returns the error of a statement that res is the result of, or

@@ -2,8 +2,6 @@ package sqlitestore
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -22,11 +20,8 @@ func (s *Store) CreateToken(ctx context.Context, t account.AccessToken) error {
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		t.ID, t.UserID, t.Name, t.TokenHash, t.Hint, t.Access, sqldb.Strings(t.Resources),
 		storecodec.Time(t.CreatedAt), storecodec.Time(t.ExpiresAt), storecodec.Time(t.LastUsedAt))
-	if column, ok := sqldb.UniqueViolation(err); ok {
-		return fmt.Errorf("creating token %s: duplicate %s: %w", t.ID, column, err)
-	}
 	if err != nil {
-		return fmt.Errorf("creating token %s: %w", t.ID, err)
+		return fmt.Errorf("creating token %s: %w", t.ID, sqldb.NameDuplicate(err))
 	}
 	return nil
 }
@@ -34,15 +29,8 @@ func (s *Store) CreateToken(ctx context.Context, t account.AccessToken) error {
 // TokenByHash returns the token whose secret hashes to h, or
 // account.ErrNotFound. The hash stays out of error messages.
 func (s *Store) TokenByHash(ctx context.Context, h string) (account.AccessToken, error) {
-	t, err := scanToken(s.db.QueryRowContext(ctx,
-		`SELECT `+tokenColumns+` FROM access_tokens WHERE token_hash = ?`, h))
-	if errors.Is(err, sql.ErrNoRows) {
-		return account.AccessToken{}, fmt.Errorf("token by hash: %w", account.ErrNotFound)
-	}
-	if err != nil {
-		return account.AccessToken{}, fmt.Errorf("reading token by hash: %w", err)
-	}
-	return t, nil
+	return sqldb.QueryOne(ctx, s.db, "token by hash", account.ErrNotFound, scanToken,
+		`SELECT `+tokenColumns+` FROM access_tokens WHERE token_hash = ?`, h)
 }
 
 // TokensByUser returns the user's tokens, newest first (ties by ID, descending).

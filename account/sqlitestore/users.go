@@ -23,8 +23,8 @@ func (s *Store) CreateUser(ctx context.Context, u account.User) error {
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.ID, strings.ToLower(u.Username), u.Email, u.PasswordHash, u.Admin, u.Disabled,
 		u.DefaultPrivate, storecodec.Time(u.CreatedAt), storecodec.Time(u.PasswordChangedAt))
-	if column, ok := sqldb.UniqueViolation(err); ok {
-		return s.conflict(ctx, u.Username, column, err)
+	if _, ok := sqldb.UniqueViolation(err); ok {
+		return s.conflict(ctx, u.Username, err)
 	}
 	if err != nil {
 		return fmt.Errorf("inserting user: %w", err)
@@ -35,7 +35,7 @@ func (s *Store) CreateUser(ctx context.Context, u account.User) error {
 // conflict names what a unique violation was about. SQLite reports the first
 // index it checked; when both the ID and the username are taken the username
 // is reported, as in the MongoDB store.
-func (s *Store) conflict(ctx context.Context, username, column string, violation error) error {
+func (s *Store) conflict(ctx context.Context, username string, violation error) error {
 	var one int
 	err := s.db.QueryRowContext(ctx, `SELECT 1 FROM users WHERE username = ?`, strings.ToLower(username)).Scan(&one)
 	switch {
@@ -44,7 +44,7 @@ func (s *Store) conflict(ctx context.Context, username, column string, violation
 	case !errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("checking username after a unique violation: %w", err)
 	}
-	return fmt.Errorf("inserting user: duplicate %s: %w", column, violation)
+	return fmt.Errorf("inserting user: %w", sqldb.NameDuplicate(violation))
 }
 
 // UserByID returns the user with that ID or account.ErrNotFound.
@@ -60,15 +60,8 @@ func (s *Store) UserByUsername(ctx context.Context, username string) (account.Us
 
 // user returns the user whose column (a trusted name) equals value.
 func (s *Store) user(ctx context.Context, column, value string) (account.User, error) {
-	u, err := scanUser(s.db.QueryRowContext(ctx,
-		`SELECT `+userColumns+` FROM users WHERE `+column+` = ?`, value))
-	if errors.Is(err, sql.ErrNoRows) {
-		return account.User{}, fmt.Errorf("user %s %q: %w", column, value, account.ErrNotFound)
-	}
-	if err != nil {
-		return account.User{}, fmt.Errorf("reading user %s %q: %w", column, value, err)
-	}
-	return u, nil
+	return sqldb.QueryOne(ctx, s.db, fmt.Sprintf("user %s %q", column, value), account.ErrNotFound, scanUser,
+		`SELECT `+userColumns+` FROM users WHERE `+column+` = ?`, value)
 }
 
 // UpdateUser replaces the mutable fields of the user with u.ID; the
@@ -86,9 +79,7 @@ func (s *Store) UpdateUser(ctx context.Context, u account.User) error {
 
 // ListUsers returns users ordered by username.
 func (s *Store) ListUsers(ctx context.Context, p account.Page) ([]account.User, error) {
-	n, offset := limit(p)
-	out, err := sqldb.QueryAll(ctx, s.db, scanUser, `SELECT `+userColumns+` FROM users
-		ORDER BY username LIMIT ? OFFSET ?`, n, offset)
+	out, err := queryPage(ctx, s.db, scanUser, `SELECT `+userColumns+` FROM users ORDER BY username`, p)
 	if err != nil {
 		return nil, fmt.Errorf("listing users: %w", err)
 	}

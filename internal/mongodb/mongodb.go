@@ -1,6 +1,6 @@
 // Package mongodb holds what every domain's mongostore has in common: index
-// creation that FerretDB v1 accepts, reading every document a query finds,
-// and the updates and ownership check for array values that at most one
+// creation that FerretDB v1 accepts, reading every document a query finds or
+// the one it finds, and the updates and ownership check for array values that at most one
 // document may hold.
 package mongodb
 
@@ -44,6 +44,25 @@ func FindAll[D, T any](ctx context.Context, c *mongo.Collection, filter any, dec
 		out = append(out, decode(d))
 	}
 	return out, nil
+}
+
+// FindOne decodes the document of c that filter matches into a D and returns
+// it converted by decode. No match is notFound, the caller's domain error,
+// wrapped as "what: ..."; any other error is wrapped as "reading what: ...".
+// what names the document for error messages, so it must not hold a secret
+// such as a token hash ("user _id \"u1\"", "session by token").
+func FindOne[D, T any](ctx context.Context, c *mongo.Collection, what string, notFound error, filter any, decode func(D) T) (T, error) {
+	var d D
+	err := c.FindOne(ctx, filter).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		var zero T
+		return zero, fmt.Errorf("%s: %w", what, notFound)
+	}
+	if err != nil {
+		var zero T
+		return zero, fmt.Errorf("reading %s: %w", what, err)
+	}
+	return decode(d), nil
 }
 
 // SetArray appends to update a $set of set plus field = values or, when

@@ -80,6 +80,25 @@ func TestFindAll(t *testing.T) {
 	}
 }
 
+func TestFindOne(t *testing.T) {
+	ctx := context.Background()
+	c := collection(t, doc{Slug: "a", Names: []string{"x"}})
+	slug := func(d doc) string { return d.Slug }
+	errMissing := errors.New("missing")
+	got, err := FindOne(ctx, c, "doc x", errMissing, bson.D{{Key: "names", Value: "x"}}, slug)
+	if err != nil || got != "a" {
+		t.Errorf("FindOne = %q, %v; want a, nil", got, err)
+	}
+	got, err = FindOne(ctx, c, "doc y", errMissing, bson.D{{Key: "names", Value: "y"}}, slug)
+	if !errors.Is(err, errMissing) || err.Error() != "doc y: missing" || got != "" {
+		t.Errorf("FindOne of no match = %q, %v; want \"\", doc y: missing", got, err)
+	}
+	_, err = FindOne(ctx, c, "doc z", errMissing, bson.D{{Key: "$bad", Value: 1}}, slug)
+	if err == nil || errors.Is(err, errMissing) || !strings.HasPrefix(err.Error(), "reading doc z: ") {
+		t.Errorf("FindOne with a bad filter: err = %v, want it wrapped as reading doc z", err)
+	}
+}
+
 func TestSetArray(t *testing.T) {
 	onInsert := bson.D{{Key: "$setOnInsert", Value: bson.D{{Key: "_id", Value: "x"}}}}
 	for _, tc := range []struct {

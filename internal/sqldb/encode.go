@@ -40,6 +40,16 @@ func UniqueViolation(err error) (column string, ok bool) {
 	return strings.TrimSpace(column), true
 }
 
+// NameDuplicate puts the column a UNIQUE or PRIMARY KEY violation names in
+// front of err ("duplicate sessions.token_hash: ..."); any other err, nil
+// included, is returned as it is.
+func NameDuplicate(err error) error {
+	if column, ok := UniqueViolation(err); ok {
+		return fmt.Errorf("duplicate %s: %w", column, err)
+	}
+	return err
+}
+
 // Strings encodes a string list as JSON text; nil encodes as "[]".
 func Strings(s []string) string {
 	if s == nil {

@@ -3,6 +3,8 @@ package sqldb
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
 )
 
 // Scanner is what *sql.Row and *sql.Rows have in common, so that one scan
@@ -32,6 +34,24 @@ func QueryAll[T any](ctx context.Context, db *sql.DB, scan func(Scanner) (T, err
 		return nil, err
 	}
 	return out, nil
+}
+
+// QueryOne runs query, which selects at most one row, and returns the row as
+// scan reads it. No row is notFound, the caller's domain error, wrapped as
+// "what: ..."; any other error is wrapped as "reading what: ...". what names
+// the record for error messages, so it must not hold a secret such as a
+// token hash ("user id \"u1\"", "session by token").
+func QueryOne[T any](ctx context.Context, db *sql.DB, what string, notFound error, scan func(Scanner) (T, error), query string, args ...any) (T, error) {
+	v, err := scan(db.QueryRowContext(ctx, query, args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		var zero T
+		return zero, fmt.Errorf("%s: %w", what, notFound)
+	}
+	if err != nil {
+		var zero T
+		return zero, fmt.Errorf("reading %s: %w", what, err)
+	}
+	return v, nil
 }
 
 // InTx runs fn in a transaction on db and commits it if fn succeeds; if fn

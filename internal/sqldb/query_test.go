@@ -54,6 +54,25 @@ func TestQueryAll(t *testing.T) {
 	}
 }
 
+func TestQueryOne(t *testing.T) {
+	ctx := context.Background()
+	db := table(t, 3, 1)
+	errMissing := errors.New("missing")
+	got, err := QueryOne(ctx, db, "n 3", errMissing, scanInt, `SELECT n FROM t WHERE n = ?`, 3)
+	if err != nil || got != 3 {
+		t.Errorf("QueryOne = %d, %v; want 3, nil", got, err)
+	}
+	got, err = QueryOne(ctx, db, "n 9", errMissing, scanInt, `SELECT n FROM t WHERE n = ?`, 9)
+	if !errors.Is(err, errMissing) || err.Error() != "n 9: missing" || got != 0 {
+		t.Errorf("QueryOne of no row = %d, %v; want 0, n 9: missing", got, err)
+	}
+	errScan := errors.New("scan failed")
+	_, err = QueryOne(ctx, db, "n 1", errMissing, func(Scanner) (int, error) { return 0, errScan }, `SELECT n FROM t`)
+	if !errors.Is(err, errScan) || err.Error() != "reading n 1: scan failed" {
+		t.Errorf("QueryOne with a failing scan: err = %v, want reading n 1: scan failed", err)
+	}
+}
+
 func TestInTx(t *testing.T) {
 	ctx := context.Background()
 	db := table(t)

@@ -1,8 +1,9 @@
 // Package sqldb opens the embedded SQLite database (modernc.org/sqlite, no
 // cgo) that every domain's sqlitestore shares, and holds the few helpers those
 // stores have in common: schema versioning, transactions, reading every row of
-// a query, constraint-error decoding and the encoding of string lists. Time
-// encodings, shared with the MongoDB stores, live in internal/storecodec.
+// a query or its one row, constraint-error decoding and the encoding of string
+// lists. Time encodings, shared with the MongoDB stores, live in
+// internal/storecodec.
 package sqldb
 
 import (

@@ -3,6 +3,7 @@ package sqldb
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"path/filepath"
 	"testing"
 
@@ -72,6 +73,32 @@ func TestUniqueViolation(t *testing.T) {
 				t.Errorf("UniqueViolation(%v) = %q, %v; want %q, %v", err, column, ok, tc.column, tc.ok)
 			}
 		})
+	}
+}
+
+func TestNameDuplicate(t *testing.T) {
+	db := open(t)
+	ctx := context.Background()
+	if _, err := db.ExecContext(ctx, `CREATE TABLE t (id TEXT PRIMARY KEY)`); err != nil {
+		t.Fatalf("creating table: %v", err)
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO t VALUES ('a')`); err != nil {
+		t.Fatalf("inserting: %v", err)
+	}
+	_, violation := db.ExecContext(ctx, `INSERT INTO t VALUES ('a')`)
+	if violation == nil {
+		t.Fatal("inserting a duplicate succeeded")
+	}
+	got := NameDuplicate(violation)
+	if !errors.Is(got, violation) || got.Error() != "duplicate t.id: "+violation.Error() {
+		t.Errorf("NameDuplicate(%v) = %v; want it wrapped, naming t.id", violation, got)
+	}
+	if got := NameDuplicate(nil); got != nil {
+		t.Errorf("NameDuplicate(nil) = %v, want nil", got)
+	}
+	other := errors.New("other")
+	if got := NameDuplicate(other); !errors.Is(got, other) || got.Error() != "other" {
+		t.Errorf("NameDuplicate(other) = %v; want it as it is", got)
 	}
 }
 
