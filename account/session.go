@@ -26,7 +26,9 @@ type SessionStore interface {
 	CreateSession(ctx context.Context, s Session) error
 	// SessionByTokenHash returns the session whose token hashes to h, or ErrNotFound.
 	SessionByTokenHash(ctx context.Context, h string) (Session, error)
-	// TouchSession records activity at a time, or returns ErrNotFound.
+	// TouchSession records activity at a time, or returns ErrNotFound. It
+	// keeps the later of the stored LastSeenAt and at, so that a request
+	// that finishes late never moves LastSeenAt backwards.
 	TouchSession(ctx context.Context, id string, at time.Time) error
 	// SetSessionContext changes the account a session acts for, or returns ErrNotFound.
 	SetSessionContext(ctx context.Context, id, context string) error
@@ -37,4 +39,9 @@ type SessionStore interface {
 	// DeleteUserSessions removes every session of the user but exceptID
 	// (empty: all) and returns how many it removed.
 	DeleteUserSessions(ctx context.Context, userID, exceptID string) (int, error)
+	// DeleteExpiredSessions removes every session whose ExpiresAt is before
+	// expiredBefore or whose LastSeenAt is before idleBefore, and returns how
+	// many it removed; Berth sweeps with it because FerretDB has no TTL
+	// indexes.
+	DeleteExpiredSessions(ctx context.Context, expiredBefore, idleBefore time.Time) (int, error)
 }

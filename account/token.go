@@ -41,12 +41,18 @@ type TokenStore interface {
 	TokenByHash(ctx context.Context, h string) (AccessToken, error)
 	// TokensByUser returns the user's tokens, newest first.
 	TokensByUser(ctx context.Context, userID string) ([]AccessToken, error)
-	// TouchToken records a use at a time, or returns ErrNotFound.
+	// TouchToken records a use at a time, or returns ErrNotFound. It keeps
+	// the later of the stored LastUsedAt and at, so that a use recorded late
+	// never moves LastUsedAt backwards.
 	TouchToken(ctx context.Context, id string, at time.Time) error
 	// DeleteToken removes one of the user's tokens, or returns ErrNotFound.
 	DeleteToken(ctx context.Context, userID, id string) error
 	// DeleteUserTokens removes every token of the user.
 	DeleteUserTokens(ctx context.Context, userID string) error
+	// DeleteExpiredTokens removes every token with an ExpiresAt before
+	// before (a zero ExpiresAt never expires) and returns how many it
+	// removed.
+	DeleteExpiredTokens(ctx context.Context, before time.Time) (int, error)
 }
 
 // Covers reports whether the token's resource limits (none: all the

@@ -53,11 +53,11 @@ type Server struct {
 
 // New opens the listeners, the database and the registry. Nothing is served
 // until Run. ctx bounds the registry's background work.
-func New(ctx context.Context, cfg Config, log *slog.Logger) (s *Server, err error) {
+func New(ctx context.Context, cfg Config, log *slog.Logger) (_ *Server, err error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	s = &Server{cfg: cfg, log: log, httpClient: &http.Client{Timeout: 5 * time.Second}}
+	s := &Server{cfg: cfg, log: log, httpClient: &http.Client{Timeout: 5 * time.Second}}
 	defer func() {
 		if err != nil {
 			s.closeListeners()
@@ -212,6 +212,8 @@ func (s *Server) Run(ctx context.Context) error {
 		"token_realm", s.PublicURL+"/token", "service", s.service, "database", s.databaseName())
 	runCtx, stopBackground := context.WithCancel(ctx)
 	defer stopBackground()
+	s.background.Add(1)
+	go func() { defer s.background.Done(); s.sweep(runCtx) }()
 	if s.cfg.Demo {
 		s.background.Add(1)
 		go func() { defer s.background.Done(); s.seedDemo(runCtx) }()

@@ -46,9 +46,10 @@ func (s *Store) SessionByTokenHash(ctx context.Context, h string) (account.Sessi
 		bson.D{{Key: "token_hash", Value: h}}, decodeSession)
 }
 
-// TouchSession sets the session's LastSeenAt to at.
+// TouchSession sets the session's LastSeenAt to at unless it is later
+// already.
 func (s *Store) TouchSession(ctx context.Context, id string, at time.Time) error {
-	res, err := s.sessions.UpdateOne(ctx, byID(id), bson.D{{Key: "$set", Value: bson.D{
+	res, err := s.sessions.UpdateOne(ctx, byID(id), bson.D{{Key: "$max", Value: bson.D{
 		{Key: "last_seen_at", Value: storecodec.Time(at)},
 	}}})
 	if err := matchedOne(res, err); err != nil {
@@ -99,6 +100,20 @@ func (s *Store) DeleteUserSessions(ctx context.Context, userID, exceptID string)
 	res, err := s.sessions.DeleteMany(ctx, filter)
 	if err != nil {
 		return 0, fmt.Errorf("deleting sessions of %s: %w", userID, err)
+	}
+	return int(res.DeletedCount), nil
+}
+
+// DeleteExpiredSessions removes the sessions that expire before
+// expiredBefore or were last seen before idleBefore, and returns how many it
+// removed. Each $or branch has its own index (expires, last_seen).
+func (s *Store) DeleteExpiredSessions(ctx context.Context, expiredBefore, idleBefore time.Time) (int, error) {
+	res, err := s.sessions.DeleteMany(ctx, bson.D{{Key: "$or", Value: bson.A{
+		bson.D{{Key: "expires_at", Value: bson.D{{Key: "$lt", Value: storecodec.Time(expiredBefore)}}}},
+		bson.D{{Key: "last_seen_at", Value: bson.D{{Key: "$lt", Value: storecodec.Time(idleBefore)}}}},
+	}}})
+	if err != nil {
+		return 0, fmt.Errorf("deleting expired sessions: %w", err)
 	}
 	return int(res.DeletedCount), nil
 }

@@ -53,11 +53,15 @@ func New(ctx context.Context, db *mongo.Database) (*Store, error) {
 			unique("token_hash_unique", "token_hash"),
 			{Keys: bson.D{{Key: "user_id", Value: 1}, {Key: "last_seen_at", Value: -1}},
 				Options: options.Index().SetName("user_last_seen")},
+			// For the sweep of expired and idle sessions.
+			index("expires", "expires_at"),
+			index("last_seen", "last_seen_at"),
 		}},
 		{s.tokens, []mongo.IndexModel{
 			unique("token_hash_unique", "token_hash"),
 			{Keys: bson.D{{Key: "user_id", Value: 1}, {Key: "created_at", Value: -1}},
 				Options: options.Index().SetName("user_created")},
+			index("expires", "expires_at"), // for the sweep of expired tokens
 		}},
 		{s.orgs, []mongo.IndexModel{
 			unique("name_unique", "name"),
@@ -79,6 +83,11 @@ func New(ctx context.Context, db *mongo.Database) (*Store, error) {
 func unique(name, field string) mongo.IndexModel {
 	return mongo.IndexModel{Keys: bson.D{{Key: field, Value: 1}},
 		Options: options.Index().SetName(name).SetUnique(true)}
+}
+
+// index returns an ascending index called name on field.
+func index(name, field string) mongo.IndexModel {
+	return mongo.IndexModel{Keys: bson.D{{Key: field, Value: 1}}, Options: options.Index().SetName(name)}
 }
 
 // pageOptions returns find options sorting by sort and selecting p.

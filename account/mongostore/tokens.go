@@ -58,9 +58,9 @@ func (s *Store) TokensByUser(ctx context.Context, userID string) ([]account.Acce
 	return out, nil
 }
 
-// TouchToken sets the token's LastUsedAt to at.
+// TouchToken sets the token's LastUsedAt to at unless it is later already.
 func (s *Store) TouchToken(ctx context.Context, id string, at time.Time) error {
-	res, err := s.tokens.UpdateOne(ctx, byID(id), bson.D{{Key: "$set", Value: bson.D{
+	res, err := s.tokens.UpdateOne(ctx, byID(id), bson.D{{Key: "$max", Value: bson.D{
 		{Key: "last_used_at", Value: storecodec.Time(at)},
 	}}})
 	if err := matchedOne(res, err); err != nil {
@@ -85,6 +85,18 @@ func (s *Store) DeleteUserTokens(ctx context.Context, userID string) error {
 		return fmt.Errorf("deleting tokens of %s: %w", userID, err)
 	}
 	return nil
+}
+
+// DeleteExpiredTokens removes the tokens that expire before before (0
+// encodes "never") and returns how many it removed.
+func (s *Store) DeleteExpiredTokens(ctx context.Context, before time.Time) (int, error) {
+	res, err := s.tokens.DeleteMany(ctx, bson.D{{Key: "expires_at", Value: bson.D{
+		{Key: "$ne", Value: int64(0)}, {Key: "$lt", Value: storecodec.Time(before)},
+	}}})
+	if err != nil {
+		return 0, fmt.Errorf("deleting expired tokens: %w", err)
+	}
+	return int(res.DeletedCount), nil
 }
 
 // decodeToken converts a stored token to the domain type.

@@ -33,9 +33,10 @@ func (s *Store) SessionByTokenHash(ctx context.Context, h string) (account.Sessi
 		`SELECT `+sessionColumns+` FROM sessions WHERE token_hash = ?`, h)
 }
 
-// TouchSession sets the session's LastSeenAt to at.
+// TouchSession sets the session's LastSeenAt to at unless it is later
+// already.
 func (s *Store) TouchSession(ctx context.Context, id string, at time.Time) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE sessions SET last_seen_at = ? WHERE id = ?`,
+	res, err := s.db.ExecContext(ctx, `UPDATE sessions SET last_seen_at = MAX(last_seen_at, ?) WHERE id = ?`,
 		storecodec.Time(at), id)
 	if err := changedOne(res, err); err != nil {
 		return fmt.Errorf("touching session %s: %w", id, err)
@@ -84,6 +85,22 @@ func (s *Store) DeleteUserSessions(ctx context.Context, userID, exceptID string)
 	n, err := res.RowsAffected()
 	if err != nil {
 		return 0, fmt.Errorf("deleting sessions of %s: %w", userID, err)
+	}
+	return int(n), nil
+}
+
+// DeleteExpiredSessions removes the sessions that expire before
+// expiredBefore or were last seen before idleBefore, and returns how many it
+// removed. The indexes on expires_at and last_seen_at serve the two terms.
+func (s *Store) DeleteExpiredSessions(ctx context.Context, expiredBefore, idleBefore time.Time) (int, error) {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at < ? OR last_seen_at < ?`,
+		storecodec.Time(expiredBefore), storecodec.Time(idleBefore))
+	if err != nil {
+		return 0, fmt.Errorf("deleting expired sessions: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("deleting expired sessions: %w", err)
 	}
 	return int(n), nil
 }

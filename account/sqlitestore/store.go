@@ -86,6 +86,11 @@ var schema = []string{
 		PRIMARY KEY (org_id, user_id)
 	) STRICT;
 	CREATE INDEX IF NOT EXISTS org_members_user ON org_members (user_id)`,
+	// The sweep deletes expired and idle sessions and expired tokens; only
+	// tokens that expire at all (expires_at != 0) are indexed.
+	`CREATE INDEX IF NOT EXISTS sessions_expires ON sessions (expires_at);
+	CREATE INDEX IF NOT EXISTS sessions_last_seen ON sessions (last_seen_at);
+	CREATE INDEX IF NOT EXISTS access_tokens_expires ON access_tokens (expires_at) WHERE expires_at != 0`,
 }
 
 // Store implements the account domain's stores on SQLite.

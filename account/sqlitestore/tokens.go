@@ -43,9 +43,9 @@ func (s *Store) TokensByUser(ctx context.Context, userID string) ([]account.Acce
 	return out, nil
 }
 
-// TouchToken sets the token's LastUsedAt to at.
+// TouchToken sets the token's LastUsedAt to at unless it is later already.
 func (s *Store) TouchToken(ctx context.Context, id string, at time.Time) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE access_tokens SET last_used_at = ? WHERE id = ?`,
+	res, err := s.db.ExecContext(ctx, `UPDATE access_tokens SET last_used_at = MAX(last_used_at, ?) WHERE id = ?`,
 		storecodec.Time(at), id)
 	if err := changedOne(res, err); err != nil {
 		return fmt.Errorf("touching token %s: %w", id, err)
@@ -69,6 +69,22 @@ func (s *Store) DeleteUserTokens(ctx context.Context, userID string) error {
 		return fmt.Errorf("deleting tokens of %s: %w", userID, err)
 	}
 	return nil
+}
+
+// DeleteExpiredTokens removes the tokens that expire before before (0
+// encodes "never") and returns how many it removed. The condition repeats
+// the access_tokens_expires index's, so that SQLite uses that index.
+func (s *Store) DeleteExpiredTokens(ctx context.Context, before time.Time) (int, error) {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM access_tokens WHERE expires_at != 0 AND expires_at < ?`,
+		storecodec.Time(before))
+	if err != nil {
+		return 0, fmt.Errorf("deleting expired tokens: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("deleting expired tokens: %w", err)
+	}
+	return int(n), nil
 }
 
 // scanToken reads one row of tokenColumns.

@@ -47,6 +47,8 @@ func RunSessions(t *testing.T, newStore func(t *testing.T) account.SessionStore)
 		{Name: "TouchAndContext", Run: testTouchSession},
 		{Name: "ByUser", Run: testSessionsByUser},
 		{Name: "Delete", Run: testDeleteSessions},
+		{Name: "TouchForward", Run: testTouchSessionForward},
+		{Name: "DeleteExpired", Run: testDeleteExpiredSessions},
 	})
 }
 
@@ -60,6 +62,8 @@ func RunTokens(t *testing.T, newStore func(t *testing.T) account.TokenStore) {
 		{Name: "Touch", Run: testTouchToken},
 		{Name: "ByUser", Run: testTokensByUser},
 		{Name: "Delete", Run: testDeleteTokens},
+		{Name: "TouchForward", Run: testTouchTokenForward},
+		{Name: "DeleteExpired", Run: testDeleteExpiredTokens},
 	})
 }
 

@@ -263,3 +263,19 @@ func TestHealthcheck(t *testing.T) {
 		t.Errorf("healthcheck with nothing on %s: %v %q; want a non-zero exit saying why", addr, err, stderr)
 	}
 }
+
+// TestServePortInUse: a listen address already taken stops start-up with a
+// message naming the setting, not a crash.
+func TestServePortInUse(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	cmd := exec.Command(berthBinary(t), "serve")
+	cmd.Env = []string{"BERTH_ADDR=" + ln.Addr().String(), "BERTH_REGISTRY_ADDR=127.0.0.1:0", "BERTH_DATA_DIR=" + t.TempDir()}
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "BERTH_ADDR") || strings.Contains(string(out), "panic") {
+		t.Errorf("serve on a taken address: %v\n%s\nwant a clean failure naming BERTH_ADDR", err, out)
+	}
+}

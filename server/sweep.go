@@ -1,0 +1,33 @@
+package server
+
+import (
+	"context"
+	"time"
+)
+
+// sweepEvery is how often expired sessions and access tokens are deleted.
+const sweepEvery = 15 * time.Minute
+
+// sweep deletes expired sessions and access tokens at start and then every
+// sweepEvery until ctx ends (see account.Service.Sweep).
+func (s *Server) sweep(ctx context.Context) {
+	tick := time.NewTicker(sweepEvery)
+	defer tick.Stop()
+	for first := true; ; first = false {
+		if !first {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+		}
+		sessions, tokens, err := s.Backend.Accounts.Sweep(ctx)
+		if ctx.Err() != nil {
+			return // stopping; an error now is the cancellation
+		}
+		if err != nil {
+			s.log.Warn("sweeping expired sessions and tokens failed", "err", err)
+		}
+		s.log.Debug("swept expired sessions and tokens", "sessions", sessions, "tokens", tokens)
+	}
+}
