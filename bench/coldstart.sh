@@ -11,7 +11,7 @@ measure() {
   "$bin" serve --demo --data-dir "$dir" --addr localhost:18080 --registry-addr localhost:15000 --log-level error >/dev/null 2>&1 &
   pid=$!
   s=$(date +%s.%N)
-  until curl -fs localhost:18080/readyz >/dev/null 2>&1; do sleep 0.01; done
+  for _ in $(seq 6000); do curl -fs localhost:18080/readyz >/dev/null 2>&1 && break; sleep 0.01; done
   e=$(date +%s.%N)
   echo "$1 ready after $(echo "$e - $s" | bc) s"
   kill $pid; wait $pid
