@@ -85,13 +85,19 @@ func TestEscalation(t *testing.T) {
 // issue asks /token for one scope and returns the verified claims.
 func issue(t *testing.T, in *instance, user, pass, scope string) accessClaims {
 	t.Helper()
+	return verify(t, in, issueRaw(t, in, user, pass, scope))
+}
+
+// issueRaw asks /token for one scope and returns the token as sent.
+func issueRaw(t *testing.T, in *instance, user, pass, scope string) string {
+	t.Helper()
 	req, _ := http.NewRequest("GET", in.URL+"/token?"+url.Values{"service": {in.Registry}, "scope": {scope}}.Encode(), nil)
 	req.SetBasicAuth(user, pass)
 	var a tokenAnswer
 	if status := doJSON(t, req, &a); status != http.StatusOK {
 		t.Fatalf("token for %q: %d %+v", scope, status, a)
 	}
-	return verify(t, in, a.Token)
+	return a.Token
 }
 
 func withAudience(c accessClaims, aud string) accessClaims {

@@ -43,6 +43,10 @@ type signingKey struct {
 type KeyRing struct {
 	store Store
 	now   func() time.Time
+	// retireAfter is how long a replaced signing key stays published after
+	// its successor appears: long enough for every instance to switch and
+	// for the last token it signed to expire.
+	retireAfter time.Duration
 
 	mu      sync.RWMutex
 	root    *x509.Certificate
@@ -50,8 +54,29 @@ type KeyRing struct {
 }
 
 // NewKeyRing returns a KeyRing over store; call Load before use.
-func NewKeyRing(store Store) *KeyRing {
-	return &KeyRing{store: store, now: time.Now}
+// retireAfter should exceed the token lifetime plus the interval at which
+// instances reload their keys.
+func NewKeyRing(store Store, retireAfter time.Duration) *KeyRing {
+	return &KeyRing{store: store, now: time.Now, retireAfter: retireAfter}
+}
+
+// Rotate adds a new signing key. Every instance signs with it from its next
+// Load; the previous key stays published until it retires, and registries
+// accept tokens from both all along because both chain to the root.
+func (r *KeyRing) Rotate(ctx context.Context) (string, error) {
+	keys, err := r.store.Keys(ctx)
+	if err != nil {
+		return "", fmt.Errorf("loading token keys: %w", err)
+	}
+	root, rootKey, err := r.ensureRoot(ctx, keys)
+	if err != nil {
+		return "", err
+	}
+	k, err := r.addSigningKey(ctx, root, rootKey)
+	if err != nil {
+		return "", err
+	}
+	return k.id, r.Load(ctx)
 }
 
 // Load creates the root and a signing key when the store has none, then
@@ -65,7 +90,7 @@ func (r *KeyRing) Load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	signing, err := activeSigningKeys(keys, r.now())
+	signing, err := activeSigningKeys(keys, r.now(), r.retireAfter)
 	if err != nil {
 		return err
 	}
@@ -186,9 +211,12 @@ func parseKey(k Key) (*x509.Certificate, *ecdsa.PrivateKey, error) {
 	return cert, ec, nil
 }
 
-// activeSigningKeys returns the signing keys neither retired nor expired at now.
-func activeSigningKeys(keys []Key, now time.Time) ([]signingKey, error) {
+// activeSigningKeys returns, oldest first, the signing keys in use at now:
+// not retired explicitly, not expired, and not replaced by a key created
+// more than retireAfter ago.
+func activeSigningKeys(keys []Key, now time.Time, retireAfter time.Duration) ([]signingKey, error) {
 	var out []signingKey
+	var created []time.Time
 	for _, k := range keys {
 		if k.Kind != KeySigning || !k.RetiredAt.IsZero() {
 			continue
@@ -201,6 +229,51 @@ func activeSigningKeys(keys []Key, now time.Time) ([]signingKey, error) {
 			continue
 		}
 		out = append(out, signingKey{id: k.ID, private: priv, cert: cert})
+		created = append(created, k.CreatedAt)
+	}
+	for i := len(out) - 2; i >= 0; i-- {
+		if now.Sub(created[i+1]) > retireAfter {
+			return out[i+1:], nil
+		}
+	}
+	return out, nil
+}
+
+// KeyState describes one signing key for operators.
+type KeyState struct {
+	ID        string
+	CreatedAt time.Time
+	NotAfter  time.Time
+	Current   bool // signs new tokens
+	Published bool // in the JWKS and accepted
+}
+
+// States lists every signing key and whether it is in use.
+func (r *KeyRing) States(ctx context.Context) ([]KeyState, error) {
+	keys, err := r.store.Keys(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("loading token keys: %w", err)
+	}
+	active, err := activeSigningKeys(keys, r.now(), r.retireAfter)
+	if err != nil {
+		return nil, err
+	}
+	var out []KeyState
+	for _, k := range keys {
+		if k.Kind != KeySigning {
+			continue
+		}
+		cert, _, err := parseKey(k)
+		if err != nil {
+			return nil, err
+		}
+		st := KeyState{ID: k.ID, CreatedAt: k.CreatedAt, NotAfter: cert.NotAfter}
+		for i, a := range active {
+			if a.id == k.ID {
+				st.Published, st.Current = true, i == len(active)-1
+			}
+		}
+		out = append(out, st)
 	}
 	return out, nil
 }

@@ -31,7 +31,7 @@ func newStore(t *testing.T) licensing.Store {
 
 func loaded(t *testing.T, store licensing.Store) *licensing.KeyRing {
 	t.Helper()
-	r := licensing.NewKeyRing(store)
+	r := licensing.NewKeyRing(store, 10*time.Minute)
 	if err := r.Load(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +115,7 @@ func TestKeyRingRenewsExpiringSigningKey(t *testing.T) {
 	first := loaded(t, store)
 	kid := first.JWKS().Keys[0].Kid
 
-	later := licensing.NewKeyRing(store)
+	later := licensing.NewKeyRing(store, 10*time.Minute)
 	licensing.SetClock(later, func() time.Time { return time.Now().Add(2*365*24*time.Hour - 30*24*time.Hour) })
 	if err := later.Load(context.Background()); err != nil {
 		t.Fatal(err)
@@ -125,7 +125,7 @@ func TestKeyRingRenewsExpiringSigningKey(t *testing.T) {
 		t.Fatalf("a month before expiry the ring has %d keys, newest %q; want the old one plus a new one", len(keys), keys[len(keys)-1].Kid)
 	}
 
-	expired := licensing.NewKeyRing(store)
+	expired := licensing.NewKeyRing(store, 10*time.Minute)
 	licensing.SetClock(expired, func() time.Time { return time.Now().Add(2*365*24*time.Hour + 24*time.Hour) })
 	if err := expired.Load(context.Background()); err != nil {
 		t.Fatal(err)
@@ -134,5 +134,38 @@ func TestKeyRingRenewsExpiringSigningKey(t *testing.T) {
 		if k.Kid == kid {
 			t.Errorf("the expired key %s is still published", kid)
 		}
+	}
+}
+
+// TestKeyRingRotation: after a rotation the new key signs and both are
+// published; once the successor is older than retireAfter, only it is.
+func TestKeyRingRotation(t *testing.T) {
+	store := newStore(t)
+	ring := licensing.NewKeyRing(store, 10*time.Minute)
+	now := time.Now()
+	licensing.SetClock(ring, func() time.Time { return now })
+	if err := ring.Load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	old := ring.JWKS().Keys[0].Kid
+	now = now.Add(time.Hour)
+	kid, err := ring.Rotate(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := ring.JWKS().Keys
+	if kid == old || len(keys) != 2 || keys[0].Kid != old || keys[1].Kid != kid {
+		t.Fatalf("after rotating: new %s, published %+v; want the old then the new key", kid, keys)
+	}
+	states, err := ring.States(context.Background())
+	if err != nil || len(states) != 2 || states[0].Current || !states[0].Published || !states[1].Current {
+		t.Fatalf("states = %+v, %v; want the old key retiring and the new one current", states, err)
+	}
+	now = now.Add(11 * time.Minute)
+	if err := ring.Load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if keys := ring.JWKS().Keys; len(keys) != 1 || keys[0].Kid != kid {
+		t.Errorf("after retireAfter: published %+v; want only %s", keys, kid)
 	}
 }

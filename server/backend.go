@@ -138,6 +138,11 @@ func mongoStores(ctx context.Context, db *mongo.Database) (*Stores, error) {
 	return &Stores{Accounts: accountStores(a), Catalog: c, Repositories: c, Publishers: p, Licenses: l}, nil
 }
 
+// keyReload is how often a running server reloads its token keys, so that
+// a key rotated by `berth keys rotate` (or another instance) is used
+// without a restart.
+const keyReload = 30 * time.Second
+
 // Backend is the domain services over one set of stores: everything the web
 // front end and the admin commands use.
 type Backend struct {
@@ -160,7 +165,7 @@ func OpenBackend(ctx context.Context, cfg Config, service, registryURL string) (
 	if err != nil {
 		return nil, err
 	}
-	keys := licensing.NewKeyRing(stores.Licenses)
+	keys := licensing.NewKeyRing(stores.Licenses, 2*cfg.TokenTTL+keyReload)
 	if err := keys.Load(ctx); err != nil {
 		_ = stores.Close(ctx)
 		return nil, err

@@ -212,11 +212,13 @@ func (s *Server) Run(ctx context.Context) error {
 		"token_realm", s.PublicURL+"/token", "service", s.service, "database", s.databaseName())
 	runCtx, stopBackground := context.WithCancel(ctx)
 	defer stopBackground()
-	s.background.Add(1)
-	go func() { defer s.background.Done(); s.sweep(runCtx) }()
+	tasks := []func(context.Context){s.sweep, s.reloadKeys}
 	if s.cfg.Demo {
+		tasks = append(tasks, s.seedDemo)
+	}
+	for _, task := range tasks {
 		s.background.Add(1)
-		go func() { defer s.background.Done(); s.seedDemo(runCtx) }()
+		go func() { defer s.background.Done(); task(runCtx) }()
 	}
 	var err error
 	select {

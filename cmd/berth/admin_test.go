@@ -214,3 +214,23 @@ func TestFlagHelpAndOverride(t *testing.T) {
 		t.Errorf("without the flag, the bad BERTH_TOKEN_TTL must stop the command: %v", err)
 	}
 }
+
+// TestKeysCommands rotates the signing key from the command line and lists
+// the keys: the new one current, the old one retiring.
+func TestKeysCommands(t *testing.T) {
+	dir := t.TempDir()
+	list := func() []string {
+		out := mustCLI(t, dir, "", "keys", "list")
+		return strings.Split(strings.TrimSpace(out), "\n")[1:]
+	}
+	first := list()
+	if len(first) != 1 || !strings.HasSuffix(first[0], "current") {
+		t.Fatalf("keys list on a new data dir = %q; want one current key", first)
+	}
+	out := mustCLI(t, dir, "", "keys", "rotate")
+	kid := strings.TrimPrefix(strings.SplitN(out, "\n", 2)[0], "new signing key ")
+	rows := list()
+	if len(rows) != 2 || !strings.HasPrefix(rows[1], kid) || !strings.HasSuffix(rows[1], "current") || !strings.HasSuffix(rows[0], "retiring") {
+		t.Errorf("after rotating to %s, keys list = %q; want the old key retiring and the new one current", kid, rows)
+	}
+}

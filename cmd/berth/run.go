@@ -20,6 +20,8 @@ Usage:
   berth license revoke LICENSE-ID
   berth license list --user U
   berth publisher add-member --publisher P --user U
+  berth keys rotate                     add a new token signing key (no restart anywhere)
+  berth keys list                       the signing keys and which are in use
   berth healthcheck                     exit 0 when the local server answers /healthz
 
 Every flag mirrors a BERTH_* variable; run "berth serve -h" for the list.
@@ -35,7 +37,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return errUsage
 	}
 	cmd, rest := args[0], args[1:]
-	if cmd == "user" || cmd == "license" || cmd == "publisher" {
+	if cmd == "user" || cmd == "license" || cmd == "publisher" || cmd == "keys" {
 		if len(rest) == 0 {
 			fmt.Fprint(stderr, usage)
 			return errUsage
@@ -51,6 +53,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		"license revoke":       c.licenseRevoke,
 		"license list":         c.licenseList,
 		"publisher add-member": c.publisherAddMember,
+		"keys rotate":          c.keysRotate,
+		"keys list":            c.keysList,
 		"healthcheck":          c.healthcheck,
 	}
 	if f, ok := commands[cmd]; ok {
