@@ -115,3 +115,33 @@ func (s *Service) Tokens(ctx context.Context, userID string) ([]AccessToken, err
 func (s *Service) RevokeToken(ctx context.Context, userID, id string) error {
 	return s.st.Tokens.DeleteToken(ctx, userID, id)
 }
+
+// Resume returns the enabled user behind a credential issued earlier, if
+// that credential still lives: with tokenID empty, a password sign-in made
+// at since, which dies when the password changes; otherwise the personal
+// access token tokenID, which dies when revoked or expired. It is what
+// long-lived registry refresh tokens are checked against.
+func (s *Service) Resume(ctx context.Context, userID, tokenID string, since time.Time) (User, *AccessToken, error) {
+	u, err := s.st.Users.UserByID(ctx, userID)
+	if errors.Is(err, ErrNotFound) || (err == nil && u.Disabled) {
+		return User{}, nil, ErrBadCredentials
+	} else if err != nil {
+		return User{}, nil, err
+	}
+	if tokenID == "" {
+		if u.PasswordChangedAt.After(since) {
+			return User{}, nil, ErrBadCredentials
+		}
+		return u, nil, nil
+	}
+	tokens, err := s.st.Tokens.TokensByUser(ctx, userID)
+	if err != nil {
+		return User{}, nil, err
+	}
+	for _, t := range tokens {
+		if t.ID == tokenID && (t.ExpiresAt.IsZero() || s.now().Before(t.ExpiresAt)) {
+			return u, &t, nil
+		}
+	}
+	return User{}, nil, ErrBadCredentials
+}

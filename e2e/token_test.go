@@ -26,6 +26,7 @@ type tokenAnswer struct {
 	ExpiresIn   int    `json:"expires_in"`
 	IssuedAt    string `json:"issued_at"`
 	Scope       string `json:"scope"`
+	Refresh     string `json:"refresh_token"`
 	Errors      []struct{ Code, Message string }
 }
 

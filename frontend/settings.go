@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/berth/berth/account"
+	"github.com/berth/berth/licensing"
 )
 
 // settingsRoutes registers the settings pages on app and their JSON API on api.
@@ -33,6 +34,7 @@ func (h *handlers) settingsRoutes(app *fiber.App, api fiber.Router) {
 	api.Get("/user/sessions", h.listSessionsAPI)
 	api.Delete("/user/sessions", h.endOtherSessionsAPI)
 	api.Delete("/user/sessions/:id", h.endSessionAPI)
+	h.clientRoutes(app, api)
 }
 
 // settingsView is what the settings page shows. Section names the form a
@@ -41,6 +43,7 @@ type settingsView struct {
 	User           account.User
 	Tokens         []account.AccessToken
 	Sessions       []account.Session
+	Clients        []licensing.RefreshToken // registry clients signed in with offline access
 	CurrentSession string
 	NewToken       *account.AccessToken // set only on the page answering its creation
 	Secret         string               // the new token's secret, shown this once
@@ -93,7 +96,13 @@ func (h *handlers) loadSettings(c *fiber.Ctx, v viewer) (settingsView, error) {
 	if err != nil {
 		return settingsView{}, err
 	}
-	return settingsView{User: v.User, Tokens: tokens, Sessions: sessions, CurrentSession: v.Session.ID, Now: time.Now()}, nil
+	var clients []licensing.RefreshToken
+	if h.Tokens != nil {
+		if clients, err = h.Tokens.RefreshTokens(c.UserContext(), v.User.ID); err != nil {
+			return settingsView{}, err
+		}
+	}
+	return settingsView{User: v.User, Tokens: tokens, Sessions: sessions, Clients: clients, CurrentSession: v.Session.ID, Now: time.Now()}, nil
 }
 
 // renderSettings shows the settings page after edit has filled in what

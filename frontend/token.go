@@ -14,11 +14,12 @@ import (
 // tokenResponse is the body the distribution token specification defines;
 // token and access_token carry the same JWT for old and OAuth2 clients.
 type tokenResponse struct {
-	Token       string `json:"token"`
-	AccessToken string `json:"access_token"`
-	ExpiresIn   int    `json:"expires_in"`
-	IssuedAt    string `json:"issued_at"`
-	Scope       string `json:"scope,omitempty"`
+	Token        string `json:"token"`
+	AccessToken  string `json:"access_token"`
+	ExpiresIn    int    `json:"expires_in"`
+	IssuedAt     string `json:"issued_at"`
+	Scope        string `json:"scope,omitempty"`
+	RefreshToken string `json:"refresh_token,omitempty"`
 }
 
 // tokenGet is the token endpoint for docker-style clients: credentials by
@@ -33,37 +34,41 @@ func (h *handlers) tokenGet(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return h.issueToken(c, string(args.Peek("service")), scopes, username, password, false)
+	req := licensing.TokenRequest{Service: string(args.Peek("service")), Username: username, Password: password,
+		Offline: string(args.Peek("offline_token")) == "true", ClientID: string(args.Peek("client_id"))}
+	return h.issueToken(c, req, scopes, false)
 }
 
-// tokenPost is the OAuth2 form of the token endpoint (grant_type=password).
-// Refresh tokens arrive with the licensing work; until then the
-// refresh_token grant is refused with the OAuth2 error a client expects.
+// tokenPost is the OAuth2 form of the token endpoint: grant_type=password
+// (access_type=offline also returns a refresh token, which docker login
+// keeps instead of the password) and grant_type=refresh_token.
 func (h *handlers) tokenPost(c *fiber.Ctx) error {
 	// Only the form body counts: credentials in a query string would end up
 	// in proxy and access logs.
 	form := c.Request().PostArgs()
 	value := func(k string) string { return string(form.Peek(k)) }
+	req := licensing.TokenRequest{Service: value("service"), ClientID: value("client_id")}
 	switch value("grant_type") {
 	case "password":
+		req.Username, req.Password, req.Offline = value("username"), value("password"), value("access_type") == "offline"
+		if req.Username == "" || req.Password == "" {
+			return &apiError{Status: http.StatusBadRequest, Code: "invalid_request", Message: "username and password are required"}
+		}
 	case "refresh_token":
-		return &apiError{Status: http.StatusBadRequest, Code: "unsupported_grant_type", Message: "refresh tokens are not offered yet: use grant_type=password"}
+		if req.RefreshToken = value("refresh_token"); req.RefreshToken == "" {
+			return &apiError{Status: http.StatusBadRequest, Code: "invalid_request", Message: "refresh_token is required"}
+		}
 	default:
-		return &apiError{Status: http.StatusBadRequest, Code: "unsupported_grant_type", Message: "grant_type must be password"}
-	}
-	username, password := value("username"), value("password")
-	if username == "" || password == "" {
-		return &apiError{Status: http.StatusBadRequest, Code: "invalid_request", Message: "username and password are required"}
+		return &apiError{Status: http.StatusBadRequest, Code: "unsupported_grant_type", Message: "grant_type must be password or refresh_token"}
 	}
 	var scopes []string
 	for _, v := range form.PeekMulti("scope") {
 		scopes = append(scopes, strings.Fields(string(v))...)
 	}
-	return h.issueToken(c, value("service"), scopes, username, password, true)
+	return h.issueToken(c, req, scopes, true)
 }
 
-func (h *handlers) issueToken(c *fiber.Ctx, service string, rawScopes []string, username, password string, oauth bool) error {
-	req := licensing.TokenRequest{Service: service, Username: username, Password: password}
+func (h *handlers) issueToken(c *fiber.Ctx, req licensing.TokenRequest, rawScopes []string, oauth bool) error {
 	for _, s := range rawScopes {
 		a, err := licensing.ParseScope(s)
 		if err != nil {
@@ -83,6 +88,8 @@ func (h *handlers) issueToken(c *fiber.Ctx, service string, rawScopes []string, 
 		AccessToken: tok.Token,
 		ExpiresIn:   int(tok.ExpiresIn / time.Second),
 		IssuedAt:    tok.IssuedAt.Format(time.RFC3339),
+		// Only the request that asked for offline access gets one.
+		RefreshToken: tok.RefreshToken,
 	}
 	if oauth {
 		resp.Scope = scopeString(tok.Access)

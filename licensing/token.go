@@ -48,6 +48,7 @@ type Subject struct {
 	Name     string
 	ReadOnly bool
 	Within   []string
+	TokenID  string // the personal access token authenticated with, if any
 }
 
 // permits reports whether the subject's limits allow action on repo.
@@ -71,6 +72,12 @@ func (s Subject) permits(repo, action string) bool {
 // enabled account.
 type Authenticator interface {
 	Authenticate(ctx context.Context, username, password string) (Subject, error)
+	// Resume returns the subject a refresh token stands for, if the
+	// credential it came from still lives: the user enabled and their
+	// password unchanged since since (tokenID empty), or the access token
+	// tokenID unrevoked and unexpired. Otherwise an error matching
+	// ErrBadCredentials.
+	Resume(ctx context.Context, userID, tokenID string, since time.Time) (Subject, error)
 }
 
 // Repositories answers what a subject may do with users' and
@@ -93,26 +100,42 @@ type TokenConfig struct {
 }
 
 // TokenRequest is a parsed request to the token endpoint. An empty Username
-// and Password ask anonymously.
+// and Password ask anonymously. RefreshToken, when set, is the credential
+// instead of Username and Password. Offline asks for a refresh token.
 type TokenRequest struct {
-	Service  string
-	Scopes   []Access
-	Username string
-	Password string
+	Service      string
+	Scopes       []Access
+	Username     string
+	Password     string
+	RefreshToken string
+	Offline      bool
+	ClientID     string
 }
 
-// Token is a signed registry bearer token.
+// Token is a signed registry bearer token, and the refresh token when one
+// was asked for.
 type Token struct {
-	Token     string
-	Subject   string
-	Access    []Access
-	IssuedAt  time.Time
-	ExpiresIn time.Duration
+	Token        string
+	Subject      string
+	Access       []Access
+	IssuedAt     time.Time
+	ExpiresIn    time.Duration
+	RefreshToken string
 }
 
 type claims struct {
 	jwt.RegisteredClaims
 	Access []Access `json:"access"`
+}
+
+// TokenDeps are what the token server works with.
+type TokenDeps struct {
+	Keys         *KeyRing
+	Licenses     Store
+	Refresh      RefreshStore
+	Accounts     Authenticator
+	Namespaces   Namespaces
+	Repositories Repositories
 }
 
 // TokenServer authenticates registry clients and signs tokens granting the
@@ -121,6 +144,7 @@ type TokenServer struct {
 	cfg        TokenConfig
 	keys       *KeyRing
 	store      Store
+	refresh    RefreshStore
 	accounts   Authenticator
 	namespaces Namespaces
 	repos      Repositories
@@ -128,8 +152,9 @@ type TokenServer struct {
 }
 
 // NewTokenServer returns a TokenServer.
-func NewTokenServer(cfg TokenConfig, keys *KeyRing, store Store, accounts Authenticator, namespaces Namespaces, repos Repositories) *TokenServer {
-	return &TokenServer{cfg: cfg, keys: keys, store: store, accounts: accounts, namespaces: namespaces, repos: repos, now: time.Now}
+func NewTokenServer(cfg TokenConfig, d TokenDeps) *TokenServer {
+	return &TokenServer{cfg: cfg, keys: d.Keys, store: d.Licenses, refresh: d.Refresh, accounts: d.Accounts,
+		namespaces: d.Namespaces, repos: d.Repositories, now: time.Now}
 }
 
 // TTL returns how long issued tokens live: the lag after which a revoked
@@ -145,20 +170,31 @@ func (s *TokenServer) Issue(ctx context.Context, req TokenRequest) (Token, error
 	if req.Service != "" && req.Service != s.cfg.Service {
 		return Token{}, fmt.Errorf("%w %q", ErrUnknownService, req.Service)
 	}
-	subject, grants, err := s.resolve(ctx, req.Username, req.Password)
+	var p principal
+	var err error
+	if req.RefreshToken != "" {
+		p, err = s.resolveRefresh(ctx, req.RefreshToken)
+	} else {
+		p, err = s.resolve(ctx, req.Username, req.Password)
+	}
 	if err != nil {
 		return Token{}, err
 	}
-	if err := s.addRepositoryGrants(ctx, subject, &grants, req.Scopes); err != nil {
+	if err := s.addRepositoryGrants(ctx, p.Subject, &p.Grants, req.Scopes); err != nil {
 		return Token{}, err
 	}
-	access := grants.Intersect(req.Scopes)
-	if subject.ID != "" {
-		access = restrict(access, subject)
+	access := p.Grants.Intersect(req.Scopes)
+	if p.Subject.ID != "" {
+		access = restrict(access, p.Subject)
 	}
-	tok, err := s.Sign(subject.Name, access)
+	tok, err := s.Sign(p.Subject.Name, access)
 	if err != nil {
 		return Token{}, err
+	}
+	if req.Offline && req.RefreshToken == "" && p.Kind != "" {
+		if tok.RefreshToken, err = s.newRefreshToken(ctx, p, req.ClientID); err != nil {
+			return Token{}, err
+		}
 	}
 	return tok, nil
 }
@@ -197,60 +233,6 @@ func restrict(access []Access, subject Subject) []Access {
 		}
 	}
 	return out
-}
-
-// resolve turns a credential into a subject and its grants. A license key
-// is a subject of its own, "license:<id>", with no account behind it.
-func (s *TokenServer) resolve(ctx context.Context, username, password string) (Subject, Grants, error) {
-	now := s.now()
-	switch {
-	case username == "" && password == "":
-		return Subject{}, Grants{}, nil
-	case strings.HasPrefix(password, KeyPrefix):
-		l, err := s.store.LicenseByKeyHash(ctx, secret.Hash(password))
-		if errors.Is(err, ErrNotFound) {
-			return Subject{}, Grants{}, ErrBadCredentials
-		} else if err != nil {
-			return Subject{}, Grants{}, fmt.Errorf("looking up license key: %w", err)
-		}
-		if !l.Entitles(now) {
-			return Subject{}, Grants{}, &InactiveLicenseError{Hint: l.KeyHint, Status: effectiveStatus(l, now)}
-		}
-		var g Grants
-		for _, repo := range l.Repositories {
-			g.addRepository(repo, "pull")
-		}
-		return Subject{Name: "license:" + l.ID}, g, nil
-	default:
-		return s.resolveUser(ctx, username, password, now)
-	}
-}
-
-func (s *TokenServer) resolveUser(ctx context.Context, username, password string, now time.Time) (Subject, Grants, error) {
-	subj, err := s.accounts.Authenticate(ctx, username, password)
-	if err != nil {
-		return Subject{}, Grants{}, err
-	}
-	var g Grants
-	licenses, err := s.store.LicensesByOwner(ctx, subj.ID)
-	if err != nil {
-		return Subject{}, Grants{}, fmt.Errorf("listing licenses of %s: %w", subj.Name, err)
-	}
-	for _, l := range licenses {
-		if l.Entitles(now) {
-			for _, repo := range l.Repositories {
-				g.addRepository(repo, "pull")
-			}
-		}
-	}
-	namespaces, err := s.namespaces.PushNamespaces(ctx, subj.ID)
-	if err != nil {
-		return Subject{}, Grants{}, fmt.Errorf("listing namespaces of %s: %w", subj.Name, err)
-	}
-	for _, ns := range namespaces {
-		g.addNamespace(ns, "pull", "push")
-	}
-	return subj, g, nil
 }
 
 func effectiveStatus(l License, now time.Time) Status {

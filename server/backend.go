@@ -37,6 +37,7 @@ type Stores struct {
 	Repositories catalog.RepositoryStore
 	Publishers   publisher.Store
 	Licenses     licensing.Store
+	Refresh      licensing.RefreshStore
 	// Ping checks that the database answers.
 	Ping func(ctx context.Context) error
 	// Close releases the database.
@@ -87,7 +88,7 @@ func sqliteStores(ctx context.Context, db *sql.DB) (*Stores, error) {
 	if err != nil {
 		return nil, fmt.Errorf("preparing licensing tables: %w", err)
 	}
-	return &Stores{Accounts: accountStores(a), Catalog: c, Repositories: c, Publishers: p, Licenses: l}, nil
+	return &Stores{Accounts: accountStores(a), Catalog: c, Repositories: c, Publishers: p, Licenses: l, Refresh: l}, nil
 }
 
 // allAccountStores is what one account store implementation provides.
@@ -135,7 +136,7 @@ func mongoStores(ctx context.Context, db *mongo.Database) (*Stores, error) {
 	if err != nil {
 		return nil, fmt.Errorf("preparing licensing collections: %w", err)
 	}
-	return &Stores{Accounts: accountStores(a), Catalog: c, Repositories: c, Publishers: p, Licenses: l}, nil
+	return &Stores{Accounts: accountStores(a), Catalog: c, Repositories: c, Publishers: p, Licenses: l, Refresh: l}, nil
 }
 
 // keyReload is how often a running server reloads its token keys, so that
@@ -179,8 +180,8 @@ func OpenBackend(ctx context.Context, cfg Config, service, registryURL string) (
 	b.Accounts = account.New(stores.Accounts, reserved{stores.Publishers}, account.Options{OnDelete: b.onDelete()})
 	b.Tokens = licensing.NewTokenServer(
 		licensing.TokenConfig{Issuer: cfg.TokenIssuer, Service: service, TTL: cfg.TokenTTL},
-		keys, stores.Licenses, authenticator{b.Accounts}, namespaces{stores.Publishers},
-		repoAccess{accounts: b.Accounts, repos: stores.Repositories})
+		licensing.TokenDeps{Keys: keys, Licenses: stores.Licenses, Refresh: stores.Refresh, Accounts: authenticator{b.Accounts},
+			Namespaces: namespaces{stores.Publishers}, Repositories: repoAccess{accounts: b.Accounts, repos: stores.Repositories}})
 	if registryURL != "" {
 		if b.Registry, err = registry.NewClient(registryURL, b.sign); err != nil {
 			_ = stores.Close(ctx)
@@ -217,6 +218,9 @@ func (b *Backend) onDelete() []func(ctx context.Context, namespace, ownerID stri
 			}
 			_, err = b.Stores.Repositories.DeleteNamespaceRepositories(ctx, namespace)
 			return err
+		},
+		func(ctx context.Context, _, ownerID string) error {
+			return b.Stores.Refresh.DeleteUserRefreshTokens(ctx, ownerID)
 		},
 		func(ctx context.Context, _, ownerID string) error {
 			ls, err := b.Stores.Licenses.LicensesByOwner(ctx, ownerID)
@@ -275,13 +279,31 @@ func (a authenticator) Authenticate(ctx context.Context, username, password stri
 		if err != nil {
 			return licensing.Subject{}, credentialsError(err)
 		}
-		return licensing.Subject{ID: u.ID, Name: u.Username, ReadOnly: t.Access == account.TokenRead, Within: t.Resources}, nil
+		return tokenSubject(u, &t), nil
 	}
 	u, err := a.accounts.Authenticate(ctx, username, password)
 	if err != nil {
 		return licensing.Subject{}, credentialsError(err)
 	}
 	return licensing.Subject{ID: u.ID, Name: u.Username}, nil
+}
+
+func (a authenticator) Resume(ctx context.Context, userID, tokenID string, since time.Time) (licensing.Subject, error) {
+	u, t, err := a.accounts.Resume(ctx, userID, tokenID, since)
+	if err != nil {
+		return licensing.Subject{}, credentialsError(err)
+	}
+	return tokenSubject(u, t), nil
+}
+
+// tokenSubject is the token server's view of a user, limited by the
+// personal access token used, if any.
+func tokenSubject(u account.User, t *account.AccessToken) licensing.Subject {
+	s := licensing.Subject{ID: u.ID, Name: u.Username}
+	if t != nil {
+		s.ReadOnly, s.Within, s.TokenID = t.Access == account.TokenRead, t.Resources, t.ID
+	}
+	return s
 }
 
 func credentialsError(err error) error {

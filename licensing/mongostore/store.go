@@ -1,5 +1,5 @@
-// Package mongostore keeps licenses and token keys in MongoDB, using only
-// what MongoDB 7 and FerretDB v1 both accept.
+// Package mongostore keeps licenses, token keys and refresh tokens in
+// MongoDB, using only what MongoDB 7 and FerretDB v1 both accept.
 package mongostore
 
 import (
@@ -32,18 +32,20 @@ type licenseDoc struct {
 	RevokedAt    int64    `bson:"revoked_at"`
 }
 
-// Store implements licensing.Store on MongoDB with the collections licenses
-// and token_keys.
+// Store implements licensing.Store and licensing.RefreshStore on MongoDB
+// with the collections licenses, token_keys and refresh_tokens.
 type Store struct {
 	licenses *mongo.Collection
 	keys     *mongo.Collection
+	refresh  *mongo.Collection
 }
 
 var _ licensing.Store = (*Store)(nil)
 
 // New creates the licensing indexes if needed and returns a Store using db.
 func New(ctx context.Context, db *mongo.Database) (*Store, error) {
-	s := &Store{licenses: db.Collection("licenses"), keys: db.Collection("token_keys")}
+	s := &Store{licenses: db.Collection("licenses"), keys: db.Collection("token_keys"),
+		refresh: db.Collection("refresh_tokens")}
 	err := mongodb.CreateIndexes(ctx, s.licenses,
 		mongo.IndexModel{Keys: bson.D{{Key: "key_hash", Value: 1}},
 			Options: options.Index().SetName("key_hash_unique").SetUnique(true)},
@@ -56,6 +58,9 @@ func New(ctx context.Context, db *mongo.Database) (*Store, error) {
 	err = mongodb.CreateIndexes(ctx, s.keys, mongo.IndexModel{Keys: bson.D{{Key: "created_at", Value: 1}},
 		Options: options.Index().SetName("created")})
 	if err != nil {
+		return nil, err
+	}
+	if err := createRefreshIndexes(ctx, s.refresh); err != nil {
 		return nil, err
 	}
 	return s, nil

@@ -1,5 +1,5 @@
-// Package sqlitestore keeps licenses and token keys in the embedded SQLite
-// database.
+// Package sqlitestore keeps licenses, token keys and refresh tokens in the
+// embedded SQLite database.
 package sqlitestore
 
 import (
@@ -38,9 +38,24 @@ var schema = []string{
 		created_at  INTEGER NOT NULL,
 		retired_at  INTEGER NOT NULL
 	) STRICT`,
+	// Refresh tokens (see refresh.go): listed per user newest first, and
+	// removed with the access token or license they came from.
+	`CREATE TABLE IF NOT EXISTS refresh_tokens (
+		id           TEXT PRIMARY KEY,
+		token_hash   TEXT NOT NULL UNIQUE,
+		hint         TEXT NOT NULL,
+		kind         TEXT NOT NULL,
+		user_id      TEXT NOT NULL,
+		credential   TEXT NOT NULL,
+		client_id    TEXT NOT NULL,
+		created_at   INTEGER NOT NULL,
+		last_used_at INTEGER NOT NULL
+	) STRICT;
+	CREATE INDEX IF NOT EXISTS refresh_tokens_user ON refresh_tokens (user_id, created_at DESC);
+	CREATE INDEX IF NOT EXISTS refresh_tokens_credential ON refresh_tokens (credential)`,
 }
 
-// Store implements licensing.Store on SQLite.
+// Store implements licensing.Store and licensing.RefreshStore on SQLite.
 type Store struct {
 	db *sql.DB
 }

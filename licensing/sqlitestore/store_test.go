@@ -10,8 +10,15 @@ import (
 	"github.com/berth/berth/licensing/storetest"
 )
 
+// newStore returns a store on a new, empty database.
+func newStore(t *testing.T) *sqlitestore.Store {
+	return storetesting.NewStore(t, sqldbtest.Open(t), sqlitestore.New)
+}
+
 func TestStore(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) licensing.Store {
-		return storetesting.NewStore(t, sqldbtest.Open(t), sqlitestore.New)
-	})
+	storetest.Run(t, func(t *testing.T) licensing.Store { return newStore(t) })
+}
+
+func TestRefreshStore(t *testing.T) {
+	storetest.RunRefresh(t, func(t *testing.T) licensing.RefreshStore { return newStore(t) })
 }

@@ -1,5 +1,7 @@
-// Package storetest is the behaviour suite every licensing.Store must pass;
-// the SQLite and MongoDB implementations both run it.
+// Package storetest is the behaviour suite every licensing.Store and
+// licensing.RefreshStore must pass; the SQLite and MongoDB implementations
+// both run it. Run is the entry point for licensing.Store, RunRefresh for
+// licensing.RefreshStore.
 package storetest
 
 import (

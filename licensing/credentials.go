@@ -1,0 +1,162 @@
+package licensing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/berth/berth/internal/secret"
+)
+
+// principal is a resolved credential: who it is, what it grants, and what
+// kind of credential it was (empty for anonymous), for refresh tokens.
+type principal struct {
+	Subject    Subject
+	Grants     Grants
+	Kind       CredentialKind
+	UserID     string
+	Credential string // the access token's or license's ID
+}
+
+// resolve turns a credential into a principal. A license key is a subject
+// of its own, "license:<id>", with no account behind it.
+func (s *TokenServer) resolve(ctx context.Context, username, password string) (principal, error) {
+	switch {
+	case username == "" && password == "":
+		return principal{}, nil
+	case strings.HasPrefix(password, KeyPrefix):
+		l, err := s.store.LicenseByKeyHash(ctx, secret.Hash(password))
+		if errors.Is(err, ErrNotFound) {
+			return principal{}, ErrBadCredentials
+		} else if err != nil {
+			return principal{}, fmt.Errorf("looking up license key: %w", err)
+		}
+		return s.licensePrincipal(l)
+	default:
+		subj, err := s.accounts.Authenticate(ctx, username, password)
+		if err != nil {
+			return principal{}, err
+		}
+		return s.userPrincipal(ctx, subj)
+	}
+}
+
+// licensePrincipal grants pull on an active license's repositories.
+func (s *TokenServer) licensePrincipal(l License) (principal, error) {
+	now := s.now()
+	if !l.Entitles(now) {
+		return principal{}, &InactiveLicenseError{Hint: l.KeyHint, Status: effectiveStatus(l, now)}
+	}
+	var g Grants
+	for _, repo := range l.Repositories {
+		g.addRepository(repo, "pull")
+	}
+	return principal{Subject: Subject{Name: "license:" + l.ID}, Grants: g, Kind: CredentialLicense, UserID: l.Owner, Credential: l.ID}, nil
+}
+
+// userPrincipal grants an account its licenses' pulls and its publishers'
+// namespaces; repository ownership is added per scope in Issue.
+func (s *TokenServer) userPrincipal(ctx context.Context, subj Subject) (principal, error) {
+	now := s.now()
+	var g Grants
+	licenses, err := s.store.LicensesByOwner(ctx, subj.ID)
+	if err != nil {
+		return principal{}, fmt.Errorf("listing licenses of %s: %w", subj.Name, err)
+	}
+	for _, l := range licenses {
+		if l.Entitles(now) {
+			for _, repo := range l.Repositories {
+				g.addRepository(repo, "pull")
+			}
+		}
+	}
+	namespaces, err := s.namespaces.PushNamespaces(ctx, subj.ID)
+	if err != nil {
+		return principal{}, fmt.Errorf("listing namespaces of %s: %w", subj.Name, err)
+	}
+	for _, ns := range namespaces {
+		g.addNamespace(ns, "pull", "push")
+	}
+	p := principal{Subject: subj, Grants: g, Kind: CredentialPassword, UserID: subj.ID}
+	if subj.TokenID != "" {
+		p.Kind, p.Credential = CredentialToken, subj.TokenID
+	}
+	return p, nil
+}
+
+// RefreshPrefix starts every refresh token.
+const RefreshPrefix = "berth_rt_"
+
+// touchRefreshEvery limits how often a refresh token's last use is written.
+const touchRefreshEvery = time.Minute
+
+// newRefreshToken stores a refresh token for the principal and returns its secret.
+func (s *TokenServer) newRefreshToken(ctx context.Context, p principal, clientID string) (string, error) {
+	token := secret.Token(RefreshPrefix)
+	now := s.now().UTC()
+	rt := RefreshToken{ID: secret.ID(), TokenHash: secret.Hash(token), Hint: secret.Hint(token), Kind: p.Kind,
+		UserID: p.UserID, Credential: p.Credential, ClientID: truncate(clientID, 100), CreatedAt: now, LastUsedAt: now}
+	if err := s.refresh.CreateRefreshToken(ctx, rt); err != nil {
+		return "", fmt.Errorf("storing refresh token: %w", err)
+	}
+	return token, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+// resolveRefresh turns a refresh token into the principal of the credential
+// it came from, if that credential still lives.
+func (s *TokenServer) resolveRefresh(ctx context.Context, token string) (principal, error) {
+	rt, err := s.refresh.RefreshTokenByHash(ctx, secret.Hash(token))
+	if errors.Is(err, ErrNotFound) {
+		return principal{}, ErrBadCredentials
+	} else if err != nil {
+		return principal{}, fmt.Errorf("looking up refresh token: %w", err)
+	}
+	var p principal
+	switch rt.Kind {
+	case CredentialLicense:
+		l, err := s.store.LicenseByID(ctx, rt.Credential)
+		if errors.Is(err, ErrNotFound) {
+			return principal{}, ErrBadCredentials
+		} else if err != nil {
+			return principal{}, err
+		}
+		p, err = s.licensePrincipal(l)
+		if err != nil {
+			return principal{}, err
+		}
+	default:
+		subj, err := s.accounts.Resume(ctx, rt.UserID, rt.Credential, rt.CreatedAt)
+		if err != nil {
+			return principal{}, err
+		}
+		if p, err = s.userPrincipal(ctx, subj); err != nil {
+			return principal{}, err
+		}
+	}
+	if now := s.now(); now.Sub(rt.LastUsedAt) > touchRefreshEvery {
+		if err := s.refresh.TouchRefreshToken(ctx, rt.ID, now.UTC()); err != nil {
+			return principal{}, fmt.Errorf("recording refresh token use: %w", err)
+		}
+	}
+	return p, nil
+}
+
+// RefreshTokens lists a user's refresh tokens: the registry clients signed
+// in with offline access.
+func (s *TokenServer) RefreshTokens(ctx context.Context, userID string) ([]RefreshToken, error) {
+	return s.refresh.RefreshTokensByUser(ctx, userID)
+}
+
+// RevokeRefreshToken signs one of a user's registry clients out.
+func (s *TokenServer) RevokeRefreshToken(ctx context.Context, userID, id string) error {
+	return s.refresh.DeleteRefreshToken(ctx, userID, id)
+}
