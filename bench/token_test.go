@@ -7,6 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -68,24 +70,26 @@ func licensed(b *testing.B, srv *server.Server) (account.User, string) {
 	return u, issued.Key
 }
 
-// benchmarkToken issues tokens in parallel over loopback HTTP with the given
-// credentials and reports tokens per second.
-func benchmarkToken(b *testing.B, credentials func(u account.User, key string) (username, password string)) {
+// request builds one token request; each benchmark prepares its own kind.
+type request func() *http.Request
+
+// benchmarkToken issues tokens in parallel over loopback HTTP with requests
+// prepare builds for the licensed user, and reports tokens per second.
+func benchmarkToken(b *testing.B, prepare func(b *testing.B, srv *server.Server, tokenURL string, u account.User, key string) request) {
 	srv, stop := running(b)
 	defer func() {
 		b.StopTimer() // teardown is not what is measured
 		stop()
 	}()
-	username, password := credentials(licensed(b, srv))
-	url := srv.PublicURL + "/token?service=" + srv.RegistryURL[len("http://"):] + "&scope=repository:bench/app:pull"
+	u, key := licensed(b, srv)
+	tokenURL := srv.PublicURL + "/token?service=" + srv.RegistryURL[len("http://"):] + "&scope=repository:bench/app:pull"
+	newRequest := prepare(b, srv, tokenURL, u, key)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	b.ResetTimer()
 	start := time.Now()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			req, _ := http.NewRequest(http.MethodGet, url, nil)
-			req.SetBasicAuth(username, password)
-			resp, err := client.Do(req)
+			resp, err := client.Do(newRequest())
 			if err != nil {
 				b.Error(err)
 				return
@@ -101,16 +105,60 @@ func benchmarkToken(b *testing.B, credentials func(u account.User, key string) (
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "tokens/s")
 }
 
+// basic is a GET /token with basic credentials.
+func basic(tokenURL, username, password string) request {
+	return func() *http.Request {
+		req, _ := http.NewRequest(http.MethodGet, tokenURL, nil)
+		req.SetBasicAuth(username, password)
+		return req
+	}
+}
+
 // BenchmarkTokenLicenseKey is the path every `docker pull` with a license
 // key takes: basic credentials, one scope, a signed ES256 token.
 func BenchmarkTokenLicenseKey(b *testing.B) {
-	benchmarkToken(b, func(_ account.User, key string) (string, string) { return "ci", key })
+	benchmarkToken(b, func(_ *testing.B, _ *server.Server, tokenURL string, _ account.User, key string) request {
+		return basic(tokenURL, "ci", key)
+	})
 }
 
-// BenchmarkTokenPassword is the same with a username and password: the
+// BenchmarkTokenAccessToken is the same with a personal access token.
+func BenchmarkTokenAccessToken(b *testing.B) {
+	benchmarkToken(b, func(b *testing.B, srv *server.Server, tokenURL string, u account.User, _ string) request {
+		_, pat, err := srv.Backend.Accounts.CreateToken(context.Background(), u.ID, account.NewToken{Name: "bench"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return basic(tokenURL, "ci", pat)
+	})
+}
+
+// BenchmarkTokenRefresh is docker's path after `docker login`: the OAuth2
+// refresh_token grant, no password hashing.
+func BenchmarkTokenRefresh(b *testing.B) {
+	benchmarkToken(b, func(b *testing.B, srv *server.Server, tokenURL string, u account.User, _ string) request {
+		service := srv.RegistryURL[len("http://"):]
+		tok, err := srv.Backend.Tokens.Issue(context.Background(), licensing.TokenRequest{
+			Service: service, Username: u.Username, Password: "bench-password", Offline: true})
+		if err != nil || tok.RefreshToken == "" {
+			b.Fatalf("getting a refresh token: %v", err)
+		}
+		form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken}, "service": {service},
+			"scope": {"repository:bench/app:pull"}}.Encode()
+		return func() *http.Request {
+			req, _ := http.NewRequest(http.MethodPost, srv.PublicURL+"/token", strings.NewReader(form))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			return req
+		}
+	})
+}
+
+// BenchmarkTokenPassword is a username and password on every request: the
 // argon2id verification dominates.
 func BenchmarkTokenPassword(b *testing.B) {
-	benchmarkToken(b, func(u account.User, _ string) (string, string) { return u.Username, "bench-password" })
+	benchmarkToken(b, func(_ *testing.B, _ *server.Server, tokenURL string, u account.User, _ string) request {
+		return basic(tokenURL, u.Username, "bench-password")
+	})
 }
 
 // BenchmarkColdStart measures an empty data dir to a ready server: keys
