@@ -124,18 +124,7 @@ func queryPage[T any](ctx context.Context, db *sql.DB, scan func(sqldb.Scanner) 
 	return sqldb.QueryAll(ctx, db, scan, query+` LIMIT ? OFFSET ?`, n, int64(max(p.Offset, 0)))
 }
 
-// changedOne returns the error of a statement that res is the result of, or
-// account.ErrNotFound when it changed no row.
+// changedOne is sqldb.ChangedOne with this domain's not-found error.
 func changedOne(res sql.Result, err error) error {
-	if err != nil {
-		return err
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return account.ErrNotFound
-	}
-	return nil
+	return sqldb.ChangedOne(res, err, account.ErrNotFound)
 }

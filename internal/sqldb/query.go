@@ -68,3 +68,20 @@ func InTx(ctx context.Context, db *sql.DB, fn func(*sql.Tx) error) error {
 	}
 	return tx.Commit()
 }
+
+// ChangedOne returns the error of the statement res is the result of, or
+// notFound when it changed no row: the shape of every update or delete of
+// one record by its key.
+func ChangedOne(res sql.Result, err, notFound error) error {
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return notFound
+	}
+	return nil
+}

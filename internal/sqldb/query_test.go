@@ -101,3 +101,20 @@ func TestInTx(t *testing.T) {
 		t.Errorf("%d rows after one committed and one failed transaction, want 1", n)
 	}
 }
+
+func TestChangedOne(t *testing.T) {
+	db := table(t)
+	notFound := errors.New("gone")
+	res, err := db.Exec(`INSERT INTO t VALUES (1)`)
+	if got := ChangedOne(res, err, notFound); got != nil {
+		t.Errorf("one row changed: %v; want nil", got)
+	}
+	res, err = db.Exec(`DELETE FROM t WHERE n = 2`)
+	if got := ChangedOne(res, err, notFound); !errors.Is(got, notFound) {
+		t.Errorf("no row changed: %v; want the not-found error", got)
+	}
+	res, err = db.Exec(`DELETE FROM nope`)
+	if got := ChangedOne(res, err, notFound); got == nil || errors.Is(got, notFound) {
+		t.Errorf("a failed statement: %v; want its own error", got)
+	}
+}

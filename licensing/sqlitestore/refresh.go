@@ -125,18 +125,7 @@ func scanRefresh(sc sqldb.Scanner) (licensing.RefreshToken, error) {
 	return t, nil
 }
 
-// changedOne returns the error of a statement that res is the result of, or
-// licensing.ErrNotFound when it changed no row.
+// changedOne is sqldb.ChangedOne with this domain's not-found error.
 func changedOne(res sql.Result, err error) error {
-	if err != nil {
-		return err
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return licensing.ErrNotFound
-	}
-	return nil
+	return sqldb.ChangedOne(res, err, licensing.ErrNotFound)
 }
