@@ -1,10 +1,13 @@
 package e2e
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/berth/berth/account"
 )
 
 type apiErr struct {
@@ -155,5 +158,43 @@ func TestRateLimitHoldsUnderParallelGuessing(t *testing.T) {
 	}
 	if checked > 20 {
 		t.Errorf("%d of %d parallel wrong passwords were checked; the allowance is 20", checked, attempts)
+	}
+}
+
+// TestParallelTokensNotLimited: many parallel token requests with a
+// license key from one address (a CI farm behind one NAT) all succeed: the
+// guessing limit reserves attempts only for passwords.
+func TestParallelTokensNotLimited(t *testing.T) {
+	in := start(t, config(t, backend{name: "sqlite"}))
+	ctx := context.Background()
+	u, err := in.srv.Backend.Accounts.Register(ctx, account.SignUp{Username: "farm", Email: "farm@example.com", Password: "farm-password"})
+	must(t, err)
+	product, free, _ := pickFreeTier(t, in)
+	issued, err := in.srv.Backend.Licenses.CheckoutFree(ctx, u.ID, product.Slug, free.ID)
+	must(t, err)
+	const parallel = 64
+	statuses := make(chan int, parallel)
+	var wg sync.WaitGroup
+	for i := 0; i < parallel; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req, _ := http.NewRequest("GET", in.URL+"/token?service="+in.Registry+"&scope=repository:"+free.Repositories[0]+":pull", nil)
+			req.SetBasicAuth("ci", issued.Key)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp.Body.Close()
+			statuses <- resp.StatusCode
+		}()
+	}
+	wg.Wait()
+	close(statuses)
+	for s := range statuses {
+		if s != http.StatusOK {
+			t.Errorf("a parallel token request got %d; want every one 200", s)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package frontend
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -47,6 +48,25 @@ func (w *window) take(key string) (bool, time.Duration) {
 	return true, 0
 }
 
+// allows reports whether key has allowance left, without taking any.
+func (w *window) allows(key string) (bool, time.Duration) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.roll()
+	if w.counts[key] >= w.max {
+		return false, w.period - w.now().Sub(w.start)
+	}
+	return true, 0
+}
+
+// add counts one failed attempt for key.
+func (w *window) add(key string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.roll()
+	w.counts[key]++
+}
+
 // refund gives back an attempt that turned out not to count.
 func (w *window) refund(key string) {
 	w.mu.Lock()
@@ -68,20 +88,57 @@ func signupLimiter(max int, client func(*fiber.Ctx) string) fiber.Handler {
 	return limit(newWindow(max), false, client)
 }
 
+// limit enforces w per client. With failuresOnly, a request carrying a
+// password reserves an attempt before it runs, so that a burst of parallel
+// guesses cannot all pass before any is counted; every other request (no
+// credential, or one of Berth's 256-bit keys and tokens, which cannot be
+// guessed) only checks the allowance, so that many parallel pulls from one
+// address are never refused, and counts against it when it fails.
 func limit(w *window, failuresOnly bool, client func(*fiber.Ctx) string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		key := client(c)
-		if ok, reset := w.take(key); !ok {
+		reserve := !failuresOnly || guessable(c)
+		var ok bool
+		var reset time.Duration
+		if reserve {
+			ok, reset = w.take(key)
+		} else {
+			ok, reset = w.allows(key)
+		}
+		if !ok {
 			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(reset.Seconds())+1))
 			return &apiError{Status: http.StatusTooManyRequests, Code: "too_many_requests",
 				Message: "too many attempts from your address; wait a minute and try again"}
 		}
 		err := c.Next()
-		if failuresOnly && !failed(c, err) {
+		switch {
+		case !failuresOnly:
+		case reserve && !failed(c, err):
 			w.refund(key)
+		case !reserve && failed(c, err):
+			w.add(key)
 		}
 		return err
 	}
+}
+
+// guessable reports whether a request carries a password: the credential
+// that can be guessed, and whose checks are dear.
+func guessable(c *fiber.Ctx) bool {
+	if _, pass, err := basicCredentials(c); err == nil && pass != "" {
+		return !strings.HasPrefix(pass, "berth_")
+	}
+	if c.Method() != fiber.MethodPost && c.Method() != fiber.MethodDelete {
+		return false
+	}
+	switch c.Path() {
+	case "/token":
+		p := string(c.Request().PostArgs().Peek("password"))
+		return p != "" && !strings.HasPrefix(p, "berth_")
+	case "/signin", "/api/v1/session", "/settings/password", "/settings/delete", "/api/v1/user/password", "/api/v1/user":
+		return true
+	}
+	return false
 }
 
 // failed reports whether a request ended in a refused credential.
