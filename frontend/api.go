@@ -230,3 +230,26 @@ func (h *handlers) getLicense(c *fiber.Ctx) error {
 	}
 	return c.JSON(licenseOf(l, ""))
 }
+
+// licenseFile returns one of the caller's licenses as a signed document
+// that can be checked offline (see /.well-known/berth-license-keys.json).
+func (h *handlers) licenseFile(c *fiber.Ctx) error {
+	u, err := h.requireUser(c)
+	if err != nil {
+		return err
+	}
+	doc, err := h.Licenses.LicenseFile(c.UserContext(), h.Keys, h.TokenIssuer, u.ID, u.Username, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "application/jwt")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="berth-license-`+c.Params("id")+`.jwt"`)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.SendString(doc)
+}
+
+// licenseKeys publishes the key license files are signed with.
+func (h *handlers) licenseKeys(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
+	return c.JSON(h.Keys.LicenseJWKS())
+}

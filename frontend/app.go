@@ -55,6 +55,7 @@ type Deps struct {
 	Registry     *registry.Client // Berth's own registry client: tags for repository pages
 	RegistryHost string           // host[:port] clients pull from, for pull commands
 	PublicURL    string
+	TokenIssuer  string                          // issuer named in tokens and license files
 	NotifyToken  string                          // bearer the registry sends with notifications
 	Ready        func(ctx context.Context) error // database and registry checks
 	Metrics      *prometheus.Registry
@@ -116,6 +117,7 @@ func (h *handlers) routes(app *fiber.App) {
 	app.Get("/readyz", h.readyz)
 	app.Get("/metrics", h.metrics.handler())
 	app.Get("/.well-known/jwks.json", h.jwks)
+	app.Get("/.well-known/berth-license-keys.json", h.licenseKeys)
 
 	app.Get("/static/*", h.static)
 	app.Post("/internal/registry/events", h.registryEvents)
@@ -137,6 +139,7 @@ func (h *handlers) routes(app *fiber.App) {
 	api.Post("/products/:slug/checkout", h.checkout)
 	api.Get("/licenses", h.listLicenses)
 	api.Get("/licenses/:id", h.getLicense)
+	api.Get("/licenses/:id/file", h.licenseFile)
 	h.sessionRoutes(app, api)
 	h.settingsRoutes(app, api)
 	h.profileRoutes(app, api)

@@ -50,7 +50,8 @@ type KeyRing struct {
 
 	mu      sync.RWMutex
 	root    *x509.Certificate
-	signing []signingKey // active keys, newest last
+	rootKey *ecdsa.PrivateKey // signs signing-key certificates and license files
+	signing []signingKey      // active keys, newest last
 }
 
 // NewKeyRing returns a KeyRing over store; call Load before use.
@@ -102,7 +103,7 @@ func (r *KeyRing) Load(ctx context.Context) error {
 		signing = append(signing, k)
 	}
 	r.mu.Lock()
-	r.root, r.signing = root, signing
+	r.root, r.rootKey, r.signing = root, rootKey, signing
 	r.mu.Unlock()
 	return nil
 }

@@ -168,6 +168,7 @@ func (s *Server) build(ctx context.Context) error {
 		Registry:     s.Backend.Registry,
 		RegistryHost: hostOf(s.RegistryURL),
 		PublicURL:    s.PublicURL,
+		TokenIssuer:  s.cfg.TokenIssuer,
 		NotifyToken:  s.notifyToken,
 		Ready:        s.ready,
 		Metrics:      metrics,

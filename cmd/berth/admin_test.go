@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -12,6 +14,7 @@ import (
 	"github.com/berth/berth/catalog"
 	"github.com/berth/berth/demo"
 	"github.com/berth/berth/licensing"
+	"github.com/berth/berth/server"
 )
 
 // cli runs the berth command line in-process with BERTH_DATA_DIR=dir as its
@@ -148,6 +151,7 @@ func TestLicenseCommands(t *testing.T) {
 	if strings.Contains(list, key) {
 		t.Errorf("license list shows the full key:\n%s", list)
 	}
+	checkLicenseFile(t, dir, id, product)
 	if out := mustCLI(t, dir, "", "license", "revoke", id); !strings.Contains(out, id+" revoked") {
 		t.Errorf("license revoke said %q", out)
 	}
@@ -232,5 +236,42 @@ func TestKeysCommands(t *testing.T) {
 	rows := list()
 	if len(rows) != 2 || !strings.HasPrefix(rows[1], kid) || !strings.HasSuffix(rows[1], "current") || !strings.HasSuffix(rows[0], "retiring") {
 		t.Errorf("after rotating to %s, keys list = %q; want the old key retiring and the new one current", kid, rows)
+	}
+}
+
+// checkLicenseFile writes alice's license file for id, as the API hands it
+// out, and checks it with `berth license verify`, then a tampered copy.
+func checkLicenseFile(t *testing.T, dir, id, product string) {
+	t.Helper()
+	ctx := context.Background()
+	cfg := server.Defaults()
+	cfg.DataDir = dir
+	b, err := server.OpenBackend(ctx, cfg, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := b.Accounts.UserByUsername(ctx, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := b.Licenses.LicenseFile(ctx, b.Keys, "berth", u.ID, u.Username, id)
+	_ = b.Stores.Close(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "license.jwt")
+	if err := os.WriteFile(file, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := mustCLI(t, dir, "", "license", "verify", file)
+	if !strings.Contains(out, "valid license "+id) || !strings.Contains(out, product) || !strings.Contains(out, "holder:       alice") {
+		t.Errorf("license verify said:\n%s", out)
+	}
+	tampered := doc[:len(doc)-4] + "AAAA"
+	if err := os.WriteFile(file, []byte(tampered), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, _, err := cli(t, dir, "", "license", "verify", file); err == nil {
+		t.Errorf("a tampered license file verified:\n%s", out)
 	}
 }

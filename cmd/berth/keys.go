@@ -2,9 +2,15 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/berth/berth/licensing"
 )
 
 // keysRotate adds a new token signing key. Running servers sign with it
@@ -42,4 +48,45 @@ func (c *command) keysList(ctx context.Context, args []string) error {
 		}
 		return tw.Flush()
 	})
+}
+
+// licenseVerify checks a license file offline against Berth's root
+// certificate and prints what it states.
+func (c *command) licenseVerify(ctx context.Context, args []string) error {
+	var rootFile string
+	cfg, fs, err := c.parse("license verify", args, func(fs *flag.FlagSet) {
+		fs.StringVar(&rootFile, "root", "", "Berth's root certificate (PEM); default the trust bundle in the data directory")
+	})
+	if err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return fmt.Errorf("license verify: name one license file: %w", errUsage)
+	}
+	if rootFile == "" {
+		rootFile = cfg.RootCertFile
+		if rootFile == "" {
+			rootFile = filepath.Join(cfg.DataDir, "keys", "root-certs.pem")
+		}
+	}
+	rootPEM, err := os.ReadFile(rootFile)
+	if err != nil {
+		return fmt.Errorf("--root: %w", err)
+	}
+	doc, err := os.ReadFile(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	claims, err := licensing.VerifyLicenseFile(strings.TrimSpace(string(doc)), rootPEM)
+	if err != nil {
+		return err
+	}
+	expires := "never"
+	if claims.ExpiresAt != nil {
+		expires = claims.ExpiresAt.UTC().Format(time.RFC3339)
+	}
+	fmt.Fprintf(c.stdout, "valid license %s\nholder:       %s\nproduct:      %s (tier %s)\nrepositories: %s\nstatus:       %s (when issued %s)\nexpires:      %s\n",
+		claims.ID, claims.Subject, claims.Product, claims.Tier, strings.Join(claims.Repositories, ", "), claims.Status,
+		claims.IssuedAt.UTC().Format(time.RFC3339), expires)
+	return nil
 }

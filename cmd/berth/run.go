@@ -19,6 +19,7 @@ Usage:
   berth license grant --user U --product P --tier T [--expires 720h|2027-01-01]
   berth license revoke LICENSE-ID
   berth license list --user U
+  berth license verify FILE [--root PEM]   check a license file offline
   berth publisher add-member --publisher P --user U
   berth keys rotate                     add a new token signing key (no restart anywhere)
   berth keys list                       the signing keys and which are in use
@@ -52,6 +53,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		"license grant":        c.licenseGrant,
 		"license revoke":       c.licenseRevoke,
 		"license list":         c.licenseList,
+		"license verify":       c.licenseVerify,
 		"publisher add-member": c.publisherAddMember,
 		"keys rotate":          c.keysRotate,
 		"keys list":            c.keysList,
