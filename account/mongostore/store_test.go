@@ -22,24 +22,8 @@ func newStore(t *testing.T) *mongostore.Store {
 	return storetesting.NewStore(t, mongotest.Start(t), mongostore.New)
 }
 
-func TestStore(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) account.Store { return newStore(t) })
-}
-
-func TestNamespaceStore(t *testing.T) {
-	storetest.RunNamespaces(t, func(t *testing.T) account.NamespaceStore { return newStore(t) })
-}
-
-func TestSessionStore(t *testing.T) {
-	storetest.RunSessions(t, func(t *testing.T) account.SessionStore { return newStore(t) })
-}
-
-func TestTokenStore(t *testing.T) {
-	storetest.RunTokens(t, func(t *testing.T) account.TokenStore { return newStore(t) })
-}
-
-func TestOrgStore(t *testing.T) {
-	storetest.RunOrgs(t, func(t *testing.T) account.OrgStore { return newStore(t) })
+func TestStores(t *testing.T) {
+	storetest.RunAll(t, func(t *testing.T) storetest.AllStores { return newStore(t) })
 }
 
 // TestNewDropsUniqueEmailIndex starts a store on a database whose users

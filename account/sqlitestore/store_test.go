@@ -18,24 +18,8 @@ func newStore(t *testing.T) *sqlitestore.Store {
 	return storetesting.NewStore(t, sqldbtest.Open(t), sqlitestore.New)
 }
 
-func TestStore(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) account.Store { return newStore(t) })
-}
-
-func TestNamespaceStore(t *testing.T) {
-	storetest.RunNamespaces(t, func(t *testing.T) account.NamespaceStore { return newStore(t) })
-}
-
-func TestSessionStore(t *testing.T) {
-	storetest.RunSessions(t, func(t *testing.T) account.SessionStore { return newStore(t) })
-}
-
-func TestTokenStore(t *testing.T) {
-	storetest.RunTokens(t, func(t *testing.T) account.TokenStore { return newStore(t) })
-}
-
-func TestOrgStore(t *testing.T) {
-	storetest.RunOrgs(t, func(t *testing.T) account.OrgStore { return newStore(t) })
+func TestStores(t *testing.T) {
+	storetest.RunAll(t, func(t *testing.T) storetest.AllStores { return newStore(t) })
 }
 
 // TestUpdateOrgConcurrently checks what the shared suite cannot (FerretDB

@@ -93,3 +93,24 @@ func keys[T any](xs []T, key func(T) string) []string {
 	}
 	return out
 }
+
+// AllStores is one implementation of every account store interface, as
+// both of ours are.
+type AllStores interface {
+	account.Store
+	account.NamespaceStore
+	account.SessionStore
+	account.TokenStore
+	account.OrgStore
+}
+
+// RunAll runs every suite against an implementation of all the interfaces.
+func RunAll(t *testing.T, newStore func(t *testing.T) AllStores) {
+	t.Run("Users", func(t *testing.T) { Run(t, func(t *testing.T) account.Store { return newStore(t) }) })
+	t.Run("Namespaces", func(t *testing.T) {
+		RunNamespaces(t, func(t *testing.T) account.NamespaceStore { return newStore(t) })
+	})
+	t.Run("Sessions", func(t *testing.T) { RunSessions(t, func(t *testing.T) account.SessionStore { return newStore(t) }) })
+	t.Run("Tokens", func(t *testing.T) { RunTokens(t, func(t *testing.T) account.TokenStore { return newStore(t) }) })
+	t.Run("Orgs", func(t *testing.T) { RunOrgs(t, func(t *testing.T) account.OrgStore { return newStore(t) }) })
+}
