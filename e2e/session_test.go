@@ -189,3 +189,34 @@ func between(s, start, end string) string {
 	}
 	return s[:j]
 }
+
+// TestCheckoutFormNeedsTermsAndCSRF: the product page's checkout form is
+// refused without the CSRF token and without accepting the terms, and
+// issues nothing then.
+func TestCheckoutFormNeedsTermsAndCSRF(t *testing.T) {
+	in := start(t, config(t, backend{name: "sqlite"}))
+	in.call("POST", "/api/v1/users", "", "", map[string]string{"username": "tess", "email": "tess@example.com", "password": "tess-password"}, nil)
+	product, free, _ := pickFreeTier(t, in)
+	c := signInAPI(t, in, "tess", "tess-password")
+	_, body := whoami(t, in, c)
+	token := between(body, `"csrf_token":"`, `"`)
+	post := func(form url.Values) int {
+		resp, _ := send(t, "POST", in.URL+"/products/"+product.Slug+"/checkout", form.Encode(),
+			map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, c)
+		return resp.StatusCode
+	}
+	if got := post(url.Values{"tier": {free.ID}, "accept": {"yes"}}); got != http.StatusForbidden {
+		t.Errorf("checkout without the CSRF token: %d; want 403", got)
+	}
+	if got := post(url.Values{"tier": {free.ID}, "_csrf": {token}}); got != http.StatusUnprocessableEntity {
+		t.Errorf("checkout without accepting the terms: %d; want 422", got)
+	}
+	var list struct{ Licenses []licenseJSON }
+	in.call("GET", "/api/v1/licenses", "tess", "tess-password", nil, &list)
+	if len(list.Licenses) != 0 {
+		t.Fatalf("refused checkouts issued %d licenses", len(list.Licenses))
+	}
+	if got := post(url.Values{"tier": {free.ID}, "_csrf": {token}, "accept": {"yes"}}); got != http.StatusCreated {
+		t.Errorf("checkout with the token and the terms accepted: %d; want 201", got)
+	}
+}

@@ -150,5 +150,6 @@ func (h *handlers) routes(app *fiber.App) {
 
 	app.Get("/", h.indexPage)
 	app.Get("/products/:slug", h.productPage)
+	h.licensePages(app)
 	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }

@@ -136,7 +136,14 @@ func (h *handlers) productPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return h.render(c, http.StatusOK, "product", p.Name, p)
+	return h.render(c, http.StatusOK, "product", p.Name, productView{Product: p})
+}
+
+// productView is the product page: the product and, after a refused
+// checkout, why.
+type productView struct {
+	Product catalog.Product
+	Error   string
 }
 
 // static serves the embedded stylesheet and images.
