@@ -51,6 +51,7 @@ type Deps struct {
 	Keys         *licensing.KeyRing
 	Products     Products
 	Repositories *catalog.Repositories
+	Stars        catalog.StarStore
 	Publishers   Publishers
 	Registry     *registry.Client // Berth's own registry client: tags for repository pages
 	RegistryHost string           // host[:port] clients pull from, for pull commands
@@ -146,6 +147,7 @@ func (h *handlers) routes(app *fiber.App) {
 	h.orgRoutes(app, api)
 	h.repositoryRoutes(app, api)
 	h.adminRoutes(app, api)
+	h.starRoutes(app, api)
 	api.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 
 	app.Get("/", h.indexPage)

@@ -136,13 +136,20 @@ func (h *handlers) productPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return h.render(c, http.StatusOK, "product", p.Name, productView{Product: p})
+	v := productView{Product: p}
+	if viewer := viewerOf(c); viewer.SignedIn() && h.Stars != nil {
+		if v.Starred, err = h.Stars.HasStarred(c.UserContext(), viewer.User.ID, p.Slug); err != nil {
+			return err
+		}
+	}
+	return h.render(c, http.StatusOK, "product", p.Name, v)
 }
 
-// productView is the product page: the product and, after a refused
-// checkout, why.
+// productView is the product page: the product, whether the viewer starred
+// it, and, after a refused checkout, why.
 type productView struct {
 	Product catalog.Product
+	Starred bool
 	Error   string
 }
 

@@ -28,6 +28,8 @@ type profileView struct {
 	Orgs         []account.Org
 	// Contributed are the products of the publishers the user works for.
 	Contributed []catalog.Product
+	// Starred are the products the user starred.
+	Starred []catalog.Product
 }
 
 // profile loads the profile of username as v sees it. A disabled account
@@ -52,7 +54,14 @@ func (h *handlers) profile(ctx context.Context, v viewer, username string) (prof
 	if err != nil {
 		return profileView{}, err
 	}
-	return profileView{User: u, Self: v.SignedIn() && v.User.ID == u.ID, Repositories: repos, Orgs: orgs, Contributed: contributed}, nil
+	var starred []catalog.Product
+	if h.Stars != nil {
+		if starred, err = h.starredProducts(ctx, u.ID); err != nil {
+			return profileView{}, err
+		}
+	}
+	return profileView{User: u, Self: v.SignedIn() && v.User.ID == u.ID, Repositories: repos, Orgs: orgs,
+		Contributed: contributed, Starred: starred}, nil
 }
 
 // contributed lists the products of the publishers userID is a member of.
@@ -98,6 +107,7 @@ type profileJSON struct {
 	Repositories []repositoryJSON `json:"repositories"`
 	Orgs         []profileOrgJSON `json:"orgs"`
 	Contributed  []string         `json:"contributed"`
+	Starred      []string         `json:"starred"`
 }
 
 // profileOrgJSON is an organisation a user belongs to.
@@ -118,9 +128,12 @@ func profileOf(p profileView) profileJSON {
 	for _, o := range p.Orgs {
 		out.Orgs = append(out.Orgs, profileOrgJSON{Name: o.Name, DisplayName: o.DisplayName})
 	}
-	out.Contributed = []string{}
+	out.Contributed, out.Starred = []string{}, []string{}
 	for _, pr := range p.Contributed {
 		out.Contributed = append(out.Contributed, pr.Slug)
+	}
+	for _, pr := range p.Starred {
+		out.Starred = append(out.Starred, pr.Slug)
 	}
 	return out
 }

@@ -35,6 +35,7 @@ type Stores struct {
 	Accounts     account.Stores
 	Catalog      catalog.Store
 	Repositories catalog.RepositoryStore
+	Stars        catalog.StarStore
 	Publishers   publisher.Store
 	Licenses     licensing.Store
 	Refresh      licensing.RefreshStore
@@ -88,7 +89,7 @@ func sqliteStores(ctx context.Context, db *sql.DB) (*Stores, error) {
 	if err != nil {
 		return nil, fmt.Errorf("preparing licensing tables: %w", err)
 	}
-	return &Stores{Accounts: accountStores(a), Catalog: c, Repositories: c, Publishers: p, Licenses: l, Refresh: l}, nil
+	return &Stores{Accounts: accountStores(a), Catalog: c, Repositories: c, Stars: c, Publishers: p, Licenses: l, Refresh: l}, nil
 }
 
 // allAccountStores is what one account store implementation provides.
@@ -136,7 +137,7 @@ func mongoStores(ctx context.Context, db *mongo.Database) (*Stores, error) {
 	if err != nil {
 		return nil, fmt.Errorf("preparing licensing collections: %w", err)
 	}
-	return &Stores{Accounts: accountStores(a), Catalog: c, Repositories: c, Publishers: p, Licenses: l, Refresh: l}, nil
+	return &Stores{Accounts: accountStores(a), Catalog: c, Repositories: c, Stars: c, Publishers: p, Licenses: l, Refresh: l}, nil
 }
 
 // keyReload is how often a running server reloads its token keys, so that
@@ -221,6 +222,18 @@ func (b *Backend) onDelete() []func(ctx context.Context, namespace, ownerID stri
 		},
 		func(ctx context.Context, _, ownerID string) error {
 			return b.Stores.Refresh.DeleteUserRefreshTokens(ctx, ownerID)
+		},
+		func(ctx context.Context, _, ownerID string) error {
+			slugs, err := b.Stores.Stars.Starred(ctx, ownerID)
+			if err != nil {
+				return err
+			}
+			for _, slug := range slugs {
+				if _, err := b.Stores.Stars.Unstar(ctx, ownerID, slug); err != nil {
+					return err
+				}
+			}
+			return nil
 		},
 		func(ctx context.Context, _, ownerID string) error {
 			ls, err := b.Stores.Licenses.LicensesByOwner(ctx, ownerID)

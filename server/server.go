@@ -164,6 +164,7 @@ func (s *Server) build(ctx context.Context) error {
 		Keys:         s.Backend.Keys,
 		Products:     s.Backend.Stores.Catalog,
 		Repositories: s.Backend.Repositories,
+		Stars:        s.Backend.Stores.Stars,
 		Publishers:   s.Backend.Stores.Publishers,
 		Registry:     s.Backend.Registry,
 		RegistryHost: hostOf(s.RegistryURL),

@@ -14,12 +14,15 @@ import (
 )
 
 // Store implements catalog.Store on MongoDB with the collections products
-// (tiers embedded) and pull_events (keyed by event id), and
-// catalog.RepositoryStore with the collection repositories.
+// (tiers embedded) and pull_events (keyed by event id),
+// catalog.RepositoryStore with the collection repositories, and
+// catalog.StarStore with the collection stars.
 type Store struct {
 	products     *mongo.Collection
 	pullEvents   *mongo.Collection
 	repositories *mongo.Collection
+	stars        *mongo.Collection
+	clock        starClock
 }
 
 var _ catalog.Store = (*Store)(nil)
@@ -37,6 +40,7 @@ func New(ctx context.Context, db *mongo.Database) (*Store, error) {
 		products:     db.Collection("products"),
 		pullEvents:   db.Collection("pull_events"),
 		repositories: db.Collection("repositories"),
+		stars:        db.Collection("stars"),
 	}
 	err := mongodb.CreateIndexes(ctx, s.products,
 		mongo.IndexModel{Keys: bson.D{{Key: "slug", Value: 1}},
@@ -50,6 +54,9 @@ func New(ctx context.Context, db *mongo.Database) (*Store, error) {
 		return nil, err
 	}
 	if err := createRepositoryIndexes(ctx, s.repositories); err != nil {
+		return nil, err
+	}
+	if err := createStarIndexes(ctx, s.stars); err != nil {
 		return nil, err
 	}
 	return s, nil

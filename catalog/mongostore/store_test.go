@@ -16,6 +16,12 @@ func TestStore(t *testing.T) {
 	})
 }
 
+func TestStarStore(t *testing.T) {
+	storetest.RunStars(t, func(t *testing.T) storetest.StarStore {
+		return storetesting.NewStore(t, mongotest.Start(t), mongostore.New)
+	})
+}
+
 func TestRepositoryStore(t *testing.T) {
 	storetest.RunRepositories(t, func(t *testing.T) catalog.RepositoryStore {
 		return storetesting.NewStore(t, mongotest.Start(t), mongostore.New)

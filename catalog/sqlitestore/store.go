@@ -59,11 +59,20 @@ var schema = []string{
 		updated_at  INTEGER NOT NULL
 	) STRICT;
 	CREATE INDEX IF NOT EXISTS repositories_namespace ON repositories (namespace, name)`,
+	`CREATE TABLE IF NOT EXISTS stars (
+		user_id    TEXT NOT NULL,
+		product_id TEXT NOT NULL REFERENCES products (id) ON DELETE CASCADE,
+		created_at INTEGER NOT NULL,
+		PRIMARY KEY (user_id, product_id)
+	) STRICT;
+	CREATE INDEX IF NOT EXISTS stars_user_created ON stars (user_id, created_at)`,
 }
 
-// Store implements catalog.Store and catalog.RepositoryStore on SQLite.
+// Store implements catalog.Store, catalog.StarStore and
+// catalog.RepositoryStore on SQLite.
 type Store struct {
-	db *sql.DB
+	db    *sql.DB
+	clock starClock
 }
 
 var _ catalog.Store = (*Store)(nil)

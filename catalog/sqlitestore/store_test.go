@@ -19,6 +19,12 @@ func TestStore(t *testing.T) {
 	})
 }
 
+func TestStarStore(t *testing.T) {
+	storetest.RunStars(t, func(t *testing.T) storetest.StarStore {
+		return storetesting.NewStore(t, sqldbtest.Open(t), sqlitestore.New)
+	})
+}
+
 func TestRepositoryStore(t *testing.T) {
 	storetest.RunRepositories(t, func(t *testing.T) catalog.RepositoryStore {
 		return storetesting.NewStore(t, sqldbtest.Open(t), sqlitestore.New)
