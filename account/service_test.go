@@ -230,3 +230,43 @@ func TestDeleteAccount(t *testing.T) {
 		t.Errorf("the released username cannot be taken again: %v", err)
 	}
 }
+
+// TestVerifiedPasswordCache: a password checked recently is accepted again
+// without a new hash, but a changed password, a disabled account and an
+// expired entry all take effect at once.
+func TestVerifiedPasswordCache(t *testing.T) {
+	ctx := context.Background()
+	s, now := newService(t)
+	u := register(t, s, "alice")
+	admin, _ := s.Register(ctx, account.SignUp{Username: "ops", Email: "ops@example.com", Password: "ops-password", Admin: true})
+	for i := 0; i < 3; i++ {
+		if _, err := s.Authenticate(ctx, "alice", "alice-password"); err != nil {
+			t.Fatalf("check %d: %v", i, err)
+		}
+	}
+	if _, err := s.Authenticate(ctx, "alice", "alice-wrong"); !errors.Is(err, account.ErrBadCredentials) {
+		t.Errorf("a wrong password after a cached right one: %v", err)
+	}
+	if err := s.ChangePassword(ctx, u.ID, "alice-password", "alice-password-2", ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Authenticate(ctx, "alice", "alice-password"); !errors.Is(err, account.ErrBadCredentials) {
+		t.Errorf("the old password still works from the cache: %v", err)
+	}
+	if _, err := s.Authenticate(ctx, "alice", "alice-password-2"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SetDisabled(ctx, admin, u.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Authenticate(ctx, "alice", "alice-password-2"); !errors.Is(err, account.ErrBadCredentials) {
+		t.Errorf("a disabled account signs in from the cache: %v", err)
+	}
+	if _, err := s.SetDisabled(ctx, admin, u.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	*now = now.Add(2 * time.Minute)
+	if _, err := s.Authenticate(ctx, "alice", "alice-password-2"); err != nil {
+		t.Errorf("after the entry expired, a fresh check failed: %v", err)
+	}
+}
