@@ -23,9 +23,13 @@ import (
 	"github.com/berth/berth/registry"
 )
 
-// shutdownGrace bounds how long a stopping server waits for requests in
-// flight (fiber would otherwise wait for idle keep-alive connections).
+// shutdownGrace bounds how long a stopping server waits for registry
+// requests in flight (a layer upload may take a while) and the database.
 const shutdownGrace = 10 * time.Second
+
+// webGrace bounds the wait for web requests in flight, which are short;
+// connections still open after it are closed.
+const webGrace = 3 * time.Second
 
 // Server is a running Berth: web and API, token server, and (unless an
 // external registry is configured) the embedded registry.
@@ -35,7 +39,7 @@ type Server struct {
 	Backend *Backend
 
 	web   *fiber.App
-	webLn net.Listener
+	webLn *trackingListener
 	reg   *registry.Embedded
 	regLn net.Listener
 
@@ -84,9 +88,11 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (_ *Server, err erro
 // URLs clients are told.
 func (s *Server) listen() error {
 	var err error
-	if s.webLn, err = net.Listen("tcp", s.cfg.Addr); err != nil {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
 		return fmt.Errorf("BERTH_ADDR: listening on %s: %w", s.cfg.Addr, err)
 	}
+	s.webLn = track(ln)
 	s.PublicURL = orDefault(s.cfg.PublicURL, publicURLFor(s.webLn.Addr()))
 	if s.cfg.Embedded() {
 		if s.regLn, err = net.Listen("tcp", s.cfg.RegistryAddr); err != nil {
@@ -245,8 +251,8 @@ func (s *Server) databaseName() string {
 // its own grace period.
 func (s *Server) shutdown() error {
 	var errs []error
-	stage := func(what string, stop func(context.Context) error) {
-		ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	stage := func(what string, grace time.Duration, stop func(context.Context) error) {
+		ctx, cancel := context.WithTimeout(context.Background(), grace)
 		defer cancel()
 		start := time.Now()
 		if err := stop(ctx); err != nil {
@@ -255,19 +261,31 @@ func (s *Server) shutdown() error {
 		s.log.Debug("shutdown stage done", "stage", what, "took", time.Since(start))
 	}
 	if s.reg != nil {
-		stage("stopping registry", s.reg.Shutdown)
+		stage("stopping registry", shutdownGrace, s.reg.Shutdown)
 	}
-	stage("stopping web", s.web.ShutdownWithContext)
+	stage("stopping web", webGrace, s.stopWeb)
 	s.background.Wait()
-	stage("closing database", s.Backend.Stores.Close)
+	stage("closing database", shutdownGrace, s.Backend.Stores.Close)
 	s.log.Info("berth stopped")
 	return errors.Join(errs...)
 }
 
+// stopWeb stops the web side gracefully; connections a client still holds
+// open without a request when the grace period ends are closed.
+func (s *Server) stopWeb(ctx context.Context) error {
+	err := s.web.ShutdownWithContext(ctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		s.log.Warn("closing web connections still open after the grace period", "connections", s.webLn.closeAll())
+		return nil
+	}
+	return err
+}
+
 func (s *Server) closeListeners() {
-	for _, ln := range []net.Listener{s.webLn, s.regLn} {
-		if ln != nil {
-			ln.Close()
-		}
+	if s.webLn != nil {
+		s.webLn.Close()
+	}
+	if s.regLn != nil {
+		s.regLn.Close()
 	}
 }
