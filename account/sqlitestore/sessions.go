@@ -77,32 +77,24 @@ func (s *Store) DeleteSession(ctx context.Context, userID, id string) error {
 // DeleteUserSessions removes every session of the user but exceptID and
 // returns how many it removed.
 func (s *Store) DeleteUserSessions(ctx context.Context, userID, exceptID string) (int, error) {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ? AND (? = '' OR id != ?)`,
+	n, err := sqldb.ExecCount(ctx, s.db, `DELETE FROM sessions WHERE user_id = ? AND (? = '' OR id != ?)`,
 		userID, exceptID, exceptID)
 	if err != nil {
 		return 0, fmt.Errorf("deleting sessions of %s: %w", userID, err)
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, fmt.Errorf("deleting sessions of %s: %w", userID, err)
-	}
-	return int(n), nil
+	return n, nil
 }
 
 // DeleteExpiredSessions removes the sessions that expire before
 // expiredBefore or were last seen before idleBefore, and returns how many it
 // removed. The indexes on expires_at and last_seen_at serve the two terms.
 func (s *Store) DeleteExpiredSessions(ctx context.Context, expiredBefore, idleBefore time.Time) (int, error) {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at < ? OR last_seen_at < ?`,
+	n, err := sqldb.ExecCount(ctx, s.db, `DELETE FROM sessions WHERE expires_at < ? OR last_seen_at < ?`,
 		storecodec.Time(expiredBefore), storecodec.Time(idleBefore))
 	if err != nil {
 		return 0, fmt.Errorf("deleting expired sessions: %w", err)
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, fmt.Errorf("deleting expired sessions: %w", err)
-	}
-	return int(n), nil
+	return n, nil
 }
 
 // scanSession reads one row of sessionColumns.

@@ -75,16 +75,12 @@ func (s *Store) DeleteUserTokens(ctx context.Context, userID string) error {
 // encodes "never") and returns how many it removed. The condition repeats
 // the access_tokens_expires index's, so that SQLite uses that index.
 func (s *Store) DeleteExpiredTokens(ctx context.Context, before time.Time) (int, error) {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM access_tokens WHERE expires_at != 0 AND expires_at < ?`,
+	n, err := sqldb.ExecCount(ctx, s.db, `DELETE FROM access_tokens WHERE expires_at != 0 AND expires_at < ?`,
 		storecodec.Time(before))
 	if err != nil {
 		return 0, fmt.Errorf("deleting expired tokens: %w", err)
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, fmt.Errorf("deleting expired tokens: %w", err)
-	}
-	return int(n), nil
+	return n, nil
 }
 
 // scanToken reads one row of tokenColumns.

@@ -14,9 +14,16 @@ import (
 // testTouchSessionForward checks that a touch earlier than the stored
 // LastSeenAt succeeds and leaves it alone.
 func testTouchSessionForward(t *testing.T, s account.SessionStore) {
-	ctx := context.Background()
 	sess := fullSession() // last seen at T1
 	mustCreateSession(t, s, sess)
+	touchForward(t, "TouchSession",
+		func(at time.Time) error { return s.TouchSession(context.Background(), sess.ID, at) },
+		func() time.Time { return mustSession(t, s, sess.TokenHash).LastSeenAt })
+}
+
+// touchForward checks a touch method, starting from a stored time of T1:
+// earlier or equal times leave it alone without error, a later one moves it.
+func touchForward(t *testing.T, name string, touch func(time.Time) error, stored func() time.Time) {
 	for _, tc := range []struct {
 		name     string
 		at, want time.Time
@@ -28,12 +35,11 @@ func testTouchSessionForward(t *testing.T, s account.SessionStore) {
 		{"earlier again", storetesting.T1, storetesting.T2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if err := s.TouchSession(ctx, sess.ID, tc.at); err != nil {
-				t.Fatalf("TouchSession(%v): %v", tc.at, err)
+			if err := touch(tc.at); err != nil {
+				t.Fatalf("%s(%v): %v", name, tc.at, err)
 			}
-			got := mustSession(t, s, sess.TokenHash).LastSeenAt
-			if !got.Equal(tc.want) {
-				t.Errorf("LastSeenAt = %v, want %v", got, tc.want)
+			if got := stored(); !got.Equal(tc.want) {
+				t.Errorf("after %s(%v) the stored time is %v, want %v", name, tc.at, got, tc.want)
 			}
 		})
 	}
@@ -82,29 +88,11 @@ func testDeleteExpiredSessions(t *testing.T, s account.SessionStore) {
 // testTouchTokenForward checks that a use earlier than the stored
 // LastUsedAt succeeds and leaves it alone.
 func testTouchTokenForward(t *testing.T, s account.TokenStore) {
-	ctx := context.Background()
 	tok := fullToken() // last used at T1
 	mustCreateToken(t, s, tok)
-	for _, tc := range []struct {
-		name     string
-		at, want time.Time
-	}{
-		{"earlier", storetesting.T0, storetesting.T1},
-		{"same instant", storetesting.T1.UTC(), storetesting.T1},
-		{"a nanosecond earlier", storetesting.T1.Add(-time.Nanosecond), storetesting.T1},
-		{"later", storetesting.T2, storetesting.T2},
-		{"earlier again", storetesting.T1, storetesting.T2},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			if err := s.TouchToken(ctx, tok.ID, tc.at); err != nil {
-				t.Fatalf("TouchToken(%v): %v", tc.at, err)
-			}
-			got := mustToken(t, s, tok.TokenHash).LastUsedAt
-			if !got.Equal(tc.want) {
-				t.Errorf("LastUsedAt = %v, want %v", got, tc.want)
-			}
-		})
-	}
+	touchForward(t, "TouchToken",
+		func(at time.Time) error { return s.TouchToken(context.Background(), tok.ID, at) },
+		func() time.Time { return mustToken(t, s, tok.TokenHash).LastUsedAt })
 }
 
 func testDeleteExpiredTokens(t *testing.T, s account.TokenStore) {

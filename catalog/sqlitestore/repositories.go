@@ -114,15 +114,11 @@ func (s *Store) DeleteRepository(ctx context.Context, name string) error {
 // compared lower-cased, and returns how many it removed.
 func (s *Store) DeleteNamespaceRepositories(ctx context.Context, namespace string) (int, error) {
 	namespace = strings.ToLower(namespace)
-	res, err := s.db.ExecContext(ctx, `DELETE FROM repositories WHERE namespace = ?`, namespace)
+	n, err := sqldb.ExecCount(ctx, s.db, `DELETE FROM repositories WHERE namespace = ?`, namespace)
 	if err != nil {
 		return 0, fmt.Errorf("deleting repositories of %s: %w", namespace, err)
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, fmt.Errorf("deleting repositories of %s: %w", namespace, err)
-	}
-	return int(n), nil
+	return n, nil
 }
 
 // changedOne returns catalog.ErrNotFound when the statement behind res, doing

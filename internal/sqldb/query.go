@@ -85,3 +85,14 @@ func ChangedOne(res sql.Result, err, notFound error) error {
 	}
 	return nil
 }
+
+// ExecCount runs a statement and returns how many rows it changed: the
+// shape of every bulk delete.
+func ExecCount(ctx context.Context, db *sql.DB, query string, args ...any) (int, error) {
+	res, err := db.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}

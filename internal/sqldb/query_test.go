@@ -118,3 +118,14 @@ func TestChangedOne(t *testing.T) {
 		t.Errorf("a failed statement: %v; want its own error", got)
 	}
 }
+
+func TestExecCount(t *testing.T) {
+	db := table(t, 1, 2, 3)
+	n, err := ExecCount(context.Background(), db, `DELETE FROM t WHERE n > ?`, 1)
+	if err != nil || n != 2 {
+		t.Errorf("deleting two of three rows: %d, %v; want 2", n, err)
+	}
+	if _, err := ExecCount(context.Background(), db, `DELETE FROM nope`); err == nil {
+		t.Error("a failed statement reported no error")
+	}
+}

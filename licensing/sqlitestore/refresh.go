@@ -87,15 +87,11 @@ func (s *Store) DeleteRefreshTokensByCredential(ctx context.Context, credential 
 	if credential == "" {
 		return 0, nil
 	}
-	res, err := s.db.ExecContext(ctx, `DELETE FROM refresh_tokens WHERE credential = ?`, credential)
+	n, err := sqldb.ExecCount(ctx, s.db, `DELETE FROM refresh_tokens WHERE credential = ?`, credential)
 	if err != nil {
 		return 0, fmt.Errorf("deleting refresh tokens of credential %s: %w", credential, err)
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, fmt.Errorf("deleting refresh tokens of credential %s: %w", credential, err)
-	}
-	return int(n), nil
+	return n, nil
 }
 
 // DeleteUserRefreshTokens removes every refresh token of the user; an empty
