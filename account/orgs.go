@@ -252,9 +252,12 @@ func (s *Service) DeleteOrg(ctx context.Context, actor User, org string) error {
 // empty permission means none. Visibility (public pulls) is not decided
 // here: the catalog knows it.
 func (s *Service) RepositoryPermission(ctx context.Context, userID, repo string) (Permission, error) {
+	if userID == "" {
+		return "", nil // anonymous, or a license key: no account, no ownership
+	}
 	ns, _, _ := strings.Cut(strings.ToLower(repo), "/")
 	n, err := s.st.Namespaces.Namespace(ctx, ns)
-	if errors.Is(err, ErrNotFound) || userID == "" {
+	if errors.Is(err, ErrNotFound) {
 		return "", nil
 	} else if err != nil {
 		return "", err
