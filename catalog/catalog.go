@@ -37,6 +37,13 @@ type Tier struct {
 	Price        int64
 	Currency     string
 	Repositories []string
+	// Entitlement terms, copied into each license issued for the tier.
+	Seats       int    // distinct credentials of an organisation that may pull; 0: unlimited
+	Versions    string // semantic-version range of pullable tags; empty: any
+	TagPattern  string // glob of pullable tag names; empty: any
+	Perpetual   bool   // after expiry, tags released before the end stay pullable
+	PullQuota   int    // pulls per QuotaPeriod; 0: unlimited
+	QuotaPeriod string // "day" or "month"
 }
 
 // Free reports whether the tier costs nothing.

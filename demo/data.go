@@ -21,6 +21,21 @@ func tier(id, name string, cents int64, description string, repos ...string) cat
 	return catalog.Tier{ID: id, Name: name, Description: description, Price: cents, Currency: "usd", Repositories: repos}
 }
 
+// Entitlement terms of demo tiers.
+func seats(t catalog.Tier, n int) catalog.Tier { t.Seats = n; return t }
+
+func perpetual(t catalog.Tier) catalog.Tier { t.Perpetual = true; return t }
+
+func quota(t catalog.Tier, pulls int, period string) catalog.Tier {
+	t.PullQuota, t.QuotaPeriod = pulls, period
+	return t
+}
+
+func tags(t catalog.Tier, versions, pattern string) catalog.Tier {
+	t.Versions, t.TagPattern = versions, pattern
+	return t
+}
+
 // Products returns the demo products: official and certified images and
 // plugins, some with a free tier beside paid ones and some paid only. Tier
 // has no billing interval yet, so a tier's Description states it.
@@ -32,8 +47,8 @@ func Products() []catalog.Product {
 			Repositories: []string{"acme/db", "acme/db-backup"},
 			Tiers: []catalog.Tier{
 				tier("developer", "Developer", 0, "Free for development and CI. Single node, community support.", "acme/db"),
-				tier("standard", "Standard", 4900, "$49.00 per node per month. Production clusters, business-hours support.", "acme/db"),
-				tier("enterprise", "Enterprise", 29900, "$299.00 per node per month. Adds the continuous backup agent and 24/7 support.", "acme/db", "acme/db-backup"),
+				perpetual(tier("standard", "Standard", 4900, "$49.00 per node per month. Production clusters, business-hours support. Perpetual fallback: the versions released while you subscribe stay yours.", "acme/db")),
+				seats(tier("enterprise", "Enterprise", 29900, "$299.00 per node per month. Adds the continuous backup agent and 24/7 support. Up to 25 seats for your organisation.", "acme/db", "acme/db-backup"), 25),
 			}},
 		{Slug: "acme-stream", Name: "Acme Stream", Publisher: "acme", Kind: catalog.KindImage, Badge: catalog.BadgeCertified,
 			Summary:     "Kafka-compatible event streaming in a single binary, without ZooKeeper or a JVM.",
@@ -55,8 +70,8 @@ func Products() []catalog.Product {
 			Description: cpxListing, Categories: []string{"Networking", "Security"},
 			Repositories: []string{"netscaler/cpx", "netscaler/cpx-enterprise-tools"},
 			Tiers: []catalog.Tier{
-				tier("express", "Express", 0, "Free. Up to 20 Mbps and 250 SSL connections per instance, for development and small production.", "netscaler/cpx"),
-				tier("standard", "Standard", 9900, "$99.00 per instance per month. 1 Gbps throughput, unlimited SSL connections, support included.", "netscaler/cpx"),
+				quota(tier("express", "Express", 0, "Free. Up to 20 Mbps and 250 SSL connections per instance, for development and small production. 100 pulls a day.", "netscaler/cpx"), 100, "day"),
+				tags(tier("standard", "Standard", 9900, "$99.00 per instance per month. 1 Gbps throughput, unlimited SSL connections, support included. Release 14.1 builds.", "netscaler/cpx"), "", "14.1-*"),
 				tier("enterprise", "Enterprise", 49900, "$499.00 per instance per month. Adds web application firewall policies and the enterprise diagnostics tools.", "netscaler/cpx", "netscaler/cpx-enterprise-tools"),
 			}},
 		{Slug: "netscaler-adm-agent", Name: "NetScaler ADM Agent", Publisher: "netscaler", Kind: catalog.KindImage, Badge: catalog.BadgeCertified,
@@ -80,7 +95,7 @@ func Products() []catalog.Product {
 			Repositories: []string{"northwind/s3-volume"},
 			Tiers: []catalog.Tier{
 				tier("express", "Express", 0, "Free. Community support on GitHub.", "northwind/s3-volume"),
-				tier("standard", "Standard", 1500, "$15.00 per host per month. Local read cache and email support.", "northwind/s3-volume"),
+				tags(tier("standard", "Standard", 1500, "$15.00 per host per month. Local read cache and email support. Stable 1.x releases.", "northwind/s3-volume"), ">=1.0.0 <2.0.0", ""),
 			}},
 		{Slug: "edge", Name: "Edge", Publisher: "berthlabs", Kind: catalog.KindImage, Badge: catalog.BadgeOfficial,
 			Summary:     "Fast HTTP reverse proxy and static file server, multi-architecture.",
@@ -95,7 +110,7 @@ func Products() []catalog.Product {
 			Repositories: []string{"berthlabs/log-shipper", "berthlabs/log-shipper-fips"},
 			Tiers: []catalog.Tier{
 				tier("express", "Express", 0, "Free. All outputs, community support.", "berthlabs/log-shipper"),
-				tier("pro", "Pro", 1900, "$19.00 per host per month. Adds the FIPS 140-3 build and priority support.", "berthlabs/log-shipper", "berthlabs/log-shipper-fips"),
+				seats(tier("pro", "Pro", 1900, "$19.00 per host per month. Adds the FIPS 140-3 build and priority support. Up to 10 seats.", "berthlabs/log-shipper", "berthlabs/log-shipper-fips"), 10),
 			}},
 	}
 }

@@ -123,7 +123,9 @@ func checkStored(t *testing.T, d demo.Deps) {
 func productsEqual(a, b catalog.Product) bool {
 	tierEqual := func(x, y catalog.Tier) bool {
 		return x.ID == y.ID && x.Name == y.Name && x.Description == y.Description && x.Price == y.Price &&
-			x.Currency == y.Currency && slices.Equal(x.Repositories, y.Repositories)
+			x.Currency == y.Currency && slices.Equal(x.Repositories, y.Repositories) && x.Seats == y.Seats &&
+			x.Versions == y.Versions && x.TagPattern == y.TagPattern && x.Perpetual == y.Perpetual &&
+			x.PullQuota == y.PullQuota && x.QuotaPeriod == y.QuotaPeriod
 	}
 	return a.Slug == b.Slug && a.Name == b.Name && a.Publisher == b.Publisher && a.Kind == b.Kind &&
 		a.Badge == b.Badge && a.Summary == b.Summary && a.Description == b.Description &&

@@ -1,7 +1,9 @@
 package frontend
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -63,6 +65,12 @@ type tierJSON struct {
 	Currency     string   `json:"currency"`
 	Free         bool     `json:"free"`
 	Repositories []string `json:"repositories"`
+	Seats        int      `json:"seats"`
+	Versions     string   `json:"versions,omitempty"`
+	TagPattern   string   `json:"tag_pattern,omitempty"`
+	Perpetual    bool     `json:"perpetual_fallback"`
+	PullQuota    int      `json:"pull_quota"`
+	QuotaPeriod  string   `json:"quota_period,omitempty"`
 }
 
 type productJSON struct {
@@ -92,7 +100,8 @@ func productOf(p catalog.Product, full bool) productJSON {
 	}
 	for _, t := range p.Tiers {
 		out.Tiers = append(out.Tiers, tierJSON{ID: t.ID, Name: t.Name, Description: t.Description, Price: t.Price,
-			Currency: t.Currency, Free: t.Free(), Repositories: nonNil(t.Repositories)})
+			Currency: t.Currency, Free: t.Free(), Repositories: nonNil(t.Repositories), Seats: t.Seats, Versions: t.Versions,
+			TagPattern: t.TagPattern, Perpetual: t.Perpetual, PullQuota: t.PullQuota, QuotaPeriod: t.QuotaPeriod})
 	}
 	return out
 }
@@ -156,20 +165,50 @@ func (h *handlers) getProduct(c *fiber.Ctx) error {
 }
 
 type licenseJSON struct {
-	ID           string    `json:"id"`
-	Key          string    `json:"key,omitempty"`
-	KeyHint      string    `json:"key_hint"`
-	Product      string    `json:"product"`
-	Tier         string    `json:"tier"`
-	Repositories []string  `json:"repositories"`
-	Status       string    `json:"status"`
-	CreatedAt    time.Time `json:"created_at"`
-	ExpiresAt    *string   `json:"expires_at"`
+	ID           string          `json:"id"`
+	Key          string          `json:"key,omitempty"`
+	KeyHint      string          `json:"key_hint"`
+	Owner        string          `json:"owner"`
+	Product      string          `json:"product"`
+	Tier         string          `json:"tier"`
+	Repositories []string        `json:"repositories"`
+	Status       string          `json:"status"`
+	Trial        bool            `json:"trial"`
+	Seats        int             `json:"seats"`
+	Entitlement  entitlementJSON `json:"entitlement"`
+	Quota        *quotaJSON      `json:"quota,omitempty"`
+	CreatedAt    time.Time       `json:"created_at"`
+	ExpiresAt    *string         `json:"expires_at"`
+	// RevocationLagSeconds is how long a registry token issued before a
+	// revocation keeps working: the token lifetime.
+	RevocationLagSeconds int `json:"revocation_lag_seconds"`
 }
 
-func licenseOf(l licensing.License, key string) licenseJSON {
-	out := licenseJSON{ID: l.ID, Key: key, KeyHint: l.KeyHint, Product: l.Product, Tier: l.Tier,
-		Repositories: nonNil(l.Repositories), Status: string(l.Status), CreatedAt: l.CreatedAt}
+type entitlementJSON struct {
+	Versions   string `json:"versions,omitempty"`
+	TagPattern string `json:"tag_pattern,omitempty"`
+	Perpetual  bool   `json:"perpetual_fallback"`
+	Summary    string `json:"summary"`
+}
+
+type quotaJSON struct {
+	Pulls     int        `json:"pulls"`
+	Period    string     `json:"period"`
+	Remaining *int       `json:"remaining,omitempty"`
+	ResetsAt  *time.Time `json:"resets_at,omitempty"`
+}
+
+func (h *handlers) licenseOf(l heldLicense, key string) licenseJSON {
+	out := licenseJSON{ID: l.ID, Key: key, KeyHint: l.KeyHint, Owner: l.OwnerName, Product: l.Product, Tier: l.Tier,
+		Repositories: nonNil(l.Repositories), Status: string(l.Status), Trial: l.Trial, Seats: l.Seats, CreatedAt: l.CreatedAt,
+		Entitlement: entitlementJSON{Versions: l.Entitlement.Versions, TagPattern: l.Entitlement.TagPattern,
+			Perpetual: l.Entitlement.Perpetual, Summary: l.Entitlement.Describe()}}
+	if h.Tokens != nil {
+		out.RevocationLagSeconds = int(h.Tokens.TTL() / time.Second)
+	}
+	if l.Quota.Pulls > 0 {
+		out.Quota = &quotaJSON{Pulls: l.Quota.Pulls, Period: string(l.Quota.Period)}
+	}
 	if !l.ExpiresAt.IsZero() {
 		s := l.ExpiresAt.UTC().Format(time.RFC3339)
 		out.ExpiresAt = &s
@@ -181,7 +220,8 @@ func licenseOf(l licensing.License, key string) licenseJSON {
 // this response and nowhere else, ever.
 func (h *handlers) checkout(c *fiber.Ctx) error {
 	var in struct {
-		Tier string `json:"tier"`
+		Tier         string `json:"tier"`
+		Organization string `json:"organization"`
 	}
 	u, err := h.userInput(c, &in)
 	if err != nil {
@@ -190,13 +230,40 @@ func (h *handlers) checkout(c *fiber.Ctx) error {
 	if in.Tier == "" {
 		return &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid", Field: "tier", Message: "tier: name the tier id to buy"}
 	}
-	issued, err := h.Licenses.CheckoutFree(c.UserContext(), u.ID, c.Params("slug"), in.Tier)
+	owner, err := h.licenseOwner(c.UserContext(), u, in.Organization)
+	if err != nil {
+		return err
+	}
+	issued, err := h.Licenses.CheckoutFree(c.UserContext(), owner.ID, c.Params("slug"), in.Tier)
 	if err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Location("/api/v1/licenses/" + issued.License.ID)
-	return c.Status(http.StatusCreated).JSON(fiber.Map{"license": licenseOf(issued.License, issued.Key)})
+	return c.Status(http.StatusCreated).JSON(fiber.Map{"license": h.licenseOf(heldLicense{License: issued.License, OwnerName: owner.Name, Manage: true}, issued.Key)})
+}
+
+// licenseBuyer is who a license is bought for.
+type licenseBuyer struct{ ID, Name string }
+
+// licenseOwner resolves who a checkout buys for: the user, or an
+// organisation they own or administer (members cannot spend for it).
+func (h *handlers) licenseOwner(ctx context.Context, u account.User, org string) (licenseBuyer, error) {
+	if org == "" || org == u.Username {
+		return licenseBuyer{ID: u.ID, Name: u.Username}, nil
+	}
+	o, err := h.Accounts.Org(ctx, org)
+	if errors.Is(err, account.ErrNotFound) || (err == nil && o.Role(u.ID) == "") {
+		return licenseBuyer{}, &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid", Field: "organization",
+			Message: "organization: you are not a member of " + org}
+	} else if err != nil {
+		return licenseBuyer{}, err
+	}
+	if r := o.Role(u.ID); r != account.RoleOwner && r != account.RoleAdmin {
+		return licenseBuyer{}, &apiError{Status: http.StatusForbidden, Code: "forbidden", Field: "organization",
+			Message: "only owners and admins of " + org + " may take licenses for it"}
+	}
+	return licenseBuyer{ID: o.ID, Name: o.Name}, nil
 }
 
 func (h *handlers) listLicenses(c *fiber.Ctx) error {
@@ -204,13 +271,13 @@ func (h *handlers) listLicenses(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ls, err := h.Licenses.Licenses(c.UserContext(), u.ID)
+	ls, err := h.heldLicenses(c.UserContext(), u)
 	if err != nil {
 		return err
 	}
 	out := make([]licenseJSON, 0, len(ls))
 	for _, l := range ls {
-		out = append(out, licenseOf(l, ""))
+		out = append(out, h.licenseOf(l, ""))
 	}
 	return c.JSON(fiber.Map{"licenses": out})
 }
@@ -220,15 +287,25 @@ func (h *handlers) getLicense(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	l, err := h.Licenses.License(c.UserContext(), c.Params("id"))
+	l, err := h.licenseAccess(c.UserContext(), u, c.Params("id"))
 	if err != nil {
 		return err
 	}
-	if l.Owner != u.ID {
-		// Someone else's license does not exist as far as this caller knows.
-		return licensing.ErrNotFound
+	out := h.licenseOf(l, "")
+	if err := h.addQuotaUsage(c.UserContext(), &out, l.License); err != nil {
+		return err
 	}
-	return c.JSON(licenseOf(l, ""))
+	return c.JSON(out)
+}
+
+// addQuotaUsage fills in what is left of the license's quota.
+func (h *handlers) addQuotaUsage(ctx context.Context, out *licenseJSON, l licensing.License) error {
+	q, err := h.Licenses.QuotaUsage(ctx, l)
+	if err != nil || q == nil {
+		return err
+	}
+	out.Quota.Remaining, out.Quota.ResetsAt = &q.Remaining, &q.Reset
+	return nil
 }
 
 // licenseFile returns one of the caller's licenses as a signed document
@@ -238,7 +315,11 @@ func (h *handlers) licenseFile(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	doc, err := h.Licenses.LicenseFile(c.UserContext(), h.Keys, h.TokenIssuer, u.ID, u.Username, c.Params("id"))
+	l, err := h.licenseAccess(c.UserContext(), u, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	doc, err := h.Licenses.LicenseFile(c.UserContext(), h.Keys, h.TokenIssuer, l.Owner, l.OwnerName, l.ID)
 	if err != nil {
 		return err
 	}

@@ -79,6 +79,8 @@ type handlers struct {
 	accountLimit *window
 	signupLimit  fiber.Handler
 	openapiDoc   []byte
+	// clientIP names the client of a request, through trusted proxies.
+	clientIP func(*fiber.Ctx) string
 }
 
 // New builds the fiber application.
@@ -127,6 +129,7 @@ func (h *handlers) routes(app *fiber.App) {
 	// endpoint that checks a credential, so that guesses cannot be spread
 	// across them.
 	client := clientKey(h.TrustedProxies)
+	h.clientIP = client
 	app.Use(failureLimiter(20, client))
 	h.signupLimit = signupLimiter(10, client)
 	app.Get("/token", h.tokenGet)
@@ -141,6 +144,7 @@ func (h *handlers) routes(app *fiber.App) {
 	api.Get("/licenses", h.listLicenses)
 	api.Get("/licenses/:id", h.getLicense)
 	api.Get("/licenses/:id/file", h.licenseFile)
+	h.licenseUsageRoutes(api)
 	h.sessionRoutes(app, api)
 	h.settingsRoutes(app, api)
 	h.profileRoutes(app, api)

@@ -14,6 +14,9 @@ import (
 func (h *handlers) licensePages(app *fiber.App) {
 	app.Post("/products/:slug/checkout", h.checkoutForm)
 	app.Get("/licenses", h.licensesPage)
+	app.Get("/licenses/:id", h.licensePage)
+	app.Post("/licenses/:id/seats/release", h.releaseSeatForm)
+	app.Get("/admin/usage", h.adminUsagePage)
 }
 
 // issuedView is the page that shows a new license's key, the only time it
@@ -22,6 +25,7 @@ type issuedView struct {
 	License licensing.License
 	Key     string
 	Product catalog.Product
+	Owner   string
 }
 
 // checkoutForm takes a free tier for the signed-in buyer and shows the key
@@ -39,20 +43,27 @@ func (h *handlers) checkoutForm(c *fiber.Ctx) error {
 		return h.render(c, http.StatusUnprocessableEntity, "product", p.Name, productView{Product: p,
 			Error: "Accept the license terms to take this tier."})
 	}
-	issued, err := h.Licenses.CheckoutFree(c.UserContext(), u.ID, p.Slug, c.FormValue("tier"))
-	if err != nil {
+	owner, err := h.licenseOwner(c.UserContext(), u, c.FormValue("for"))
+	if err == nil {
+		var issued licensing.Issued
+		issued, err = h.Licenses.CheckoutFree(c.UserContext(), owner.ID, p.Slug, c.FormValue("tier"))
+		if err == nil {
+			return h.render(c, http.StatusCreated, "license_issued", "Your license",
+				issuedView{License: issued.License, Key: issued.Key, Product: p, Owner: owner.Name})
+		}
+	}
+	{
 		f, ferr := formError(err, nil)
 		if ferr != nil {
 			return ferr
 		}
 		return h.render(c, classify(err).Status, "product", p.Name, productView{Product: p, Error: f.Error})
 	}
-	return h.render(c, http.StatusCreated, "license_issued", "Your license", issuedView{License: issued.License, Key: issued.Key, Product: p})
 }
 
-// licensesView lists the buyer's licenses.
+// licensesView lists the buyer's licenses and their organisations'.
 type licensesView struct {
-	Licenses []licensing.License
+	Licenses []heldLicense
 }
 
 func (h *handlers) licensesPage(c *fiber.Ctx) error {
@@ -60,9 +71,81 @@ func (h *handlers) licensesPage(c *fiber.Ctx) error {
 	if !ok {
 		return err
 	}
-	ls, err := h.Licenses.Licenses(c.UserContext(), u.ID)
+	ls, err := h.heldLicenses(c.UserContext(), u)
 	if err != nil {
 		return err
 	}
 	return h.render(c, http.StatusOK, "licenses", "Licenses", licensesView{Licenses: ls})
+}
+
+// licenseView is one license's page: its terms, seats, quota, pulls and
+// the tokens issued through it.
+type licenseView struct {
+	License heldLicense
+	Quota   *licensing.QuotaStatus
+	Seats   []licensing.Seat
+	Pulls   []licensing.Pull
+	Tokens  []licensing.TokenRecord
+}
+
+func (h *handlers) licensePage(c *fiber.Ctx) error {
+	u, ok, err := h.requirePageUser(c)
+	if !ok {
+		return err
+	}
+	ctx := c.UserContext()
+	l, err := h.licenseAccess(ctx, u, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	v := licenseView{License: l}
+	if v.Quota, err = h.Licenses.QuotaUsage(ctx, l.License); err != nil {
+		return err
+	}
+	if v.Seats, err = h.Licenses.Seats(ctx, l.ID); err != nil {
+		return err
+	}
+	q := licensing.UsageQuery{LicenseID: l.ID, Limit: 25}
+	if v.Pulls, err = h.Licenses.Pulls(ctx, q); err != nil {
+		return err
+	}
+	if v.Tokens, err = h.Licenses.TokenRecords(ctx, q); err != nil {
+		return err
+	}
+	return h.render(c, http.StatusOK, "license", l.Product+" license", v)
+}
+
+// releaseSeatForm frees a seat and goes back to the license page.
+func (h *handlers) releaseSeatForm(c *fiber.Ctx) error {
+	u, ok, err := h.requirePageUser(c)
+	if !ok {
+		return err
+	}
+	if err := h.releaseSeat(c.UserContext(), u, c.Params("id"), c.FormValue("holder")); err != nil {
+		return err
+	}
+	return c.Redirect("/licenses/"+c.Params("id")+"?done=Seat+freed", http.StatusSeeOther)
+}
+
+// usageView is the admin's view of every license's pulls and tokens.
+type usageView struct {
+	Pulls  []licensing.Pull
+	Tokens []licensing.TokenRecord
+}
+
+func (h *handlers) adminUsagePage(c *fiber.Ctx) error {
+	if _, err := adminViewer(c); err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	var v usageView
+	var err error
+	q := licensing.UsageQuery{Limit: 50}
+	if v.Pulls, err = h.Licenses.Pulls(ctx, q); err != nil {
+		return err
+	}
+	if v.Tokens, err = h.Licenses.TokenRecords(ctx, q); err != nil {
+		return err
+	}
+	return h.render(c, http.StatusOK, "admin_usage", "Registry usage", v)
 }

@@ -3,6 +3,7 @@ package frontend
 import (
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -76,6 +77,7 @@ func (h *handlers) issueToken(c *fiber.Ctx, req licensing.TokenRequest, rawScope
 		}
 		req.Scopes = append(req.Scopes, a)
 	}
+	req.ClientIP, req.UserAgent = h.clientIP(c), string(c.Request().Header.UserAgent())
 	tok, err := h.Tokens.Issue(c.UserContext(), req)
 	if err != nil {
 		h.metrics.tokens.WithLabelValues("refused").Inc()
@@ -83,6 +85,13 @@ func (h *handlers) issueToken(c *fiber.Ctx, req licensing.TokenRequest, rawScope
 	}
 	h.metrics.tokens.WithLabelValues("issued").Inc()
 	c.Set(fiber.HeaderCacheControl, "no-store")
+	if q := tok.Quota; q != nil {
+		// What is left of the tightest pull quota the token pulls through,
+		// in the IETF RateLimit header fields.
+		c.Set("RateLimit-Limit", strconv.Itoa(q.Limit))
+		c.Set("RateLimit-Remaining", strconv.Itoa(q.Remaining))
+		c.Set("RateLimit-Reset", strconv.Itoa(max(int(time.Until(q.Reset).Seconds()), 0)))
+	}
 	resp := tokenResponse{
 		Token:       tok.Token,
 		AccessToken: tok.Token,

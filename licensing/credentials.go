@@ -12,12 +12,38 @@ import (
 
 // principal is a resolved credential: who it is, what it grants, and what
 // kind of credential it was (empty for anonymous), for refresh tokens.
+// Grants are unconditional (ownership, publishers' namespaces); Licensed
+// are the licenses that may entitle a pull of each repository, subject to
+// seats and quotas when a token is issued and to tag ranges at pull time.
 type principal struct {
 	Subject    Subject
 	Grants     Grants
+	Licensed   map[string][]License
 	Kind       CredentialKind
 	UserID     string
 	Credential string // the access token's or license's ID
+}
+
+// addLicense records that l may entitle pulls of its repositories.
+func (p *principal) addLicense(l License) {
+	if p.Licensed == nil {
+		p.Licensed = map[string][]License{}
+	}
+	for _, repo := range l.Repositories {
+		p.Licensed[repo] = append(p.Licensed[repo], l)
+	}
+}
+
+// seatHolder names the credential for seat counting: the license key
+// itself, a personal access token, or the member.
+func (p principal) seatHolder() string {
+	switch p.Kind {
+	case CredentialLicense:
+		return "key"
+	case CredentialToken:
+		return "pat:" + p.Credential
+	}
+	return "user:" + p.UserID
 }
 
 // resolve turns a credential into a principal. A license key is a subject
@@ -43,32 +69,37 @@ func (s *TokenServer) resolve(ctx context.Context, username, password string) (p
 	}
 }
 
-// licensePrincipal grants pull on an active license's repositories.
+// licensePrincipal lets a usable license's key pull its repositories.
 func (s *TokenServer) licensePrincipal(l License) (principal, error) {
 	now := s.now()
-	if !l.Entitles(now) {
-		return principal{}, &InactiveLicenseError{Hint: l.KeyHint, Status: effectiveStatus(l, now)}
+	if !l.Usable(now) {
+		return principal{}, &InactiveLicenseError{Hint: l.KeyHint, Status: effectiveStatus(l, now), LicenseID: l.ID, Owner: l.Owner}
 	}
-	var g Grants
-	for _, repo := range l.Repositories {
-		g.addRepository(repo, "pull")
-	}
-	return principal{Subject: Subject{Name: "license:" + l.ID}, Grants: g, Kind: CredentialLicense, UserID: l.Owner, Credential: l.ID}, nil
+	p := principal{Subject: Subject{Name: "license:" + l.ID}, Kind: CredentialLicense, UserID: l.Owner, Credential: l.ID}
+	p.addLicense(l)
+	return p, nil
 }
 
-// userPrincipal grants an account its licenses' pulls and its publishers'
-// namespaces; repository ownership is added per scope in Issue.
+// userPrincipal gives an account the pulls of its own licenses and of its
+// organisations', and push on its publishers' namespaces; repository
+// ownership is added per scope in Issue.
 func (s *TokenServer) userPrincipal(ctx context.Context, subj Subject) (principal, error) {
 	now := s.now()
-	var g Grants
-	licenses, err := s.store.LicensesByOwner(ctx, subj.ID)
+	p := principal{Subject: subj, Kind: CredentialPassword, UserID: subj.ID}
+	owners := []string{subj.ID}
+	orgs, err := s.orgs.OrgIDs(ctx, subj.ID)
 	if err != nil {
-		return principal{}, fmt.Errorf("listing licenses of %s: %w", subj.Name, err)
+		return principal{}, fmt.Errorf("listing organisations of %s: %w", subj.Name, err)
 	}
-	for _, l := range licenses {
-		if l.Entitles(now) {
-			for _, repo := range l.Repositories {
-				g.addRepository(repo, "pull")
+	owners = append(owners, orgs...)
+	for _, owner := range owners {
+		licenses, err := s.store.LicensesByOwner(ctx, owner)
+		if err != nil {
+			return principal{}, fmt.Errorf("listing licenses of %s: %w", owner, err)
+		}
+		for _, l := range licenses {
+			if l.Usable(now) {
+				p.addLicense(l)
 			}
 		}
 	}
@@ -77,9 +108,8 @@ func (s *TokenServer) userPrincipal(ctx context.Context, subj Subject) (principa
 		return principal{}, fmt.Errorf("listing namespaces of %s: %w", subj.Name, err)
 	}
 	for _, ns := range namespaces {
-		g.addNamespace(ns, "pull", "push")
+		p.Grants.addNamespace(ns, "pull", "push")
 	}
-	p := principal{Subject: subj, Grants: g, Kind: CredentialPassword, UserID: subj.ID}
 	if subj.TokenID != "" {
 		p.Kind, p.Credential = CredentialToken, subj.TokenID
 	}

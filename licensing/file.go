@@ -26,6 +26,15 @@ type FileClaims struct {
 	Tier         string   `json:"tier"`
 	Repositories []string `json:"repositories"`
 	Status       Status   `json:"status"`
+	Trial        bool     `json:"trial,omitempty"`
+	Seats        int      `json:"seats,omitempty"`
+	// Versions, TagPattern and Perpetual limit the tags that may be pulled;
+	// QuotaPulls per QuotaPeriod the pulls.
+	Versions    string `json:"versions,omitempty"`
+	TagPattern  string `json:"tag_pattern,omitempty"`
+	Perpetual   bool   `json:"perpetual_fallback,omitempty"`
+	QuotaPulls  int    `json:"quota_pulls,omitempty"`
+	QuotaPeriod Period `json:"quota_period,omitempty"`
 }
 
 // LicenseFile returns the signed license document of one of owner's
@@ -45,6 +54,8 @@ func (s *Service) LicenseFile(ctx context.Context, keys *KeyRing, issuer, owner,
 		RegisteredClaims: jwt.RegisteredClaims{Issuer: issuer, Subject: holder, ID: l.ID,
 			IssuedAt: jwt.NewNumericDate(now), NotBefore: jwt.NewNumericDate(l.CreatedAt.Truncate(time.Second))},
 		Product: l.Product, Tier: l.Tier, Repositories: l.Repositories, Status: effectiveStatus(l, now),
+		Trial: l.Trial, Seats: l.Seats, Versions: l.Entitlement.Versions, TagPattern: l.Entitlement.TagPattern,
+		Perpetual: l.Entitlement.Perpetual, QuotaPulls: l.Quota.Pulls, QuotaPeriod: l.Quota.Period,
 	}
 	if !l.ExpiresAt.IsZero() {
 		c.ExpiresAt = jwt.NewNumericDate(l.ExpiresAt)

@@ -22,6 +22,12 @@ const (
 // License lets its owner pull a tier's repositories. The key is never stored:
 // KeyHash is the hex SHA-256 of it (keys carry 256 bits of entropy, so a fast
 // hash is safe) and KeyHint its last four characters, to tell keys apart.
+//
+// Owner is a user's or an organisation's ID: an organisation's license
+// entitles every member's credentials, up to Seats distinct ones when Seats
+// is set. The entitlement terms (Seats, Entitlement, Quota) are copied from
+// the tier when the license is issued, so that a later change to the tier
+// does not change what was bought.
 type License struct {
 	ID           string
 	KeyHash      string
@@ -31,15 +37,54 @@ type License struct {
 	Tier         string
 	Repositories []string
 	Status       Status
-	CreatedAt    time.Time
+	Trial        bool
+	Seats        int // distinct credentials that may pull; 0: unlimited
+	Entitlement  Entitlement
+	Quota        Quota
+	CreatedAt    time.Time // the license's start
 	ExpiresAt    time.Time // zero: never
 	RevokedAt    time.Time // zero: not revoked
 }
 
-// Entitles reports whether the license grants anything at t.
+// Entitles reports whether the license grants everything it names at t.
 func (l License) Entitles(t time.Time) bool {
 	return l.Status == StatusActive && (l.ExpiresAt.IsZero() || t.Before(l.ExpiresAt))
 }
+
+// Usable reports whether the license grants anything at t: everything while
+// it entitles, and after it has expired, under a perpetual fallback, the
+// tags released before its end.
+func (l License) Usable(t time.Time) bool {
+	return l.Entitles(t) || (l.Status == StatusActive && l.Entitlement.Perpetual)
+}
+
+// Entitlement limits which tags of a license's repositories may be pulled.
+// The zero Entitlement allows every tag.
+type Entitlement struct {
+	// Versions is a semantic-version range such as ">=2.0.0 <3.0.0"; only
+	// tags that parse as versions and satisfy it may be pulled.
+	Versions string
+	// TagPattern is a glob over tag names, as path.Match, such as "2.*".
+	TagPattern string
+	// Perpetual keeps, once the license has expired, the tags released
+	// before its end (a perpetual fallback). A revoked license keeps nothing.
+	Perpetual bool
+}
+
+// Quota caps a license's pulls per period. The zero Quota is unlimited.
+type Quota struct {
+	Pulls  int
+	Period Period
+}
+
+// Period is the window a pull quota counts over.
+type Period string
+
+// Quota periods, in UTC: a calendar day or a calendar month.
+const (
+	PerDay   Period = "day"
+	PerMonth Period = "month"
+)
 
 // KeyKind says what a token-signing key is for.
 type KeyKind string

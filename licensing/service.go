@@ -34,6 +34,9 @@ type Tier struct {
 	Tier         string
 	Free         bool
 	Repositories []string
+	Seats        int
+	Entitlement  Entitlement
+	Quota        Quota
 }
 
 // Catalog looks up a product's tier; it returns an error matching
@@ -45,13 +48,14 @@ type Catalog interface {
 // Service issues, lists and revokes licenses.
 type Service struct {
 	store   Store
+	usage   UsageStore
 	catalog Catalog
 	now     func() time.Time
 }
 
 // New returns a Service.
-func New(store Store, catalog Catalog) *Service {
-	return &Service{store: store, catalog: catalog, now: time.Now}
+func New(store Store, usage UsageStore, catalog Catalog) *Service {
+	return &Service{store: store, usage: usage, catalog: catalog, now: time.Now}
 }
 
 // Grant is a request to issue a license.
@@ -112,6 +116,9 @@ func (s *Service) issue(ctx context.Context, g Grant, t Tier) (Issued, error) {
 		Tier:         t.Tier,
 		Repositories: t.Repositories,
 		Status:       StatusActive,
+		Seats:        t.Seats,
+		Entitlement:  t.Entitlement,
+		Quota:        t.Quota,
 		CreatedAt:    now,
 		ExpiresAt:    g.ExpiresAt,
 	}

@@ -31,8 +31,10 @@ var (
 // InactiveLicenseError says a license key was presented whose license no
 // longer entitles anything; the message tells the buyer why.
 type InactiveLicenseError struct {
-	Hint   string
-	Status Status
+	Hint      string
+	Status    Status
+	LicenseID string
+	Owner     string
 }
 
 func (e *InactiveLicenseError) Error() string {
@@ -92,6 +94,12 @@ type Namespaces interface {
 	PushNamespaces(ctx context.Context, userID string) ([]string, error)
 }
 
+// Orgs answers which organisations a user belongs to: their licenses
+// entitle the user too.
+type Orgs interface {
+	OrgIDs(ctx context.Context, userID string) ([]string, error)
+}
+
 // TokenConfig sets what every token says about itself.
 type TokenConfig struct {
 	Issuer  string
@@ -110,22 +118,47 @@ type TokenRequest struct {
 	RefreshToken string
 	Offline      bool
 	ClientID     string
+	ClientIP     string // for the audit record
+	UserAgent    string // for the audit record
 }
 
 // Token is a signed registry bearer token, and the refresh token when one
 // was asked for.
 type Token struct {
+	ID           string // the jti claim
 	Token        string
 	Subject      string
 	Access       []Access
 	IssuedAt     time.Time
 	ExpiresIn    time.Duration
 	RefreshToken string
+	// Quota is what is left of the tightest pull quota among the licenses
+	// the token pulls through; nil when none has one.
+	Quota *QuotaStatus
+	// Denied says, per repository, why a license the caller holds granted
+	// no pull (seats taken, quota used up).
+	Denied map[string]Denial
 }
 
 type claims struct {
 	jwt.RegisteredClaims
-	Access []Access `json:"access"`
+	Access []Access     `json:"access"`
+	Berth  *BerthClaims `json:"berth,omitempty"`
+}
+
+// BerthClaims is Berth's own part of a registry token, read by the registry
+// gate: the licenses a repository's pulls go through (with their tag rules
+// and quotas), and why a license granted no pull.
+type BerthClaims struct {
+	Entitled map[string][]Entitled `json:"ent,omitempty"`
+	Denied   map[string]Denial     `json:"deny,omitempty"`
+}
+
+// Denial says why a repository's licenses granted no pull, with the
+// registry error code the gate answers with.
+type Denial struct {
+	Code    string `json:"c"` // DENIED or TOOMANYREQUESTS
+	Message string `json:"m"`
 }
 
 // TokenDeps are what the token server works with.
@@ -136,6 +169,10 @@ type TokenDeps struct {
 	Accounts     Authenticator
 	Namespaces   Namespaces
 	Repositories Repositories
+	Orgs         Orgs
+	Usage        UsageStore
+	// Audit receives a record of every token issued; nil records nothing.
+	Audit *Batcher[TokenRecord]
 }
 
 // TokenServer authenticates registry clients and signs tokens granting the
@@ -148,13 +185,16 @@ type TokenServer struct {
 	accounts   Authenticator
 	namespaces Namespaces
 	repos      Repositories
+	orgs       Orgs
+	usage      UsageStore
+	audit      *Batcher[TokenRecord]
 	now        func() time.Time
 }
 
 // NewTokenServer returns a TokenServer.
 func NewTokenServer(cfg TokenConfig, d TokenDeps) *TokenServer {
 	return &TokenServer{cfg: cfg, keys: d.Keys, store: d.Licenses, refresh: d.Refresh, accounts: d.Accounts,
-		namespaces: d.Namespaces, repos: d.Repositories, now: time.Now}
+		namespaces: d.Namespaces, repos: d.Repositories, orgs: d.Orgs, usage: d.Usage, audit: d.Audit, now: time.Now}
 }
 
 // TTL returns how long issued tokens live: the lag after which a revoked
@@ -178,35 +218,168 @@ func (s *TokenServer) Issue(ctx context.Context, req TokenRequest) (Token, error
 		p, err = s.resolve(ctx, req.Username, req.Password)
 	}
 	if err != nil {
+		s.auditRefusal(req, err)
 		return Token{}, err
 	}
-	if err := s.addRepositoryGrants(ctx, p.Subject, &p.Grants, req.Scopes); err != nil {
+	if err := s.addRepositoryGrants(ctx, p, &p.Grants, req.Scopes); err != nil {
 		return Token{}, err
 	}
 	access := p.Grants.Intersect(req.Scopes)
-	if p.Subject.ID != "" {
-		access = restrict(access, p.Subject)
-	}
-	tok, err := s.Sign(p.Subject.Name, access)
+	lic, err := s.licensedPulls(ctx, p, req.Scopes, access)
 	if err != nil {
 		return Token{}, err
 	}
+	for repo := range lic.entitled {
+		access = merge(access, Access{Type: "repository", Name: repo, Actions: []string{"pull"}})
+	}
+	if p.Subject.ID != "" {
+		access = restrict(access, p.Subject)
+	}
+	var extra *BerthClaims
+	if len(lic.entitled) > 0 || len(lic.denied) > 0 {
+		extra = &BerthClaims{Entitled: keepGranted(lic.entitled, access), Denied: lic.denied}
+	}
+	tok, err := s.sign(p.Subject.Name, access, extra)
+	if err != nil {
+		return Token{}, err
+	}
+	tok.Quota, tok.Denied = lic.quota, lic.denied
 	if req.Offline && req.RefreshToken == "" && p.Kind != "" {
 		if tok.RefreshToken, err = s.newRefreshToken(ctx, p, req.ClientID); err != nil {
 			return Token{}, err
 		}
 	}
+	s.auditIssued(req, p, tok, extra)
 	return tok, nil
+}
+
+// licensed is what a caller's licenses entitle in one token request.
+type licensed struct {
+	entitled map[string][]Entitled
+	denied   map[string]Denial
+	quota    *QuotaStatus
+}
+
+// licensedPulls decides, for each requested pull that ownership did not
+// already grant, which of the caller's licenses entitle it: a license whose
+// seats are all taken by other credentials, or whose pull quota is used
+// up, entitles nothing and says why.
+func (s *TokenServer) licensedPulls(ctx context.Context, p principal, scopes []Access, granted []Access) (licensed, error) {
+	var out licensed
+	if len(p.Licensed) == 0 {
+		return out, nil
+	}
+	now := s.now()
+	verdicts := map[string]*Denial{} // license ID → nil if usable, else why not
+	for _, a := range scopes {
+		if a.Type != "repository" || !slices.Contains(a.Actions, "pull") || grants(granted, a.Name, "pull") ||
+			(p.Subject.ID != "" && !p.Subject.permits(a.Name, "pull")) {
+			continue
+		}
+		var reasons []string
+		code := codeTooManyRequests
+		for _, l := range p.Licensed[a.Name] {
+			why, seen := verdicts[l.ID]
+			if !seen {
+				var err error
+				if why, err = s.licenseVerdict(ctx, p, l, now, &out); err != nil {
+					return licensed{}, err
+				}
+				verdicts[l.ID] = why
+			}
+			if why != nil {
+				reasons = append(reasons, why.Message)
+				if why.Code != codeTooManyRequests {
+					code = codeDenied
+				}
+				continue
+			}
+			if out.entitled == nil {
+				out.entitled = map[string][]Entitled{}
+			}
+			out.entitled[a.Name] = append(out.entitled[a.Name], entitledBy(l, now))
+		}
+		if len(out.entitled[a.Name]) == 0 && len(reasons) > 0 {
+			if out.denied == nil {
+				out.denied = map[string]Denial{}
+			}
+			out.denied[a.Name] = Denial{Code: code, Message: strings.Join(reasons, "; ")}
+		}
+	}
+	return out, nil
+}
+
+// licenseVerdict checks a license's seats and quota for this caller,
+// claiming a seat if one is free, and keeps the tightest quota in out.
+func (s *TokenServer) licenseVerdict(ctx context.Context, p principal, l License, now time.Time, out *licensed) (*Denial, error) {
+	if l.Seats > 0 {
+		ok, err := s.usage.ClaimSeat(ctx, l.ID, p.seatHolder(), l.Seats, now.UTC())
+		if err != nil {
+			return nil, fmt.Errorf("claiming a seat on license %s: %w", l.ID, err)
+		}
+		if !ok {
+			return &Denial{Code: codeDenied, Message: fmt.Sprintf("all %d seats of license …%s are taken by other credentials; an owner can free one on the license page",
+				l.Seats, l.KeyHint)}, nil
+		}
+	}
+	if l.Quota.Pulls > 0 {
+		period, reset := periodKey(l.Quota.Period, now)
+		used, err := s.usage.PullCount(ctx, l.ID, period)
+		if err != nil {
+			return nil, fmt.Errorf("reading the pull count of license %s: %w", l.ID, err)
+		}
+		left := max(l.Quota.Pulls-used, 0)
+		if out.quota == nil || left < out.quota.Remaining {
+			out.quota = &QuotaStatus{Limit: l.Quota.Pulls, Remaining: left, Reset: reset}
+		}
+		if left == 0 {
+			return &Denial{Code: codeTooManyRequests, Message: quotaExhausted(l, reset)}, nil
+		}
+	}
+	return nil, nil
+}
+
+// Registry error codes the gate answers with.
+const (
+	codeDenied          = "DENIED"
+	codeTooManyRequests = "TOOMANYREQUESTS"
+)
+
+// grants reports whether access includes action on repo.
+func grants(access []Access, repo, action string) bool {
+	for _, a := range access {
+		if a.Type == "repository" && a.Name == repo && slices.Contains(a.Actions, action) {
+			return true
+		}
+	}
+	return false
+}
+
+// keepGranted drops entitlements of repositories a personal access token's
+// limits took out of the token.
+func keepGranted(ent map[string][]Entitled, access []Access) map[string][]Entitled {
+	for repo := range ent {
+		if !grants(access, repo, "pull") {
+			delete(ent, repo)
+		}
+	}
+	return ent
 }
 
 // addRepositoryGrants adds what the subject may do with each requested
 // user or organisation repository.
-func (s *TokenServer) addRepositoryGrants(ctx context.Context, subject Subject, g *Grants, scopes []Access) error {
+func (s *TokenServer) addRepositoryGrants(ctx context.Context, p principal, g *Grants, scopes []Access) error {
 	for _, a := range scopes {
 		if a.Type != "repository" {
 			continue
 		}
-		actions, err := s.repos.Actions(ctx, subject, a.Name)
+		// A license key has no account: all a repository could add is public
+		// pull, and what it licenses lives in publishers' namespaces, which
+		// hold no user or organisation repositories.
+		if p.Kind == CredentialLicense && len(p.Licensed[a.Name]) > 0 {
+			continue
+		}
+		actions, err := s.repos.Actions(ctx, p.Subject, a.Name)
 		if err != nil {
 			return fmt.Errorf("deciding access to %s: %w", a.Name, err)
 		}
@@ -245,11 +418,16 @@ func effectiveStatus(l License, now time.Time) Status {
 // Sign signs a token for subject granting access, with the newest signing
 // key. Berth uses it directly for its own registry work (seeding, copying).
 func (s *TokenServer) Sign(subject string, access []Access) (Token, error) {
+	return s.sign(subject, access, nil)
+}
+
+func (s *TokenServer) sign(subject string, access []Access, extra *BerthClaims) (Token, error) {
 	key, err := s.keys.current()
 	if err != nil {
 		return Token{}, err
 	}
 	now := s.now().UTC().Truncate(time.Second)
+	id := secret.ID()
 	if access == nil {
 		access = []Access{}
 	}
@@ -261,9 +439,10 @@ func (s *TokenServer) Sign(subject string, access []Access) (Token, error) {
 			ExpiresAt: jwt.NewNumericDate(now.Add(s.cfg.TTL)),
 			NotBefore: jwt.NewNumericDate(now),
 			IssuedAt:  jwt.NewNumericDate(now),
-			ID:        secret.ID(),
+			ID:        id,
 		},
 		Access: slices.Clip(access),
+		Berth:  extra,
 	}
 	t := jwt.NewWithClaims(jwt.SigningMethodES256, c)
 	t.Header["kid"] = key.id
@@ -272,5 +451,5 @@ func (s *TokenServer) Sign(subject string, access []Access) (Token, error) {
 	if err != nil {
 		return Token{}, fmt.Errorf("signing token: %w", err)
 	}
-	return Token{Token: signed, Subject: subject, Access: access, IssuedAt: now, ExpiresIn: s.cfg.TTL}, nil
+	return Token{ID: id, Token: signed, Subject: subject, Access: access, IssuedAt: now, ExpiresIn: s.cfg.TTL}, nil
 }

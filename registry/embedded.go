@@ -31,6 +31,8 @@ type Config struct {
 	NotifyToken    string // bearer token sent with each notification
 	HTTPSecret     string // signs upload state between requests
 	Logger         *slog.Logger
+	// Wrap, when set, puts Berth's own handler in front of distribution's.
+	Wrap func(http.Handler) http.Handler
 }
 
 // Embedded is a distribution registry served from Berth's process.
@@ -50,6 +52,9 @@ func NewEmbedded(ctx context.Context, cfg Config) (e *Embedded, err error) {
 	}()
 	app := handlers.NewApp(ctx, configurationOf(cfg))
 	h := http.Handler(app)
+	if cfg.Wrap != nil {
+		h = cfg.Wrap(h)
+	}
 	return &Embedded{
 		handler: h,
 		server: &http.Server{

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -39,6 +41,7 @@ type Stores struct {
 	Publishers   publisher.Store
 	Licenses     licensing.Store
 	Refresh      licensing.RefreshStore
+	Usage        licensing.UsageStore
 	// Ping checks that the database answers.
 	Ping func(ctx context.Context) error
 	// Close releases the database.
@@ -89,7 +92,7 @@ func sqliteStores(ctx context.Context, db *sql.DB) (*Stores, error) {
 	if err != nil {
 		return nil, fmt.Errorf("preparing licensing tables: %w", err)
 	}
-	return &Stores{Accounts: accountStores(a), Catalog: c, Repositories: c, Stars: c, Publishers: p, Licenses: l, Refresh: l}, nil
+	return &Stores{Accounts: accountStores(a), Catalog: c, Repositories: c, Stars: c, Publishers: p, Licenses: l, Refresh: l, Usage: l}, nil
 }
 
 // allAccountStores is what one account store implementation provides.
@@ -137,7 +140,7 @@ func mongoStores(ctx context.Context, db *mongo.Database) (*Stores, error) {
 	if err != nil {
 		return nil, fmt.Errorf("preparing licensing collections: %w", err)
 	}
-	return &Stores{Accounts: accountStores(a), Catalog: c, Repositories: c, Stars: c, Publishers: p, Licenses: l, Refresh: l}, nil
+	return &Stores{Accounts: accountStores(a), Catalog: c, Repositories: c, Stars: c, Publishers: p, Licenses: l, Refresh: l, Usage: l}, nil
 }
 
 // keyReload is how often a running server reloads its token keys, so that
@@ -154,6 +157,10 @@ type Backend struct {
 	Licenses     *licensing.Service
 	Keys         *licensing.KeyRing
 	Tokens       *licensing.TokenServer
+	// Audit and Pulls write token audit records and attributed pulls in
+	// batches; Close flushes them.
+	Audit *licensing.Batcher[licensing.TokenRecord]
+	Pulls *licensing.Batcher[licensing.Pull]
 	// Registry is Berth's own client of its registry; nil for admin
 	// commands, which do not talk to one.
 	Registry *registry.Client
@@ -161,7 +168,7 @@ type Backend struct {
 
 // OpenBackend opens the stores, loads (or creates) the token keys and
 // builds the services. registryURL is where this process reaches the
-// registry ("" when it need not). The caller closes b.Stores.
+// registry ("" when it need not). The caller calls b.Close.
 func OpenBackend(ctx context.Context, cfg Config, service, registryURL string) (*Backend, error) {
 	stores, err := OpenStores(ctx, cfg)
 	if err != nil {
@@ -175,14 +182,22 @@ func OpenBackend(ctx context.Context, cfg Config, service, registryURL string) (
 	b := &Backend{
 		Stores:       stores,
 		Repositories: catalog.NewRepositories(stores.Repositories),
-		Licenses:     licensing.New(stores.Licenses, tierLookup{stores.Catalog}),
+		Licenses:     licensing.New(stores.Licenses, stores.Usage, tierLookup{stores.Catalog}),
 		Keys:         keys,
 	}
 	b.Accounts = account.New(stores.Accounts, reserved{stores.Publishers}, account.Options{OnDelete: b.onDelete()})
+	log := slog.Default()
+	b.Audit = licensing.NewBatcher(usageBatch, usageFlush, stores.Usage.RecordTokens, func(err error, lost int) {
+		log.Error("writing token audit records", "records", lost, "err", err)
+	})
+	b.Pulls = licensing.NewBatcher(usageBatch, usageFlush, stores.Usage.RecordPulls, func(err error, lost int) {
+		log.Error("writing pull records", "records", lost, "err", err)
+	})
 	b.Tokens = licensing.NewTokenServer(
 		licensing.TokenConfig{Issuer: cfg.TokenIssuer, Service: service, TTL: cfg.TokenTTL},
 		licensing.TokenDeps{Keys: keys, Licenses: stores.Licenses, Refresh: stores.Refresh, Accounts: authenticator{b.Accounts},
-			Namespaces: namespaces{stores.Publishers}, Repositories: repoAccess{accounts: b.Accounts, repos: stores.Repositories}})
+			Namespaces: namespaces{stores.Publishers}, Repositories: repoAccess{accounts: b.Accounts, repos: stores.Repositories},
+			Orgs: orgs{b.Accounts}, Usage: stores.Usage, Audit: b.Audit})
 	if registryURL != "" {
 		if b.Registry, err = registry.NewClient(registryURL, b.sign); err != nil {
 			_ = stores.Close(ctx)
@@ -190,6 +205,28 @@ func OpenBackend(ctx context.Context, cfg Config, service, registryURL string) (
 		}
 	}
 	return b, nil
+}
+
+// Batching of audit records and pulls: up to usageBatch rows a write, at
+// least every usageFlush.
+const (
+	usageBatch = 512
+	usageFlush = 250 * time.Millisecond
+)
+
+// Gate returns the wrapper that puts licensing's registry gate in front of
+// an embedded registry's handler.
+func (b *Backend) Gate(log *slog.Logger) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return licensing.NewGate(next, b.Tokens, b.Stores.Usage, b.Pulls, log)
+	}
+}
+
+// Close writes the pending audit records and pulls and closes the stores.
+func (b *Backend) Close(ctx context.Context) error {
+	b.Audit.Close()
+	b.Pulls.Close()
+	return b.Stores.Close(ctx)
 }
 
 // sign mints a token for Berth's own registry work on one repository.
@@ -279,7 +316,9 @@ func (t tierLookup) Tier(ctx context.Context, product, tier string) (licensing.T
 	if !ok {
 		return licensing.Tier{}, fmt.Errorf("tier %q of %s: %w", tier, product, licensing.ErrTierNotFound)
 	}
-	return licensing.Tier{Product: p.Slug, Tier: tr.ID, Free: tr.Free(), Repositories: tr.Repositories}, nil
+	return licensing.Tier{Product: p.Slug, Tier: tr.ID, Free: tr.Free(), Repositories: tr.Repositories, Seats: tr.Seats,
+		Entitlement: licensing.Entitlement{Versions: tr.Versions, TagPattern: tr.TagPattern, Perpetual: tr.Perpetual},
+		Quota:       licensing.Quota{Pulls: tr.PullQuota, Period: licensing.Period(tr.QuotaPeriod)}}, nil
 }
 
 // authenticator adapts account sign-in (password or personal access token)
@@ -324,6 +363,21 @@ func credentialsError(err error) error {
 		return licensing.ErrBadCredentials
 	}
 	return err
+}
+
+// orgs lists the organisations whose licenses entitle a user.
+type orgs struct{ accounts *account.Service }
+
+func (o orgs) OrgIDs(ctx context.Context, userID string) ([]string, error) {
+	list, err := o.accounts.OrgsOf(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(list))
+	for i, org := range list {
+		ids[i] = org.ID
+	}
+	return ids, nil
 }
 
 // namespaces gives publisher members push rights on their namespaces.

@@ -91,7 +91,7 @@ func SeedDemo(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	defer b.Stores.Close(context.WithoutCancel(ctx))
+	defer b.Close(context.WithoutCancel(ctx))
 	if ln != nil {
 		stop, err := serveSeedRegistry(ctx, cfg, b, ln, service, log)
 		if err != nil {
@@ -117,6 +117,7 @@ func serveSeedRegistry(ctx context.Context, cfg Config, b *Backend, ln net.Liste
 		RootCertBundle: s.rootCertFile(),
 		HTTPSecret:     secret.Token(""),
 		Logger:         log,
+		Wrap:           b.Gate(log),
 	})
 	if err != nil {
 		return nil, err

@@ -74,11 +74,11 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (_ *Server, err erro
 		return nil, err
 	}
 	if err := s.writeTrustBundle(); err != nil {
-		_ = s.Backend.Stores.Close(ctx)
+		_ = s.Backend.Close(ctx)
 		return nil, err
 	}
 	if err := s.build(ctx); err != nil {
-		_ = s.Backend.Stores.Close(ctx)
+		_ = s.Backend.Close(ctx)
 		return nil, err
 	}
 	return s, nil
@@ -154,6 +154,7 @@ func (s *Server) build(ctx context.Context) error {
 			NotifyToken:    s.notifyToken,
 			HTTPSecret:     secret.Token(""),
 			Logger:         s.log,
+			Wrap:           s.Backend.Gate(s.log),
 		})
 		if err != nil {
 			return err
@@ -265,7 +266,7 @@ func (s *Server) shutdown() error {
 	}
 	stage("stopping web", webGrace, s.stopWeb)
 	s.background.Wait()
-	stage("closing database", shutdownGrace, s.Backend.Stores.Close)
+	stage("closing database", shutdownGrace, s.Backend.Close)
 	s.log.Info("berth stopped")
 	return errors.Join(errs...)
 }

@@ -8,6 +8,9 @@ import (
 // sweepEvery is how often expired sessions and access tokens are deleted.
 const sweepEvery = 15 * time.Minute
 
+// usageRetention is how long token audit records and pulls are kept.
+const usageRetention = 400 * 24 * time.Hour
+
 // sweep deletes expired sessions and access tokens at start and then every
 // sweepEvery until ctx ends (see account.Service.Sweep).
 func (s *Server) sweep(ctx context.Context) {
@@ -29,5 +32,13 @@ func (s *Server) sweep(ctx context.Context) {
 			s.log.Warn("sweeping expired sessions and tokens failed", "err", err)
 		}
 		s.log.Debug("swept expired sessions and tokens", "sessions", sessions, "tokens", tokens)
+		pruned, err := s.Backend.Licenses.PruneUsage(ctx, usageRetention)
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			s.log.Warn("pruning old token records and pulls failed", "err", err)
+		}
+		s.log.Debug("pruned old token records and pulls", "records", pruned)
 	}
 }

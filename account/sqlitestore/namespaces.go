@@ -13,7 +13,7 @@ import (
 // yields account.ErrNamespaceTaken.
 func (s *Store) ClaimNamespace(ctx context.Context, n account.Namespace) error {
 	name := strings.ToLower(n.Name)
-	_, err := s.db.ExecContext(ctx, `INSERT INTO namespaces (name, kind, owner_id) VALUES (?, ?, ?)`,
+	_, err := sqldb.Exec(ctx, s.db, `INSERT INTO namespaces (name, kind, owner_id) VALUES (?, ?, ?)`,
 		name, n.Kind, n.OwnerID)
 	if _, ok := sqldb.UniqueViolation(err); ok {
 		return fmt.Errorf("namespace %s: %w", name, account.ErrNamespaceTaken)
@@ -43,7 +43,7 @@ func scanNamespace(sc sqldb.Scanner) (account.Namespace, error) {
 // is one.
 func (s *Store) ReleaseNamespace(ctx context.Context, name string) error {
 	name = strings.ToLower(name)
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM namespaces WHERE name = ?`, name); err != nil {
+	if _, err := sqldb.Exec(ctx, s.db, `DELETE FROM namespaces WHERE name = ?`, name); err != nil {
 		return fmt.Errorf("releasing namespace %s: %w", name, err)
 	}
 	return nil

@@ -146,7 +146,7 @@ func (s *Store) ListOrgs(ctx context.Context, p account.Page) ([]account.Org, er
 // DeleteOrg removes the organisation and, by cascade, its org_members rows,
 // or returns account.ErrNotFound.
 func (s *Store) DeleteOrg(ctx context.Context, id string) error {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM orgs WHERE id = ?`, id)
+	res, err := sqldb.Exec(ctx, s.db, `DELETE FROM orgs WHERE id = ?`, id)
 	if err := changedOne(res, err); err != nil {
 		return fmt.Errorf("deleting organisation %s: %w", id, err)
 	}

@@ -16,7 +16,7 @@ const sessionColumns = `id, token_hash, user_id, context, user_agent, address,
 
 // CreateSession inserts sess; a duplicate ID or token hash is an error.
 func (s *Store) CreateSession(ctx context.Context, sess account.Session) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO sessions (`+sessionColumns+`)
+	_, err := sqldb.Exec(ctx, s.db, `INSERT INTO sessions (`+sessionColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		sess.ID, sess.TokenHash, sess.UserID, sess.Context, sess.UserAgent, sess.Address,
 		storecodec.Time(sess.CreatedAt), storecodec.Time(sess.LastSeenAt), storecodec.Time(sess.ExpiresAt))
@@ -36,7 +36,7 @@ func (s *Store) SessionByTokenHash(ctx context.Context, h string) (account.Sessi
 // TouchSession sets the session's LastSeenAt to at unless it is later
 // already.
 func (s *Store) TouchSession(ctx context.Context, id string, at time.Time) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE sessions SET last_seen_at = MAX(last_seen_at, ?) WHERE id = ?`,
+	res, err := sqldb.Exec(ctx, s.db, `UPDATE sessions SET last_seen_at = MAX(last_seen_at, ?) WHERE id = ?`,
 		storecodec.Time(at), id)
 	if err := changedOne(res, err); err != nil {
 		return fmt.Errorf("touching session %s: %w", id, err)
@@ -46,7 +46,7 @@ func (s *Store) TouchSession(ctx context.Context, id string, at time.Time) error
 
 // SetSessionContext sets the account the session acts for.
 func (s *Store) SetSessionContext(ctx context.Context, id, acting string) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE sessions SET context = ? WHERE id = ?`, acting, id)
+	res, err := sqldb.Exec(ctx, s.db, `UPDATE sessions SET context = ? WHERE id = ?`, acting, id)
 	if err := changedOne(res, err); err != nil {
 		return fmt.Errorf("setting context of session %s: %w", id, err)
 	}
@@ -67,7 +67,7 @@ func (s *Store) SessionsByUser(ctx context.Context, userID string) ([]account.Se
 // DeleteSession removes the session id if it belongs to userID, or returns
 // account.ErrNotFound.
 func (s *Store) DeleteSession(ctx context.Context, userID, id string) error {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE id = ? AND user_id = ?`, id, userID)
+	res, err := sqldb.Exec(ctx, s.db, `DELETE FROM sessions WHERE id = ? AND user_id = ?`, id, userID)
 	if err := changedOne(res, err); err != nil {
 		return fmt.Errorf("deleting session %s of %s: %w", id, userID, err)
 	}

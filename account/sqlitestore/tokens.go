@@ -16,7 +16,7 @@ const tokenColumns = `id, user_id, name, token_hash, hint, access, resources,
 
 // CreateToken inserts t; a duplicate ID or token hash is an error.
 func (s *Store) CreateToken(ctx context.Context, t account.AccessToken) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO access_tokens (`+tokenColumns+`)
+	_, err := sqldb.Exec(ctx, s.db, `INSERT INTO access_tokens (`+tokenColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		t.ID, t.UserID, t.Name, t.TokenHash, t.Hint, t.Access, sqldb.Strings(t.Resources),
 		storecodec.Time(t.CreatedAt), storecodec.Time(t.ExpiresAt), storecodec.Time(t.LastUsedAt))
@@ -45,7 +45,7 @@ func (s *Store) TokensByUser(ctx context.Context, userID string) ([]account.Acce
 
 // TouchToken sets the token's LastUsedAt to at unless it is later already.
 func (s *Store) TouchToken(ctx context.Context, id string, at time.Time) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE access_tokens SET last_used_at = MAX(last_used_at, ?) WHERE id = ?`,
+	res, err := sqldb.Exec(ctx, s.db, `UPDATE access_tokens SET last_used_at = MAX(last_used_at, ?) WHERE id = ?`,
 		storecodec.Time(at), id)
 	if err := changedOne(res, err); err != nil {
 		return fmt.Errorf("touching token %s: %w", id, err)
@@ -56,7 +56,7 @@ func (s *Store) TouchToken(ctx context.Context, id string, at time.Time) error {
 // DeleteToken removes the token id if it belongs to userID, or returns
 // account.ErrNotFound.
 func (s *Store) DeleteToken(ctx context.Context, userID, id string) error {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM access_tokens WHERE id = ? AND user_id = ?`, id, userID)
+	res, err := sqldb.Exec(ctx, s.db, `DELETE FROM access_tokens WHERE id = ? AND user_id = ?`, id, userID)
 	if err := changedOne(res, err); err != nil {
 		return fmt.Errorf("deleting token %s of %s: %w", id, userID, err)
 	}
@@ -65,7 +65,7 @@ func (s *Store) DeleteToken(ctx context.Context, userID, id string) error {
 
 // DeleteUserTokens removes every token of the user.
 func (s *Store) DeleteUserTokens(ctx context.Context, userID string) error {
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM access_tokens WHERE user_id = ?`, userID); err != nil {
+	if _, err := sqldb.Exec(ctx, s.db, `DELETE FROM access_tokens WHERE user_id = ?`, userID); err != nil {
 		return fmt.Errorf("deleting tokens of %s: %w", userID, err)
 	}
 	return nil

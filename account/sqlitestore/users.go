@@ -19,7 +19,7 @@ const userColumns = `id, username, email, password_hash, admin, disabled, defaul
 // CreateUser inserts u with its username lower-cased. Only the username and
 // the ID are unique; a taken username yields account.ErrUsernameTaken.
 func (s *Store) CreateUser(ctx context.Context, u account.User) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO users (`+userColumns+`)
+	_, err := sqldb.Exec(ctx, s.db, `INSERT INTO users (`+userColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.ID, strings.ToLower(u.Username), u.Email, u.PasswordHash, u.Admin, u.Disabled,
 		u.DefaultPrivate, storecodec.Time(u.CreatedAt), storecodec.Time(u.PasswordChangedAt))
@@ -37,7 +37,7 @@ func (s *Store) CreateUser(ctx context.Context, u account.User) error {
 // is reported, as in the MongoDB store.
 func (s *Store) conflict(ctx context.Context, username string, violation error) error {
 	var one int
-	err := s.db.QueryRowContext(ctx, `SELECT 1 FROM users WHERE username = ?`, strings.ToLower(username)).Scan(&one)
+	err := sqldb.QueryRow(ctx, s.db, `SELECT 1 FROM users WHERE username = ?`, strings.ToLower(username)).Scan(&one)
 	switch {
 	case err == nil:
 		return account.ErrUsernameTaken
@@ -67,7 +67,7 @@ func (s *Store) user(ctx context.Context, column, value string) (account.User, e
 // UpdateUser replaces the mutable fields of the user with u.ID; the
 // username and CreatedAt stay as they are.
 func (s *Store) UpdateUser(ctx context.Context, u account.User) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE users SET email = ?, password_hash = ?,
+	res, err := sqldb.Exec(ctx, s.db, `UPDATE users SET email = ?, password_hash = ?,
 		password_changed_at = ?, admin = ?, disabled = ?, default_private = ? WHERE id = ?`,
 		u.Email, u.PasswordHash, storecodec.Time(u.PasswordChangedAt), u.Admin, u.Disabled,
 		u.DefaultPrivate, u.ID)
@@ -89,7 +89,7 @@ func (s *Store) ListUsers(ctx context.Context, p account.Page) ([]account.User, 
 // DeleteUser removes the user, or returns account.ErrNotFound. Its sessions,
 // tokens, namespace and memberships are the caller's to remove.
 func (s *Store) DeleteUser(ctx context.Context, id string) error {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, id)
+	res, err := sqldb.Exec(ctx, s.db, `DELETE FROM users WHERE id = ?`, id)
 	if err := changedOne(res, err); err != nil {
 		return fmt.Errorf("deleting user %s: %w", id, err)
 	}

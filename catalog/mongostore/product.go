@@ -34,7 +34,11 @@ type productDoc struct {
 	UpdatedAt    int64     `bson:"updated_at"`
 }
 
-// tierDoc is a tier embedded in a productDoc.
+// tierDoc is a tier embedded in a productDoc. Its fields match
+// catalog.Tier's one for one, so that the two convert into each other and a
+// field added to the domain type fails the build until it is stored. Fields
+// added later are omitempty: documents written before them read back as
+// zero values.
 type tierDoc struct {
 	ID           string   `bson:"id"`
 	Name         string   `bson:"name"`
@@ -42,6 +46,12 @@ type tierDoc struct {
 	Price        int64    `bson:"price"`
 	Currency     string   `bson:"currency"`
 	Repositories []string `bson:"repositories"`
+	Seats        int      `bson:"seats,omitempty"`
+	Versions     string   `bson:"versions,omitempty"`
+	TagPattern   string   `bson:"tag_pattern,omitempty"`
+	Perpetual    bool     `bson:"perpetual,omitempty"`
+	PullQuota    int      `bson:"pull_quota,omitempty"`
+	QuotaPeriod  string   `bson:"quota_period,omitempty"`
 }
 
 // PutProduct inserts p, or replaces the product with p's slug while keeping

@@ -13,7 +13,11 @@ import (
 	"github.com/berth/berth/internal/storecodec"
 )
 
-// tierJSON is a tier as stored in the products.tiers JSON column.
+// tierJSON is a tier as stored in the products.tiers JSON column. Its fields
+// match catalog.Tier's one for one, so that the two convert into each other
+// and a field added to the domain type fails the build until it is stored.
+// Fields added later are omitempty: rows written before them read back as
+// zero values.
 type tierJSON struct {
 	ID           string   `json:"id"`
 	Name         string   `json:"name"`
@@ -21,6 +25,12 @@ type tierJSON struct {
 	Price        int64    `json:"price"`
 	Currency     string   `json:"currency"`
 	Repositories []string `json:"repositories"`
+	Seats        int      `json:"seats,omitempty"`
+	Versions     string   `json:"versions,omitempty"`
+	TagPattern   string   `json:"tag_pattern,omitempty"`
+	Perpetual    bool     `json:"perpetual,omitempty"`
+	PullQuota    int      `json:"pull_quota,omitempty"`
+	QuotaPeriod  string   `json:"quota_period,omitempty"`
 }
 
 // productRow holds the encoded columns of a product.
@@ -40,7 +50,7 @@ const selectProducts = `SELECT p.id, p.slug, p.name, p.publisher, p.kind, p.badg
 
 // ProductBySlug returns the product or catalog.ErrNotFound.
 func (s *Store) ProductBySlug(ctx context.Context, slug string) (catalog.Product, error) {
-	p, err := scanProduct(s.db.QueryRowContext(ctx, selectProducts+` WHERE p.slug = ?`, slug))
+	p, err := scanProduct(sqldb.QueryRow(ctx, s.db, selectProducts+` WHERE p.slug = ?`, slug))
 	if errors.Is(err, sql.ErrNoRows) {
 		return catalog.Product{}, fmt.Errorf("product %s: %w", slug, catalog.ErrNotFound)
 	}

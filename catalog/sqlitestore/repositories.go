@@ -27,7 +27,7 @@ func (s *Store) CreateRepository(ctx context.Context, r catalog.Repository) erro
 		r.ID = secret.ID()
 	}
 	r.Name, r.Namespace = strings.ToLower(r.Name), strings.ToLower(r.Namespace)
-	_, err := s.db.ExecContext(ctx, `INSERT INTO repositories (id, name, namespace, summary,
+	_, err := sqldb.Exec(ctx, s.db, `INSERT INTO repositories (id, name, namespace, summary,
 		description, private, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.ID, r.Name, r.Namespace, r.Summary, r.Description, r.Private,
 		storecodec.Time(r.CreatedAt), storecodec.Time(r.UpdatedAt))
@@ -46,7 +46,7 @@ func (s *Store) CreateRepository(ctx context.Context, r catalog.Repository) erro
 // the MongoDB store.
 func (s *Store) repositoryConflict(ctx context.Context, name, column string, violation error) error {
 	var one int
-	err := s.db.QueryRowContext(ctx, `SELECT 1 FROM repositories WHERE name = ?`, name).Scan(&one)
+	err := sqldb.QueryRow(ctx, s.db, `SELECT 1 FROM repositories WHERE name = ?`, name).Scan(&one)
 	switch {
 	case err == nil:
 		return fmt.Errorf("repository %s: %w", name, catalog.ErrRepositoryExists)
@@ -60,7 +60,7 @@ func (s *Store) repositoryConflict(ctx context.Context, name, column string, vio
 // lower-cased, or catalog.ErrNotFound.
 func (s *Store) RepositoryByName(ctx context.Context, name string) (catalog.Repository, error) {
 	name = strings.ToLower(name)
-	r, err := scanRepository(s.db.QueryRowContext(ctx, selectRepositories+` WHERE name = ?`, name))
+	r, err := scanRepository(sqldb.QueryRow(ctx, s.db, selectRepositories+` WHERE name = ?`, name))
 	if errors.Is(err, sql.ErrNoRows) {
 		return catalog.Repository{}, fmt.Errorf("repository %s: %w", name, catalog.ErrNotFound)
 	}
@@ -90,7 +90,7 @@ func (s *Store) RepositoriesByNamespace(ctx context.Context, namespace string, i
 // catalog.ErrNotFound.
 func (s *Store) UpdateRepository(ctx context.Context, r catalog.Repository) error {
 	name := strings.ToLower(r.Name)
-	res, err := s.db.ExecContext(ctx, `UPDATE repositories SET summary = ?, description = ?,
+	res, err := sqldb.Exec(ctx, s.db, `UPDATE repositories SET summary = ?, description = ?,
 		private = ?, updated_at = ? WHERE name = ?`,
 		r.Summary, r.Description, r.Private, storecodec.Time(r.UpdatedAt), name)
 	if err != nil {
@@ -103,7 +103,7 @@ func (s *Store) UpdateRepository(ctx context.Context, r catalog.Repository) erro
 // lower-cased, or returns catalog.ErrNotFound.
 func (s *Store) DeleteRepository(ctx context.Context, name string) error {
 	name = strings.ToLower(name)
-	res, err := s.db.ExecContext(ctx, `DELETE FROM repositories WHERE name = ?`, name)
+	res, err := sqldb.Exec(ctx, s.db, `DELETE FROM repositories WHERE name = ?`, name)
 	if err != nil {
 		return fmt.Errorf("deleting repository %s: %w", name, err)
 	}

@@ -202,6 +202,6 @@ func (c *command) admin(ctx context.Context, name string, args []string, flags f
 	if err != nil {
 		return err
 	}
-	defer b.Stores.Close(context.WithoutCancel(ctx))
+	defer b.Close(context.WithoutCancel(ctx))
 	return body(adminRun{cfg: cfg, fs: fs, b: b})
 }

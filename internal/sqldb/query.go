@@ -17,7 +17,7 @@ type Scanner interface {
 // rows is a nil slice. The first error, from the query, a scan or the
 // iteration, is returned as it is, for the caller to wrap.
 func QueryAll[T any](ctx context.Context, db *sql.DB, scan func(Scanner) (T, error), query string, args ...any) ([]T, error) {
-	rows, err := db.QueryContext(ctx, query, args...)
+	rows, err := Query(ctx, db, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -42,7 +42,7 @@ func QueryAll[T any](ctx context.Context, db *sql.DB, scan func(Scanner) (T, err
 // the record for error messages, so it must not hold a secret such as a
 // token hash ("user id \"u1\"", "session by token").
 func QueryOne[T any](ctx context.Context, db *sql.DB, what string, notFound error, scan func(Scanner) (T, error), query string, args ...any) (T, error) {
-	v, err := scan(db.QueryRowContext(ctx, query, args...))
+	v, err := scan(QueryRow(ctx, db, query, args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		var zero T
 		return zero, fmt.Errorf("%s: %w", what, notFound)

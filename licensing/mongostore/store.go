@@ -1,5 +1,6 @@
-// Package mongostore keeps licenses, token keys and refresh tokens in
-// MongoDB, using only what MongoDB 7 and FerretDB v1 both accept.
+// Package mongostore keeps licenses, token keys, refresh tokens and usage
+// (seats, token audit records, pulls, pull counts, tag releases) in MongoDB,
+// using only what MongoDB 7 and FerretDB v1 both accept.
 package mongostore
 
 import (
@@ -17,7 +18,9 @@ import (
 	"github.com/berth/berth/licensing"
 )
 
-// licenseDoc is a license as stored in the licenses collection.
+// licenseDoc is a license as stored in the licenses collection. Licenses
+// stored before the entitlement terms lack those fields and read back as
+// unlimited.
 type licenseDoc struct {
 	ID           string   `bson:"_id"`
 	KeyHash      string   `bson:"key_hash"`
@@ -27,17 +30,31 @@ type licenseDoc struct {
 	Tier         string   `bson:"tier"`
 	Repositories []string `bson:"repositories"`
 	Status       string   `bson:"status"`
+	Trial        bool     `bson:"trial"`
+	Seats        int      `bson:"seats"`
+	Versions     string   `bson:"versions"`
+	TagPattern   string   `bson:"tag_pattern"`
+	Perpetual    bool     `bson:"perpetual"`
+	QuotaPulls   int      `bson:"quota_pulls"`
+	QuotaPeriod  string   `bson:"quota_period"`
 	CreatedAt    int64    `bson:"created_at"`
 	ExpiresAt    int64    `bson:"expires_at"`
 	RevokedAt    int64    `bson:"revoked_at"`
 }
 
 // Store implements licensing.Store and licensing.RefreshStore on MongoDB
-// with the collections licenses, token_keys and refresh_tokens.
+// with the collections licenses, token_keys and refresh_tokens, and
+// licensing.UsageStore with license_seats, token_records, pulls,
+// pull_counts and releases (see usage.go).
 type Store struct {
-	licenses *mongo.Collection
-	keys     *mongo.Collection
-	refresh  *mongo.Collection
+	licenses     *mongo.Collection
+	keys         *mongo.Collection
+	refresh      *mongo.Collection
+	seats        *mongo.Collection
+	tokenRecords *mongo.Collection
+	pulls        *mongo.Collection
+	pullCounts   *mongo.Collection
+	releases     *mongo.Collection
 }
 
 var _ licensing.Store = (*Store)(nil)
@@ -45,7 +62,9 @@ var _ licensing.Store = (*Store)(nil)
 // New creates the licensing indexes if needed and returns a Store using db.
 func New(ctx context.Context, db *mongo.Database) (*Store, error) {
 	s := &Store{licenses: db.Collection("licenses"), keys: db.Collection("token_keys"),
-		refresh: db.Collection("refresh_tokens")}
+		refresh: db.Collection("refresh_tokens"), seats: db.Collection("license_seats"),
+		tokenRecords: db.Collection("token_records"), pulls: db.Collection("pulls"),
+		pullCounts: db.Collection("pull_counts"), releases: db.Collection("releases")}
 	err := mongodb.CreateIndexes(ctx, s.licenses,
 		mongo.IndexModel{Keys: bson.D{{Key: "key_hash", Value: 1}},
 			Options: options.Index().SetName("key_hash_unique").SetUnique(true)},
@@ -63,6 +82,9 @@ func New(ctx context.Context, db *mongo.Database) (*Store, error) {
 	if err := createRefreshIndexes(ctx, s.refresh); err != nil {
 		return nil, err
 	}
+	if err := s.createUsageIndexes(ctx); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -72,6 +94,8 @@ func (s *Store) CreateLicense(ctx context.Context, l licensing.License) error {
 	_, err := s.licenses.InsertOne(ctx, licenseDoc{
 		ID: l.ID, KeyHash: l.KeyHash, KeyHint: l.KeyHint, Owner: l.Owner, Product: l.Product,
 		Tier: l.Tier, Repositories: l.Repositories, Status: string(l.Status),
+		Trial: l.Trial, Seats: l.Seats, Versions: l.Entitlement.Versions, TagPattern: l.Entitlement.TagPattern,
+		Perpetual: l.Entitlement.Perpetual, QuotaPulls: l.Quota.Pulls, QuotaPeriod: string(l.Quota.Period),
 		CreatedAt: storecodec.Time(l.CreatedAt), ExpiresAt: storecodec.Time(l.ExpiresAt),
 		RevokedAt: storecodec.Time(l.RevokedAt),
 	})
@@ -151,6 +175,8 @@ func decodeLicense(d licenseDoc) licensing.License {
 	return licensing.License{
 		ID: d.ID, KeyHash: d.KeyHash, KeyHint: d.KeyHint, Owner: d.Owner, Product: d.Product,
 		Tier: d.Tier, Repositories: storecodec.NilIfEmpty(d.Repositories), Status: licensing.Status(d.Status),
+		Trial: d.Trial, Entitlement: licensing.Entitlement{Versions: d.Versions, TagPattern: d.TagPattern, Perpetual: d.Perpetual},
+		Seats: d.Seats, Quota: licensing.Quota{Pulls: d.QuotaPulls, Period: licensing.Period(d.QuotaPeriod)},
 		CreatedAt: storecodec.ParseTime(d.CreatedAt), ExpiresAt: storecodec.ParseTime(d.ExpiresAt),
 		RevokedAt: storecodec.ParseTime(d.RevokedAt),
 	}

@@ -11,7 +11,7 @@ import (
 
 // AddKey inserts k; a duplicate ID yields licensing.ErrConflict.
 func (s *Store) AddKey(ctx context.Context, k licensing.Key) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO token_keys
+	_, err := sqldb.Exec(ctx, s.db, `INSERT INTO token_keys
 		(id, kind, private_der, cert_der, created_at, retired_at) VALUES (?, ?, ?, ?, ?, ?)`,
 		k.ID, k.Kind, nonNil(k.PrivateDER), nonNil(k.CertDER), storecodec.Time(k.CreatedAt), storecodec.Time(k.RetiredAt))
 	if _, ok := sqldb.UniqueViolation(err); ok {

@@ -2,6 +2,7 @@ package sqlitestore
 
 import (
 	"context"
+	"database/sql"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -21,23 +22,9 @@ func TestMigrateAddsRefreshTokens(t *testing.T) {
 	if err := sqldb.Migrate(ctx, db, "licensing", schema[:1]); err != nil {
 		t.Fatalf("applying the first step: %v", err)
 	}
-	_, err := db.ExecContext(ctx, `INSERT INTO licenses (`+licenseColumns+`)
-		VALUES ('l1', 'hash-l1', 'xl1', 'u1', 'acme-db', 'pro', '["acme/db"]', 'active', ?, 0, 0)`,
-		storetesting.T0.UnixNano())
-	if err != nil {
-		t.Fatalf("inserting an old license: %v", err)
-	}
+	insertOldLicense(t, db)
 	s := storetesting.NewStore(t, db, New)
-
-	want := licensing.License{ID: "l1", KeyHash: "hash-l1", KeyHint: "xl1", Owner: "u1", Product: "acme-db",
-		Tier: "pro", Repositories: []string{"acme/db"}, Status: licensing.StatusActive, CreatedAt: storetesting.T0}
-	got, err := s.LicenseByID(ctx, "l1")
-	if err != nil {
-		t.Fatalf("LicenseByID after the migration: %v", err)
-	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("migrated license (-want +got):\n%s", diff)
-	}
+	checkOldLicense(t, s)
 	tok := licensing.RefreshToken{ID: "r1", TokenHash: "hash-r1", UserID: "u1", CreatedAt: storetesting.T1}
 	if err := s.CreateRefreshToken(ctx, tok); err != nil {
 		t.Fatalf("CreateRefreshToken after the migration: %v", err)
@@ -48,5 +35,64 @@ func TestMigrateAddsRefreshTokens(t *testing.T) {
 	}
 	if diff := cmp.Diff([]licensing.RefreshToken{tok}, toks); diff != "" {
 		t.Errorf("refresh tokens after the migration (-want +got):\n%s", diff)
+	}
+}
+
+// TestMigrateAddsEntitlementsAndUsage upgrades a database made by the
+// first two schema steps, with a license in it, and checks that the license
+// reads back with no entitlement terms, that a license with terms can be
+// stored, and that usage can be recorded.
+func TestMigrateAddsEntitlementsAndUsage(t *testing.T) {
+	ctx := context.Background()
+	db := sqldbtest.Open(t)
+	if err := sqldb.Migrate(ctx, db, "licensing", schema[:2]); err != nil {
+		t.Fatalf("applying the first two steps: %v", err)
+	}
+	insertOldLicense(t, db)
+	s := storetesting.NewStore(t, db, New)
+	checkOldLicense(t, s)
+
+	l := licensing.License{ID: "l2", KeyHash: "hash-l2", Trial: true, Seats: 3,
+		Entitlement: licensing.Entitlement{Versions: "^2", TagPattern: "2.*", Perpetual: true},
+		Quota:       licensing.Quota{Pulls: 10, Period: licensing.PerDay}}
+	if err := s.CreateLicense(ctx, l); err != nil {
+		t.Fatalf("CreateLicense after the migration: %v", err)
+	}
+	got, err := s.LicenseByID(ctx, "l2")
+	if err != nil {
+		t.Fatalf("LicenseByID: %v", err)
+	}
+	if diff := cmp.Diff(l, got); diff != "" {
+		t.Errorf("license with terms (-want +got):\n%s", diff)
+	}
+	if ok, err := s.ClaimSeat(ctx, "l1", "key", 1, storetesting.T1); err != nil || !ok {
+		t.Errorf("ClaimSeat after the migration = %v, %v; want true, nil", ok, err)
+	}
+}
+
+// insertOldLicense inserts license l1 with the columns of the first schema
+// step.
+func insertOldLicense(t *testing.T, db *sql.DB) {
+	t.Helper()
+	_, err := db.ExecContext(context.Background(), `INSERT INTO licenses (id, key_hash, key_hint,
+		owner, product, tier, repositories, status, created_at, expires_at, revoked_at)
+		VALUES ('l1', 'hash-l1', 'xl1', 'u1', 'acme-db', 'pro', '["acme/db"]', 'active', ?, 0, 0)`,
+		storetesting.T0.UnixNano())
+	if err != nil {
+		t.Fatalf("inserting an old license: %v", err)
+	}
+}
+
+// checkOldLicense checks that insertOldLicense's license reads back whole.
+func checkOldLicense(t *testing.T, s *Store) {
+	t.Helper()
+	want := licensing.License{ID: "l1", KeyHash: "hash-l1", KeyHint: "xl1", Owner: "u1", Product: "acme-db",
+		Tier: "pro", Repositories: []string{"acme/db"}, Status: licensing.StatusActive, CreatedAt: storetesting.T0}
+	got, err := s.LicenseByID(context.Background(), "l1")
+	if err != nil {
+		t.Fatalf("LicenseByID after the migration: %v", err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("migrated license (-want +got):\n%s", diff)
 	}
 }

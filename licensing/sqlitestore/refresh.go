@@ -20,7 +20,7 @@ const refreshColumns = `id, token_hash, hint, kind, user_id, credential, client_
 // CreateRefreshToken inserts t; a duplicate ID or token hash yields
 // licensing.ErrConflict.
 func (s *Store) CreateRefreshToken(ctx context.Context, t licensing.RefreshToken) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO refresh_tokens (`+refreshColumns+`)
+	_, err := sqldb.Exec(ctx, s.db, `INSERT INTO refresh_tokens (`+refreshColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		t.ID, t.TokenHash, t.Hint, t.Kind, t.UserID, t.Credential, t.ClientID,
 		storecodec.Time(t.CreatedAt), storecodec.Time(t.LastUsedAt))
@@ -58,7 +58,7 @@ func (s *Store) RefreshTokensByUser(ctx context.Context, userID string) ([]licen
 // TouchRefreshToken sets the token's LastUsedAt to at unless it is later
 // already.
 func (s *Store) TouchRefreshToken(ctx context.Context, id string, at time.Time) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE refresh_tokens SET last_used_at = MAX(last_used_at, ?) WHERE id = ?`,
+	res, err := sqldb.Exec(ctx, s.db, `UPDATE refresh_tokens SET last_used_at = MAX(last_used_at, ?) WHERE id = ?`,
 		storecodec.Time(at), id)
 	if err := changedOne(res, err); err != nil {
 		return fmt.Errorf("touching refresh token %s: %w", id, err)
@@ -72,7 +72,7 @@ func (s *Store) DeleteRefreshToken(ctx context.Context, userID, id string) error
 	if userID == "" {
 		return fmt.Errorf("deleting refresh token %s: no user: %w", id, licensing.ErrNotFound)
 	}
-	res, err := s.db.ExecContext(ctx, `DELETE FROM refresh_tokens WHERE id = ? AND user_id = ?`, id, userID)
+	res, err := sqldb.Exec(ctx, s.db, `DELETE FROM refresh_tokens WHERE id = ? AND user_id = ?`, id, userID)
 	if err := changedOne(res, err); err != nil {
 		return fmt.Errorf("deleting refresh token %s of %s: %w", id, userID, err)
 	}
@@ -100,7 +100,7 @@ func (s *Store) DeleteUserRefreshTokens(ctx context.Context, userID string) erro
 	if userID == "" {
 		return nil
 	}
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM refresh_tokens WHERE user_id = ?`, userID); err != nil {
+	if _, err := sqldb.Exec(ctx, s.db, `DELETE FROM refresh_tokens WHERE user_id = ?`, userID); err != nil {
 		return fmt.Errorf("deleting refresh tokens of %s: %w", userID, err)
 	}
 	return nil

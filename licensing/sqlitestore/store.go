@@ -1,4 +1,5 @@
-// Package sqlitestore keeps licenses, token keys and refresh tokens in the
+// Package sqlitestore keeps licenses, token keys, refresh tokens and usage
+// (seats, token audit records, pulls, pull counts, tag releases) in the
 // embedded SQLite database.
 package sqlitestore
 
@@ -53,9 +54,20 @@ var schema = []string{
 	) STRICT;
 	CREATE INDEX IF NOT EXISTS refresh_tokens_user ON refresh_tokens (user_id, created_at DESC);
 	CREATE INDEX IF NOT EXISTS refresh_tokens_credential ON refresh_tokens (credential)`,
+	// Entitlement terms copied from the tier; licenses issued before them
+	// read back as unlimited.
+	`ALTER TABLE licenses ADD COLUMN trial INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE licenses ADD COLUMN seats INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE licenses ADD COLUMN versions TEXT NOT NULL DEFAULT '';
+	ALTER TABLE licenses ADD COLUMN tag_pattern TEXT NOT NULL DEFAULT '';
+	ALTER TABLE licenses ADD COLUMN perpetual INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE licenses ADD COLUMN quota_pulls INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE licenses ADD COLUMN quota_period TEXT NOT NULL DEFAULT ''`,
+	usageSchema,
 }
 
-// Store implements licensing.Store and licensing.RefreshStore on SQLite.
+// Store implements licensing.Store, licensing.RefreshStore and
+// licensing.UsageStore on SQLite.
 type Store struct {
 	db *sql.DB
 }
@@ -72,15 +84,18 @@ func New(ctx context.Context, db *sql.DB) (*Store, error) {
 
 // licenseColumns lists the licenses columns in scanLicense's order.
 const licenseColumns = `id, key_hash, key_hint, owner, product, tier, repositories,
-	status, created_at, expires_at, revoked_at`
+	status, trial, seats, versions, tag_pattern, perpetual, quota_pulls, quota_period,
+	created_at, expires_at, revoked_at`
 
 // CreateLicense inserts l; a duplicate ID or key hash yields
 // licensing.ErrConflict.
 func (s *Store) CreateLicense(ctx context.Context, l licensing.License) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO licenses (`+licenseColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := sqldb.Exec(ctx, s.db, `INSERT INTO licenses (`+licenseColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		l.ID, l.KeyHash, l.KeyHint, l.Owner, l.Product, l.Tier, sqldb.Strings(l.Repositories),
-		l.Status, storecodec.Time(l.CreatedAt), storecodec.Time(l.ExpiresAt), storecodec.Time(l.RevokedAt))
+		l.Status, l.Trial, l.Seats, l.Entitlement.Versions, l.Entitlement.TagPattern,
+		l.Entitlement.Perpetual, l.Quota.Pulls, l.Quota.Period,
+		storecodec.Time(l.CreatedAt), storecodec.Time(l.ExpiresAt), storecodec.Time(l.RevokedAt))
 	if column, ok := sqldb.UniqueViolation(err); ok {
 		return fmt.Errorf("creating license %s: duplicate %s: %w", l.ID, column, licensing.ErrConflict)
 	}
@@ -92,7 +107,7 @@ func (s *Store) CreateLicense(ctx context.Context, l licensing.License) error {
 
 // LicenseByID returns the license or licensing.ErrNotFound.
 func (s *Store) LicenseByID(ctx context.Context, id string) (licensing.License, error) {
-	l, err := scanLicense(s.db.QueryRowContext(ctx,
+	l, err := scanLicense(sqldb.QueryRow(ctx, s.db,
 		`SELECT `+licenseColumns+` FROM licenses WHERE id = ?`, id))
 	if err != nil {
 		return licensing.License{}, fmt.Errorf("reading license %s: %w", id, err)
@@ -103,7 +118,7 @@ func (s *Store) LicenseByID(ctx context.Context, id string) (licensing.License, 
 // LicenseByKeyHash returns the license whose key hashes to h, or
 // licensing.ErrNotFound. The hash stays out of error messages.
 func (s *Store) LicenseByKeyHash(ctx context.Context, h string) (licensing.License, error) {
-	l, err := scanLicense(s.db.QueryRowContext(ctx,
+	l, err := scanLicense(sqldb.QueryRow(ctx, s.db,
 		`SELECT `+licenseColumns+` FROM licenses WHERE key_hash = ?`, h))
 	if err != nil {
 		return licensing.License{}, fmt.Errorf("reading license by key: %w", err)
@@ -124,7 +139,7 @@ func (s *Store) LicensesByOwner(ctx context.Context, owner string) ([]licensing.
 // SetLicenseStatus changes a license's status in one statement; revoking
 // records RevokedAt = at, other statuses leave RevokedAt as it was.
 func (s *Store) SetLicenseStatus(ctx context.Context, id string, st licensing.Status, at time.Time) (licensing.License, error) {
-	l, err := scanLicense(s.db.QueryRowContext(ctx, `UPDATE licenses SET status = ?,
+	l, err := scanLicense(sqldb.QueryRow(ctx, s.db, `UPDATE licenses SET status = ?,
 		revoked_at = CASE WHEN ? THEN ? ELSE revoked_at END
 		WHERE id = ? RETURNING `+licenseColumns,
 		st, st == licensing.StatusRevoked, storecodec.Time(at), id))
@@ -142,7 +157,9 @@ func scanLicense(sc sqldb.Scanner) (licensing.License, error) {
 		created, expires, revokedAt int64
 	)
 	err := sc.Scan(&l.ID, &l.KeyHash, &l.KeyHint, &l.Owner, &l.Product, &l.Tier, &repos,
-		&l.Status, &created, &expires, &revokedAt)
+		&l.Status, &l.Trial, &l.Seats, &l.Entitlement.Versions, &l.Entitlement.TagPattern,
+		&l.Entitlement.Perpetual, &l.Quota.Pulls, &l.Quota.Period,
+		&created, &expires, &revokedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return licensing.License{}, licensing.ErrNotFound
 	}

@@ -22,3 +22,7 @@ func TestStore(t *testing.T) {
 func TestRefreshStore(t *testing.T) {
 	storetest.RunRefresh(t, func(t *testing.T) licensing.RefreshStore { return newStore(t) })
 }
+
+func TestUsageStore(t *testing.T) {
+	storetest.RunUsage(t, func(t *testing.T) licensing.UsageStore { return newStore(t) }, storetest.Options{})
+}

@@ -1,7 +1,8 @@
-// Package storetest is the behaviour suite every licensing.Store and
-// licensing.RefreshStore must pass; the SQLite and MongoDB implementations
-// both run it. Run is the entry point for licensing.Store, RunRefresh for
-// licensing.RefreshStore.
+// Package storetest is the behaviour suite every licensing.Store,
+// licensing.RefreshStore and licensing.UsageStore must pass; the SQLite and
+// MongoDB implementations both run it. Run is the entry point for
+// licensing.Store, RunRefresh for licensing.RefreshStore and RunUsage for
+// licensing.UsageStore.
 package storetest
 
 import (
@@ -45,6 +46,9 @@ func testRoundTrip(t *testing.T, s licensing.Store) {
 	ctx := context.Background()
 	every := license("l1", "u1", storetesting.T0)
 	every.ExpiresAt, every.RevokedAt, every.Status = storetesting.T1, storetesting.T2, licensing.StatusRevoked
+	every.Trial, every.Seats = true, 5
+	every.Entitlement = licensing.Entitlement{Versions: ">=2.0.0 <3.0.0", TagPattern: "2.*", Perpetual: true}
+	every.Quota = licensing.Quota{Pulls: 1000, Period: licensing.PerMonth}
 	for _, tc := range []struct {
 		name string
 		in   licensing.License

@@ -22,7 +22,7 @@ const selectPublishers = `SELECT p.id, p.slug, p.name, p.verified, p.created_at,
 
 // PublisherBySlug returns the publisher or publisher.ErrNotFound.
 func (s *Store) PublisherBySlug(ctx context.Context, slug string) (publisher.Publisher, error) {
-	p, err := scanPublisher(s.db.QueryRowContext(ctx, selectPublishers+` WHERE p.slug = ?`, slug))
+	p, err := scanPublisher(sqldb.QueryRow(ctx, s.db, selectPublishers+` WHERE p.slug = ?`, slug))
 	if errors.Is(err, sql.ErrNoRows) {
 		return publisher.Publisher{}, fmt.Errorf("publisher %s: %w", slug, publisher.ErrNotFound)
 	}
@@ -34,7 +34,7 @@ func (s *Store) PublisherBySlug(ctx context.Context, slug string) (publisher.Pub
 
 // PublisherByNamespace returns the publisher owning namespace or publisher.ErrNotFound.
 func (s *Store) PublisherByNamespace(ctx context.Context, namespace string) (publisher.Publisher, error) {
-	p, err := scanPublisher(s.db.QueryRowContext(ctx, selectPublishers+` WHERE p.id =
+	p, err := scanPublisher(sqldb.QueryRow(ctx, s.db, selectPublishers+` WHERE p.id =
 		(SELECT publisher_id FROM publisher_namespaces WHERE namespace = ?)`, namespace))
 	if errors.Is(err, sql.ErrNoRows) {
 		return publisher.Publisher{}, fmt.Errorf("namespace %s: %w", namespace, publisher.ErrNotFound)

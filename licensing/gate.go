@@ -1,0 +1,282 @@
+package licensing
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/berth/berth/internal/secret"
+)
+
+// Gate is Berth's own handler in front of the embedded registry. Registry
+// token scopes name repositories, not tags, so what a license says about
+// tags, quotas and attribution is enforced here, where Berth sees each
+// request with the caller's token:
+//
+//   - a manifest asked for by tag must be a tag one of the caller's
+//     licenses for that repository covers;
+//   - a manifest or blob asked for by digest must be reachable from such a
+//     tag (an index's children, a manifest's config and layers);
+//   - a GET of an image manifest is a pull: it is counted against the
+//     license's quota before it is served and recorded for the license
+//     after;
+//   - a repository a license granted no pull on (seats taken, quota used
+//     up) is answered with the reason the token carries.
+//
+// Requests the token grants without a license (ownership, a publisher's
+// namespace, public repositories) and every other request pass untouched;
+// the registry still checks every token itself.
+type Gate struct {
+	next   http.Handler
+	verify *verifier
+	usage  UsageStore
+	pulls  *Batcher[Pull]
+	index  *indexes
+	log    *slog.Logger
+	now    func() time.Time
+}
+
+// NewGate wraps next, the registry's handler. tokens signs the token the
+// gate reads repositories with; pulls receives the pulls it attributes.
+func NewGate(next http.Handler, tokens *TokenServer, usage UsageStore, pulls *Batcher[Pull], log *slog.Logger) *Gate {
+	g := &Gate{next: next, verify: newVerifier(tokens.keys, tokens.cfg.Issuer, tokens.cfg.Service), usage: usage, pulls: pulls,
+		log: log, now: time.Now}
+	g.index = newIndexes(next, tokens, usage)
+	return g
+}
+
+// route is the part of a registry API path the gate looks at.
+type route struct {
+	repo string
+	kind string // "manifests", "blobs" or "" for anything else
+	ref  string
+}
+
+// v2Path matches /v2/<name>/(manifests|blobs)/<reference>.
+var v2Path = regexp.MustCompile(`^/v2/(.+)/(manifests|blobs)/([^/]+)$`)
+
+func parseRoute(path string) route {
+	m := v2Path.FindStringSubmatch(path)
+	if m == nil || m[3] == "uploads" {
+		return route{}
+	}
+	return route{repo: m[1], kind: m[2], ref: m[3]}
+}
+
+func (g *Gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rt := parseRoute(r.URL.Path)
+	switch {
+	case rt.kind == "manifests" && (r.Method == http.MethodPut || r.Method == http.MethodDelete):
+		g.serveWrite(w, r, rt)
+	case rt.kind != "" && (r.Method == http.MethodGet || r.Method == http.MethodHead):
+		g.serveRead(w, r, rt)
+	default:
+		g.next.ServeHTTP(w, r)
+	}
+}
+
+// serveWrite passes a manifest write on, then forgets the repository's
+// index and records a tag's release.
+func (g *Gate) serveWrite(w http.ResponseWriter, r *http.Request, rt route) {
+	rec := &statusWriter{ResponseWriter: w}
+	g.next.ServeHTTP(rec, r)
+	if rec.status >= 300 {
+		return
+	}
+	g.index.forget(rt.repo)
+	if r.Method == http.MethodPut && !strings.Contains(rt.ref, ":") {
+		digest := rec.Header().Get("Docker-Content-Digest")
+		if err := g.usage.RecordRelease(r.Context(), Release{Repository: rt.repo, Tag: rt.ref, Digest: digest, At: g.now().UTC()}); err != nil {
+			g.log.Error("recording a tag release", "repository", rt.repo, "tag", rt.ref, "err", err)
+		}
+	}
+}
+
+func (g *Gate) serveRead(w http.ResponseWriter, r *http.Request, rt route) {
+	c := g.claimsOf(r)
+	if c == nil {
+		g.next.ServeHTTP(w, r)
+		return
+	}
+	if !grants(c.Access, rt.repo, "pull") {
+		if d, ok := c.Berth.denial(rt.repo); ok {
+			status := http.StatusForbidden
+			if d.Code == codeTooManyRequests {
+				status = http.StatusTooManyRequests
+			}
+			registryError(w, status, d.Code, d.Message)
+			return
+		}
+		g.next.ServeHTTP(w, r)
+		return
+	}
+	ents := c.Berth.entitled(rt.repo)
+	if len(ents) == 0 {
+		g.next.ServeHTTP(w, r)
+		return
+	}
+	ctx := r.Context()
+	d, err := g.decide(ctx, rt, ents)
+	if err != nil {
+		g.log.Error("deciding an entitled pull", "repository", rt.repo, "reference", rt.ref, "err", err)
+		registryError(w, http.StatusServiceUnavailable, "UNAVAILABLE", "Berth could not check your license for this request; try again")
+		return
+	}
+	if !d.allowed {
+		registryError(w, http.StatusForbidden, codeDenied, d.reason)
+		return
+	}
+	counts := rt.kind == "manifests" && r.Method == http.MethodGet && d.image
+	if counts && d.by.Quota > 0 {
+		period, reset := periodKey(d.by.Period, g.now())
+		_, ok, err := g.usage.CountPull(ctx, d.by.License, period, d.by.Quota)
+		if err != nil {
+			g.log.Error("counting a pull", "license", d.by.License, "err", err)
+			registryError(w, http.StatusServiceUnavailable, "UNAVAILABLE", "Berth could not count this pull against your quota; try again")
+			return
+		}
+		if !ok {
+			registryError(w, http.StatusTooManyRequests, codeTooManyRequests, fmt.Sprintf(
+				"the pull quota of your license (%d pulls a %s) is used up; it resets at %s",
+				d.by.Quota, d.by.Period, reset.Format("2006-01-02 15:04 UTC")))
+			return
+		}
+	}
+	rec := &statusWriter{ResponseWriter: w}
+	g.next.ServeHTTP(rec, r)
+	if counts && rec.status == http.StatusOK {
+		g.pulls.Add(Pull{ID: secret.ID(), At: g.now().UTC(), LicenseID: d.by.License, Owner: d.by.Owner, Repository: rt.repo,
+			Reference: d.tag, Digest: rec.Header().Get("Docker-Content-Digest"), Subject: c.Subject,
+			IP: clientIP(r), UserAgent: truncate(r.UserAgent(), 300)})
+	}
+}
+
+// claimsOf returns the verified claims of the request's bearer token, or nil.
+func (g *Gate) claimsOf(r *http.Request) *claims {
+	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok {
+		return nil
+	}
+	c, err := g.verify.verify(token)
+	if err != nil {
+		return nil // the registry refuses it with its own challenge
+	}
+	return c
+}
+
+func (b *BerthClaims) denial(repo string) (Denial, bool) {
+	if b == nil {
+		return Denial{}, false
+	}
+	d, ok := b.Denied[repo]
+	return d, ok
+}
+
+func (b *BerthClaims) entitled(repo string) []Entitled {
+	if b == nil {
+		return nil
+	}
+	return b.Entitled[repo]
+}
+
+// decision is the gate's answer for one entitled request: allowed and by
+// which license, or why not; image reports that the target is an image
+// manifest (a pull), tag the tag it was reached through.
+type decision struct {
+	allowed bool
+	reason  string
+	by      Entitled
+	image   bool
+	tag     string
+}
+
+// signatureTag matches the tags cosign stores signatures, attestations and
+// SBOMs under, named after the digest they belong to.
+var signatureTag = regexp.MustCompile(`^sha256-([0-9a-f]{64})\.(sig|att|sbom)$`)
+
+func (g *Gate) decide(ctx context.Context, rt route, ents []Entitled) (decision, error) {
+	isDigest := strings.Contains(rt.ref, ":")
+	if rt.kind == "manifests" && !isDigest && signatureTag.MatchString(rt.ref) {
+		// A signature is as pullable as the image it signs.
+		m := signatureTag.FindStringSubmatch(rt.ref)
+		d, err := g.decide(ctx, route{repo: rt.repo, kind: "manifests", ref: "sha256:" + m[1]}, ents)
+		d.image = false
+		return d, err
+	}
+	idx, err := g.index.get(ctx, rt.repo, false)
+	if err != nil {
+		return decision{}, err
+	}
+	if rt.kind == "manifests" && !isDigest {
+		reasons := make([]string, 0, len(ents))
+		for _, e := range ents {
+			dec := e.AllowsTag(rt.ref, idx.released(rt.ref))
+			if dec.Allowed {
+				return decision{allowed: true, by: e, image: idx.isImage(idx.tags[rt.ref].digest), tag: rt.ref}, nil
+			}
+			reasons = append(reasons, "your license for "+rt.repo+" does not cover "+rt.ref+": "+dec.Reason)
+		}
+		if _, known := idx.tags[rt.ref]; !known {
+			// No such tag: let the registry say so.
+			return decision{allowed: true, by: ents[0], tag: rt.ref}, nil
+		}
+		return decision{reason: strings.Join(reasons, "; ")}, nil
+	}
+	for attempt := 0; attempt < 2; attempt++ {
+		if tag, e, ok := idx.reachable(rt.ref, ents); ok {
+			return decision{allowed: true, by: e, image: rt.kind == "manifests" && idx.isImage(rt.ref), tag: tag}, nil
+		}
+		// The index may predate a push through another instance: look
+		// again once before refusing.
+		if idx, err = g.index.get(ctx, rt.repo, true); err != nil {
+			return decision{}, err
+		}
+	}
+	return decision{reason: fmt.Sprintf("%s is not part of any tag of %s your license covers", rt.ref, rt.repo)}, nil
+}
+
+// registryError answers in the registry's JSON error format.
+func registryError(w http.ResponseWriter, status int, code, message string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Docker-Distribution-Api-Version", "registry/2.0")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{"errors": []map[string]string{{"code": code, "message": message}}})
+}
+
+// statusWriter remembers the status the wrapped handler answered with.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusWriter) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// clientIP is the peer address without its port. The registry listener is
+// reached directly, not through a proxy Berth trusts.
+func clientIP(r *http.Request) string {
+	host := r.RemoteAddr
+	if i := strings.LastIndex(host, ":"); i >= 0 {
+		host = host[:i]
+	}
+	return strings.Trim(host, "[]")
+}

@@ -1,0 +1,279 @@
+package licensing
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// manifestAccept is every manifest media type the gate reads.
+var manifestAccept = strings.Join([]string{
+	"application/vnd.oci.image.index.v1+json",
+	"application/vnd.oci.image.manifest.v1+json",
+	"application/vnd.docker.distribution.manifest.list.v2+json",
+	"application/vnd.docker.distribution.manifest.v2+json",
+}, ", ")
+
+// isIndexType reports whether a manifest media type lists other manifests.
+func isIndexType(mediaType string) bool {
+	return mediaType == "application/vnd.oci.image.index.v1+json" ||
+		mediaType == "application/vnd.docker.distribution.manifest.list.v2+json"
+}
+
+// repoIndex is what a repository's tags reach: for each tag its manifest,
+// and for each manifest every digest under it (itself, an index's children,
+// configs, layers).
+type repoIndex struct {
+	built    time.Time
+	tags     map[string]tagEntry
+	reach    map[string]map[string]bool // manifest digest → digests under it
+	media    map[string]string          // manifest digest → media type
+	releases map[string]time.Time       // tag → release time
+}
+
+type tagEntry struct {
+	digest string
+}
+
+func (x *repoIndex) released(tag string) time.Time { return x.releases[tag] }
+
+// isImage reports whether digest is a manifest of one image (not an index).
+func (x *repoIndex) isImage(digest string) bool {
+	mt, ok := x.media[digest]
+	return ok && !isIndexType(mt)
+}
+
+// reachable finds a tag one of ents covers whose manifest reaches digest,
+// with the entitlement that covers it. Signature tags count for the image
+// they sign.
+func (x *repoIndex) reachable(digest string, ents []Entitled) (string, Entitled, bool) {
+	for tag, t := range x.tags {
+		if !x.reach[t.digest][digest] {
+			continue
+		}
+		subject := tag
+		if m := signatureTag.FindStringSubmatch(tag); m != nil {
+			if signed, ok := x.tagOf("sha256:"+m[1], ents); ok {
+				subject = signed
+			} else {
+				continue
+			}
+		}
+		for _, e := range ents {
+			if e.AllowsTag(subject, x.released(subject)).Allowed {
+				return subject, e, true
+			}
+		}
+	}
+	return "", Entitled{}, false
+}
+
+// tagOf finds a covered tag (not a signature tag) reaching digest.
+func (x *repoIndex) tagOf(digest string, ents []Entitled) (string, bool) {
+	for tag, t := range x.tags {
+		if signatureTag.MatchString(tag) || !x.reach[t.digest][digest] {
+			continue
+		}
+		for _, e := range ents {
+			if e.AllowsTag(tag, x.released(tag)).Allowed {
+				return tag, true
+			}
+		}
+	}
+	return "", false
+}
+
+// indexes builds repository indexes by reading the registry through its own
+// handler, and keeps them until a manifest write through the gate, or for
+// at most indexTTL.
+type indexes struct {
+	registry http.Handler
+	tokens   *TokenServer
+	usage    UsageStore
+
+	mu    sync.Mutex
+	repos map[string]*repoIndex
+}
+
+const (
+	indexTTL = time.Minute
+	// rebuildAfter limits forced rebuilds of one repository's index.
+	rebuildAfter = time.Second
+	// maxIndexes bounds the repositories kept.
+	maxIndexes = 1024
+)
+
+func newIndexes(registry http.Handler, tokens *TokenServer, usage UsageStore) *indexes {
+	return &indexes{registry: registry, tokens: tokens, usage: usage, repos: map[string]*repoIndex{}}
+}
+
+func (s *indexes) forget(repo string) {
+	s.mu.Lock()
+	delete(s.repos, repo)
+	s.mu.Unlock()
+}
+
+// get returns repo's index, building it when missing or stale; fresh asks
+// for a rebuild unless the index was built within rebuildAfter.
+func (s *indexes) get(ctx context.Context, repo string, fresh bool) (*repoIndex, error) {
+	s.mu.Lock()
+	x, ok := s.repos[repo]
+	s.mu.Unlock()
+	age := time.Duration(0)
+	if ok {
+		age = time.Since(x.built)
+	}
+	if ok && age < indexTTL && (!fresh || age < rebuildAfter) {
+		return x, nil
+	}
+	x, err := s.build(ctx, repo)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	if len(s.repos) >= maxIndexes {
+		clear(s.repos)
+	}
+	s.repos[repo] = x
+	s.mu.Unlock()
+	return x, nil
+}
+
+func (s *indexes) build(ctx context.Context, repo string) (*repoIndex, error) {
+	tok, err := s.tokens.Sign("berth-gate", []Access{{Type: "repository", Name: repo, Actions: []string{"pull"}}})
+	if err != nil {
+		return nil, err
+	}
+	x := &repoIndex{built: time.Now(), tags: map[string]tagEntry{}, reach: map[string]map[string]bool{},
+		media: map[string]string{}, releases: map[string]time.Time{}}
+	var list struct {
+		Tags []string `json:"tags"`
+	}
+	status, _, err := s.fetch(ctx, tok.Token, "/v2/"+repo+"/tags/list?n=10000", &list)
+	if err != nil {
+		return nil, err
+	}
+	if status == http.StatusNotFound {
+		return x, nil
+	}
+	for _, tag := range list.Tags {
+		digest, err := s.walk(ctx, tok.Token, repo, tag, x, 0)
+		if err != nil {
+			return nil, err
+		}
+		if digest != "" {
+			x.tags[tag] = tagEntry{digest: digest}
+		}
+	}
+	releases, err := s.usage.Releases(ctx, repo)
+	if err != nil {
+		return nil, fmt.Errorf("reading releases of %s: %w", repo, err)
+	}
+	for _, r := range releases {
+		if t, ok := x.tags[r.Tag]; ok && t.digest == r.Digest {
+			x.releases[r.Tag] = r.At
+		}
+	}
+	return x, nil
+}
+
+// walk reads the manifest at ref and records what it reaches, returning its
+// digest ("" if it vanished meanwhile).
+func (s *indexes) walk(ctx context.Context, token, repo, ref string, x *repoIndex, depth int) (string, error) {
+	if depth > 4 {
+		return "", fmt.Errorf("manifests of %s nest too deep", repo)
+	}
+	var m struct {
+		MediaType string `json:"mediaType"`
+		Config    struct {
+			Digest string `json:"digest"`
+		} `json:"config"`
+		Layers []struct {
+			Digest string `json:"digest"`
+		} `json:"layers"`
+		Manifests []struct {
+			Digest string `json:"digest"`
+		} `json:"manifests"`
+	}
+	status, h, err := s.fetch(ctx, token, "/v2/"+repo+"/manifests/"+ref, &m)
+	if err != nil || status == http.StatusNotFound {
+		return "", err
+	}
+	digest := h.Get("Docker-Content-Digest")
+	if _, done := x.reach[digest]; done {
+		return digest, nil
+	}
+	mt := m.MediaType
+	if mt == "" {
+		mt = h.Get("Content-Type")
+	}
+	x.media[digest] = mt
+	reach := map[string]bool{digest: true}
+	x.reach[digest] = reach
+	if m.Config.Digest != "" {
+		reach[m.Config.Digest] = true
+	}
+	for _, l := range m.Layers {
+		reach[l.Digest] = true
+	}
+	for _, child := range m.Manifests {
+		if _, err := s.walk(ctx, token, repo, child.Digest, x, depth+1); err != nil {
+			return "", err
+		}
+		for d := range x.reach[child.Digest] {
+			reach[d] = true
+		}
+	}
+	return digest, nil
+}
+
+// fetch performs a GET on the registry handler in process and decodes a 200
+// answer into v.
+func (s *indexes) fetch(ctx context.Context, token, path string, v any) (int, http.Header, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, path, nil)
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Host = "localhost"
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Accept", manifestAccept)
+	w := &bufferWriter{header: http.Header{}}
+	s.registry.ServeHTTP(w, req)
+	switch w.status {
+	case http.StatusOK:
+		if err := json.Unmarshal(w.body.Bytes(), v); err != nil {
+			return 0, nil, fmt.Errorf("decoding %s: %w", path, err)
+		}
+		return w.status, w.header, nil
+	case http.StatusNotFound:
+		return w.status, w.header, nil
+	}
+	return 0, nil, fmt.Errorf("registry answered %d to %s", w.status, path)
+}
+
+// bufferWriter is a ResponseWriter that keeps the answer in memory.
+type bufferWriter struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (b *bufferWriter) Header() http.Header { return b.header }
+
+func (b *bufferWriter) WriteHeader(code int) {
+	if b.status == 0 {
+		b.status = code
+	}
+}
+
+func (b *bufferWriter) Write(p []byte) (int, error) {
+	if b.status == 0 {
+		b.status = http.StatusOK
+	}
+	return b.body.Write(p)
+}

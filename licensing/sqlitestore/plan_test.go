@@ -1,0 +1,70 @@
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"testing"
+
+	"github.com/berth/berth/internal/sqldb/sqldbtest"
+	"github.com/berth/berth/internal/storetesting"
+)
+
+// TestUsageStatementsUseIndexes asks SQLite for the plan of every usage
+// statement and fails on a table scan or a sort outside an index: usage
+// tables grow with every token and pull.
+func TestUsageStatementsUseIndexes(t *testing.T) {
+	db := sqldbtest.Open(t)
+	storetesting.NewStore(t, db, New)
+	for name, stmt := range map[string]string{
+		"claimSeat": claimSeat, "seatHeld": seatHeld, "selectSeats": selectSeats, "releaseSeat": releaseSeat,
+		"insertTokenRecord": insertTokenRecord, "insertTokenRecordLicense": insertTokenRecordLicense,
+		"selectTokenRecords": selectTokenRecords, "selectLicenseTokenRecords": selectLicenseTokenRecords,
+		"insertPull": insertPull, "selectPulls": selectPulls, "selectLicensePulls": selectLicensePulls,
+		"countPull": countPull, "selectPullCount": selectPullCount,
+		"recordRelease": recordRelease, "selectReleases": selectReleases,
+		"pruneTokenRecordLicenses": pruneTokenRecordLicenses, "pruneTokenRecords": pruneTokenRecords,
+		"prunePulls": prunePulls, "prunePullCounts": prunePullCounts,
+	} {
+		t.Run(name, func(t *testing.T) {
+			for _, step := range plan(t, db, stmt) {
+				// Pruning walks old records' license lists (json_each), not
+				// a table.
+				scan := strings.HasPrefix(step, "SCAN ") && !strings.Contains(step, " USING ") &&
+					step != "SCAN CONSTANT ROW" && !strings.Contains(step, "VIRTUAL TABLE INDEX")
+				if scan || strings.Contains(step, "TEMP B-TREE") {
+					t.Errorf("plan step %q", step)
+				}
+			}
+		})
+	}
+}
+
+// plan returns the details of stmt's query plan, every parameter NULL.
+func plan(t *testing.T, db *sql.DB, stmt string) []string {
+	t.Helper()
+	args := make([]any, strings.Count(stmt, "?"))
+	rows, err := db.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+stmt, args...)
+	if err != nil {
+		t.Fatalf("explaining: %v", err)
+	}
+	defer func() { _ = rows.Close() }()
+	var steps []string
+	for rows.Next() {
+		var (
+			id, parent, unused int
+			detail             string
+		)
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatalf("reading the plan: %v", err)
+		}
+		steps = append(steps, detail)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatalf("reading the plan: %v", err)
+	}
+	if len(steps) == 0 && strings.HasPrefix(strings.TrimSpace(stmt), "SELECT") {
+		t.Fatal("no plan")
+	}
+	return steps
+}
