@@ -29,6 +29,7 @@ type compose struct {
 		Command     []string          `yaml:"command"`
 		Environment map[string]string `yaml:"environment"`
 		Volumes     []string          `yaml:"volumes"`
+		Ports       []string          `yaml:"ports"`
 		DependsOn   map[string]struct {
 			Condition string `yaml:"condition"`
 		} `yaml:"depends_on"`
@@ -116,6 +117,17 @@ func TestRegistryConfigTrustsBerth(t *testing.T) {
 	}
 	if berth.Environment["BERTH_REGISTRY_NOTIFY_SECRET"] != secret {
 		t.Errorf("berth gets notify secret %q, want the same one as the registry", berth.Environment["BERTH_REGISTRY_NOTIFY_SECRET"])
+	}
+
+	// Clients reach the registry only through berth's front, which serves
+	// the published registry port and proxies to the registry container.
+	if len(reg.Ports) != 0 {
+		t.Errorf("the registry publishes %v; clients must go through berth's front", reg.Ports)
+	}
+	if !slices.Contains(berth.Ports, "5000:5000") || berth.Environment["BERTH_REGISTRY_ADDR"] != "0.0.0.0:5000" ||
+		berth.Environment["BERTH_REGISTRY_URL"] != "http://registry:5000" {
+		t.Errorf("berth ports %v, BERTH_REGISTRY_ADDR %q, BERTH_REGISTRY_URL %q; want the front on a published :5000 before http://registry:5000",
+			berth.Ports, berth.Environment["BERTH_REGISTRY_ADDR"], berth.Environment["BERTH_REGISTRY_URL"])
 	}
 
 	// The token access controller accepts the options once the trust bundle exists.

@@ -6,13 +6,18 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/distribution/distribution/v3/configuration"
 	"github.com/distribution/distribution/v3/registry/handlers"
 
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+
 	"github.com/berth/berth/internal/secret"
+	"github.com/berth/berth/licensing"
 
 	_ "github.com/distribution/distribution/v3/registry/auth/token"
 	_ "github.com/distribution/distribution/v3/registry/storage/driver/filesystem"
@@ -21,17 +26,17 @@ import (
 // TestExternalRegistry runs the production shape on one machine: a separate
 // distribution registry configured from deploy/registry/config.yml (as the
 // compose stack does, with REGISTRY_* overrides), and Berth with
-// BERTH_REGISTRY_URL set, so no embedded registry. Berth seeds into it,
-// issues tokens for it, and receives its notifications.
+// BERTH_REGISTRY_URL set, so no embedded registry. Clients reach the
+// registry through Berth's front; Berth seeds into it, issues tokens for it,
+// receives its notifications and enforces what tokens cannot say (a tier's
+// tag pattern here).
 func TestExternalRegistry(t *testing.T) {
 	regLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	regHost := "localhost:" + portOf(regLn.Addr())
 	cfg := config(t, backend{name: "sqlite"})
 	cfg.RegistryURL = "http://" + regLn.Addr().String()
-	cfg.RegistryPublicURL = "http://" + regHost
 	cfg.NotifySecret = secret.Token("")
 	cfg.RootCertFile = filepath.Join(t.TempDir(), "keys", "root-certs.pem")
 
@@ -41,6 +46,7 @@ func TestExternalRegistry(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(cfg.DataDir, "registry")); err == nil {
 		t.Error("berth started an embedded registry although BERTH_REGISTRY_URL is set")
 	}
+	regHost := in.Registry // Berth's front: the address clients and tokens name
 	startDistribution(t, regLn, map[string]string{
 		"REGISTRY_AUTH_TOKEN_REALM":                  in.URL + "/token",
 		"REGISTRY_AUTH_TOKEN_SERVICE":                regHost,
@@ -51,9 +57,6 @@ func TestExternalRegistry(t *testing.T) {
 		"REGISTRY_HTTP_SECRET":                       secret.Token(""),
 	})
 	in.waitReady(90 * time.Second)
-	if in.Registry != regHost {
-		t.Fatalf("berth tells clients the registry is %s, want %s", in.Registry, regHost)
-	}
 
 	in.call("POST", "/api/v1/users", "", "", map[string]string{"username": "dave", "email": "dave@example.com", "password": "dave-password"}, nil)
 	product, free, outside := pickFreeTier(t, in)
@@ -64,6 +67,21 @@ func TestExternalRegistry(t *testing.T) {
 	pullWith(t, in.Registry, free.Repositories[0], out.License.Key)
 	waitForPulls(t, in, product.Slug)
 	refusedPull(t, in.Registry, outside, out.License.Key)
+
+	// The demo's NetScaler CPX Standard tier covers tags matching 14.1-*:
+	// through the front, 14.1 pulls and 13.1 is refused with the reason.
+	dave, err := in.srv.Backend.Accounts.UserByUsername(context.Background(), "dave")
+	must(t, err)
+	cpx, err := in.srv.Backend.Licenses.Grant(context.Background(), licensing.Grant{Owner: dave.ID, Product: "netscaler-cpx", Tier: "standard"})
+	must(t, err)
+	auth := remote.WithAuth(&authn.Basic{Username: "x", Password: cpx.Key})
+	if _, err := remote.Image(ref(t, in.Registry, "netscaler/cpx", "14.1-25.56"), auth); err != nil {
+		t.Errorf("pulling a covered tag through the front: %v", err)
+	}
+	_, err = remote.Image(ref(t, in.Registry, "netscaler/cpx", "13.1-52.19"), auth, remote.WithRetryBackoff(remote.Backoff{Steps: 1}))
+	if status, msg := registryStatus(err); status != http.StatusForbidden || !strings.Contains(msg, "does not cover 13.1-52.19") {
+		t.Errorf("pulling an uncovered tag through the front: %v; want 403 saying the license does not cover it", err)
+	}
 }
 
 func portOf(a net.Addr) string {

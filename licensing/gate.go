@@ -68,9 +68,15 @@ func parseRoute(path string) route {
 	return route{repo: m[1], kind: m[2], ref: m[3]}
 }
 
+// uploadPath matches the start of a blob upload, where a cross-repository
+// mount names its source.
+var uploadPath = regexp.MustCompile(`^/v2/(.+)/blobs/uploads/$`)
+
 func (g *Gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rt := parseRoute(r.URL.Path)
 	switch {
+	case r.Method == http.MethodPost && uploadPath.MatchString(r.URL.Path) && r.URL.Query().Has("mount"):
+		g.serveMount(w, r)
 	case rt.kind == "manifests" && (r.Method == http.MethodPut || r.Method == http.MethodDelete):
 		g.serveWrite(w, r, rt)
 	case rt.kind != "" && (r.Method == http.MethodGet || r.Method == http.MethodHead):
@@ -95,6 +101,27 @@ func (g *Gate) serveWrite(w http.ResponseWriter, r *http.Request, rt route) {
 			g.log.Error("recording a tag release", "repository", rt.repo, "tag", rt.ref, "err", err)
 		}
 	}
+}
+
+// serveMount lets a cross-repository mount through only when the caller
+// could pull the blob from its source: a license limited to some tags must
+// not become a way to copy the layers of others into one's own repository.
+// A refused mount becomes an ordinary upload, as the distribution
+// specification allows, so the client sends the blob itself if it has it.
+func (g *Gate) serveMount(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	from, digest := q.Get("from"), q.Get("mount")
+	if c := g.claimsOf(r); c != nil {
+		if ents := c.Berth.entitled(from); len(ents) > 0 {
+			d, err := g.decide(r.Context(), route{repo: from, kind: "blobs", ref: digest}, ents)
+			if err != nil || !d.allowed {
+				q.Del("mount")
+				q.Del("from")
+				r.URL.RawQuery = q.Encode()
+			}
+		}
+	}
+	g.next.ServeHTTP(w, r)
 }
 
 func (g *Gate) serveRead(w http.ResponseWriter, r *http.Request, rt route) {
@@ -213,6 +240,13 @@ func (g *Gate) decide(ctx context.Context, rt route, ents []Entitled) (decision,
 		return decision{}, err
 	}
 	if rt.kind == "manifests" && !isDigest {
+		if _, known := idx.tags[rt.ref]; !known {
+			// Pushed through another instance since the index was built:
+			// its release time and manifest are needed below.
+			if idx, err = g.index.get(ctx, rt.repo, true); err != nil {
+				return decision{}, err
+			}
+		}
 		reasons := make([]string, 0, len(ents))
 		for _, e := range ents {
 			dec := e.AllowsTag(rt.ref, idx.released(rt.ref))
@@ -220,10 +254,6 @@ func (g *Gate) decide(ctx context.Context, rt route, ents []Entitled) (decision,
 				return decision{allowed: true, by: e, image: idx.isImage(idx.tags[rt.ref].digest), tag: rt.ref}, nil
 			}
 			reasons = append(reasons, "your license for "+rt.repo+" does not cover "+rt.ref+": "+dec.Reason)
-		}
-		if _, known := idx.tags[rt.ref]; !known {
-			// No such tag: let the registry say so.
-			return decision{allowed: true, by: ents[0], tag: rt.ref}, nil
 		}
 		return decision{reason: strings.Join(reasons, "; ")}, nil
 	}

@@ -151,17 +151,11 @@ func (s *indexes) build(ctx context.Context, repo string) (*repoIndex, error) {
 	}
 	x := &repoIndex{built: time.Now(), tags: map[string]tagEntry{}, reach: map[string]map[string]bool{},
 		media: map[string]string{}, releases: map[string]time.Time{}}
-	var list struct {
-		Tags []string `json:"tags"`
-	}
-	status, _, err := s.fetch(ctx, tok.Token, "/v2/"+repo+"/tags/list?n=10000", &list)
+	tags, err := s.tags(ctx, tok.Token, repo)
 	if err != nil {
 		return nil, err
 	}
-	if status == http.StatusNotFound {
-		return x, nil
-	}
-	for _, tag := range list.Tags {
+	for _, tag := range tags {
 		digest, err := s.walk(ctx, tok.Token, repo, tag, x, 0)
 		if err != nil {
 			return nil, err
@@ -180,6 +174,37 @@ func (s *indexes) build(ctx context.Context, repo string) (*repoIndex, error) {
 		}
 	}
 	return x, nil
+}
+
+// tags lists repo's tags, following the registry's pagination.
+func (s *indexes) tags(ctx context.Context, token, repo string) ([]string, error) {
+	var all []string
+	next := "/v2/" + repo + "/tags/list?n=1000"
+	for pages := 0; next != "" && pages < 100; pages++ {
+		var list struct {
+			Tags []string `json:"tags"`
+		}
+		status, h, err := s.fetch(ctx, token, next, &list)
+		if err != nil || status == http.StatusNotFound {
+			return all, err
+		}
+		all = append(all, list.Tags...)
+		next = nextPage(h.Get("Link"))
+	}
+	return all, nil
+}
+
+// nextPage returns the path of a `Link: </v2/...>; rel="next"` header, or "".
+func nextPage(link string) string {
+	target, params, ok := strings.Cut(link, ";")
+	if !ok || !strings.Contains(params, `rel="next"`) {
+		return ""
+	}
+	target = strings.Trim(strings.TrimSpace(target), "<>")
+	if !strings.HasPrefix(target, "/v2/") {
+		return ""
+	}
+	return target
 }
 
 // walk reads the manifest at ref and records what it reaches, returning its

@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/base64"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -35,6 +36,18 @@ type signingKey struct {
 	id      string
 	private *ecdsa.PrivateKey
 	cert    *x509.Certificate
+	header  string // the base64url JOSE header of every token it signs
+}
+
+// newSigningKey returns a usable signing key with its token header.
+func newSigningKey(id string, priv *ecdsa.PrivateKey, cert *x509.Certificate) signingKey {
+	h, _ := json.Marshal(struct {
+		Alg string   `json:"alg"`
+		Kid string   `json:"kid"`
+		Typ string   `json:"typ"`
+		X5c []string `json:"x5c"`
+	}{"ES256", id, "JWT", []string{base64.StdEncoding.EncodeToString(cert.Raw)}})
+	return signingKey{id: id, private: priv, cert: cert, header: base64.RawURLEncoding.EncodeToString(h)}
 }
 
 // KeyRing holds the token keys loaded from the Store. Registries trust the
@@ -174,7 +187,7 @@ func (r *KeyRing) addSigningKey(ctx context.Context, root *x509.Certificate, roo
 		return signingKey{}, fmt.Errorf("storing signing key: %w", err)
 	}
 	cert, _, err := parseKey(k)
-	return signingKey{id: id, private: priv, cert: cert}, err
+	return newSigningKey(id, priv, cert), err
 }
 
 func (r *KeyRing) template(cn string, validity time.Duration) *x509.Certificate {
@@ -229,7 +242,7 @@ func activeSigningKeys(keys []Key, now time.Time, retireAfter time.Duration) ([]
 		if now.After(cert.NotAfter) {
 			continue
 		}
-		out = append(out, signingKey{id: k.ID, private: priv, cert: cert})
+		out = append(out, newSigningKey(k.ID, priv, cert))
 		created = append(created, k.CreatedAt)
 	}
 	for i := len(out) - 2; i >= 0; i-- {

@@ -2,7 +2,11 @@ package licensing
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -444,12 +448,35 @@ func (s *TokenServer) sign(subject string, access []Access, extra *BerthClaims) 
 		Access: slices.Clip(access),
 		Berth:  extra,
 	}
-	t := jwt.NewWithClaims(jwt.SigningMethodES256, c)
-	t.Header["kid"] = key.id
-	t.Header["x5c"] = []string{base64.StdEncoding.EncodeToString(key.cert.Raw)}
-	signed, err := t.SignedString(key.private)
+	signed, err := signES256(key, c)
 	if err != nil {
 		return Token{}, fmt.Errorf("signing token: %w", err)
 	}
 	return Token{ID: id, Token: signed, Subject: subject, Access: access, IssuedAt: now, ExpiresIn: s.cfg.TTL}, nil
+}
+
+// signES256 signs claims as a compact JWS (RFC 7515) with ES256 (RFC 7518
+// §3.4: the signature is R and S, 32 bytes each). The header is fixed for a
+// key, so it is encoded once per key, not per token.
+func signES256(key signingKey, claims any) (string, error) {
+	payload, err := json.Marshal(claims)
+	if err != nil {
+		return "", err
+	}
+	enc := base64.RawURLEncoding
+	buf := make([]byte, 0, len(key.header)+1+enc.EncodedLen(len(payload))+1+enc.EncodedLen(64))
+	buf = append(buf, key.header...)
+	buf = append(buf, '.')
+	buf = enc.AppendEncode(buf, payload)
+	digest := sha256.Sum256(buf)
+	r, sv, err := ecdsa.Sign(rand.Reader, key.private, digest[:])
+	if err != nil {
+		return "", err
+	}
+	var sig [64]byte
+	r.FillBytes(sig[:32])
+	sv.FillBytes(sig[32:])
+	buf = append(buf, '.')
+	buf = enc.AppendEncode(buf, sig[:])
+	return string(buf), nil
 }

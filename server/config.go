@@ -17,11 +17,11 @@ import (
 // and BERTH_* variables; Validate names the variable of a bad value.
 type Config struct {
 	Addr              string        // BERTH_ADDR: web and API listen address
-	RegistryAddr      string        // BERTH_REGISTRY_ADDR: embedded registry listen address
+	RegistryAddr      string        // BERTH_REGISTRY_ADDR: registry listen address (the embedded one, or the front of BERTH_REGISTRY_URL)
 	DataDir           string        // BERTH_DATA_DIR: SQLite file, registry storage, trust bundle
 	PublicURL         string        // BERTH_PUBLIC_URL: how clients reach the store
 	RegistryPublicURL string        // BERTH_REGISTRY_PUBLIC_URL: how clients reach the registry
-	RegistryURL       string        // BERTH_REGISTRY_URL: an external registry; disables the embedded one
+	RegistryURL       string        // BERTH_REGISTRY_URL: an external registry, served through Berth's front; disables the embedded one
 	RegistryService   string        // BERTH_REGISTRY_SERVICE: token audience; default the registry's host:port
 	MongoURI          string        // BERTH_MONGO_URI: use MongoDB instead of SQLite
 	MongoDatabase     string        // BERTH_MONGO_DATABASE
@@ -61,7 +61,7 @@ func (c Config) Validate() error {
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		bad("BERTH_ADDR", "want host:port, got %q", c.Addr)
 	}
-	if _, _, err := net.SplitHostPort(c.RegistryAddr); c.Embedded() && err != nil {
+	if _, _, err := net.SplitHostPort(c.RegistryAddr); err != nil {
 		bad("BERTH_REGISTRY_ADDR", "want host:port, got %q", c.RegistryAddr)
 	}
 	if strings.TrimSpace(c.DataDir) == "" {

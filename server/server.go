@@ -40,7 +40,7 @@ type Server struct {
 
 	web   *fiber.App
 	webLn *trackingListener
-	reg   *registry.Embedded
+	reg   registryServer
 	regLn net.Listener
 
 	// PublicURL is where clients reach the store; RegistryURL where they
@@ -94,16 +94,13 @@ func (s *Server) listen() error {
 	}
 	s.webLn = track(ln)
 	s.PublicURL = orDefault(s.cfg.PublicURL, publicURLFor(s.webLn.Addr()))
-	if s.cfg.Embedded() {
-		if s.regLn, err = net.Listen("tcp", s.cfg.RegistryAddr); err != nil {
-			return fmt.Errorf("BERTH_REGISTRY_ADDR: listening on %s: %w", s.cfg.RegistryAddr, err)
-		}
-		s.RegistryURL = orDefault(s.cfg.RegistryPublicURL, publicURLFor(s.regLn.Addr()))
-		s.registryDial = dialURLFor(s.regLn.Addr())
-	} else {
-		s.RegistryURL = orDefault(s.cfg.RegistryPublicURL, s.cfg.RegistryURL)
-		s.registryDial = s.cfg.RegistryURL
+	// The registry's address is Berth's either way: the embedded registry,
+	// or the front of an external one (BERTH_REGISTRY_URL).
+	if s.regLn, err = net.Listen("tcp", s.cfg.RegistryAddr); err != nil {
+		return fmt.Errorf("BERTH_REGISTRY_ADDR: listening on %s: %w", s.cfg.RegistryAddr, err)
 	}
+	s.RegistryURL = orDefault(s.cfg.RegistryPublicURL, publicURLFor(s.regLn.Addr()))
+	s.registryDial = dialURLFor(s.regLn.Addr())
 	u, _ := url.Parse(s.RegistryURL)
 	s.service = orDefault(s.cfg.RegistryService, u.Host)
 	return nil
@@ -137,6 +134,12 @@ func (s *Server) writeTrustBundle() error {
 	return nil
 }
 
+// registryServer is the embedded registry or the front of an external one.
+type registryServer interface {
+	Serve(ln net.Listener) error
+	Shutdown(ctx context.Context) error
+}
+
 // build makes the registry and the web application.
 func (s *Server) build(ctx context.Context) error {
 	s.notifyToken = s.cfg.NotifySecret
@@ -160,6 +163,12 @@ func (s *Server) build(ctx context.Context) error {
 			return err
 		}
 		s.reg = reg
+	} else {
+		front, err := registry.NewFront(s.cfg.RegistryURL, s.Backend.Gate(s.log), s.log)
+		if err != nil {
+			return err
+		}
+		s.reg = front
 	}
 	proxies, _ := s.cfg.trustedProxies() // validated in New
 	metrics := prometheus.NewRegistry()

@@ -68,7 +68,7 @@ func configFlags(fs *flag.FlagSet, getenv func(string) string) (*server.Config, 
 	d := server.Defaults()
 	c := &server.Config{}
 	fs.StringVar(&c.Addr, "addr", e.str("BERTH_ADDR", d.Addr), "web and API listen address (BERTH_ADDR)")
-	fs.StringVar(&c.RegistryAddr, "registry-addr", e.str("BERTH_REGISTRY_ADDR", d.RegistryAddr), "embedded registry listen address (BERTH_REGISTRY_ADDR)")
+	fs.StringVar(&c.RegistryAddr, "registry-addr", e.str("BERTH_REGISTRY_ADDR", d.RegistryAddr), "registry listen address: the embedded registry, or the front of --registry-url (BERTH_REGISTRY_ADDR)")
 	fs.StringVar(&c.DataDir, "data-dir", e.str("BERTH_DATA_DIR", d.DataDir), "data directory: SQLite database, registry storage, trust bundle (BERTH_DATA_DIR)")
 	fs.StringVar(&c.PublicURL, "public-url", e.str("BERTH_PUBLIC_URL", ""), "URL clients reach the store at; default from --addr (BERTH_PUBLIC_URL)")
 	fs.StringVar(&c.RegistryPublicURL, "registry-public-url", e.str("BERTH_REGISTRY_PUBLIC_URL", ""), "URL clients reach the registry at; default from --registry-addr (BERTH_REGISTRY_PUBLIC_URL)")
