@@ -17,7 +17,9 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"runtime/pprof"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -40,7 +42,18 @@ func main() {
 func run() error {
 	requests := flag.Int("requests", 20000, "requests per run at most")
 	limit := flag.Duration("limit", 5*time.Second, "time per run at most")
+	only := flag.String("only", "", "run only this credential kind (license-key, access-token, refresh-token, password)")
+	connsFlag := flag.String("conns", "1,8,64", "comma-separated connection counts")
+	profile := flag.String("cpuprofile", "", "write a CPU profile of the runs to this file")
 	flag.Parse()
+	var connCounts []int
+	for _, c := range strings.Split(*connsFlag, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(c))
+		if err != nil || n < 1 || n > 256 {
+			return fmt.Errorf("-conns: %q is not a count from 1 to 256", c)
+		}
+		connCounts = append(connCounts, n)
+	}
 	dir, err := os.MkdirTemp("", "tokenload")
 	if err != nil {
 		return err
@@ -61,10 +74,24 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	if *profile != "" {
+		f, err := os.Create(*profile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "credential\tconnections\trequests\ttokens/s\tp50\tp99\t")
 	for _, k := range kinds {
-		for _, conns := range []int{1, 8, 64} {
+		if *only != "" && strings.ReplaceAll(k.name, " ", "-") != *only {
+			continue
+		}
+		for _, conns := range connCounts {
 			n := *requests
 			if k.name == "password" {
 				// One address may have at most 20 password checks in flight
