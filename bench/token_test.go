@@ -20,10 +20,13 @@ import (
 
 // running starts Berth on free loopback ports in a fresh data dir, with one
 // product whose free tier covers bench/app, and waits until it is ready.
-func running(b *testing.B) (*server.Server, func()) {
+func running(b *testing.B, configure ...func(*server.Config)) (*server.Server, func()) {
 	b.Helper()
 	cfg := server.Defaults()
 	cfg.Addr, cfg.RegistryAddr, cfg.DataDir, cfg.LogLevel = "localhost:0", "localhost:0", b.TempDir(), "error"
+	for _, c := range configure {
+		c(&cfg)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	srv, err := server.New(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {

@@ -44,6 +44,15 @@ type Tier struct {
 	Perpetual   bool   // after expiry, tags released before the end stay pullable
 	PullQuota   int    // pulls per QuotaPeriod; 0: unlimited
 	QuotaPeriod string // "day" or "month"
+	// Billing: a one-time price (Interval "") or a subscription billed
+	// every month or year, with optional trial days.
+	Interval  string
+	TrialDays int
+	// Terms is the license agreement (EULA) a buyer accepts, TermsVersion
+	// its version: publishing new terms raises it, and licenses accepted
+	// under an older version must accept again before their next pull.
+	Terms        string
+	TermsVersion int
 }
 
 // Free reports whether the tier costs nothing.

@@ -21,6 +21,12 @@ func tier(id, name string, cents int64, description string, repos ...string) cat
 	return catalog.Tier{ID: id, Name: name, Description: description, Price: cents, Currency: "usd", Repositories: repos}
 }
 
+// Billing terms of demo tiers: paid tiers are monthly subscriptions unless
+// marked one-time.
+func oneTime(t catalog.Tier) catalog.Tier { t.Interval = "-"; return t }
+
+func trial(t catalog.Tier, days int) catalog.Tier { t.TrialDays = days; return t }
+
 // Entitlement terms of demo tiers.
 func seats(t catalog.Tier, n int) catalog.Tier { t.Seats = n; return t }
 
@@ -36,11 +42,38 @@ func tags(t catalog.Tier, versions, pattern string) catalog.Tier {
 	return t
 }
 
+// withTerms gives every tier of p the publisher's license agreement,
+// version 1, and makes paid tiers monthly unless marked one-time.
+func withTerms(ps []catalog.Product) []catalog.Product {
+	for i := range ps {
+		for j := range ps[i].Tiers {
+			t := &ps[i].Tiers[j]
+			t.Terms, t.TermsVersion = eula(ps[i].Name, ps[i].Publisher), 1
+			switch {
+			case t.Interval == "-":
+				t.Interval = ""
+			case t.Price > 0:
+				t.Interval = "month"
+			}
+		}
+	}
+	return ps
+}
+
+// eula is a demo end-user license agreement.
+func eula(product, publisher string) string {
+	return "# " + product + " end-user license agreement\n\n" +
+		"1. " + publisher + " grants the license holder a non-exclusive right to pull and run the images of the repositories this tier names, " +
+		"on as many machines as the tier allows, for as long as the license is active.\n" +
+		"2. The images may not be redistributed outside the holder's organisation.\n" +
+		"3. The software is provided as is, without warranty of any kind.\n"
+}
+
 // Products returns the demo products: official and certified images and
 // plugins, some with a free tier beside paid ones and some paid only. Tier
 // has no billing interval yet, so a tier's Description states it.
 func Products() []catalog.Product {
-	return []catalog.Product{
+	return withTerms([]catalog.Product{
 		{Slug: "acme-db", Name: "Acme DB", Publisher: "acme", Kind: catalog.KindImage, Badge: catalog.BadgeOfficial,
 			Summary:     "Distributed SQL database with automatic sharding, strong consistency and point-in-time recovery.",
 			Description: acmeDBListing, Categories: []string{"Databases", "Storage"},
@@ -55,7 +88,7 @@ func Products() []catalog.Product {
 			Description: acmeStreamListing, Categories: []string{"Messaging", "Analytics"},
 			Repositories: []string{"acme/stream", "acme/stream-connect"},
 			Tiers: []catalog.Tier{
-				tier("standard", "Standard", 19900, "$199.00 per month. Up to 3 brokers, tiered storage to S3.", "acme/stream"),
+				trial(tier("standard", "Standard", 19900, "$199.00 per month after a 14-day free trial. Up to 3 brokers, tiered storage to S3.", "acme/stream"), 14),
 				tier("enterprise", "Enterprise", 59900, "$599.00 per month. Unlimited brokers and the Connect runtime with 40 connectors.", "acme/stream", "acme/stream-connect"),
 			}},
 		{Slug: "acme-cache", Name: "Acme Cache", Publisher: "acme", Kind: catalog.KindImage, Badge: catalog.BadgeOfficial,
@@ -79,7 +112,7 @@ func Products() []catalog.Product {
 			Description: admAgentListing, Categories: []string{"Networking", "Monitoring"},
 			Repositories: []string{"netscaler/adm-agent"},
 			Tiers: []catalog.Tier{
-				tier("standard", "Standard", 4900, "$49.00 per agent per month. Manages up to 50 NetScaler instances.", "netscaler/adm-agent"),
+				oneTime(tier("standard", "Standard", 49900, "$499.00 once: a perpetual license for one agent managing up to 50 NetScaler instances.", "netscaler/adm-agent")),
 			}},
 		{Slug: "northwind-nfs", Name: "Northwind NFS Volume Driver", Publisher: "northwind", Kind: catalog.KindPlugin, Badge: catalog.BadgeCertified,
 			Summary:     "Docker volume plugin that provisions and mounts NFSv3 and NFSv4 exports, with scheduled snapshots.",
@@ -112,5 +145,5 @@ func Products() []catalog.Product {
 				tier("express", "Express", 0, "Free. All outputs, community support.", "berthlabs/log-shipper"),
 				seats(tier("pro", "Pro", 1900, "$19.00 per host per month. Adds the FIPS 140-3 build and priority support. Up to 10 seats.", "berthlabs/log-shipper", "berthlabs/log-shipper-fips"), 10),
 			}},
-	}
+	})
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/berth/berth/account"
 	"github.com/berth/berth/catalog"
 	"github.com/berth/berth/licensing"
+	"github.com/berth/berth/server"
 )
 
 // entRepo is the repository the entitlement tests sell.
@@ -41,10 +42,13 @@ func newEntitlementWorld(t *testing.T) *entitlementWorld {
 	return newEntitlementWorldOn(t, backend{name: "sqlite"})
 }
 
-func newEntitlementWorldOn(t *testing.T, b backend) *entitlementWorld {
+func newEntitlementWorldOn(t *testing.T, b backend, configure ...func(*server.Config)) *entitlementWorld {
 	t.Helper()
 	cfg := config(t, b)
 	cfg.Demo = false
+	for _, c := range configure {
+		c(&cfg)
+	}
 	in := start(t, cfg)
 	ctx := context.Background()
 	_, err := in.srv.Backend.Stores.Catalog.PutProduct(ctx, catalog.Product{
@@ -54,7 +58,9 @@ func newEntitlementWorldOn(t *testing.T, b backend) *entitlementWorld {
 			{ID: "quota", Name: "Metered", Currency: "usd", Repositories: []string{entRepo}, PullQuota: 2, QuotaPeriod: "day"},
 			{ID: "perpetual", Name: "Perpetual", Price: 900, Currency: "usd", Repositories: []string{entRepo}, Perpetual: true},
 			{ID: "plain", Name: "Plain", Price: 500, Currency: "usd", Repositories: []string{entRepo}},
-			{ID: "team", Name: "Team", Price: 9900, Currency: "usd", Repositories: []string{entRepo}, Seats: 2},
+			{ID: "team", Name: "Team", Price: 9900, Currency: "usd", Repositories: []string{entRepo}, Seats: 2, Interval: "month"},
+			{ID: "yearly", Name: "Yearly", Price: 99000, Currency: "usd", Repositories: []string{entRepo}, Interval: "year", TrialDays: 14,
+				Terms: "# Vendor App terms\n\nUse it well.", TermsVersion: 1},
 		},
 	})
 	must(t, err)

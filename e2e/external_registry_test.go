@@ -61,7 +61,7 @@ func TestExternalRegistry(t *testing.T) {
 	in.call("POST", "/api/v1/users", "", "", map[string]string{"username": "dave", "email": "dave@example.com", "password": "dave-password"}, nil)
 	product, free, outside := pickFreeTier(t, in)
 	var out struct{ License licenseJSON }
-	if status := in.call("POST", "/api/v1/products/"+product.Slug+"/checkout", "dave", "dave-password", map[string]string{"tier": free.ID}, &out); status != http.StatusCreated {
+	if status := in.call("POST", "/api/v1/products/"+product.Slug+"/checkout", "dave", "dave-password", map[string]any{"tier": free.ID, "accept_terms": true}, &out); status != http.StatusCreated {
 		t.Fatalf("checkout: %d", status)
 	}
 	pullWith(t, in.Registry, free.Repositories[0], out.License.Key)

@@ -70,16 +70,22 @@ func testFreeLicensePull(t *testing.T, b backend) {
 		Error struct{ Code, Message string } `json:"error"`
 	}
 	if pt, ok := paidTier(product); ok {
-		if got := in.call("POST", "/api/v1/products/"+product.Slug+"/checkout", "buyer", "s3cret-passw0rd", map[string]string{"tier": pt.ID}, &paid); got != http.StatusPaymentRequired || paid.Error.Message == "" {
-			t.Errorf("paid checkout: status %d %+v, want 402 with a message", got, paid)
+		// No Stripe keys here: paid tiers say payments are not configured.
+		if got := in.call("POST", "/api/v1/products/"+product.Slug+"/checkout", "buyer", "s3cret-passw0rd", map[string]any{"tier": pt.ID, "accept_terms": true}, &paid); got != http.StatusServiceUnavailable ||
+			paid.Error.Code != "payments_not_configured" || !strings.Contains(paid.Error.Message, "berth license grant") {
+			t.Errorf("paid checkout: status %d %+v, want 503 payments_not_configured naming the CLI", got, paid)
 		}
 	}
-	if got := in.call("POST", "/api/v1/products/"+product.Slug+"/checkout", "", "", map[string]string{"tier": free.ID}, nil); got != http.StatusUnauthorized {
+	if got := in.call("POST", "/api/v1/products/"+product.Slug+"/checkout", "buyer", "s3cret-passw0rd", map[string]any{"tier": free.ID}, &paid); got != http.StatusUnprocessableEntity ||
+		paid.Error.Code != "invalid" {
+		t.Errorf("checkout without accepting the terms: status %d %+v, want 422", got, paid)
+	}
+	if got := in.call("POST", "/api/v1/products/"+product.Slug+"/checkout", "", "", map[string]any{"tier": free.ID, "accept_terms": true}, nil); got != http.StatusUnauthorized {
 		t.Errorf("anonymous checkout: status %d, want 401", got)
 	}
 
 	var out struct{ License licenseJSON }
-	if got := in.call("POST", "/api/v1/products/"+product.Slug+"/checkout", "buyer", "s3cret-passw0rd", map[string]string{"tier": free.ID}, &out); got != http.StatusCreated {
+	if got := in.call("POST", "/api/v1/products/"+product.Slug+"/checkout", "buyer", "s3cret-passw0rd", map[string]any{"tier": free.ID, "accept_terms": true}, &out); got != http.StatusCreated {
 		t.Fatalf("free checkout: status %d, want 201", got)
 	}
 	lic := out.License

@@ -37,7 +37,7 @@ func TestSecretsNeverLogged(t *testing.T) {
 	in.call("POST", "/api/v1/users", "", "", map[string]string{"username": "carol", "email": "carol@example.com", "password": password}, nil)
 	product, free, _ := pickFreeTier(t, in)
 	var out struct{ License licenseJSON }
-	if status := in.call("POST", "/api/v1/products/"+product.Slug+"/checkout", "carol", password, map[string]string{"tier": free.ID}, &out); status != http.StatusCreated {
+	if status := in.call("POST", "/api/v1/products/"+product.Slug+"/checkout", "carol", password, map[string]any{"tier": free.ID, "accept_terms": true}, &out); status != http.StatusCreated {
 		t.Fatalf("checkout: %d", status)
 	}
 	pullWith(t, in.Registry, free.Repositories[0], out.License.Key)

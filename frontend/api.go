@@ -71,6 +71,10 @@ type tierJSON struct {
 	Perpetual    bool     `json:"perpetual_fallback"`
 	PullQuota    int      `json:"pull_quota"`
 	QuotaPeriod  string   `json:"quota_period,omitempty"`
+	Interval     string   `json:"interval,omitempty"`
+	TrialDays    int      `json:"trial_days"`
+	Terms        string   `json:"terms,omitempty"`
+	TermsVersion int      `json:"terms_version"`
 }
 
 type productJSON struct {
@@ -101,7 +105,8 @@ func productOf(p catalog.Product, full bool) productJSON {
 	for _, t := range p.Tiers {
 		out.Tiers = append(out.Tiers, tierJSON{ID: t.ID, Name: t.Name, Description: t.Description, Price: t.Price,
 			Currency: t.Currency, Free: t.Free(), Repositories: nonNil(t.Repositories), Seats: t.Seats, Versions: t.Versions,
-			TagPattern: t.TagPattern, Perpetual: t.Perpetual, PullQuota: t.PullQuota, QuotaPeriod: t.QuotaPeriod})
+			TagPattern: t.TagPattern, Perpetual: t.Perpetual, PullQuota: t.PullQuota, QuotaPeriod: t.QuotaPeriod,
+			Interval: t.Interval, TrialDays: t.TrialDays, Terms: t.Terms, TermsVersion: t.TermsVersion})
 	}
 	return out
 }
@@ -177,6 +182,8 @@ type licenseJSON struct {
 	Seats        int             `json:"seats"`
 	Entitlement  entitlementJSON `json:"entitlement"`
 	Quota        *quotaJSON      `json:"quota,omitempty"`
+	TermsVersion int             `json:"terms_version"`
+	Order        string          `json:"order,omitempty"`
 	CreatedAt    time.Time       `json:"created_at"`
 	ExpiresAt    *string         `json:"expires_at"`
 	// RevocationLagSeconds is how long a registry token issued before a
@@ -201,6 +208,7 @@ type quotaJSON struct {
 func (h *handlers) licenseOf(l heldLicense, key string) licenseJSON {
 	out := licenseJSON{ID: l.ID, Key: key, KeyHint: l.KeyHint, Owner: l.OwnerName, Product: l.Product, Tier: l.Tier,
 		Repositories: nonNil(l.Repositories), Status: string(l.Status), Trial: l.Trial, Seats: l.Seats, CreatedAt: l.CreatedAt,
+		TermsVersion: l.TermsVersion, Order: l.OrderID,
 		Entitlement: entitlementJSON{Versions: l.Entitlement.Versions, TagPattern: l.Entitlement.TagPattern,
 			Perpetual: l.Entitlement.Perpetual, Summary: l.Entitlement.Describe()}}
 	if h.Tokens != nil {
@@ -222,6 +230,8 @@ func (h *handlers) checkout(c *fiber.Ctx) error {
 	var in struct {
 		Tier         string `json:"tier"`
 		Organization string `json:"organization"`
+		Quantity     int    `json:"quantity"`
+		AcceptTerms  bool   `json:"accept_terms"`
 	}
 	u, err := h.userInput(c, &in)
 	if err != nil {
@@ -230,15 +240,36 @@ func (h *handlers) checkout(c *fiber.Ctx) error {
 	if in.Tier == "" {
 		return &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid", Field: "tier", Message: "tier: name the tier id to buy"}
 	}
+	p, err := h.Products.ProductBySlug(c.UserContext(), c.Params("slug"))
+	if err != nil {
+		return err
+	}
+	tier, ok := p.Tier(in.Tier)
+	if !ok {
+		return &apiError{Status: http.StatusNotFound, Code: "not_found", Message: "no tier " + in.Tier + " of " + p.Slug}
+	}
+	if tier.TermsVersion > 0 && !in.AcceptTerms {
+		return &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid", Field: "accept_terms",
+			Message: "accept_terms: read the tier's license terms (version " + strconv.Itoa(tier.TermsVersion) + ") and send true to accept them"}
+	}
 	owner, err := h.licenseOwner(c.UserContext(), u, in.Organization)
 	if err != nil {
 		return err
 	}
-	issued, err := h.Licenses.CheckoutFree(c.UserContext(), owner.ID, c.Params("slug"), in.Tier)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	if !tier.Free() {
+		co, err := h.paidCheckout(c.UserContext(), u, p, tier, owner, in.Quantity)
+		if err != nil {
+			return err
+		}
+		c.Location("/api/v1/orders/" + co.Order.ID)
+		return c.Status(http.StatusCreated).JSON(fiber.Map{"checkout_url": co.URL, "session_id": co.Order.SessionID,
+			"order": orderOf(co.Order, false)})
+	}
+	issued, err := h.Licenses.CheckoutFree(c.UserContext(), owner.ID, p.Slug, tier.ID)
 	if err != nil {
 		return err
 	}
-	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Location("/api/v1/licenses/" + issued.License.ID)
 	return c.Status(http.StatusCreated).JSON(fiber.Map{"license": h.licenseOf(heldLicense{License: issued.License, OwnerName: owner.Name, Manage: true}, issued.Key)})
 }

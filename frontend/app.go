@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/berth/berth/account"
+	"github.com/berth/berth/billing"
 	"github.com/berth/berth/catalog"
 	"github.com/berth/berth/licensing"
 	"github.com/berth/berth/publisher"
@@ -41,12 +42,14 @@ type Products interface {
 // publishes for, for the "Contributed" list on profiles.
 type Publishers interface {
 	PublishersByMember(ctx context.Context, userID string) ([]publisher.Publisher, error)
+	PublisherBySlug(ctx context.Context, slug string) (publisher.Publisher, error)
 }
 
 // Deps is what the front end composes.
 type Deps struct {
 	Accounts     *account.Service
 	Licenses     *licensing.Service
+	Billing      *billing.Service
 	Tokens       *licensing.TokenServer
 	Keys         *licensing.KeyRing
 	Products     Products
@@ -124,6 +127,8 @@ func (h *handlers) routes(app *fiber.App) {
 
 	app.Get("/static/*", h.static)
 	app.Post("/internal/registry/events", h.registryEvents)
+	// Stripe signs its events: no session, no CSRF token.
+	app.Post("/billing/webhook", h.stripeWebhook)
 
 	// One allowance of failed authentications per address covers every
 	// endpoint that checks a credential, so that guesses cannot be spread
@@ -145,6 +150,7 @@ func (h *handlers) routes(app *fiber.App) {
 	api.Get("/licenses/:id", h.getLicense)
 	api.Get("/licenses/:id/file", h.licenseFile)
 	h.licenseUsageRoutes(api)
+	h.billingRoutes(app, api)
 	h.sessionRoutes(app, api)
 	h.settingsRoutes(app, api)
 	h.profileRoutes(app, api)
@@ -157,5 +163,6 @@ func (h *handlers) routes(app *fiber.App) {
 	app.Get("/", h.indexPage)
 	app.Get("/products/:slug", h.productPage)
 	h.licensePages(app)
+	h.billingPages(app)
 	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }

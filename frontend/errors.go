@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/berth/berth/account"
+	"github.com/berth/berth/billing"
 	"github.com/berth/berth/catalog"
 	"github.com/berth/berth/licensing"
 )
@@ -35,6 +36,7 @@ func classify(err error) *apiError {
 	var catInvalid *catalog.InvalidError
 	var soleOwner *account.SoleOwnerError
 	var fe *fiber.Error
+	var quantity *billing.QuantityError
 	switch {
 	case errors.As(err, &ae):
 		return ae
@@ -58,9 +60,13 @@ func classify(err error) *apiError {
 		return &apiError{Status: http.StatusNotFound, Code: "not_found", Message: err.Error()}
 	case errors.Is(err, licensing.ErrNotFound):
 		return &apiError{Status: http.StatusNotFound, Code: "not_found", Message: "license not found"}
-	case errors.Is(err, licensing.ErrPaymentRequired):
-		return &apiError{Status: http.StatusPaymentRequired, Code: "payment_required",
-			Message: "this tier is paid and online payment is not available yet; ask the operator to grant a license"}
+	case errors.Is(err, licensing.ErrPaymentRequired), errors.Is(err, billing.ErrNotConfigured):
+		return &apiError{Status: http.StatusServiceUnavailable, Code: "payments_not_configured",
+			Message: "payments are not configured on this Berth (no Stripe keys): paid tiers cannot be bought here; an operator can grant them with `berth license grant`"}
+	case errors.As(err, &quantity):
+		return &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid", Field: "quantity", Message: quantity.Error()}
+	case errors.Is(err, billing.ErrNotFound):
+		return &apiError{Status: http.StatusNotFound, Code: "not_found", Message: "order not found"}
 	case errors.Is(err, account.ErrBadCredentials), errors.Is(err, licensing.ErrBadCredentials):
 		return &apiError{Status: http.StatusUnauthorized, Code: "unauthorized", Message: "incorrect username or password"}
 	case errors.As(err, &fe):

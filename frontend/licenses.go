@@ -2,6 +2,7 @@ package frontend
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -39,26 +40,38 @@ func (h *handlers) checkoutForm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if c.FormValue("accept") != "yes" {
-		return h.render(c, http.StatusUnprocessableEntity, "product", p.Name, productView{Product: p,
-			Error: "Accept the license terms to take this tier."})
-	}
-	owner, err := h.licenseOwner(c.UserContext(), u, c.FormValue("for"))
-	if err == nil {
-		var issued licensing.Issued
-		issued, err = h.Licenses.CheckoutFree(c.UserContext(), owner.ID, p.Slug, c.FormValue("tier"))
-		if err == nil {
-			return h.render(c, http.StatusCreated, "license_issued", "Your license",
-				issuedView{License: issued.License, Key: issued.Key, Product: p, Owner: owner.Name})
-		}
-	}
-	{
+	refuse := func(err error) error {
 		f, ferr := formError(err, nil)
 		if ferr != nil {
 			return ferr
 		}
-		return h.render(c, classify(err).Status, "product", p.Name, productView{Product: p, Error: f.Error})
+		return h.render(c, classify(err).Status, "product", p.Name, h.productView(p, f.Error))
 	}
+	tier, ok := p.Tier(c.FormValue("tier"))
+	if !ok {
+		return refuse(&apiError{Status: http.StatusUnprocessableEntity, Code: "invalid", Field: "tier", Message: "Choose one of the tiers below."})
+	}
+	if c.FormValue("accept") != "yes" {
+		return h.render(c, http.StatusUnprocessableEntity, "product", p.Name, h.productView(p, "Accept the license terms to take this tier."))
+	}
+	owner, err := h.licenseOwner(c.UserContext(), u, c.FormValue("for"))
+	if err != nil {
+		return refuse(err)
+	}
+	if !tier.Free() {
+		quantity, _ := strconv.Atoi(c.FormValue("quantity", "1"))
+		co, err := h.paidCheckout(c.UserContext(), u, p, tier, owner, quantity)
+		if err != nil {
+			return refuse(err)
+		}
+		return c.Redirect(co.URL, http.StatusSeeOther)
+	}
+	issued, err := h.Licenses.CheckoutFree(c.UserContext(), owner.ID, p.Slug, tier.ID)
+	if err != nil {
+		return refuse(err)
+	}
+	return h.render(c, http.StatusCreated, "license_issued", "Your license",
+		issuedView{License: issued.License, Key: issued.Key, Product: p, Owner: owner.Name})
 }
 
 // licensesView lists the buyer's licenses and their organisations'.
@@ -82,10 +95,14 @@ func (h *handlers) licensesPage(c *fiber.Ctx) error {
 // the tokens issued through it.
 type licenseView struct {
 	License heldLicense
-	Quota   *licensing.QuotaStatus
-	Seats   []licensing.Seat
-	Pulls   []licensing.Pull
-	Tokens  []licensing.TokenRecord
+	// Tier is the tier as sold now; TermsPending says its terms changed
+	// since the license accepted them.
+	Tier         catalog.Tier
+	TermsPending bool
+	Quota        *licensing.QuotaStatus
+	Seats        []licensing.Seat
+	Pulls        []licensing.Pull
+	Tokens       []licensing.TokenRecord
 }
 
 func (h *handlers) licensePage(c *fiber.Ctx) error {
@@ -99,6 +116,10 @@ func (h *handlers) licensePage(c *fiber.Ctx) error {
 		return err
 	}
 	v := licenseView{License: l}
+	if p, err := h.Products.ProductBySlug(ctx, l.Product); err == nil {
+		v.Tier, _ = p.Tier(l.Tier)
+		v.TermsPending = v.Tier.TermsVersion > l.TermsVersion
+	}
 	if v.Quota, err = h.Licenses.QuotaUsage(ctx, l.License); err != nil {
 		return err
 	}

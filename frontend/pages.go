@@ -50,7 +50,11 @@ func formatPrice(cents int64, currency string) string {
 	if symbol == "" {
 		symbol = strings.ToUpper(currency) + " "
 	}
-	return fmt.Sprintf("%s%d.%02d", symbol, cents/100, cents%100)
+	sign := ""
+	if cents < 0 {
+		sign, cents = "-", -cents
+	}
+	return fmt.Sprintf("%s%s%d.%02d", sign, symbol, cents/100, cents%100)
 }
 
 // page is what every template sees.
@@ -136,7 +140,10 @@ func (h *handlers) productPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	v := productView{Product: p}
+	v := h.productView(p, "")
+	if c.Query("checkout") == "canceled" {
+		v.Notice = "Checkout canceled: nothing was charged."
+	}
 	if viewer := viewerOf(c); viewer.SignedIn() && h.Stars != nil {
 		if v.Starred, err = h.Stars.HasStarred(c.UserContext(), viewer.User.ID, p.Slug); err != nil {
 			return err
@@ -151,6 +158,13 @@ type productView struct {
 	Product catalog.Product
 	Starred bool
 	Error   string
+	Notice  string
+	// Payments says whether paid tiers can be bought here (Stripe keys set).
+	Payments bool
+}
+
+func (h *handlers) productView(p catalog.Product, errMsg string) productView {
+	return productView{Product: p, Error: errMsg, Payments: h.Billing != nil && h.Billing.Enabled()}
 }
 
 // static serves the embedded stylesheet and images.

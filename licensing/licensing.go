@@ -41,9 +41,15 @@ type License struct {
 	Seats        int // distinct credentials that may pull; 0: unlimited
 	Entitlement  Entitlement
 	Quota        Quota
-	CreatedAt    time.Time // the license's start
-	ExpiresAt    time.Time // zero: never
-	RevokedAt    time.Time // zero: not revoked
+	// OrderID is the billing order that bought the license, if any.
+	OrderID string
+	// TermsVersion is the version of the tier's terms the holder accepted,
+	// and TermsAcceptedAt when.
+	TermsVersion    int
+	TermsAcceptedAt time.Time
+	CreatedAt       time.Time // the license's start
+	ExpiresAt       time.Time // zero: never
+	RevokedAt       time.Time // zero: not revoked
 }
 
 // Entitles reports whether the license grants everything it names at t.
@@ -129,6 +135,10 @@ type Store interface {
 	LicensesByOwner(ctx context.Context, owner string) ([]License, error)
 	// SetLicenseStatus changes a license's status; revoking records RevokedAt = at.
 	SetLicenseStatus(ctx context.Context, id string, s Status, at time.Time) (License, error)
+	// UpdateLicense replaces the stored license with l's fields (all but ID,
+	// Owner and CreatedAt), or returns ErrNotFound; a key hash another
+	// license has yields ErrConflict.
+	UpdateLicense(ctx context.Context, l License) error
 
 	// AddKey inserts k; a duplicate ID yields ErrConflict.
 	AddKey(ctx context.Context, k Key) error

@@ -37,6 +37,7 @@ type Tier struct {
 	Seats        int
 	Entitlement  Entitlement
 	Quota        Quota
+	TermsVersion int
 }
 
 // Catalog looks up a product's tier; it returns an error matching
@@ -119,8 +120,11 @@ func (s *Service) issue(ctx context.Context, g Grant, t Tier) (Issued, error) {
 		Seats:        t.Seats,
 		Entitlement:  t.Entitlement,
 		Quota:        t.Quota,
-		CreatedAt:    now,
-		ExpiresAt:    g.ExpiresAt,
+		// Taking the tier is accepting its current terms.
+		TermsVersion:    t.TermsVersion,
+		TermsAcceptedAt: now,
+		CreatedAt:       now,
+		ExpiresAt:       g.ExpiresAt,
 	}
 	if err := s.store.CreateLicense(ctx, l); err != nil {
 		return Issued{}, fmt.Errorf("storing license: %w", err)

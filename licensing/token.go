@@ -109,6 +109,13 @@ type TokenConfig struct {
 	Issuer  string
 	Service string
 	TTL     time.Duration
+	// PublicURL is the store's address, for links in refusals.
+	PublicURL string
+}
+
+// Terms answers the current version of a tier's license terms.
+type Terms interface {
+	TermsVersion(ctx context.Context, product, tier string) (int, error)
 }
 
 // TokenRequest is a parsed request to the token endpoint. An empty Username
@@ -177,6 +184,8 @@ type TokenDeps struct {
 	Usage        UsageStore
 	// Audit receives a record of every token issued; nil records nothing.
 	Audit *Batcher[TokenRecord]
+	// Terms, when set, holds licenses to their tier's current terms.
+	Terms Terms
 }
 
 // TokenServer authenticates registry clients and signs tokens granting the
@@ -192,13 +201,14 @@ type TokenServer struct {
 	orgs       Orgs
 	usage      UsageStore
 	audit      *Batcher[TokenRecord]
+	terms      Terms
 	now        func() time.Time
 }
 
 // NewTokenServer returns a TokenServer.
 func NewTokenServer(cfg TokenConfig, d TokenDeps) *TokenServer {
 	return &TokenServer{cfg: cfg, keys: d.Keys, store: d.Licenses, refresh: d.Refresh, accounts: d.Accounts,
-		namespaces: d.Namespaces, repos: d.Repositories, orgs: d.Orgs, usage: d.Usage, audit: d.Audit, now: time.Now}
+		namespaces: d.Namespaces, repos: d.Repositories, orgs: d.Orgs, usage: d.Usage, audit: d.Audit, terms: d.Terms, now: time.Now}
 }
 
 // TTL returns how long issued tokens live: the lag after which a revoked
@@ -316,6 +326,17 @@ func (s *TokenServer) licensedPulls(ctx context.Context, p principal, scopes []A
 // licenseVerdict checks a license's seats and quota for this caller,
 // claiming a seat if one is free, and keeps the tightest quota in out.
 func (s *TokenServer) licenseVerdict(ctx context.Context, p principal, l License, now time.Time, out *licensed) (*Denial, error) {
+	if s.terms != nil {
+		current, err := s.terms.TermsVersion(ctx, l.Product, l.Tier)
+		if err != nil {
+			return nil, fmt.Errorf("reading the terms of %s/%s: %w", l.Product, l.Tier, err)
+		}
+		if current > l.TermsVersion {
+			return &Denial{Code: codeDenied, Message: fmt.Sprintf(
+				"the publisher of %s published new license terms (version %d); accept them at %s/licenses/%s before pulling again",
+				l.Product, current, s.cfg.PublicURL, l.ID)}, nil
+		}
+	}
 	if l.Seats > 0 {
 		ok, err := s.usage.ClaimSeat(ctx, l.ID, p.seatHolder(), l.Seats, now.UTC())
 		if err != nil {

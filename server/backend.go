@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/mongo"
@@ -19,6 +20,9 @@ import (
 	"github.com/berth/berth/account"
 	accountmongo "github.com/berth/berth/account/mongostore"
 	accountsqlite "github.com/berth/berth/account/sqlitestore"
+	"github.com/berth/berth/billing"
+	billingmongo "github.com/berth/berth/billing/mongostore"
+	billingsqlite "github.com/berth/berth/billing/sqlitestore"
 	"github.com/berth/berth/catalog"
 	catalogmongo "github.com/berth/berth/catalog/mongostore"
 	catalogsqlite "github.com/berth/berth/catalog/sqlitestore"
@@ -42,6 +46,7 @@ type Stores struct {
 	Licenses     licensing.Store
 	Refresh      licensing.RefreshStore
 	Usage        licensing.UsageStore
+	Billing      billing.Store
 	// Ping checks that the database answers.
 	Ping func(ctx context.Context) error
 	// Close releases the database.
@@ -92,7 +97,12 @@ func sqliteStores(ctx context.Context, db *sql.DB) (*Stores, error) {
 	if err != nil {
 		return nil, fmt.Errorf("preparing licensing tables: %w", err)
 	}
-	return &Stores{Accounts: accountStores(a), Catalog: c, Repositories: c, Stars: c, Publishers: p, Licenses: l, Refresh: l, Usage: l}, nil
+	bl, err := billingsqlite.New(ctx, db)
+	if err != nil {
+		return nil, fmt.Errorf("preparing billing tables: %w", err)
+	}
+	return &Stores{Accounts: accountStores(a), Catalog: c, Repositories: c, Stars: c, Publishers: p, Licenses: l, Refresh: l, Usage: l,
+		Billing: bl}, nil
 }
 
 // allAccountStores is what one account store implementation provides.
@@ -140,7 +150,12 @@ func mongoStores(ctx context.Context, db *mongo.Database) (*Stores, error) {
 	if err != nil {
 		return nil, fmt.Errorf("preparing licensing collections: %w", err)
 	}
-	return &Stores{Accounts: accountStores(a), Catalog: c, Repositories: c, Stars: c, Publishers: p, Licenses: l, Refresh: l, Usage: l}, nil
+	bl, err := billingmongo.New(ctx, db)
+	if err != nil {
+		return nil, fmt.Errorf("preparing billing collections: %w", err)
+	}
+	return &Stores{Accounts: accountStores(a), Catalog: c, Repositories: c, Stars: c, Publishers: p, Licenses: l, Refresh: l, Usage: l,
+		Billing: bl}, nil
 }
 
 // keyReload is how often a running server reloads its token keys, so that
@@ -157,6 +172,7 @@ type Backend struct {
 	Licenses     *licensing.Service
 	Keys         *licensing.KeyRing
 	Tokens       *licensing.TokenServer
+	Billing      *billing.Service
 	// Audit and Pulls write token audit records and attributed pulls in
 	// batches; Close flushes them.
 	Audit *licensing.Batcher[licensing.TokenRecord]
@@ -168,8 +184,10 @@ type Backend struct {
 
 // OpenBackend opens the stores, loads (or creates) the token keys and
 // builds the services. registryURL is where this process reaches the
-// registry ("" when it need not). The caller calls b.Close.
-func OpenBackend(ctx context.Context, cfg Config, service, registryURL string) (*Backend, error) {
+// registry ("" when it need not); publicURL where buyers come back to from
+// Stripe ("" for admin commands); log hears what the services report. The
+// caller calls b.Close.
+func OpenBackend(ctx context.Context, cfg Config, service, registryURL, publicURL string, log *slog.Logger) (*Backend, error) {
 	stores, err := OpenStores(ctx, cfg)
 	if err != nil {
 		return nil, err
@@ -186,7 +204,6 @@ func OpenBackend(ctx context.Context, cfg Config, service, registryURL string) (
 		Keys:         keys,
 	}
 	b.Accounts = account.New(stores.Accounts, reserved{stores.Publishers}, account.Options{OnDelete: b.onDelete()})
-	log := slog.Default()
 	b.Audit = licensing.NewBatcher(usageBatch, usageFlush, stores.Usage.RecordTokens, func(err error, lost int) {
 		log.Error("writing token audit records", "records", lost, "err", err)
 	})
@@ -194,10 +211,13 @@ func OpenBackend(ctx context.Context, cfg Config, service, registryURL string) (
 		log.Error("writing pull records", "records", lost, "err", err)
 	})
 	b.Tokens = licensing.NewTokenServer(
-		licensing.TokenConfig{Issuer: cfg.TokenIssuer, Service: service, TTL: cfg.TokenTTL},
+		licensing.TokenConfig{Issuer: cfg.TokenIssuer, Service: service, TTL: cfg.TokenTTL, PublicURL: publicURL},
 		licensing.TokenDeps{Keys: keys, Licenses: stores.Licenses, Refresh: stores.Refresh, Accounts: authenticator{b.Accounts},
 			Namespaces: namespaces{stores.Publishers}, Repositories: repoAccess{accounts: b.Accounts, repos: stores.Repositories},
-			Orgs: orgs{b.Accounts}, Usage: stores.Usage, Audit: b.Audit})
+			Orgs: orgs{b.Accounts}, Usage: stores.Usage, Audit: b.Audit, Terms: newTermsCache(stores.Catalog)})
+	b.Billing = billing.New(billing.Config{SecretKey: cfg.StripeSecretKey, WebhookSecret: cfg.StripeWebhookSecret,
+		APIURL: cfg.StripeAPIURL, FeePercent: cfg.PlatformFeePercent, Grace: cfg.BillingGrace, PublicURL: publicURL},
+		stores.Billing, tierLookup{stores.Catalog}, b.Licenses, log)
 	if registryURL != "" {
 		if b.Registry, err = registry.NewClient(registryURL, b.sign); err != nil {
 			_ = stores.Close(ctx)
@@ -306,19 +326,83 @@ func (b *Backend) onDelete() []func(ctx context.Context, namespace, ownerID stri
 type tierLookup struct{ catalog catalog.Store }
 
 func (t tierLookup) Tier(ctx context.Context, product, tier string) (licensing.Tier, error) {
+	p, tr, err := t.lookup(ctx, product, tier)
+	if err != nil {
+		return licensing.Tier{}, err
+	}
+	return licensing.Tier{Product: p.Slug, Tier: tr.ID, Free: tr.Free(), Repositories: tr.Repositories, Seats: tr.Seats,
+		TermsVersion: tr.TermsVersion,
+		Entitlement:  licensing.Entitlement{Versions: tr.Versions, TagPattern: tr.TagPattern, Perpetual: tr.Perpetual},
+		Quota:        licensing.Quota{Pulls: tr.PullQuota, Period: licensing.Period(tr.QuotaPeriod)}}, nil
+}
+
+// lookup finds a product's tier; a missing one matches
+// licensing.ErrTierNotFound.
+func (t tierLookup) lookup(ctx context.Context, product, tier string) (catalog.Product, catalog.Tier, error) {
 	p, err := t.catalog.ProductBySlug(ctx, product)
 	if errors.Is(err, catalog.ErrNotFound) {
-		return licensing.Tier{}, fmt.Errorf("product %q: %w", product, licensing.ErrTierNotFound)
+		return p, catalog.Tier{}, fmt.Errorf("product %q: %w", product, licensing.ErrTierNotFound)
 	} else if err != nil {
-		return licensing.Tier{}, err
+		return p, catalog.Tier{}, err
 	}
 	tr, ok := p.Tier(tier)
 	if !ok {
-		return licensing.Tier{}, fmt.Errorf("tier %q of %s: %w", tier, product, licensing.ErrTierNotFound)
+		return p, tr, fmt.Errorf("tier %q of %s: %w", tier, product, licensing.ErrTierNotFound)
 	}
-	return licensing.Tier{Product: p.Slug, Tier: tr.ID, Free: tr.Free(), Repositories: tr.Repositories, Seats: tr.Seats,
-		Entitlement: licensing.Entitlement{Versions: tr.Versions, TagPattern: tr.TagPattern, Perpetual: tr.Perpetual},
-		Quota:       licensing.Quota{Pulls: tr.PullQuota, Period: licensing.Period(tr.QuotaPeriod)}}, nil
+	return p, tr, nil
+}
+
+// BillingTier answers billing's tier questions from the catalog.
+func (t tierLookup) BillingTier(ctx context.Context, product, tier string) (billing.Tier, error) {
+	p, tr, err := t.lookup(ctx, product, tier)
+	if err != nil {
+		return billing.Tier{}, err
+	}
+	return billing.Tier{Product: p.Slug, ProductName: p.Name, Publisher: p.Publisher, Tier: tr.ID, Name: tr.Name, Price: tr.Price,
+		Currency: tr.Currency, Interval: tr.Interval, TrialDays: tr.TrialDays, Seats: tr.Seats, TermsVersion: tr.TermsVersion}, nil
+}
+
+// termsCache answers the token server's question of a tier's current terms
+// version from the catalog, remembering answers for termsFresh: publishing
+// new terms reaches pulls within that.
+type termsCache struct {
+	catalog catalog.Store
+	mu      sync.Mutex
+	seen    map[string]termsSeen
+}
+
+type termsSeen struct {
+	version int
+	at      time.Time
+}
+
+const termsFresh = 2 * time.Second
+
+func newTermsCache(c catalog.Store) *termsCache {
+	return &termsCache{catalog: c, seen: map[string]termsSeen{}}
+}
+
+func (c *termsCache) TermsVersion(ctx context.Context, product, tier string) (int, error) {
+	key := product + "\x00" + tier
+	c.mu.Lock()
+	v, ok := c.seen[key]
+	c.mu.Unlock()
+	if ok && time.Since(v.at) < termsFresh {
+		return v.version, nil
+	}
+	_, tr, err := tierLookup{c.catalog}.lookup(ctx, product, tier)
+	if errors.Is(err, licensing.ErrTierNotFound) {
+		return 0, nil // a tier withdrawn from sale keeps its licenses' terms
+	} else if err != nil {
+		return 0, err
+	}
+	c.mu.Lock()
+	if len(c.seen) > 10000 {
+		clear(c.seen)
+	}
+	c.seen[key] = termsSeen{version: tr.TermsVersion, at: time.Now()}
+	c.mu.Unlock()
+	return tr.TermsVersion, nil
 }
 
 // authenticator adapts account sign-in (password or personal access token)

@@ -33,6 +33,12 @@ type Config struct {
 	LogFormat         string        // BERTH_LOG_FORMAT: text or json
 	Demo              bool          // --demo / BERTH_DEMO: seed the demo catalog if absent
 	TrustedProxies    string        // BERTH_TRUSTED_PROXIES: comma-separated addresses or CIDRs of load balancers
+	// Billing. Secrets are environment variables only, never flags.
+	StripeSecretKey     string        // BERTH_STRIPE_SECRET_KEY: empty: paid tiers cannot be bought
+	StripeWebhookSecret string        // BERTH_STRIPE_WEBHOOK_SECRET: checks Stripe-Signature
+	StripeAPIURL        string        // BERTH_STRIPE_API_URL: default Stripe's own
+	PlatformFeePercent  float64       // BERTH_PLATFORM_FEE_PERCENT: the platform's share of each sale
+	BillingGrace        time.Duration // BERTH_BILLING_GRACE: how long a license runs after a failed renewal
 }
 
 // Defaults returns the configuration `berth serve` runs with when nothing is set.
@@ -45,7 +51,11 @@ func Defaults() Config {
 		TokenIssuer:   "berth",
 		TokenTTL:      5 * time.Minute,
 		LogLevel:      "info",
-		LogFormat:     "text",
+		// The platform's cut of each sale, and a week's grace after a
+		// failed renewal.
+		PlatformFeePercent: 20,
+		BillingGrace:       7 * 24 * time.Hour,
+		LogFormat:          "text",
 	}
 }
 
@@ -92,6 +102,18 @@ func (c Config) Validate() error {
 	}
 	if !c.Embedded() && len(c.NotifySecret) < 16 {
 		bad("BERTH_REGISTRY_NOTIFY_SECRET", "an external registry needs a secret of at least 16 characters for its notifications")
+	}
+	if (c.StripeSecretKey == "") != (c.StripeWebhookSecret == "") {
+		bad("BERTH_STRIPE_WEBHOOK_SECRET", "set both BERTH_STRIPE_SECRET_KEY and BERTH_STRIPE_WEBHOOK_SECRET, or neither")
+	}
+	if c.StripeAPIURL != "" && !isHTTPURL(c.StripeAPIURL) {
+		bad("BERTH_STRIPE_API_URL", "want an absolute http or https URL without a path, got %q", c.StripeAPIURL)
+	}
+	if c.PlatformFeePercent < 0 || c.PlatformFeePercent > 100 {
+		bad("BERTH_PLATFORM_FEE_PERCENT", "want 0 to 100, got %v", c.PlatformFeePercent)
+	}
+	if c.BillingGrace < 0 || c.BillingGrace > 90*24*time.Hour {
+		bad("BERTH_BILLING_GRACE", "want 0 to 2160h (90 days), got %s", c.BillingGrace)
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

@@ -87,7 +87,7 @@ func SeedDemo(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if service == "" {
 		service = hostOf(orDefault(cfg.RegistryPublicURL, cfg.RegistryURL))
 	}
-	b, err := OpenBackend(ctx, cfg, service, registryURL)
+	b, err := OpenBackend(ctx, cfg, service, registryURL, "", log)
 	if err != nil {
 		return err
 	}

@@ -70,7 +70,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (_ *Server, err erro
 	if err := s.listen(); err != nil {
 		return nil, err
 	}
-	if s.Backend, err = OpenBackend(ctx, cfg, s.service, s.registryDial); err != nil {
+	if s.Backend, err = OpenBackend(ctx, cfg, s.service, s.registryDial, s.PublicURL, log); err != nil {
 		return nil, err
 	}
 	if err := s.writeTrustBundle(); err != nil {
@@ -176,6 +176,7 @@ func (s *Server) build(ctx context.Context) error {
 	web, err := frontend.New(frontend.Deps{
 		Accounts:     s.Backend.Accounts,
 		Licenses:     s.Backend.Licenses,
+		Billing:      s.Backend.Billing,
 		Tokens:       s.Backend.Tokens,
 		Keys:         s.Backend.Keys,
 		Products:     s.Backend.Stores.Catalog,

@@ -52,6 +52,10 @@ type tierDoc struct {
 	Perpetual    bool     `bson:"perpetual,omitempty"`
 	PullQuota    int      `bson:"pull_quota,omitempty"`
 	QuotaPeriod  string   `bson:"quota_period,omitempty"`
+	Interval     string   `bson:"interval,omitempty"`
+	TrialDays    int      `bson:"trial_days,omitempty"`
+	Terms        string   `bson:"terms,omitempty"`
+	TermsVersion int      `bson:"terms_version,omitempty"`
 }
 
 // PutProduct inserts p, or replaces the product with p's slug while keeping

@@ -31,6 +31,10 @@ type tierJSON struct {
 	Perpetual    bool     `json:"perpetual,omitempty"`
 	PullQuota    int      `json:"pull_quota,omitempty"`
 	QuotaPeriod  string   `json:"quota_period,omitempty"`
+	Interval     string   `json:"interval,omitempty"`
+	TrialDays    int      `json:"trial_days,omitempty"`
+	Terms        string   `json:"terms,omitempty"`
+	TermsVersion int      `json:"terms_version,omitempty"`
 }
 
 // productRow holds the encoded columns of a product.

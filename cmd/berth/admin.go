@@ -198,7 +198,7 @@ func (c *command) admin(ctx context.Context, name string, args []string, flags f
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	b, err := server.OpenBackend(ctx, *cfg, cfg.RegistryService, "")
+	b, err := server.OpenBackend(ctx, *cfg, cfg.RegistryService, "", "", newLogger(cfg, c.stderr))
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"errors"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -246,7 +248,7 @@ func checkLicenseFile(t *testing.T, dir, id, product string) {
 	ctx := context.Background()
 	cfg := server.Defaults()
 	cfg.DataDir = dir
-	b, err := server.OpenBackend(ctx, cfg, "", "")
+	b, err := server.OpenBackend(ctx, cfg, "", "", "", slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,7 +257,7 @@ func checkLicenseFile(t *testing.T, dir, id, product string) {
 		t.Fatal(err)
 	}
 	doc, err := b.Licenses.LicenseFile(ctx, b.Keys, "berth", u.ID, u.Username, id)
-	_ = b.Stores.Close(ctx)
+	_ = b.Close(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

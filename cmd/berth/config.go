@@ -47,6 +47,19 @@ func (e *env) duration(flagName, name string, def time.Duration) time.Duration {
 	return d
 }
 
+func (e *env) float(flagName, name string, def float64) float64 {
+	v := e.getenv(name)
+	if v == "" {
+		return def
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		e.fail(flagName, fmt.Errorf("%s: want a number such as 20 or 12.5, got %q", name, v))
+		return def
+	}
+	return f
+}
+
 func (e *env) boolean(flagName, name string, def bool) bool {
 	v := e.getenv(name)
 	if v == "" {
@@ -85,15 +98,20 @@ func configFlags(fs *flag.FlagSet, getenv func(string) string) (*server.Config, 
 	fs.StringVar(&c.LogFormat, "log-format", e.str("BERTH_LOG_FORMAT", d.LogFormat), "text or json (BERTH_LOG_FORMAT)")
 	fs.BoolVar(&c.Demo, "demo", e.boolean("demo", "BERTH_DEMO", false), "seed the demo catalog if absent (BERTH_DEMO)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", e.str("BERTH_TRUSTED_PROXIES", ""), "comma-separated addresses or CIDRs of load balancers whose X-Forwarded-For is believed (BERTH_TRUSTED_PROXIES)")
+	fs.StringVar(&c.StripeAPIURL, "stripe-api-url", e.str("BERTH_STRIPE_API_URL", ""), "Stripe API base URL; default Stripe's own (BERTH_STRIPE_API_URL)")
+	fs.Float64Var(&c.PlatformFeePercent, "platform-fee-percent", e.float("platform-fee-percent", "BERTH_PLATFORM_FEE_PERCENT", d.PlatformFeePercent), "the platform's share of each sale, in percent (BERTH_PLATFORM_FEE_PERCENT)")
+	fs.DurationVar(&c.BillingGrace, "billing-grace", e.duration("billing-grace", "BERTH_BILLING_GRACE", d.BillingGrace), "how long a subscription license runs after a failed renewal (BERTH_BILLING_GRACE)")
 	// A secret is never a flag: flags show in process listings.
 	c.NotifySecret = getenv("BERTH_REGISTRY_NOTIFY_SECRET")
+	c.StripeSecretKey = getenv("BERTH_STRIPE_SECRET_KEY")
+	c.StripeWebhookSecret = getenv("BERTH_STRIPE_WEBHOOK_SECRET")
 	return c, func() error {
 		if c.MongoURI == "" {
 			c.MongoURI = getenv("BERTH_MONGO_URI")
 		}
 		set := map[string]bool{}
 		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-		for _, name := range []string{"token-ttl", "demo"} {
+		for _, name := range []string{"token-ttl", "demo", "platform-fee-percent", "billing-grace"} {
 			if err := e.errs[name]; err != nil && !set[name] {
 				return err
 			}

@@ -20,26 +20,30 @@ import (
 
 // licenseDoc is a license as stored in the licenses collection. Licenses
 // stored before the entitlement terms lack those fields and read back as
-// unlimited.
+// unlimited; those stored before orders and tier terms lack an order and
+// accepted terms.
 type licenseDoc struct {
-	ID           string   `bson:"_id"`
-	KeyHash      string   `bson:"key_hash"`
-	KeyHint      string   `bson:"key_hint"`
-	Owner        string   `bson:"owner"`
-	Product      string   `bson:"product"`
-	Tier         string   `bson:"tier"`
-	Repositories []string `bson:"repositories"`
-	Status       string   `bson:"status"`
-	Trial        bool     `bson:"trial"`
-	Seats        int      `bson:"seats"`
-	Versions     string   `bson:"versions"`
-	TagPattern   string   `bson:"tag_pattern"`
-	Perpetual    bool     `bson:"perpetual"`
-	QuotaPulls   int      `bson:"quota_pulls"`
-	QuotaPeriod  string   `bson:"quota_period"`
-	CreatedAt    int64    `bson:"created_at"`
-	ExpiresAt    int64    `bson:"expires_at"`
-	RevokedAt    int64    `bson:"revoked_at"`
+	ID              string   `bson:"_id"`
+	KeyHash         string   `bson:"key_hash"`
+	KeyHint         string   `bson:"key_hint"`
+	Owner           string   `bson:"owner"`
+	Product         string   `bson:"product"`
+	Tier            string   `bson:"tier"`
+	Repositories    []string `bson:"repositories"`
+	Status          string   `bson:"status"`
+	Trial           bool     `bson:"trial"`
+	Seats           int      `bson:"seats"`
+	Versions        string   `bson:"versions"`
+	TagPattern      string   `bson:"tag_pattern"`
+	Perpetual       bool     `bson:"perpetual"`
+	QuotaPulls      int      `bson:"quota_pulls"`
+	QuotaPeriod     string   `bson:"quota_period"`
+	OrderID         string   `bson:"order_id"`
+	TermsVersion    int      `bson:"terms_version"`
+	TermsAcceptedAt int64    `bson:"terms_accepted_at"`
+	CreatedAt       int64    `bson:"created_at"`
+	ExpiresAt       int64    `bson:"expires_at"`
+	RevokedAt       int64    `bson:"revoked_at"`
 }
 
 // Store implements licensing.Store and licensing.RefreshStore on MongoDB
@@ -96,6 +100,7 @@ func (s *Store) CreateLicense(ctx context.Context, l licensing.License) error {
 		Tier: l.Tier, Repositories: l.Repositories, Status: string(l.Status),
 		Trial: l.Trial, Seats: l.Seats, Versions: l.Entitlement.Versions, TagPattern: l.Entitlement.TagPattern,
 		Perpetual: l.Entitlement.Perpetual, QuotaPulls: l.Quota.Pulls, QuotaPeriod: string(l.Quota.Period),
+		OrderID: l.OrderID, TermsVersion: l.TermsVersion, TermsAcceptedAt: storecodec.Time(l.TermsAcceptedAt),
 		CreatedAt: storecodec.Time(l.CreatedAt), ExpiresAt: storecodec.Time(l.ExpiresAt),
 		RevokedAt: storecodec.Time(l.RevokedAt),
 	})
@@ -170,6 +175,47 @@ func (s *Store) SetLicenseStatus(ctx context.Context, id string, st licensing.St
 	return decodeLicense(d), nil
 }
 
+// UpdateLicense replaces every field of the stored license but ID, Owner
+// and CreatedAt with l's in one update, or returns licensing.ErrNotFound; a
+// key hash another license has yields licensing.ErrConflict.
+func (s *Store) UpdateLicense(ctx context.Context, l licensing.License) error {
+	res, err := s.licenses.UpdateOne(ctx, bson.D{{Key: "_id", Value: l.ID}}, bson.D{{Key: "$set", Value: bson.D{
+		{Key: "key_hash", Value: l.KeyHash}, {Key: "key_hint", Value: l.KeyHint},
+		{Key: "product", Value: l.Product}, {Key: "tier", Value: l.Tier},
+		{Key: "repositories", Value: l.Repositories}, {Key: "status", Value: string(l.Status)},
+		{Key: "trial", Value: l.Trial}, {Key: "seats", Value: l.Seats},
+		{Key: "versions", Value: l.Entitlement.Versions}, {Key: "tag_pattern", Value: l.Entitlement.TagPattern},
+		{Key: "perpetual", Value: l.Entitlement.Perpetual},
+		{Key: "quota_pulls", Value: l.Quota.Pulls}, {Key: "quota_period", Value: string(l.Quota.Period)},
+		{Key: "order_id", Value: l.OrderID}, {Key: "terms_version", Value: l.TermsVersion},
+		{Key: "terms_accepted_at", Value: storecodec.Time(l.TermsAcceptedAt)},
+		{Key: "expires_at", Value: storecodec.Time(l.ExpiresAt)},
+		{Key: "revoked_at", Value: storecodec.Time(l.RevokedAt)},
+	}}})
+	if err != nil {
+		// FerretDB v1 reports a unique-index violation by an update as an
+		// internal error, not a duplicate key: look for the other holder.
+		if taken, cerr := s.keyHashTaken(ctx, l.ID, l.KeyHash); cerr == nil && taken {
+			err = licensing.ErrConflict
+		}
+	}
+	if err == nil && res.MatchedCount == 0 {
+		err = licensing.ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("updating license %s: %w", l.ID, err)
+	}
+	return nil
+}
+
+// keyHashTaken reports whether a license other than id has key hash h.
+func (s *Store) keyHashTaken(ctx context.Context, id, h string) (bool, error) {
+	n, err := s.licenses.CountDocuments(ctx, bson.D{
+		{Key: "key_hash", Value: h}, {Key: "_id", Value: bson.D{{Key: "$ne", Value: id}}},
+	}, options.Count().SetLimit(1))
+	return n > 0, err
+}
+
 // decodeLicense converts a stored license to the domain type.
 func decodeLicense(d licenseDoc) licensing.License {
 	return licensing.License{
@@ -177,6 +223,7 @@ func decodeLicense(d licenseDoc) licensing.License {
 		Tier: d.Tier, Repositories: storecodec.NilIfEmpty(d.Repositories), Status: licensing.Status(d.Status),
 		Trial: d.Trial, Entitlement: licensing.Entitlement{Versions: d.Versions, TagPattern: d.TagPattern, Perpetual: d.Perpetual},
 		Seats: d.Seats, Quota: licensing.Quota{Pulls: d.QuotaPulls, Period: licensing.Period(d.QuotaPeriod)},
+		OrderID: d.OrderID, TermsVersion: d.TermsVersion, TermsAcceptedAt: storecodec.ParseTime(d.TermsAcceptedAt),
 		CreatedAt: storecodec.ParseTime(d.CreatedAt), ExpiresAt: storecodec.ParseTime(d.ExpiresAt),
 		RevokedAt: storecodec.ParseTime(d.RevokedAt),
 	}

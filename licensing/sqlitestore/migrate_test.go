@@ -70,6 +70,36 @@ func TestMigrateAddsEntitlementsAndUsage(t *testing.T) {
 	}
 }
 
+// TestMigrateAddsOrderAndTerms upgrades a database made by every schema
+// step before the order and terms columns, with a license in it, and checks
+// that the license reads back with neither and can be given both.
+func TestMigrateAddsOrderAndTerms(t *testing.T) {
+	ctx := context.Background()
+	db := sqldbtest.Open(t)
+	if err := sqldb.Migrate(ctx, db, "licensing", schema[:len(schema)-1]); err != nil {
+		t.Fatalf("applying the steps before: %v", err)
+	}
+	insertOldLicense(t, db)
+	s := storetesting.NewStore(t, db, New)
+	checkOldLicense(t, s)
+
+	want, err := s.LicenseByID(ctx, "l1")
+	if err != nil {
+		t.Fatalf("LicenseByID: %v", err)
+	}
+	want.OrderID, want.TermsVersion, want.TermsAcceptedAt = "o1", 2, storetesting.T1
+	if err := s.UpdateLicense(ctx, want); err != nil {
+		t.Fatalf("UpdateLicense after the migration: %v", err)
+	}
+	got, err := s.LicenseByID(ctx, "l1")
+	if err != nil {
+		t.Fatalf("LicenseByID: %v", err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("license with an order and terms (-want +got):\n%s", diff)
+	}
+}
+
 // insertOldLicense inserts license l1 with the columns of the first schema
 // step.
 func insertOldLicense(t *testing.T, db *sql.DB) {

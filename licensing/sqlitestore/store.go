@@ -64,6 +64,11 @@ var schema = []string{
 	ALTER TABLE licenses ADD COLUMN quota_pulls INTEGER NOT NULL DEFAULT 0;
 	ALTER TABLE licenses ADD COLUMN quota_period TEXT NOT NULL DEFAULT ''`,
 	usageSchema,
+	// The order that bought a license and the tier terms its holder
+	// accepted; licenses issued before them read back with neither.
+	`ALTER TABLE licenses ADD COLUMN order_id TEXT NOT NULL DEFAULT '';
+	ALTER TABLE licenses ADD COLUMN terms_version INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE licenses ADD COLUMN terms_accepted_at INTEGER NOT NULL DEFAULT 0`,
 }
 
 // Store implements licensing.Store, licensing.RefreshStore and
@@ -85,16 +90,17 @@ func New(ctx context.Context, db *sql.DB) (*Store, error) {
 // licenseColumns lists the licenses columns in scanLicense's order.
 const licenseColumns = `id, key_hash, key_hint, owner, product, tier, repositories,
 	status, trial, seats, versions, tag_pattern, perpetual, quota_pulls, quota_period,
-	created_at, expires_at, revoked_at`
+	order_id, terms_version, terms_accepted_at, created_at, expires_at, revoked_at`
 
 // CreateLicense inserts l; a duplicate ID or key hash yields
 // licensing.ErrConflict.
 func (s *Store) CreateLicense(ctx context.Context, l licensing.License) error {
 	_, err := sqldb.Exec(ctx, s.db, `INSERT INTO licenses (`+licenseColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		l.ID, l.KeyHash, l.KeyHint, l.Owner, l.Product, l.Tier, sqldb.Strings(l.Repositories),
 		l.Status, l.Trial, l.Seats, l.Entitlement.Versions, l.Entitlement.TagPattern,
 		l.Entitlement.Perpetual, l.Quota.Pulls, l.Quota.Period,
+		l.OrderID, l.TermsVersion, storecodec.Time(l.TermsAcceptedAt),
 		storecodec.Time(l.CreatedAt), storecodec.Time(l.ExpiresAt), storecodec.Time(l.RevokedAt))
 	if column, ok := sqldb.UniqueViolation(err); ok {
 		return fmt.Errorf("creating license %s: duplicate %s: %w", l.ID, column, licensing.ErrConflict)
@@ -149,16 +155,41 @@ func (s *Store) SetLicenseStatus(ctx context.Context, id string, st licensing.St
 	return l, nil
 }
 
+// UpdateLicense replaces every field of the stored license but ID, Owner
+// and CreatedAt with l's in one statement, or returns licensing.ErrNotFound;
+// a key hash another license has yields licensing.ErrConflict.
+func (s *Store) UpdateLicense(ctx context.Context, l licensing.License) error {
+	res, err := sqldb.Exec(ctx, s.db, `UPDATE licenses SET key_hash = ?, key_hint = ?,
+		product = ?, tier = ?, repositories = ?, status = ?, trial = ?, seats = ?,
+		versions = ?, tag_pattern = ?, perpetual = ?, quota_pulls = ?, quota_period = ?,
+		order_id = ?, terms_version = ?, terms_accepted_at = ?, expires_at = ?, revoked_at = ?
+		WHERE id = ?`,
+		l.KeyHash, l.KeyHint, l.Product, l.Tier, sqldb.Strings(l.Repositories),
+		l.Status, l.Trial, l.Seats, l.Entitlement.Versions, l.Entitlement.TagPattern,
+		l.Entitlement.Perpetual, l.Quota.Pulls, l.Quota.Period,
+		l.OrderID, l.TermsVersion, storecodec.Time(l.TermsAcceptedAt),
+		storecodec.Time(l.ExpiresAt), storecodec.Time(l.RevokedAt), l.ID)
+	if column, ok := sqldb.UniqueViolation(err); ok {
+		return fmt.Errorf("updating license %s: duplicate %s: %w", l.ID, column, licensing.ErrConflict)
+	}
+	if err := sqldb.ChangedOne(res, err, licensing.ErrNotFound); err != nil {
+		return fmt.Errorf("updating license %s: %w", l.ID, err)
+	}
+	return nil
+}
+
 // scanLicense reads one row of licenseColumns; no row is licensing.ErrNotFound.
 func scanLicense(sc sqldb.Scanner) (licensing.License, error) {
 	var (
 		l                           licensing.License
 		repos                       string
 		created, expires, revokedAt int64
+		termsAccepted               int64
 	)
 	err := sc.Scan(&l.ID, &l.KeyHash, &l.KeyHint, &l.Owner, &l.Product, &l.Tier, &repos,
 		&l.Status, &l.Trial, &l.Seats, &l.Entitlement.Versions, &l.Entitlement.TagPattern,
 		&l.Entitlement.Perpetual, &l.Quota.Pulls, &l.Quota.Period,
+		&l.OrderID, &l.TermsVersion, &termsAccepted,
 		&created, &expires, &revokedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return licensing.License{}, licensing.ErrNotFound
@@ -169,6 +200,7 @@ func scanLicense(sc sqldb.Scanner) (licensing.License, error) {
 	if l.Repositories, err = sqldb.ParseStrings(repos); err != nil {
 		return licensing.License{}, fmt.Errorf("repositories: %w", err)
 	}
+	l.TermsAcceptedAt = storecodec.ParseTime(termsAccepted)
 	l.CreatedAt, l.ExpiresAt, l.RevokedAt = storecodec.ParseTime(created), storecodec.ParseTime(expires), storecodec.ParseTime(revokedAt)
 	return l, nil
 }

@@ -26,6 +26,9 @@ func Run(t *testing.T, newStore func(t *testing.T) licensing.Store) {
 		{Name: "Conflict", Run: testConflict},
 		{Name: "ByOwner", Run: testByOwner},
 		{Name: "SetStatus", Run: testSetStatus},
+		{Name: "Update", Run: testUpdate},
+		{Name: "UpdateNotFound", Run: testUpdateNotFound},
+		{Name: "UpdateConflict", Run: testUpdateConflict},
 		{Name: "Keys", Run: testKeys},
 	})
 }
@@ -38,7 +41,7 @@ func license(id, owner string, created time.Time) licensing.License {
 	return licensing.License{
 		ID: id, KeyHash: "hash-" + id, KeyHint: "x" + id, Owner: owner,
 		Product: "acme-db", Tier: "pro", Repositories: []string{"acme/db", "acme/db-tools"},
-		Status: licensing.StatusActive, CreatedAt: created,
+		Status: licensing.StatusActive, OrderID: "order-" + id, TermsVersion: 1, CreatedAt: created,
 	}
 }
 
@@ -49,6 +52,7 @@ func testRoundTrip(t *testing.T, s licensing.Store) {
 	every.Trial, every.Seats = true, 5
 	every.Entitlement = licensing.Entitlement{Versions: ">=2.0.0 <3.0.0", TagPattern: "2.*", Perpetual: true}
 	every.Quota = licensing.Quota{Pulls: 1000, Period: licensing.PerMonth}
+	every.TermsVersion, every.TermsAcceptedAt = 4, storetesting.T1
 	for _, tc := range []struct {
 		name string
 		in   licensing.License
