@@ -74,8 +74,36 @@ type Product struct {
 	Tiers        []Tier
 	Stars        int64
 	Pulls        int64
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// Logo is an image URL (or a data: URL) shown beside the name; empty:
+	// Berth's own mark.
+	Logo string
+	// Platforms are the "os/architecture[/variant]" of the product's
+	// tags, kept by SetPlatforms as tags are recorded: the OS and
+	// architecture filters of Explore.
+	Platforms []string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// HasFree reports whether some tier costs nothing; HasPaid whether some
+// tier costs money.
+func (p Product) HasFree() bool {
+	for _, t := range p.Tiers {
+		if t.Free() {
+			return true
+		}
+	}
+	return false
+}
+
+// HasPaid reports whether some tier costs money.
+func (p Product) HasPaid() bool {
+	for _, t := range p.Tiers {
+		if !t.Free() {
+			return true
+		}
+	}
+	return false
 }
 
 // Tier returns the product's tier with that ID.
@@ -105,14 +133,54 @@ type ListQuery struct {
 	Offset int
 }
 
-// PullEvent is one manifest pull reported by the registry; ID is the
-// registry's event id and makes recording idempotent.
+// PullEvent is one image-manifest pull reported by the registry; ID is the
+// registry's event id and makes recording idempotent. Tag is the tag the
+// pulled manifest belongs to, when known ("" otherwise).
 type PullEvent struct {
 	ID         string
 	Repository string
 	Reference  string
 	Digest     string
+	Tag        string
 	At         time.Time
+}
+
+// Sorts of Explore.
+const (
+	SortPopular = "popular" // stars, then pulls, both descending (the default)
+	SortNewest  = "newest"  // created, newest first
+	SortUpdated = "updated" // updated, most recent first
+	SortName    = "name"    // name, A to Z
+)
+
+// ExploreQuery selects and orders products for Explore. Zero fields do not
+// filter. Tab is "official" (badge official), "certified" (badge certified)
+// or "plugins" (kind plugin); Price is "free" (some tier free) or "paid"
+// (some tier paid); OS and Arch match a platform of the product's tags.
+type ExploreQuery struct {
+	Tab       string
+	Sort      string
+	Category  string
+	Kind      Kind
+	Publisher string
+	Price     string
+	OS        string
+	Arch      string
+	Limit     int
+	Offset    int
+}
+
+// ExplorePage is one page of Explore; More says whether another follows.
+type ExplorePage struct {
+	Products []Product
+	More     bool
+}
+
+// SearchHit is a product matching a search, with its score (higher is
+// better).
+type SearchHit struct {
+	Product Product
+	Score   float64
 }
 
 // Store persists the catalog. Implementations live in sqlitestore and
@@ -126,7 +194,33 @@ type Store interface {
 	ProductBySlug(ctx context.Context, slug string) (Product, error)
 	// ListProducts returns the products q selects, in ListQuery order.
 	ListProducts(ctx context.Context, q ListQuery) ([]Product, error)
-	// RecordPull counts e once against the product owning e.Repository;
-	// it reports false when the event id was seen before.
+	// RecordPull counts e once against the product owning e.Repository,
+	// and against e.Repository's e.Tag (when set) on e.At's UTC day; it
+	// reports false when the event id was seen before.
 	RecordPull(ctx context.Context, e PullEvent) (bool, error)
+
+	// Explore returns one page of products q selects, in q.Sort order
+	// (ties by slug). It must answer in milliseconds at 100,000 products
+	// on SQLite: every filter and sort uses an index, and there is no
+	// total count.
+	Explore(ctx context.Context, q ExploreQuery) (ExplorePage, error)
+	// Search returns up to limit products matching text in name,
+	// publisher, categories, summary and description, best first:
+	// matches in the name rank above the rest, and a short slip (a letter
+	// wrong, missing or swapped) still finds the product. Products are
+	// indexed when put. It must stay fast at 100,000 products.
+	Search(ctx context.Context, text string, limit int) ([]SearchHit, error)
+	// SetPlatforms records the platforms of a product's tags.
+	SetPlatforms(ctx context.Context, slug string, platforms []string) error
+	// Categories returns every category in use with its product count,
+	// by name.
+	Categories(ctx context.Context) ([]CategoryCount, error)
+	// PublisherSlugs returns every publisher slug with products, by slug.
+	PublisherSlugs(ctx context.Context) ([]string, error)
+}
+
+// CategoryCount is a category and how many products have it.
+type CategoryCount struct {
+	Name     string
+	Products int
 }
