@@ -192,6 +192,9 @@ type Store interface {
 	PutProduct(ctx context.Context, p Product) (Product, error)
 	// ProductBySlug returns the product or ErrNotFound.
 	ProductBySlug(ctx context.Context, slug string) (Product, error)
+	// ProductByRepository returns the slug of the product shipping repo, or
+	// ErrNotFound.
+	ProductByRepository(ctx context.Context, repo string) (string, error)
 	// ListProducts returns the products q selects, in ListQuery order.
 	ListProducts(ctx context.Context, q ListQuery) ([]Product, error)
 	// RecordPull counts e once against the product owning e.Repository,

@@ -70,7 +70,7 @@ func TestBrowserCatalogPages(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Navigate(in.URL+"/"), chromedp.WaitVisible(chromedp.CSS(".card"))); err != nil {
 		t.Fatalf("loading the home page: %v", err)
 	}
-	shelves := evaluate[[]string](t, ctx, `[...document.querySelectorAll('.shelf h2')].map(e => e.textContent)`)
+	shelves := evaluate[[]string](t, ctx, `[...document.querySelectorAll('.shelf h2')].map(e => e.firstChild.textContent.trim())`)
 	cards := evaluate[int](t, ctx, `document.querySelectorAll('.card').length`)
 	firstHref := evaluate[string](t, ctx, `document.querySelector('#official .card a').getAttribute('href')`)
 	if strings.Join(shelves, "|") != "Official images|Certified images|Plugins" {

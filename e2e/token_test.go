@@ -206,10 +206,16 @@ func TestPublisherMemberPush(t *testing.T) {
 	if _, err := in.srv.Backend.Stores.Publishers.PutPublisher(ctx, pub); err != nil {
 		t.Fatal(err)
 	}
-	repo := pub.Namespaces[0] + "/e2e-upload"
+	// Members push to staging only; buyer-facing repositories take only
+	// what the publishing pipeline promotes.
+	repo := "staging/" + pub.Namespaces[0] + "/e2e-upload"
 	img, err := random.Image(2048, 2)
 	if err != nil {
 		t.Fatal(err)
+	}
+	direct := ref(t, in.Registry, pub.Namespaces[0]+"/e2e-upload", "1.0.0")
+	if err := remote.Write(direct, img, remote.WithAuth(&authn.Basic{Username: "member", Password: "member-password"})); !isDenied(err) {
+		t.Errorf("member push straight to the buyer-facing repository: %v; want 401/403", err)
 	}
 	target := ref(t, in.Registry, repo, "1.0.0")
 	if err := remote.Write(target, img, remote.WithAuth(&authn.Basic{Username: "outsider", Password: "outsider-password"})); !isDenied(err) {

@@ -90,6 +90,10 @@ type productJSON struct {
 	Tiers        []tierJSON `json:"tiers"`
 	Stars        int64      `json:"stars"`
 	Pulls        int64      `json:"pulls"`
+	Logo         string     `json:"logo,omitempty"`
+	Platforms    []string   `json:"platforms"`
+	Free         bool       `json:"has_free_tier"`
+	CreatedAt    time.Time  `json:"created_at"`
 	UpdatedAt    time.Time  `json:"updated_at"`
 }
 
@@ -97,7 +101,8 @@ func productOf(p catalog.Product, full bool) productJSON {
 	out := productJSON{
 		Slug: p.Slug, Name: p.Name, Publisher: p.Publisher, Kind: string(p.Kind), Badge: string(p.Badge),
 		Summary: p.Summary, Categories: nonNil(p.Categories), Repositories: nonNil(p.Repositories),
-		Tiers: []tierJSON{}, Stars: p.Stars, Pulls: p.Pulls, UpdatedAt: p.UpdatedAt,
+		Tiers: []tierJSON{}, Stars: p.Stars, Pulls: p.Pulls, UpdatedAt: p.UpdatedAt, CreatedAt: p.CreatedAt,
+		Logo: p.Logo, Platforms: nonNil(p.Platforms), Free: p.HasFree(),
 	}
 	if full {
 		out.Description = p.Description
@@ -118,48 +123,6 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// listQuery reads the catalog filters shared by the API and the pages.
-func listQuery(c *fiber.Ctx) (catalog.ListQuery, error) {
-	q := catalog.ListQuery{Kind: catalog.Kind(c.Query("kind")), Limit: 50}
-	switch q.Kind {
-	case "", catalog.KindImage, catalog.KindPlugin:
-	default:
-		return q, &apiError{Status: http.StatusBadRequest, Code: "bad_request", Field: "kind", Message: "kind must be image or plugin"}
-	}
-	if v, ok := c.Queries()["badge"]; ok {
-		b := catalog.Badge(v)
-		if b != catalog.BadgeOfficial && b != catalog.BadgeCertified && b != catalog.BadgeNone {
-			return q, &apiError{Status: http.StatusBadRequest, Code: "bad_request", Field: "badge", Message: "badge must be official, certified or empty"}
-		}
-		q.Badge = &b
-	}
-	for name, dst := range map[string]*int{"limit": &q.Limit, "offset": &q.Offset} {
-		if v := c.Query(name); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 0 || (name == "limit" && (n == 0 || n > 100)) {
-				return q, &apiError{Status: http.StatusBadRequest, Code: "bad_request", Field: name, Message: name + " must be a whole number (limit 1 to 100)"}
-			}
-			*dst = n
-		}
-	}
-	return q, nil
-}
-
-func (h *handlers) listProducts(c *fiber.Ctx) error {
-	q, err := listQuery(c)
-	if err != nil {
-		return err
-	}
-	ps, err := h.Products.ListProducts(c.UserContext(), q)
-	if err != nil {
-		return err
-	}
-	out := make([]productJSON, 0, len(ps))
-	for _, p := range ps {
-		out = append(out, productOf(p, false))
-	}
-	return c.JSON(fiber.Map{"products": out})
-}
 
 func (h *handlers) getProduct(c *fiber.Ctx) error {
 	p, err := h.Products.ProductBySlug(c.UserContext(), c.Params("slug"))

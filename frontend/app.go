@@ -34,8 +34,19 @@ var staticFS embed.FS
 // Products is what the front end needs of the catalog.
 type Products interface {
 	ProductBySlug(ctx context.Context, slug string) (catalog.Product, error)
+	ProductByRepository(ctx context.Context, repo string) (string, error)
 	ListProducts(ctx context.Context, q catalog.ListQuery) ([]catalog.Product, error)
 	RecordPull(ctx context.Context, e catalog.PullEvent) (bool, error)
+	Explore(ctx context.Context, q catalog.ExploreQuery) (catalog.ExplorePage, error)
+	Search(ctx context.Context, text string, limit int) ([]catalog.SearchHit, error)
+	Categories(ctx context.Context) ([]catalog.CategoryCount, error)
+	PublisherSlugs(ctx context.Context) ([]string, error)
+}
+
+// TagRecorder keeps the catalog's tags current from registry notifications.
+type TagRecorder interface {
+	RecordTag(ctx context.Context, repo, tag string) error
+	ForgetDigest(ctx context.Context, repo, digest string) error
 }
 
 // Publishers is what the front end needs of publishers: whom a user
@@ -55,6 +66,8 @@ type Deps struct {
 	Products     Products
 	Repositories *catalog.Repositories
 	Stars        catalog.StarStore
+	Tags         catalog.TagStore
+	TagRecorder  TagRecorder
 	Publishers   Publishers
 	Registry     *registry.Client // Berth's own registry client: tags for repository pages
 	RegistryHost string           // host[:port] clients pull from, for pull commands
@@ -151,6 +164,8 @@ func (h *handlers) routes(app *fiber.App) {
 	api.Get("/licenses/:id/file", h.licenseFile)
 	h.licenseUsageRoutes(api)
 	h.billingRoutes(app, api)
+	h.exploreRoutes(app, api)
+	h.tagRoutes(app, api)
 	h.sessionRoutes(app, api)
 	h.settingsRoutes(app, api)
 	h.profileRoutes(app, api)

@@ -11,15 +11,18 @@ import (
 	"github.com/berth/berth/account"
 	"github.com/berth/berth/catalog"
 	"github.com/berth/berth/internal/secret"
+	"github.com/berth/berth/licensing"
 	"github.com/berth/berth/registry"
 )
 
-// manifestTypes are the media types whose pulls count as image pulls.
+// manifestTypes are the manifest media types, true for those of one image:
+// a pull counts once, on its image manifest (a multi-platform pull fetches
+// the index, then one image).
 var manifestTypes = map[string]bool{
 	"application/vnd.oci.image.manifest.v1+json":                true,
-	"application/vnd.oci.image.index.v1+json":                   true,
+	"application/vnd.oci.image.index.v1+json":                   false,
 	"application/vnd.docker.distribution.manifest.v2+json":      true,
-	"application/vnd.docker.distribution.manifest.list.v2+json": true,
+	"application/vnd.docker.distribution.manifest.list.v2+json": false,
 }
 
 // registryEvents takes the registry's notifications. The registry retries
@@ -33,25 +36,48 @@ func (h *handlers) registryEvents(c *fiber.Ctx) error {
 	if err != nil {
 		return &apiError{Status: http.StatusBadRequest, Code: "bad_request", Message: "not a registry event envelope"}
 	}
+	ctx := c.UserContext()
 	for _, e := range events {
 		h.metrics.events.WithLabelValues(e.Action).Inc()
-		if !manifestTypes[e.Target.MediaType] {
+		image, isManifest := manifestTypes[e.Target.MediaType]
+		if !isManifest && e.Action != "delete" {
 			continue
 		}
+		repo := e.Target.Repository
 		var err error
-		switch e.Action {
-		case "pull":
-			_, err = h.Products.RecordPull(c.UserContext(), catalog.PullEvent{
-				ID: e.ID, Repository: e.Target.Repository, Reference: e.Target.Tag, Digest: e.Target.Digest, At: e.Timestamp,
-			})
-		case "push":
-			err = h.recordPush(c.UserContext(), e.Target.Repository)
+		switch {
+		case e.Action == "pull" && image && !strings.HasPrefix(e.Actor.Name, licensing.InternalSubject):
+			err = h.recordPull(ctx, e)
+		case e.Action == "push":
+			if err = h.recordPush(ctx, repo); err == nil && e.Target.Tag != "" && h.TagRecorder != nil {
+				err = h.TagRecorder.RecordTag(ctx, repo, e.Target.Tag)
+			}
+		case e.Action == "delete" && e.Target.Digest != "" && h.TagRecorder != nil:
+			err = h.TagRecorder.ForgetDigest(ctx, repo, e.Target.Digest)
 		}
 		if err != nil {
 			return err
 		}
 	}
 	return c.SendStatus(http.StatusOK)
+}
+
+// recordPull counts a pull once (by event id) for the product and for the
+// tag the pulled image belongs to: the event names the tag when the client
+// pulled by tag, else the catalog finds it by digest.
+func (h *handlers) recordPull(ctx context.Context, e registry.Event) error {
+	tag := e.Target.Tag
+	if tag == "" && h.Tags != nil {
+		t, err := h.Tags.TagByDigest(ctx, e.Target.Repository, e.Target.Digest)
+		if err == nil {
+			tag = t.Name
+		} else if !errors.Is(err, catalog.ErrNotFound) {
+			return err
+		}
+	}
+	_, err := h.Products.RecordPull(ctx, catalog.PullEvent{ID: e.ID, Repository: e.Target.Repository,
+		Reference: e.Target.Tag, Digest: e.Target.Digest, Tag: tag, At: e.Timestamp})
+	return err
 }
 
 // recordPush gives a repository pushed into a user's or organisation's

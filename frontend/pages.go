@@ -15,6 +15,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/berth/berth/catalog"
+	"github.com/berth/berth/licensing"
+	"github.com/berth/berth/publisher"
 )
 
 // parseTemplates parses each page (every templates/*.html but the layout)
@@ -22,8 +24,23 @@ import (
 func parseTemplates() (map[string]*template.Template, error) {
 	funcs := template.FuncMap{
 		"price": formatPrice, "markdown": newMarkdown().render,
-		"date":     func(t time.Time) string { return t.Format("2 Jan 2006") },
-		"datetime": func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") },
+		"date":         func(t time.Time) string { return t.Format("2 Jan 2006") },
+		"datetime":     func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") },
+		"bytes":        humanBytes,
+		"list":         func(v ...string) []string { return v },
+		"mainPlatform": mainPlatform,
+		"ratio":        func(part, total int64) string { return fmt.Sprintf("%.3f", share(part, total)) },
+		"sortName": func(s string) string {
+			return map[string]string{"popular": "Most popular", "newest": "Newest", "updated": "Recently updated", "name": "Name"}[s]
+		},
+		"percent": func(part, total int64) string { return fmt.Sprintf("%.1f %%", 100*share(part, total)) },
+		"signed":  func(n int64) string { return fmt.Sprintf("%+d", n) },
+		"signedBytes": func(n int64) string {
+			if n < 0 {
+				return "−" + humanBytes(-n)
+			}
+			return "+" + humanBytes(n)
+		},
 	}
 	files, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
@@ -144,6 +161,9 @@ func (h *handlers) productPage(c *fiber.Ctx) error {
 	if c.Query("checkout") == "canceled" {
 		v.Notice = "Checkout canceled: nothing was charged."
 	}
+	if err := h.addProductDetails(c, &v); err != nil {
+		return err
+	}
 	if viewer := viewerOf(c); viewer.SignedIn() && h.Stars != nil {
 		if v.Starred, err = h.Stars.HasStarred(c.UserContext(), viewer.User.ID, p.Slug); err != nil {
 			return err
@@ -159,12 +179,78 @@ type productView struct {
 	Starred bool
 	Error   string
 	Notice  string
+	// Publisher is the product's publisher (Verified shows a badge).
+	Publisher publisher.Publisher
+	// Repos are the product's repositories with their tags and pulls.
+	Repos []productRepo
+	// Held is a license of the viewer's for this product, if any: the pull
+	// command names it.
+	Held *heldLicense
+	// PullTag is the tag the pull command shows.
+	PullTag string
 	// Payments says whether paid tiers can be bought here (Stripe keys set).
 	Payments bool
 }
 
 func (h *handlers) productView(p catalog.Product, errMsg string) productView {
 	return productView{Product: p, Error: errMsg, Payments: h.Billing != nil && h.Billing.Enabled()}
+}
+
+// productRepo is one repository of a product page with its tags.
+type productRepo struct {
+	Name  string
+	Tags  []catalog.Tag
+	Pulls map[string]int64
+}
+
+// addProductDetails fills in the publisher, tags and the viewer's license.
+func (h *handlers) addProductDetails(c *fiber.Ctx, v *productView) error {
+	ctx := c.UserContext()
+	if h.Publishers != nil {
+		if pub, err := h.Publishers.PublisherBySlug(ctx, v.Product.Publisher); err == nil {
+			v.Publisher = pub
+		}
+	}
+	v.PullTag = "latest"
+	if h.Tags != nil {
+		for _, repo := range v.Product.Repositories {
+			tags, err := h.Tags.Tags(ctx, repo)
+			if err != nil {
+				return err
+			}
+			pulls, err := h.Tags.TagPullTotals(ctx, repo)
+			if err != nil {
+				return err
+			}
+			v.Repos = append(v.Repos, productRepo{Name: repo, Tags: tags, Pulls: pulls})
+		}
+	}
+	viewer := viewerOf(c)
+	if !viewer.SignedIn() {
+		return nil
+	}
+	held, err := h.heldLicenses(ctx, viewer.User)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	for i := range held {
+		if held[i].Product == v.Product.Slug && held[i].Usable(now) {
+			v.Held = &held[i]
+			break
+		}
+	}
+	if v.Held != nil && len(v.Repos) > 0 {
+		// A tag the license covers, newest first.
+		for _, t := range v.Repos[0].Tags {
+			ent := licensing.Entitled{Versions: v.Held.Entitlement.Versions, TagPattern: v.Held.Entitlement.TagPattern}
+			if ent.AllowsTag(t.Name, t.PushedAt).Allowed {
+				v.PullTag = t.Name
+				break
+			}
+		}
+	}
+	return nil
 }
 
 // static serves the embedded stylesheet and images.

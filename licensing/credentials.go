@@ -103,12 +103,12 @@ func (s *TokenServer) userPrincipal(ctx context.Context, subj Subject) (principa
 			}
 		}
 	}
-	namespaces, err := s.namespaces.PushNamespaces(ctx, subj.ID)
+	namespaces, err := s.namespaces.NamespaceGrants(ctx, subj.ID)
 	if err != nil {
 		return principal{}, fmt.Errorf("listing namespaces of %s: %w", subj.Name, err)
 	}
-	for _, ns := range namespaces {
-		p.Grants.addNamespace(ns, "pull", "push")
+	for ns, actions := range namespaces {
+		p.Grants.addNamespace(ns, actions...)
 	}
 	if subj.TokenID != "" {
 		p.Kind, p.Credential = CredentialToken, subj.TokenID

@@ -145,7 +145,7 @@ func (s *indexes) get(ctx context.Context, repo string, fresh bool) (*repoIndex,
 }
 
 func (s *indexes) build(ctx context.Context, repo string) (*repoIndex, error) {
-	tok, err := s.tokens.Sign("berth-gate", []Access{{Type: "repository", Name: repo, Actions: []string{"pull"}}})
+	tok, err := s.tokens.Sign(InternalSubject+"gate", []Access{{Type: "repository", Name: repo, Actions: []string{"pull"}}})
 	if err != nil {
 		return nil, err
 	}

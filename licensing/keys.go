@@ -65,6 +65,7 @@ type KeyRing struct {
 	root    *x509.Certificate
 	rootKey *ecdsa.PrivateKey // signs signing-key certificates and license files
 	signing []signingKey      // active keys, newest last
+	cosign  *ecdsa.PrivateKey // signs images promoted to buyers
 }
 
 // NewKeyRing returns a KeyRing over store; call Load before use.
@@ -108,6 +109,10 @@ func (r *KeyRing) Load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	cosign, err := r.ensureCosign(ctx, keys)
+	if err != nil {
+		return err
+	}
 	if len(signing) == 0 || signing[len(signing)-1].cert.NotAfter.Before(r.now().Add(renewBefore)) {
 		k, err := r.addSigningKey(ctx, root, rootKey)
 		if err != nil {
@@ -116,7 +121,7 @@ func (r *KeyRing) Load(ctx context.Context) error {
 		signing = append(signing, k)
 	}
 	r.mu.Lock()
-	r.root, r.rootKey, r.signing = root, rootKey, signing
+	r.root, r.rootKey, r.signing, r.cosign = root, rootKey, signing, cosign
 	r.mu.Unlock()
 	return nil
 }

@@ -84,11 +84,17 @@ func (g *Grants) addNamespace(ns string, actions ...string) {
 	g.Namespaces[ns] = union(g.Namespaces[ns], actions)
 }
 
-// allowed returns the actions g grants on repo.
+// allowed returns the actions g grants on repo: its own, its first path
+// component's ("acme" for acme/db) and its first two's ("staging/acme" for
+// staging/acme/db), never a grant on a name that is only a prefix.
 func (g Grants) allowed(repo string) []string {
 	actions := g.Repositories[repo]
-	if ns, _, ok := strings.Cut(repo, "/"); ok {
-		actions = union(actions, g.Namespaces[ns])
+	parts := strings.Split(repo, "/")
+	if len(parts) > 1 {
+		actions = union(actions, g.Namespaces[parts[0]])
+	}
+	if len(parts) > 2 {
+		actions = union(actions, g.Namespaces[parts[0]+"/"+parts[1]])
 	}
 	return actions
 }

@@ -93,9 +93,12 @@ type Repositories interface {
 	Actions(ctx context.Context, subject Subject, repo string) ([]string, error)
 }
 
-// Namespaces answers which registry namespaces a user may push to.
+// Namespaces answers what a user may do under registry namespaces: a
+// publisher's members push to its staging namespace and pull its own.
 type Namespaces interface {
-	PushNamespaces(ctx context.Context, userID string) ([]string, error)
+	// NamespaceGrants returns, per namespace ("acme", or a two-level
+	// "staging/acme"), the actions the user has on every repository under it.
+	NamespaceGrants(ctx context.Context, userID string) (map[string][]string, error)
 }
 
 // Orgs answers which organisations a user belongs to: their licenses
@@ -439,6 +442,12 @@ func effectiveStatus(l License, now time.Time) Status {
 	}
 	return l.Status
 }
+
+// InternalSubject starts the subject of every token Berth signs for its own
+// registry work (seeding, the gate's index, promotion): no account name
+// can contain the colon, and the registry's notifications of that work are
+// not counted as pulls.
+const InternalSubject = "berth:"
 
 // Sign signs a token for subject granting access, with the newest signing
 // key. Berth uses it directly for its own registry work (seeding, copying).

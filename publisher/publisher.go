@@ -10,7 +10,8 @@ import (
 
 // Publisher is an organisation that lists products. Namespaces are the
 // registry namespaces it owns (unique across publishers); Members are user IDs
-// that may push to them.
+// that may push to them (its owners and editors: PutPublisher keeps Members
+// in step with Roles when Roles is set).
 type Publisher struct {
 	ID         string
 	Slug       string
@@ -18,7 +19,83 @@ type Publisher struct {
 	Verified   bool
 	Namespaces []string
 	Members    []string
+	// Roles maps user IDs to what they may do for the publisher.
+	Roles map[string]Role
+	// Org is the organisation that applied to publish, if any.
+	Org string
+	// Status is where its application is; publishers made by operators
+	// and the demo are approved.
+	Status     Status
+	ReviewNote string
+	AppliedAt  time.Time
+	ReviewedAt time.Time
 	CreatedAt  time.Time
+}
+
+// Role is what a member may do for a publisher.
+type Role string
+
+// Publisher roles: owners manage members, keys and listings and push;
+// editors push and edit listings; viewers see uploads, sales and analytics.
+const (
+	RoleOwner  Role = "owner"
+	RoleEditor Role = "editor"
+	RoleViewer Role = "viewer"
+)
+
+// Status is where a publisher's application is.
+type Status string
+
+// Application statuses. Only an approved publisher's namespaces take
+// pushes and its products sell.
+const (
+	StatusPending  Status = "pending"
+	StatusApproved Status = "approved"
+	StatusRejected Status = "rejected"
+)
+
+// Key is a public key a publisher signs its images with (cosign key-pair
+// format: an ECDSA P-256 or Ed25519 PEM public key). ID is its fingerprint.
+type Key struct {
+	ID        string
+	Publisher string // the publisher's ID
+	Name      string
+	PEM       string
+	CreatedAt time.Time
+	RevokedAt time.Time // zero: active
+}
+
+// UploadStatus is where an upload is in the publishing pipeline.
+type UploadStatus string
+
+// Upload statuses.
+const (
+	// UploadWaiting: pushed to staging, not yet verified (its signature
+	// may still be on its way); retried until it is or the wait ends.
+	UploadWaiting UploadStatus = "waiting"
+	// UploadPromoted: verified, copied to the buyer-facing repository and
+	// signed by Berth.
+	UploadPromoted UploadStatus = "promoted"
+	// UploadRejected: not verified; Reason says why. Nothing reached buyers.
+	UploadRejected UploadStatus = "rejected"
+)
+
+// Upload is one tag pushed to a publisher's staging repository and its way
+// to buyers: a persisted job, retried until it is promoted or rejected.
+type Upload struct {
+	ID            string
+	Publisher     string // the publisher's ID
+	Staging       string // "staging/acme/db"
+	Target        string // "acme/db"
+	Tag           string
+	Digest        string
+	Status        UploadStatus
+	Reason        string // why it waits or was rejected
+	Attempts      int
+	NextAttemptAt time.Time
+	Pusher        string // who pushed (the token's subject)
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 // Sentinel errors callers compare with errors.Is.
@@ -27,6 +104,8 @@ var (
 	ErrNotFound = errors.New("publisher not found")
 	// ErrNamespaceTaken means another publisher already owns a namespace.
 	ErrNamespaceTaken = errors.New("namespace is owned by another publisher")
+	// ErrConflict means a record with the same unique key exists.
+	ErrConflict = errors.New("already exists")
 )
 
 // Store persists publishers. Implementations live in sqlitestore and
@@ -42,4 +121,33 @@ type Store interface {
 	PublishersByMember(ctx context.Context, userID string) ([]Publisher, error)
 	// PublisherByNamespace returns the publisher owning a namespace, or ErrNotFound.
 	PublisherByNamespace(ctx context.Context, namespace string) (Publisher, error)
+	// PublishersByUser returns the publishers userID has any role in, by slug.
+	PublishersByUser(ctx context.Context, userID string) ([]Publisher, error)
+	// PublishersByStatus returns the publishers whose application is in
+	// status, oldest application first.
+	PublishersByStatus(ctx context.Context, status Status) ([]Publisher, error)
+
+	// AddKey stores a signing key; the same ID for the same publisher
+	// yields ErrConflict.
+	AddKey(ctx context.Context, k Key) error
+	// Keys returns a publisher's keys, revoked ones included, oldest first.
+	Keys(ctx context.Context, publisherID string) ([]Key, error)
+	// RevokeKey marks a key revoked at at, or returns ErrNotFound.
+	RevokeKey(ctx context.Context, publisherID, keyID string, at time.Time) error
+
+	// CreateUpload stores u unless an upload of the same Staging, Tag and
+	// Digest exists; it returns the stored one and whether it is new.
+	CreateUpload(ctx context.Context, u Upload) (Upload, bool, error)
+	// UpdateUpload replaces an upload's fields (all but ID and CreatedAt),
+	// or returns ErrNotFound.
+	UpdateUpload(ctx context.Context, u Upload) error
+	// Upload returns one upload, or ErrNotFound.
+	Upload(ctx context.Context, id string) (Upload, error)
+	// Uploads returns a publisher's uploads, newest first, at most limit.
+	Uploads(ctx context.Context, publisherID string, limit int) ([]Upload, error)
+	// UploadsByDigest returns the uploads of staging whose Digest is digest.
+	UploadsByDigest(ctx context.Context, staging, digest string) ([]Upload, error)
+	// DueUploads returns waiting uploads whose NextAttemptAt is at or
+	// before now, soonest first, at most limit.
+	DueUploads(ctx context.Context, now time.Time, limit int) ([]Upload, error)
 }

@@ -13,8 +13,9 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 )
 
-// Signer mints a bearer token for Berth's own work on a repository.
-type Signer func(repo string, actions ...string) (string, error)
+// Signer mints a bearer token for Berth's own work, granting actions per
+// repository.
+type Signer func(access map[string][]string) (string, error)
 
 // Client is Berth's own client of its registry.
 type Client struct {
@@ -41,11 +42,18 @@ func NewClient(baseURL string, sign Signer) (*Client, error) {
 
 func (c *Client) auth(ctx context.Context, repo string, actions ...string) (name.Repository, []remote.Option, error) {
 	r := c.registry.Repo(repo)
-	tok, err := c.sign(repo, actions...)
+	tok, err := c.sign(map[string][]string{repo: actions})
 	if err != nil {
 		return r, nil, err
 	}
-	return r, []remote.Option{remote.WithContext(ctx), remote.WithAuth(authn.FromConfig(authn.AuthConfig{RegistryToken: tok}))}, nil
+	return r, []remote.Option{remote.WithContext(ctx), tokenAuth(tok)}, nil
+}
+
+func (c *Client) signMany(access map[string][]string) (string, error) { return c.sign(access) }
+
+// tokenAuth presents a registry token Berth signed itself.
+func tokenAuth(tok string) remote.Option {
+	return remote.WithAuth(authn.FromConfig(authn.AuthConfig{RegistryToken: tok}))
 }
 
 // Tags lists a repository's tags; a repository never pushed has none.

@@ -33,6 +33,7 @@ import (
 	"github.com/berth/berth/publisher"
 	publishermongo "github.com/berth/berth/publisher/mongostore"
 	publishersqlite "github.com/berth/berth/publisher/sqlitestore"
+	"github.com/berth/berth/publishing"
 	"github.com/berth/berth/registry"
 )
 
@@ -42,6 +43,7 @@ type Stores struct {
 	Catalog      catalog.Store
 	Repositories catalog.RepositoryStore
 	Stars        catalog.StarStore
+	Tags         catalog.TagStore
 	Publishers   publisher.Store
 	Licenses     licensing.Store
 	Refresh      licensing.RefreshStore
@@ -101,7 +103,7 @@ func sqliteStores(ctx context.Context, db *sql.DB) (*Stores, error) {
 	if err != nil {
 		return nil, fmt.Errorf("preparing billing tables: %w", err)
 	}
-	return &Stores{Accounts: accountStores(a), Catalog: c, Repositories: c, Stars: c, Publishers: p, Licenses: l, Refresh: l, Usage: l,
+	return &Stores{Accounts: accountStores(a), Catalog: c, Repositories: c, Stars: c, Tags: c, Publishers: p, Licenses: l, Refresh: l, Usage: l,
 		Billing: bl}, nil
 }
 
@@ -154,7 +156,7 @@ func mongoStores(ctx context.Context, db *mongo.Database) (*Stores, error) {
 	if err != nil {
 		return nil, fmt.Errorf("preparing billing collections: %w", err)
 	}
-	return &Stores{Accounts: accountStores(a), Catalog: c, Repositories: c, Stars: c, Publishers: p, Licenses: l, Refresh: l, Usage: l,
+	return &Stores{Accounts: accountStores(a), Catalog: c, Repositories: c, Stars: c, Tags: c, Publishers: p, Licenses: l, Refresh: l, Usage: l,
 		Billing: bl}, nil
 }
 
@@ -249,9 +251,13 @@ func (b *Backend) Close(ctx context.Context) error {
 	return b.Stores.Close(ctx)
 }
 
-// sign mints a token for Berth's own registry work on one repository.
-func (b *Backend) sign(repo string, actions ...string) (string, error) {
-	tok, err := b.Tokens.Sign("berth", []licensing.Access{{Type: "repository", Name: repo, Actions: actions}})
+// sign mints a token for Berth's own registry work.
+func (b *Backend) sign(access map[string][]string) (string, error) {
+	var list []licensing.Access
+	for repo, actions := range access {
+		list = append(list, licensing.Access{Type: "repository", Name: repo, Actions: actions})
+	}
+	tok, err := b.Tokens.Sign(licensing.InternalSubject+"system", list)
 	return tok.Token, err
 }
 
@@ -464,17 +470,26 @@ func (o orgs) OrgIDs(ctx context.Context, userID string) ([]string, error) {
 	return ids, nil
 }
 
-// namespaces gives publisher members push rights on their namespaces.
+// namespaces gives publisher members push on their staging namespaces and
+// pull on their own.
 type namespaces struct{ publishers publisher.Store }
 
-func (n namespaces) PushNamespaces(ctx context.Context, userID string) ([]string, error) {
+func (n namespaces) NamespaceGrants(ctx context.Context, userID string) (map[string][]string, error) {
 	ps, err := n.publishers.PublishersByMember(ctx, userID)
 	if err != nil {
 		return nil, err
 	}
-	var out []string
+	out := map[string][]string{}
 	for _, p := range ps {
-		out = append(out, p.Namespaces...)
+		if p.Status != publisher.StatusApproved && p.Status != "" {
+			continue
+		}
+		for _, ns := range p.Namespaces {
+			// Members push to staging only: what reaches buyers is what the
+			// publishing pipeline verified and promoted.
+			out[publishing.StagingPrefix+ns] = []string{"pull", "push"}
+			out[ns] = []string{"pull"}
+		}
 	}
 	return out, nil
 }
@@ -483,6 +498,10 @@ func (n namespaces) PushNamespaces(ctx context.Context, userID string) ([]string
 type reserved struct{ publishers publisher.Store }
 
 func (r reserved) NamespaceReserved(ctx context.Context, name string) (bool, error) {
+	// Publishers' staging repositories live under "staging/".
+	if name+"/" == publishing.StagingPrefix {
+		return true, nil
+	}
 	_, err := r.publishers.PublisherByNamespace(ctx, name)
 	if errors.Is(err, publisher.ErrNotFound) {
 		return false, nil

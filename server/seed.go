@@ -42,7 +42,7 @@ func seed(ctx context.Context, b *Backend, registryURL string, log *slog.Logger)
 	for _, repo := range demo.Repositories() {
 		access = append(access, licensing.Access{Type: "repository", Name: repo, Actions: []string{"pull", "push"}})
 	}
-	tok, err := b.Tokens.Sign("berth-seed", access)
+	tok, err := b.Tokens.Sign(licensing.InternalSubject+"seed", access)
 	if err != nil {
 		return err
 	}

@@ -182,6 +182,8 @@ func (s *Server) build(ctx context.Context) error {
 		Products:     s.Backend.Stores.Catalog,
 		Repositories: s.Backend.Repositories,
 		Stars:        s.Backend.Stores.Stars,
+		Tags:         s.Backend.Stores.Tags,
+		TagRecorder:  s.Backend,
 		Publishers:   s.Backend.Stores.Publishers,
 		Registry:     s.Backend.Registry,
 		RegistryHost: hostOf(s.RegistryURL),
@@ -231,7 +233,7 @@ func (s *Server) Run(ctx context.Context) error {
 		"token_realm", s.PublicURL+"/token", "service", s.service, "database", s.databaseName())
 	runCtx, stopBackground := context.WithCancel(ctx)
 	defer stopBackground()
-	tasks := []func(context.Context){s.sweep, s.reloadKeys}
+	tasks := []func(context.Context){s.sweep, s.reloadKeys, s.syncTags}
 	if s.cfg.Demo {
 		tasks = append(tasks, s.seedDemo)
 	}

@@ -15,7 +15,12 @@ import (
 )
 
 // productDoc is a product as stored in the products collection. An empty
-// repository list is left out (see New).
+// repository list is left out (see New). PutProduct also stores fields
+// that only queries read, never decoded (see productProjection): name_key
+// (the lower-case name, which the name sort orders by), has_free and
+// has_paid (Explore's price filter), category_keys (its category filter,
+// see categoryKeys), platform_keys (its OS and architecture filters, see
+// platformKeys), and terms and name_terms (Search's, see searchTerms).
 type productDoc struct {
 	ID           string    `bson:"_id"`
 	Slug         string    `bson:"slug"`
@@ -30,6 +35,8 @@ type productDoc struct {
 	Tiers        []tierDoc `bson:"tiers"`
 	Stars        int64     `bson:"stars"`
 	Pulls        int64     `bson:"pulls"`
+	Logo         string    `bson:"logo,omitempty"`
+	Platforms    []string  `bson:"platforms,omitempty"`
 	CreatedAt    int64     `bson:"created_at"`
 	UpdatedAt    int64     `bson:"updated_at"`
 }
@@ -59,8 +66,9 @@ type tierDoc struct {
 }
 
 // PutProduct inserts p, or replaces the product with p's slug while keeping
-// its ID, CreatedAt, Stars and Pulls, in one upsert. An empty ID on insert is
-// filled in; repeated repositories are stored once.
+// its ID, CreatedAt, Stars, Pulls and Platforms, in one upsert. An empty ID
+// on insert is filled in; repeated repositories are stored once; a new
+// product's Platforms are stored as SetPlatforms stores them.
 func (s *Store) PutProduct(ctx context.Context, p catalog.Product) (catalog.Product, error) {
 	p.Repositories = storecodec.Distinct(p.Repositories)
 	if err := s.checkRepositories(ctx, p.Slug, p.Repositories); err != nil {
@@ -71,6 +79,8 @@ func (s *Store) PutProduct(ctx context.Context, p catalog.Product) (catalog.Prod
 		id = secret.ID()
 	}
 	var d productDoc
+	// No projection: FerretDB v1.24 does not implement findAndModify's
+	// "fields", so the query-only fields come back, and are not decoded.
 	err := s.products.FindOneAndUpdate(ctx, bson.D{{Key: "slug", Value: p.Slug}}, upsert(p, id),
 		options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)).Decode(&d)
 	if mongo.IsDuplicateKeyError(err) {
@@ -97,11 +107,14 @@ func upsert(p catalog.Product, id string) bson.D {
 		{Key: "kind", Value: string(p.Kind)}, {Key: "badge", Value: string(p.Badge)},
 		{Key: "summary", Value: p.Summary}, {Key: "description", Value: p.Description},
 		{Key: "categories", Value: p.Categories}, {Key: "tiers", Value: tiers},
-		{Key: "updated_at", Value: storecodec.Time(p.UpdatedAt)},
+		{Key: "updated_at", Value: storecodec.Time(p.UpdatedAt)}, {Key: "logo", Value: p.Logo},
 	}
+	set = append(set, derivedFields(p)...)
+	platforms := normalPlatforms(p.Platforms)
 	update := bson.D{{Key: "$setOnInsert", Value: bson.D{
 		{Key: "_id", Value: id}, {Key: "slug", Value: p.Slug}, {Key: "stars", Value: p.Stars},
 		{Key: "pulls", Value: p.Pulls}, {Key: "created_at", Value: storecodec.Time(p.CreatedAt)},
+		{Key: "platforms", Value: platforms}, {Key: "platform_keys", Value: platformKeys(platforms)},
 	}}}
 	return mongodb.SetArray(update, set, "repositories", p.Repositories)
 }
@@ -127,7 +140,7 @@ func decodeProduct(d productDoc) catalog.Product {
 		Kind: catalog.Kind(d.Kind), Badge: catalog.Badge(d.Badge),
 		Summary: d.Summary, Description: d.Description,
 		Categories: storecodec.NilIfEmpty(d.Categories), Repositories: storecodec.NilIfEmpty(d.Repositories),
-		Stars: d.Stars, Pulls: d.Pulls,
+		Stars: d.Stars, Pulls: d.Pulls, Logo: d.Logo, Platforms: storecodec.NilIfEmpty(d.Platforms),
 		CreatedAt: storecodec.ParseTime(d.CreatedAt), UpdatedAt: storecodec.ParseTime(d.UpdatedAt),
 	}
 	for _, t := range d.Tiers {
@@ -135,4 +148,14 @@ func decodeProduct(d productDoc) catalog.Product {
 		p.Tiers = append(p.Tiers, catalog.Tier(t))
 	}
 	return p
+}
+
+// productProjection leaves out of products read back the fields only
+// queries use.
+func productProjection() bson.D {
+	return bson.D{
+		{Key: "terms", Value: 0}, {Key: "name_terms", Value: 0}, {Key: "platform_keys", Value: 0},
+		{Key: "category_keys", Value: 0},
+		{Key: "name_key", Value: 0}, {Key: "has_free", Value: 0}, {Key: "has_paid", Value: 0},
+	}
 }

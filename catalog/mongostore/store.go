@@ -15,13 +15,17 @@ import (
 
 // Store implements catalog.Store on MongoDB with the collections products
 // (tiers embedded) and pull_events (keyed by event id),
-// catalog.RepositoryStore with the collection repositories, and
-// catalog.StarStore with the collection stars.
+// catalog.RepositoryStore with the collection repositories,
+// catalog.StarStore with the collection stars, and catalog.TagStore with
+// the collections tags (platforms and layers embedded) and tag_pulls (one
+// counter per tag and UTC day).
 type Store struct {
 	products     *mongo.Collection
 	pullEvents   *mongo.Collection
 	repositories *mongo.Collection
 	stars        *mongo.Collection
+	tags         *mongo.Collection
+	tagPulls     *mongo.Collection
 	clock        starClock
 }
 
@@ -34,13 +38,18 @@ var _ catalog.Store = (*Store)(nil)
 // and its write. It is sparse, and empty lists are not stored, because
 // MongoDB indexes every empty array as the same key. FerretDB v1.24 accepts
 // the index but compares whole arrays, so there the check alone keeps
-// repositories apart.
+// repositories apart. Explore has an index per sort, alone and behind the
+// badge, kind and publisher, and multikey ones on categories and platform
+// keys; Search has multikey ones on its term arrays. Products stored before
+// those fields existed get them (see backfill).
 func New(ctx context.Context, db *mongo.Database) (*Store, error) {
 	s := &Store{
 		products:     db.Collection("products"),
 		pullEvents:   db.Collection("pull_events"),
 		repositories: db.Collection("repositories"),
 		stars:        db.Collection("stars"),
+		tags:         db.Collection("tags"),
+		tagPulls:     db.Collection("tag_pulls"),
 	}
 	err := mongodb.CreateIndexes(ctx, s.products,
 		mongo.IndexModel{Keys: bson.D{{Key: "slug", Value: 1}},
@@ -51,6 +60,18 @@ func New(ctx context.Context, db *mongo.Database) (*Store, error) {
 			Options: options.Index().SetName("rank")},
 	)
 	if err != nil {
+		return nil, err
+	}
+	if err := mongodb.CreateIndexes(ctx, s.products, exploreIndexes()...); err != nil {
+		return nil, err
+	}
+	if err := s.backfill(ctx); err != nil {
+		return nil, err
+	}
+	if err := createTagIndexes(ctx, s.tags); err != nil {
+		return nil, err
+	}
+	if err := createTagPullIndexes(ctx, s.tagPulls); err != nil {
 		return nil, err
 	}
 	if err := createRepositoryIndexes(ctx, s.repositories); err != nil {

@@ -22,6 +22,12 @@ func TestStarStore(t *testing.T) {
 	})
 }
 
+func TestTagStore(t *testing.T) {
+	storetest.RunTags(t, func(t *testing.T) storetest.TagStore {
+		return storetesting.NewStore(t, mongotest.Start(t), mongostore.New)
+	})
+}
+
 func TestRepositoryStore(t *testing.T) {
 	storetest.RunRepositories(t, func(t *testing.T) catalog.RepositoryStore {
 		return storetesting.NewStore(t, mongotest.Start(t), mongostore.New)

@@ -39,18 +39,23 @@ type tierJSON struct {
 
 // productRow holds the encoded columns of a product.
 type productRow struct {
-	categories, tiers, repositories string
-	createdAt, updatedAt            int64
+	categories, tiers, repositories, platforms string
+	createdAt, updatedAt                       int64
 }
 
-// selectProducts reads every products column plus the product's
-// repositories, in order, as a JSON array.
-const selectProducts = `SELECT p.id, p.slug, p.name, p.publisher, p.kind, p.badge,
+// productColumns are every products column plus the product's
+// repositories, in order, and platforms, sorted, as JSON arrays, for
+// scanProduct; the products table is p.
+const productColumns = `p.id, p.slug, p.name, p.publisher, p.kind, p.badge,
 	p.summary, p.description, p.categories, p.tiers, p.stars, p.pulls,
-	p.created_at, p.updated_at,
+	p.created_at, p.updated_at, p.logo,
 	(SELECT json_group_array(r.repository ORDER BY r.position)
-		FROM product_repositories r WHERE r.product_id = p.id)
-	FROM products p`
+		FROM product_repositories r WHERE r.product_id = p.id),
+	(SELECT json_group_array(pl.platform ORDER BY pl.platform)
+		FROM product_platforms pl WHERE pl.product_id = p.id)`
+
+// selectProducts reads productColumns of every product.
+const selectProducts = `SELECT ` + productColumns + ` FROM products p`
 
 // ProductBySlug returns the product or catalog.ErrNotFound.
 func (s *Store) ProductBySlug(ctx context.Context, slug string) (catalog.Product, error) {
@@ -62,6 +67,14 @@ func (s *Store) ProductBySlug(ctx context.Context, slug string) (catalog.Product
 		return catalog.Product{}, fmt.Errorf("reading product %s: %w", slug, err)
 	}
 	return p, nil
+}
+
+// ProductByRepository returns the slug of the product shipping repo, or
+// catalog.ErrNotFound.
+func (s *Store) ProductByRepository(ctx context.Context, repo string) (string, error) {
+	return sqldb.QueryOne(ctx, s.db, "product of repository "+repo, catalog.ErrNotFound, scanSlug,
+		`SELECT p.slug FROM product_repositories r JOIN products p ON p.id = r.product_id
+		WHERE r.repository = ?`, repo)
 }
 
 // ListProducts returns the products q selects, by stars and pulls (both
@@ -95,7 +108,7 @@ func (s *Store) ListProducts(ctx context.Context, q catalog.ListQuery) ([]catalo
 	return out, nil
 }
 
-// scanProduct reads one row of selectProducts.
+// scanProduct reads one row of productColumns.
 func scanProduct(sc sqldb.Scanner) (catalog.Product, error) {
 	var (
 		p   catalog.Product
@@ -103,7 +116,7 @@ func scanProduct(sc sqldb.Scanner) (catalog.Product, error) {
 	)
 	err := sc.Scan(&p.ID, &p.Slug, &p.Name, &p.Publisher, &p.Kind, &p.Badge,
 		&p.Summary, &p.Description, &row.categories, &row.tiers, &p.Stars, &p.Pulls,
-		&row.createdAt, &row.updatedAt, &row.repositories)
+		&row.createdAt, &row.updatedAt, &p.Logo, &row.repositories, &row.platforms)
 	if err != nil {
 		return catalog.Product{}, err
 	}
@@ -136,6 +149,9 @@ func decode(p catalog.Product, row productRow) (catalog.Product, error) {
 	}
 	if p.Repositories, err = sqldb.ParseStrings(row.repositories); err != nil {
 		return p, fmt.Errorf("repositories of %s: %w", p.Slug, err)
+	}
+	if p.Platforms, err = sqldb.ParseStrings(row.platforms); err != nil {
+		return p, fmt.Errorf("platforms of %s: %w", p.Slug, err)
 	}
 	var tiers []tierJSON
 	if err := json.Unmarshal([]byte(row.tiers), &tiers); err != nil {

@@ -25,6 +25,12 @@ func TestStarStore(t *testing.T) {
 	})
 }
 
+func TestTagStore(t *testing.T) {
+	storetest.RunTags(t, func(t *testing.T) storetest.TagStore {
+		return storetesting.NewStore(t, sqldbtest.Open(t), sqlitestore.New)
+	})
+}
+
 func TestRepositoryStore(t *testing.T) {
 	storetest.RunRepositories(t, func(t *testing.T) catalog.RepositoryStore {
 		return storetesting.NewStore(t, sqldbtest.Open(t), sqlitestore.New)
@@ -33,7 +39,8 @@ func TestRepositoryStore(t *testing.T) {
 
 // TestRecordPullCountsConcurrentPulls checks what the shared suite cannot
 // (FerretDB loses concurrent $inc updates): that SQLite counts every one of
-// many concurrent pulls, writers queueing on the database lock.
+// many concurrent pulls, against the product and the tag, writers queueing
+// on the database lock.
 func TestRecordPullCountsConcurrentPulls(t *testing.T) {
 	ctx := context.Background()
 	s, err := sqlitestore.New(ctx, sqldbtest.Open(t))
@@ -47,7 +54,7 @@ func TestRecordPullCountsConcurrentPulls(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range pulls {
 		wg.Go(func() {
-			e := catalog.PullEvent{ID: fmt.Sprintf("e%d", i), Repository: "acme/a"}
+			e := catalog.PullEvent{ID: fmt.Sprintf("e%d", i), Repository: "acme/a", Tag: "1.0"}
 			if _, err := s.RecordPull(ctx, e); err != nil {
 				t.Errorf("RecordPull(%s): %v", e.ID, err)
 			}
@@ -60,5 +67,12 @@ func TestRecordPullCountsConcurrentPulls(t *testing.T) {
 	}
 	if p.Pulls != pulls {
 		t.Errorf("Pulls = %d, want %d", p.Pulls, pulls)
+	}
+	totals, err := s.TagPullTotals(ctx, "acme/a")
+	if err != nil {
+		t.Fatalf("TagPullTotals: %v", err)
+	}
+	if totals["1.0"] != pulls {
+		t.Errorf("tag pulls = %d, want %d", totals["1.0"], pulls)
 	}
 }

@@ -21,10 +21,12 @@ func testUpsert(t *testing.T, s catalog.Store) {
 		Categories:   []string{"sql"},
 		Repositories: []string{"acme/db-tools", "acme/db-v2"},
 		Tiers:        []catalog.Tier{{ID: "team", Name: "Team", Price: 100, Currency: "usd", Repositories: []string{"acme/db-v2"}}},
-		Stars:        999, Pulls: 999, CreatedAt: storetesting.T1, UpdatedAt: storetesting.T0,
+		Stars:        999, Pulls: 999, Logo: "data:image/png;base64,AAAA", Platforms: []string{"windows/amd64"},
+		CreatedAt: storetesting.T1, UpdatedAt: storetesting.T0,
 	}
 	want := second
 	want.ID, want.CreatedAt, want.Stars, want.Pulls = first.ID, first.CreatedAt, first.Stars, first.Pulls
+	want.Platforms = first.Platforms
 
 	put, err := s.PutProduct(ctx, second)
 	if err != nil {

@@ -24,6 +24,18 @@ func Run(t *testing.T, newStore func(t *testing.T) catalog.Store) {
 		{Name: "List", Run: testList},
 		{Name: "RecordPull", Run: testRecordPull},
 		{Name: "RecordPullConcurrently", Run: testRecordPullConcurrently},
+		{Name: "ProductByRepository", Run: testProductByRepository},
+		{Name: "ExploreSorts", Run: testExploreSorts},
+		{Name: "ExploreFilters", Run: testExploreFilters},
+		{Name: "ExplorePages", Run: testExplorePages},
+		{Name: "SetPlatforms", Run: testSetPlatforms},
+		{Name: "Categories", Run: testCategories},
+		{Name: "PublisherSlugs", Run: testPublisherSlugs},
+		{Name: "SearchFindsSlips", Run: testSearchFindsSlips},
+		{Name: "SearchRanksNamesFirst", Run: testSearchRanksNamesFirst},
+		{Name: "SearchShortWords", Run: testSearchShortWords},
+		{Name: "SearchNothing", Run: testSearchNothing},
+		{Name: "SearchFollowsUpdates", Run: testSearchFollowsUpdates},
 	})
 }
 
@@ -48,7 +60,9 @@ func full() catalog.Product {
 				TermsVersion: 3},
 			{ID: "bare"},
 		},
-		Stars: 12, Pulls: 3400, CreatedAt: storetesting.T0, UpdatedAt: storetesting.T1,
+		Stars: 12, Pulls: 3400, Logo: "https://acme.example/logo.svg",
+		Platforms: []string{"linux/amd64", "linux/arm64/v8"},
+		CreatedAt: storetesting.T0, UpdatedAt: storetesting.T1,
 	}
 }
 

@@ -138,7 +138,12 @@ func (c *command) publisherAddMember(ctx context.Context, args []string) error {
 				return err
 			}
 		}
-		fmt.Fprintf(c.stdout, "%s may now push to %s\n", u.Username, strings.Join(p.Namespaces, ", "))
+		staging := make([]string, len(p.Namespaces))
+		for i, ns := range p.Namespaces {
+			staging[i] = "staging/" + ns
+		}
+		fmt.Fprintf(c.stdout, "%s may now push to %s (signed uploads reach %s once verified)\n", u.Username,
+			strings.Join(staging, ", "), strings.Join(p.Namespaces, ", "))
 		return nil
 	})
 }

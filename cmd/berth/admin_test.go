@@ -192,7 +192,7 @@ func TestPublisherAddMember(t *testing.T) {
 	pub := demo.Publishers()[0]
 	for range 2 { // adding twice is harmless
 		out := mustCLI(t, dir, "", "publisher", "add-member", "--publisher", pub.Slug, "--user", "alice")
-		if !strings.Contains(out, "alice may now push to "+strings.Join(pub.Namespaces, ", ")) {
+		if !strings.Contains(out, "alice may now push to staging/"+strings.Join(pub.Namespaces, ", staging/")) {
 			t.Errorf("publisher add-member said %q; want alice and %v", out, pub.Namespaces)
 		}
 	}

@@ -7,3 +7,57 @@ document.querySelectorAll('form[data-confirm]').forEach(function (f) {
     if (!window.confirm(f.getAttribute('data-confirm'))) { e.preventDefault(); }
   });
 });
+
+// Search as you type: results from /api/v1/search under the box while
+// typing, best matches first; the form still works without this.
+document.querySelectorAll('input[data-live-search]').forEach(function (input) {
+  var list = input.form.querySelector('.live-results');
+  if (!list) { return; }
+  var timer = null, seq = 0;
+  function render(results, query) {
+    list.textContent = '';
+    if (!query) { list.hidden = true; return; }
+    if (results.length === 0) {
+      var none = document.createElement('li');
+      none.className = 'none';
+      none.textContent = 'Nothing matches \u201c' + query + '\u201d.';
+      list.appendChild(none);
+    }
+    results.forEach(function (r) {
+      var li = document.createElement('li');
+      var a = document.createElement('a');
+      a.href = '/products/' + encodeURIComponent(r.slug);
+      var name = document.createElement('strong');
+      name.textContent = r.name;
+      var by = document.createElement('span');
+      by.className = 'publisher';
+      by.textContent = ' by ' + r.publisher;
+      var summary = document.createElement('span');
+      summary.className = 'summary';
+      summary.textContent = r.summary;
+      a.appendChild(name); a.appendChild(by);
+      if (r.badge) {
+        var badge = document.createElement('span');
+        badge.className = 'badge badge-' + r.badge;
+        badge.textContent = r.badge;
+        a.appendChild(badge);
+      }
+      a.appendChild(summary);
+      li.appendChild(a);
+      list.appendChild(li);
+    });
+    list.hidden = false;
+  }
+  input.addEventListener('input', function () {
+    clearTimeout(timer);
+    var query = input.value.trim();
+    timer = setTimeout(function () {
+      var mine = ++seq;
+      if (!query) { render([], ''); return; }
+      fetch('/api/v1/search?limit=8&q=' + encodeURIComponent(query), {headers: {'Accept': 'application/json'}})
+        .then(function (resp) { return resp.ok ? resp.json() : {results: []}; })
+        .then(function (body) { if (mine === seq) { render(body.results || [], query); } })
+        .catch(function () {});
+    }, 120);
+  });
+});

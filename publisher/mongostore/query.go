@@ -46,11 +46,50 @@ func (s *Store) PublishersByMember(ctx context.Context, userID string) ([]publis
 	return out, nil
 }
 
-// decode converts a stored publisher to the domain type.
+// PublishersByUser returns the publishers userID has a role in or is a
+// member of, by slug: publishers stored without roles count their members.
+func (s *Store) PublishersByUser(ctx context.Context, userID string) ([]publisher.Publisher, error) {
+	filter := bson.D{{Key: "$or", Value: bson.A{
+		bson.D{{Key: "roles.user", Value: userID}},
+		bson.D{{Key: "members", Value: userID}},
+	}}}
+	out, err := mongodb.FindAll(ctx, s.publishers, filter, decode,
+		options.Find().SetSort(bson.D{{Key: "slug", Value: 1}}))
+	if err != nil {
+		return nil, fmt.Errorf("listing publishers of user %s: %w", userID, err)
+	}
+	return out, nil
+}
+
+// PublishersByStatus returns the publishers whose application is in status,
+// oldest application first (ties by slug).
+func (s *Store) PublishersByStatus(ctx context.Context, status publisher.Status) ([]publisher.Publisher, error) {
+	out, err := mongodb.FindAll(ctx, s.publishers, bson.D{{Key: "status", Value: string(status)}}, decode,
+		options.Find().SetSort(bson.D{{Key: "applied_at", Value: 1}, {Key: "slug", Value: 1}}))
+	if err != nil {
+		return nil, fmt.Errorf("listing %s publishers: %w", status, err)
+	}
+	return out, nil
+}
+
+// decode converts a stored publisher to the domain type. A document without
+// a status, written by a version before applications, is approved.
 func decode(d publisherDoc) publisher.Publisher {
-	return publisher.Publisher{
+	p := publisher.Publisher{
 		ID: d.ID, Slug: d.Slug, Name: d.Name, Verified: d.Verified,
 		Namespaces: storecodec.NilIfEmpty(d.Namespaces), Members: storecodec.NilIfEmpty(d.Members),
+		Org: d.Org, Status: publisher.Status(d.Status), ReviewNote: d.ReviewNote,
+		AppliedAt: storecodec.ParseTime(d.AppliedAt), ReviewedAt: storecodec.ParseTime(d.ReviewedAt),
 		CreatedAt: storecodec.ParseTime(d.CreatedAt),
 	}
+	if p.Status == "" {
+		p.Status = publisher.StatusApproved
+	}
+	if len(d.Roles) > 0 {
+		p.Roles = make(map[string]publisher.Role, len(d.Roles))
+		for _, r := range d.Roles {
+			p.Roles[r.User] = publisher.Role(r.Role)
+		}
+	}
+	return p
 }

@@ -1,10 +1,14 @@
-// Package mongostore keeps publishers in MongoDB, using only what MongoDB 7
-// and FerretDB v1 both accept: every write is a single-document write.
+// Package mongostore keeps publishers, their signing keys and uploads in
+// MongoDB (collections publishers, publisher_keys and uploads), using only
+// what MongoDB 7 and FerretDB v1 both accept: every write is a
+// single-document write.
 package mongostore
 
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/mongo"
@@ -17,26 +21,45 @@ import (
 )
 
 // publisherDoc is a publisher as stored in the publishers collection. An
-// empty namespace list is left out (see New).
+// empty namespace list is left out (see New). Roles are an array of
+// sub-documents, not an object keyed by user ID: user IDs are data, not
+// field names, and the array takes a multikey index on roles.user.
+// Documents stored before applications and roles lack those fields; New
+// marks them approved.
 type publisherDoc struct {
-	ID         string   `bson:"_id"`
-	Slug       string   `bson:"slug"`
-	Name       string   `bson:"name"`
-	Verified   bool     `bson:"verified"`
-	Namespaces []string `bson:"namespaces,omitempty"`
-	Members    []string `bson:"members"`
-	CreatedAt  int64    `bson:"created_at"`
+	ID         string    `bson:"_id"`
+	Slug       string    `bson:"slug"`
+	Name       string    `bson:"name"`
+	Verified   bool      `bson:"verified"`
+	Namespaces []string  `bson:"namespaces,omitempty"`
+	Members    []string  `bson:"members"`
+	Roles      []roleDoc `bson:"roles"`
+	Org        string    `bson:"org"`
+	Status     string    `bson:"status"`
+	ReviewNote string    `bson:"review_note"`
+	AppliedAt  int64     `bson:"applied_at"`
+	ReviewedAt int64     `bson:"reviewed_at"`
+	CreatedAt  int64     `bson:"created_at"`
+}
+
+// roleDoc is one user's role in a publisherDoc.
+type roleDoc struct {
+	User string `bson:"user"`
+	Role string `bson:"role"`
 }
 
 // Store implements publisher.Store on MongoDB.
 type Store struct {
 	publishers *mongo.Collection
+	keys       *mongo.Collection
+	uploads    *mongo.Collection
 }
 
 var _ publisher.Store = (*Store)(nil)
 
-// New creates the publishers collection's indexes if needed and returns a
-// Store using db.
+// New creates the indexes of the publishers, publisher_keys and uploads
+// collections if needed, marks publishers stored without a status approved,
+// and returns a Store using db.
 //
 // The unique index on the namespaces array is multikey: MongoDB enforces it
 // across documents, closing the race between PutPublisher's ownership check
@@ -45,7 +68,8 @@ var _ publisher.Store = (*Store)(nil)
 // the index but compares whole arrays, so there the check alone keeps
 // namespaces apart.
 func New(ctx context.Context, db *mongo.Database) (*Store, error) {
-	s := &Store{publishers: db.Collection("publishers")}
+	s := &Store{publishers: db.Collection("publishers"), keys: db.Collection("publisher_keys"),
+		uploads: db.Collection("uploads")}
 	err := mongodb.CreateIndexes(ctx, s.publishers,
 		mongo.IndexModel{Keys: bson.D{{Key: "slug", Value: 1}},
 			Options: options.Index().SetName("slug_unique").SetUnique(true)},
@@ -53,18 +77,48 @@ func New(ctx context.Context, db *mongo.Database) (*Store, error) {
 			Options: options.Index().SetName("namespaces_unique").SetUnique(true).SetSparse(true)},
 		mongo.IndexModel{Keys: bson.D{{Key: "members", Value: 1}},
 			Options: options.Index().SetName("members")},
+		mongo.IndexModel{Keys: bson.D{{Key: "roles.user", Value: 1}},
+			Options: options.Index().SetName("roles_user")},
+		mongo.IndexModel{Keys: bson.D{{Key: "status", Value: 1}, {Key: "applied_at", Value: 1}},
+			Options: options.Index().SetName("status_applied")},
 	)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.approveLegacy(ctx); err != nil {
+		return nil, err
+	}
+	if err := createKeyIndexes(ctx, s.keys); err != nil {
+		return nil, err
+	}
+	if err := createUploadIndexes(ctx, s.uploads); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
+// approveLegacy marks the publishers stored before applications existed,
+// which have no status, approved, so that PublishersByStatus finds them.
+// It changes nothing once every publisher has a status.
+func (s *Store) approveLegacy(ctx context.Context) error {
+	_, err := s.publishers.UpdateMany(ctx,
+		bson.D{{Key: "status", Value: bson.D{{Key: "$exists", Value: false}}}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: string(publisher.StatusApproved)}}}})
+	if err != nil {
+		return fmt.Errorf("approving publishers without a status: %w", err)
+	}
+	return nil
+}
+
 // PutPublisher inserts p, or replaces the publisher with p's slug while
 // keeping its ID and CreatedAt, in one upsert. An empty ID on insert is
-// filled in; repeated namespaces and members are stored once.
+// filled in, an empty Status is approved; repeated namespaces and members
+// are stored once, and with Roles set Members are its owners and editors.
 func (s *Store) PutPublisher(ctx context.Context, p publisher.Publisher) (publisher.Publisher, error) {
-	p.Namespaces, p.Members = storecodec.Distinct(p.Namespaces), storecodec.Distinct(p.Members)
+	p.Namespaces, p.Members = storecodec.Distinct(p.Namespaces), members(p)
+	if p.Status == "" {
+		p.Status = publisher.StatusApproved
+	}
 	if err := s.checkNamespaces(ctx, p.Slug, p.Namespaces); err != nil {
 		return publisher.Publisher{}, fmt.Errorf("putting publisher %s: %w", p.Slug, err)
 	}
@@ -91,13 +145,44 @@ func (s *Store) PutPublisher(ctx context.Context, p publisher.Publisher) (publis
 func upsert(p publisher.Publisher) bson.D {
 	set := bson.D{
 		{Key: "name", Value: p.Name}, {Key: "verified", Value: p.Verified},
-		{Key: "members", Value: p.Members},
+		{Key: "members", Value: p.Members}, {Key: "roles", Value: encodeRoles(p.Roles)},
+		{Key: "org", Value: p.Org}, {Key: "status", Value: string(p.Status)},
+		{Key: "review_note", Value: p.ReviewNote},
+		{Key: "applied_at", Value: storecodec.Time(p.AppliedAt)},
+		{Key: "reviewed_at", Value: storecodec.Time(p.ReviewedAt)},
 	}
 	update := bson.D{{Key: "$setOnInsert", Value: bson.D{
 		{Key: "_id", Value: p.ID}, {Key: "slug", Value: p.Slug},
 		{Key: "created_at", Value: storecodec.Time(p.CreatedAt)},
 	}}}
 	return mongodb.SetArray(update, set, "namespaces", p.Namespaces)
+}
+
+// members returns the Members to store for p: with Roles set, the users
+// who may push (owners and editors), sorted; without, Members as given,
+// each once.
+func members(p publisher.Publisher) []string {
+	if len(p.Roles) == 0 {
+		return storecodec.Distinct(p.Members)
+	}
+	out := make([]string, 0, len(p.Roles))
+	for user, role := range p.Roles {
+		if role == publisher.RoleOwner || role == publisher.RoleEditor {
+			out = append(out, user)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// encodeRoles returns roles as stored, by user.
+func encodeRoles(roles map[string]publisher.Role) []roleDoc {
+	out := make([]roleDoc, 0, len(roles))
+	for user, role := range roles {
+		out = append(out, roleDoc{User: user, Role: string(role)})
+	}
+	slices.SortFunc(out, func(a, b roleDoc) int { return strings.Compare(a.User, b.User) })
+	return out
 }
 
 // checkNamespaces returns publisher.ErrNamespaceTaken if a publisher other

@@ -1,7 +1,9 @@
-// Package sqlitestore keeps publishers in the embedded SQLite database. A
-// publisher's namespaces live in publisher_namespaces, whose primary key makes
-// a namespace belong to at most one publisher; its members live in
-// publisher_members, indexed by user for PublishersByMember.
+// Package sqlitestore keeps publishers, their signing keys and uploads in the
+// embedded SQLite database. A publisher's namespaces live in
+// publisher_namespaces, whose primary key makes a namespace belong to at most
+// one publisher; its members live in publisher_members and its roles in
+// publisher_roles, both indexed by user for PublishersByMember and
+// PublishersByUser. Keys live in publisher_keys, uploads in uploads.
 package sqlitestore
 
 import (
@@ -9,6 +11,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/berth/berth/internal/secret"
 	"github.com/berth/berth/internal/sqldb"
@@ -39,6 +42,50 @@ var schema = []string{
 		PRIMARY KEY (publisher_id, user_id)
 	) STRICT;
 	CREATE INDEX IF NOT EXISTS publisher_members_user ON publisher_members (user_id)`,
+	// Applications, roles, signing keys and uploads. Publishers from before
+	// applications existed are approved. Keys and uploads name their
+	// publisher without a foreign key, as in the MongoDB store.
+	`ALTER TABLE publishers ADD COLUMN org TEXT NOT NULL DEFAULT '';
+	ALTER TABLE publishers ADD COLUMN status TEXT NOT NULL DEFAULT 'approved';
+	ALTER TABLE publishers ADD COLUMN review_note TEXT NOT NULL DEFAULT '';
+	ALTER TABLE publishers ADD COLUMN applied_at INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE publishers ADD COLUMN reviewed_at INTEGER NOT NULL DEFAULT 0;
+	CREATE INDEX IF NOT EXISTS publishers_status ON publishers (status, applied_at);
+	CREATE TABLE IF NOT EXISTS publisher_roles (
+		publisher_id TEXT NOT NULL REFERENCES publishers (id) ON DELETE CASCADE,
+		user_id      TEXT NOT NULL,
+		role         TEXT NOT NULL,
+		PRIMARY KEY (publisher_id, user_id)
+	) STRICT;
+	CREATE INDEX IF NOT EXISTS publisher_roles_user ON publisher_roles (user_id);
+	CREATE TABLE IF NOT EXISTS publisher_keys (
+		publisher_id TEXT NOT NULL,
+		id           TEXT NOT NULL,
+		name         TEXT NOT NULL,
+		pem          TEXT NOT NULL,
+		created_at   INTEGER NOT NULL,
+		revoked_at   INTEGER NOT NULL,
+		PRIMARY KEY (publisher_id, id)
+	) STRICT;
+	CREATE TABLE IF NOT EXISTS uploads (
+		id              TEXT PRIMARY KEY,
+		publisher_id    TEXT NOT NULL,
+		staging         TEXT NOT NULL,
+		target          TEXT NOT NULL,
+		tag             TEXT NOT NULL,
+		digest          TEXT NOT NULL,
+		status          TEXT NOT NULL,
+		reason          TEXT NOT NULL,
+		attempts        INTEGER NOT NULL,
+		next_attempt_at INTEGER NOT NULL,
+		pusher          TEXT NOT NULL,
+		created_at      INTEGER NOT NULL,
+		updated_at      INTEGER NOT NULL
+	) STRICT;
+	CREATE UNIQUE INDEX IF NOT EXISTS uploads_staging_tag_digest ON uploads (staging, tag, digest);
+	CREATE INDEX IF NOT EXISTS uploads_publisher_created ON uploads (publisher_id, created_at DESC);
+	CREATE INDEX IF NOT EXISTS uploads_staging_digest ON uploads (staging, digest);
+	CREATE INDEX IF NOT EXISTS uploads_due ON uploads (status, next_attempt_at)`,
 }
 
 // Store implements publisher.Store on SQLite.
@@ -58,9 +105,13 @@ func New(ctx context.Context, db *sql.DB) (*Store, error) {
 
 // PutPublisher inserts p, or replaces the publisher with p's slug while
 // keeping its ID and CreatedAt, in one transaction. An empty ID on insert is
-// filled in; repeated namespaces and members are stored once.
+// filled in, an empty Status is approved; repeated namespaces and members
+// are stored once, and with Roles set Members are its owners and editors.
 func (s *Store) PutPublisher(ctx context.Context, p publisher.Publisher) (publisher.Publisher, error) {
-	p.Namespaces, p.Members = storecodec.Distinct(p.Namespaces), storecodec.Distinct(p.Members)
+	p.Namespaces, p.Members = storecodec.Distinct(p.Namespaces), members(p)
+	if p.Status == "" {
+		p.Status = publisher.StatusApproved
+	}
 	err := sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
 		var err error
 		if p, err = upsertPublisher(ctx, tx, p); err != nil {
@@ -74,6 +125,23 @@ func (s *Store) PutPublisher(ctx context.Context, p publisher.Publisher) (publis
 	return p, nil
 }
 
+// members returns the Members to store for p: with Roles set, the users
+// who may push (owners and editors), sorted; without, Members as given,
+// each once.
+func members(p publisher.Publisher) []string {
+	if len(p.Roles) == 0 {
+		return storecodec.Distinct(p.Members)
+	}
+	out := make([]string, 0, len(p.Roles))
+	for user, role := range p.Roles {
+		if role == publisher.RoleOwner || role == publisher.RoleEditor {
+			out = append(out, user)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // upsertPublisher writes p's publishers row and returns p with the kept
 // fields of an existing publisher.
 func upsertPublisher(ctx context.Context, tx *sql.Tx, p publisher.Publisher) (publisher.Publisher, error) {
@@ -82,8 +150,10 @@ func upsertPublisher(ctx context.Context, tx *sql.Tx, p publisher.Publisher) (pu
 		Scan(&p.ID, &created)
 	if err == nil {
 		p.CreatedAt = storecodec.ParseTime(created)
-		_, err = tx.ExecContext(ctx, `UPDATE publishers SET name = ?, verified = ? WHERE id = ?`,
-			p.Name, p.Verified, p.ID)
+		_, err = tx.ExecContext(ctx, `UPDATE publishers SET name = ?, verified = ?, org = ?,
+			status = ?, review_note = ?, applied_at = ?, reviewed_at = ? WHERE id = ?`,
+			p.Name, p.Verified, p.Org, p.Status, p.ReviewNote,
+			storecodec.Time(p.AppliedAt), storecodec.Time(p.ReviewedAt), p.ID)
 		return p, err
 	}
 	if !errors.Is(err, sql.ErrNoRows) {
@@ -92,17 +162,20 @@ func upsertPublisher(ctx context.Context, tx *sql.Tx, p publisher.Publisher) (pu
 	if p.ID == "" {
 		p.ID = secret.ID()
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO publishers (id, slug, name, verified, created_at)
-		VALUES (?, ?, ?, ?, ?)`, p.ID, p.Slug, p.Name, p.Verified, storecodec.Time(p.CreatedAt))
+	_, err = tx.ExecContext(ctx, `INSERT INTO publishers (id, slug, name, verified, org, status,
+		review_note, applied_at, reviewed_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.ID, p.Slug, p.Name, p.Verified, p.Org, p.Status, p.ReviewNote,
+		storecodec.Time(p.AppliedAt), storecodec.Time(p.ReviewedAt), storecodec.Time(p.CreatedAt))
 	if column, ok := sqldb.UniqueViolation(err); ok {
 		return p, fmt.Errorf("duplicate %s %q: %w", column, p.ID, err)
 	}
 	return p, err
 }
 
-// replaceLists makes p's namespaces and members, in order, the stored ones.
+// replaceLists makes p's namespaces and members, in order, and its roles the
+// stored ones.
 func replaceLists(ctx context.Context, tx *sql.Tx, p publisher.Publisher) error {
-	for _, table := range []string{"publisher_namespaces", "publisher_members"} {
+	for _, table := range []string{"publisher_namespaces", "publisher_members", "publisher_roles"} {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE publisher_id = ?`, p.ID); err != nil {
 			return err
 		}
@@ -120,6 +193,13 @@ func replaceLists(ctx context.Context, tx *sql.Tx, p publisher.Publisher) error 
 	for i, user := range p.Members {
 		_, err := tx.ExecContext(ctx, `INSERT INTO publisher_members
 			(publisher_id, user_id, position) VALUES (?, ?, ?)`, p.ID, user, i)
+		if err != nil {
+			return err
+		}
+	}
+	for user, role := range p.Roles {
+		_, err := tx.ExecContext(ctx, `INSERT INTO publisher_roles
+			(publisher_id, user_id, role) VALUES (?, ?, ?)`, p.ID, user, role)
 		if err != nil {
 			return err
 		}

@@ -23,6 +23,14 @@ func Run(t *testing.T, newStore func(t *testing.T) publisher.Store) {
 		{Name: "NamespaceTaken", Run: testNamespaceTaken},
 		{Name: "ByMember", Run: testByMember},
 		{Name: "ByNamespace", Run: testByNamespace},
+		{Name: "Roles", Run: testRoles},
+		{Name: "ByUser", Run: testByUser},
+		{Name: "ByStatus", Run: testByStatus},
+		{Name: "Keys", Run: testKeys},
+		{Name: "CreateUpload", Run: testCreateUpload},
+		{Name: "UpdateUpload", Run: testUpdateUpload},
+		{Name: "UploadLookups", Run: testUploadLookups},
+		{Name: "DueUploads", Run: testDueUploads},
 	})
 }
 
@@ -49,28 +57,43 @@ func testByNamespace(t *testing.T, s publisher.Store) {
 	}
 }
 
-// equate treats nil and empty lists alike: stores need not tell them apart.
+// equate treats nil and empty lists and maps alike: stores need not tell
+// them apart.
 var equate = cmpopts.EquateEmpty()
+
+// everyField is a publisher with every field set, its Members those of its
+// Roles that may push.
+var everyField = publisher.Publisher{
+	ID: "p1", Slug: "acme", Name: "Acme, Inc.", Verified: true,
+	Namespaces: []string{"acme", "acme-labs", "a-first"}, Members: []string{"u1", "u2"},
+	Roles: map[string]publisher.Role{
+		"u2": publisher.RoleEditor, "u1": publisher.RoleOwner, "u3": publisher.RoleViewer,
+	},
+	Org: "o1", Status: publisher.StatusRejected, ReviewNote: "No website yet.",
+	AppliedAt: storetesting.T0, ReviewedAt: storetesting.T2, CreatedAt: storetesting.T1,
+}
 
 func testRoundTrip(t *testing.T, s publisher.Store) {
 	ctx := context.Background()
+	bare := publisher.Publisher{ID: "p2", Slug: "bare"}
+	approved := bare
+	approved.Status = publisher.StatusApproved
 	for _, tc := range []struct {
-		name string
-		in   publisher.Publisher
+		name     string
+		in, want publisher.Publisher
 	}{
-		{"every field set", publisher.Publisher{ID: "p1", Slug: "acme", Name: "Acme, Inc.", Verified: true,
-			Namespaces: []string{"acme", "acme-labs", "a-first"}, Members: []string{"u2", "u1"}, CreatedAt: storetesting.T1}},
-		{"zero values", publisher.Publisher{ID: "p2", Slug: "bare"}},
+		{"every field set", everyField, everyField},
+		{"zero values: an empty status is approved", bare, approved},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			put, err := s.PutPublisher(ctx, tc.in)
 			if err != nil {
 				t.Fatalf("PutPublisher: %v", err)
 			}
-			if diff := cmp.Diff(tc.in, put, equate); diff != "" {
+			if diff := cmp.Diff(tc.want, put, equate); diff != "" {
 				t.Errorf("PutPublisher result mismatch (-want +got):\n%s", diff)
 			}
-			if diff := cmp.Diff(tc.in, mustPublisher(t, s, tc.in.Slug), equate); diff != "" {
+			if diff := cmp.Diff(tc.want, mustPublisher(t, s, tc.in.Slug), equate); diff != "" {
 				t.Errorf("PublisherBySlug mismatch (-want +got):\n%s", diff)
 			}
 		})
@@ -119,7 +142,7 @@ func testUpsert(t *testing.T, s publisher.Store) {
 	second := publisher.Publisher{ID: "ignored", Slug: "acme", Name: "Acme Corp", Verified: true,
 		Namespaces: []string{"acme-new", "acme"}, Members: []string{"u3"}, CreatedAt: storetesting.T1}
 	want := second
-	want.ID, want.CreatedAt = first.ID, first.CreatedAt
+	want.ID, want.CreatedAt, want.Status = first.ID, first.CreatedAt, publisher.StatusApproved
 
 	if diff := cmp.Diff(want, mustPut(t, s, second), equate); diff != "" {
 		t.Errorf("PutPublisher result mismatch (-want +got):\n%s", diff)

@@ -1,0 +1,166 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/berth/berth/catalog"
+	catalogsqlite "github.com/berth/berth/catalog/sqlitestore"
+	"github.com/berth/berth/internal/sqldb"
+)
+
+// listings is how many products the catalog benchmarks hold.
+const listings = 100_000
+
+var (
+	words = []string{"postgres", "redis", "nginx", "kafka", "mongo", "mysql", "traefik", "envoy", "grafana", "prometheus",
+		"elastic", "jenkins", "gitlab", "vault", "consul", "nomad", "minio", "rabbitmq", "nats", "clickhouse", "cassandra",
+		"influx", "telegraf", "fluentd", "logstash", "keycloak", "superset", "airflow", "spark", "flink", "memcached",
+		"haproxy", "caddy", "squid", "bind", "coredns", "etcd", "zookeeper", "solr", "neo4j"}
+	flavours   = []string{"server", "operator", "exporter", "agent", "proxy", "gateway", "backup", "cache", "connector", "cli", "ui", "lts", "enterprise", "slim"}
+	vendors    = []string{"acme", "globex", "initech", "umbrella", "hooli", "stark", "wayne", "wonka", "tyrell", "cyberdyne", "soylent", "aperture", "vandelay", "dunder", "pied-piper"}
+	categories = []string{"Databases", "Storage", "Networking", "Security", "Monitoring", "Logging", "Messaging", "Analytics", "Web servers", "Caching", "CI/CD", "Machine learning"}
+	platforms  = []string{"linux/amd64", "linux/arm64/v8", "linux/arm/v7", "windows/amd64"}
+)
+
+// generateCatalog puts n products with realistic names, publishers,
+// categories, tiers and descriptions into s, deterministically.
+func generateCatalog(b *testing.B, s *catalogsqlite.Store, n int) {
+	ctx := context.Background()
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := range n {
+		w, f, v := words[r.IntN(len(words))], flavours[r.IntN(len(flavours))], vendors[r.IntN(len(vendors))]
+		slug := fmt.Sprintf("%s-%s-%s-%d", v, w, f, i)
+		cats := []string{categories[r.IntN(len(categories))], categories[r.IntN(len(categories))]}
+		if cats[0] == cats[1] {
+			cats = cats[:1]
+		}
+		kind, badge := catalog.KindImage, catalog.BadgeNone
+		switch r.IntN(10) {
+		case 0:
+			kind = catalog.KindPlugin
+		case 1, 2:
+			badge = catalog.BadgeOfficial
+		case 3, 4, 5:
+			badge = catalog.BadgeCertified
+		}
+		repo := v + "/" + w + "-" + f + fmt.Sprint(i)
+		tiers := []catalog.Tier{{ID: "standard", Name: "Standard", Price: int64(r.IntN(5)) * 1900, Currency: "usd", Repositories: []string{repo}}}
+		if r.IntN(2) == 0 {
+			tiers = append(tiers, catalog.Tier{ID: "express", Name: "Express", Currency: "usd", Repositories: []string{repo}})
+		}
+		p := catalog.Product{Slug: slug, Name: strings.ToUpper(w[:1]) + w[1:] + " " + f, Publisher: v, Kind: kind, Badge: badge,
+			Summary:     fmt.Sprintf("%s %s by %s: production-ready, hardened and supported.", w, f, v),
+			Description: fmt.Sprintf("# %s %s\n\nRun %s as a %s with sensible defaults, health checks and metrics. Maintained by %s.", w, f, w, f, v),
+			Categories:  cats, Repositories: []string{repo}, Tiers: tiers}
+		if _, err := s.PutProduct(ctx, p); err != nil {
+			b.Fatal(err)
+		}
+		if err := s.SetPlatforms(ctx, slug, platforms[:1+r.IntN(len(platforms))]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+var (
+	bigCatalogOnce sync.Once
+	bigCatalog     *catalogsqlite.Store
+	bigCatalogErr  error
+)
+
+// catalogOf100k opens (once per run) a SQLite catalog of 100,000 listings.
+func catalogOf100k(b *testing.B) *catalogsqlite.Store {
+	bigCatalogOnce.Do(func() {
+		dir, err := mkdirTemp()
+		if err != nil {
+			bigCatalogErr = err
+			return
+		}
+		db, err := sqldb.Open(filepath.Join(dir, "catalog.db"))
+		if err != nil {
+			bigCatalogErr = err
+			return
+		}
+		s, err := catalogsqlite.New(context.Background(), db)
+		if err != nil {
+			bigCatalogErr = err
+			return
+		}
+		start := time.Now()
+		generateCatalog(b, s, listings)
+		b.Logf("generated %d listings in %s", listings, time.Since(start).Round(time.Millisecond))
+		bigCatalog = s
+	})
+	if bigCatalogErr != nil {
+		b.Fatal(bigCatalogErr)
+	}
+	return bigCatalog
+}
+
+// latencies runs op b.N times, cycling through its cases, and reports
+// p50 and p99 in milliseconds.
+func latencies(b *testing.B, op func(i int) error) {
+	b.Helper()
+	times := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		if err := op(i); err != nil {
+			b.Fatal(err)
+		}
+		times = append(times, time.Since(start))
+	}
+	b.StopTimer()
+	slices.Sort(times)
+	b.ReportMetric(float64(times[len(times)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(times[len(times)*99/100].Microseconds())/1000, "p99-ms")
+}
+
+// BenchmarkExplore100k is Explore's queries at 100,000 listings: each tab
+// and sort, with and without a category, price or architecture filter,
+// first pages and a few pages in.
+func BenchmarkExplore100k(b *testing.B) {
+	s := catalogOf100k(b)
+	var queries []catalog.ExploreQuery
+	for _, tab := range []string{"", "official", "certified", "plugins"} {
+		for _, sort := range []string{catalog.SortPopular, catalog.SortNewest, catalog.SortUpdated, catalog.SortName} {
+			queries = append(queries,
+				catalog.ExploreQuery{Tab: tab, Sort: sort, Limit: 24},
+				catalog.ExploreQuery{Tab: tab, Sort: sort, Limit: 24, Offset: 96},
+				catalog.ExploreQuery{Tab: tab, Sort: sort, Category: "Databases", Limit: 24},
+				catalog.ExploreQuery{Tab: tab, Sort: sort, Price: "free", Limit: 24},
+				catalog.ExploreQuery{Tab: tab, Sort: sort, Arch: "arm64", Limit: 24},
+				catalog.ExploreQuery{Tab: tab, Sort: sort, Publisher: "globex", Limit: 24})
+		}
+	}
+	ctx := context.Background()
+	latencies(b, func(i int) error {
+		_, err := s.Explore(ctx, queries[i%len(queries)])
+		return err
+	})
+}
+
+// BenchmarkSearch100k is search-as-you-type at 100,000 listings: prefixes
+// as typed, whole words, two words, and typos.
+func BenchmarkSearch100k(b *testing.B) {
+	s := catalogOf100k(b)
+	queries := []string{"pos", "postg", "postgres", "postgres backup", "postgers", "redis cache", "rediss", "nginx",
+		"kafka connector", "kafak", "globex", "grafana exporter", "monitoring", "prometheus operator", "elastc", "vault agent"}
+	ctx := context.Background()
+	latencies(b, func(i int) error {
+		_, err := s.Search(ctx, queries[i%len(queries)], 10)
+		return err
+	})
+}
+
+// mkdirTemp makes a directory for the shared catalog; it outlives single
+// benchmarks, so it is not b.TempDir.
+func mkdirTemp() (string, error) { return os.MkdirTemp("", "berth-catalog-bench") }

@@ -1,0 +1,220 @@
+package frontend
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/berth/berth/catalog"
+)
+
+// exploreRoutes registers Explore and search, pages and API.
+func (h *handlers) exploreRoutes(app *fiber.App, api fiber.Router) {
+	api.Get("/search", h.searchAPI)
+	api.Get("/categories", h.categoriesAPI)
+	app.Get("/explore", h.explorePage)
+	app.Get("/search", h.searchPage)
+}
+
+// exploreQuery reads Explore's filters from the query string; every filter
+// state is its own URL.
+func exploreQuery(c *fiber.Ctx) (catalog.ExploreQuery, error) {
+	q := catalog.ExploreQuery{Tab: c.Query("tab"), Sort: c.Query("sort"), Category: c.Query("category"),
+		Kind: catalog.Kind(c.Query("kind")), Publisher: c.Query("publisher"), Price: c.Query("price"),
+		OS: c.Query("os"), Arch: c.Query("arch"), Limit: 24}
+	bad := func(field, msg string) error {
+		return &apiError{Status: http.StatusBadRequest, Code: "bad_request", Field: field, Message: msg}
+	}
+	switch q.Tab {
+	case "", "official", "certified", "plugins":
+	default:
+		return q, bad("tab", "tab must be official, certified or plugins")
+	}
+	switch q.Sort {
+	case "", catalog.SortPopular, catalog.SortNewest, catalog.SortUpdated, catalog.SortName:
+	default:
+		return q, bad("sort", "sort must be popular, newest, updated or name")
+	}
+	switch q.Kind {
+	case "", catalog.KindImage, catalog.KindPlugin:
+	default:
+		return q, bad("kind", "kind must be image or plugin")
+	}
+	switch q.Price {
+	case "", "free", "paid":
+	default:
+		return q, bad("price", "price must be free or paid")
+	}
+	for name, dst := range map[string]*int{"limit": &q.Limit, "offset": &q.Offset} {
+		if v := c.Query(name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 || (name == "limit" && (n == 0 || n > 100)) || (name == "offset" && n > 10000) {
+				return q, bad(name, name+" must be a whole number (limit 1 to 100, offset at most 10000)")
+			}
+			*dst = n
+		}
+	}
+	if v := c.Query("page"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 400 {
+			return q, bad("page", "page must be a whole number from 1")
+		}
+		q.Offset = (n - 1) * q.Limit
+	}
+	return q, nil
+}
+
+// listProducts is GET /api/v1/products: Explore as JSON.
+func (h *handlers) listProducts(c *fiber.Ctx) error {
+	q, err := exploreQuery(c)
+	if err != nil {
+		return err
+	}
+	if c.Query("limit") == "" {
+		q.Limit = 50
+	}
+	page, err := h.Products.Explore(c.UserContext(), q)
+	if err != nil {
+		return err
+	}
+	out := make([]productJSON, 0, len(page.Products))
+	for _, p := range page.Products {
+		out = append(out, productOf(p, false))
+	}
+	return c.JSON(fiber.Map{"products": out, "more": page.More})
+}
+
+type searchHitJSON struct {
+	productJSON
+	Score float64 `json:"score"`
+}
+
+func (h *handlers) searchAPI(c *fiber.Ctx) error {
+	text := strings.TrimSpace(c.Query("q"))
+	if len(text) > 200 {
+		return &apiError{Status: http.StatusBadRequest, Code: "bad_request", Field: "q", Message: "q must be at most 200 characters"}
+	}
+	limit := 10
+	if v := c.Query("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 50 {
+			return &apiError{Status: http.StatusBadRequest, Code: "bad_request", Field: "limit", Message: "limit must be from 1 to 50"}
+		}
+		limit = n
+	}
+	hits, err := h.Products.Search(c.UserContext(), text, limit)
+	if err != nil {
+		return err
+	}
+	out := make([]searchHitJSON, 0, len(hits))
+	for _, hit := range hits {
+		out = append(out, searchHitJSON{productJSON: productOf(hit.Product, false), Score: hit.Score})
+	}
+	return c.JSON(fiber.Map{"query": text, "results": out})
+}
+
+func (h *handlers) categoriesAPI(c *fiber.Ctx) error {
+	cats, err := h.Products.Categories(c.UserContext())
+	if err != nil {
+		return err
+	}
+	type categoryJSON struct {
+		Name     string `json:"name"`
+		Products int    `json:"products"`
+	}
+	out := make([]categoryJSON, 0, len(cats))
+	for _, cat := range cats {
+		out = append(out, categoryJSON(cat))
+	}
+	return c.JSON(fiber.Map{"categories": out})
+}
+
+// exploreView is the Explore page: the filters in force, the choices for
+// each, and one page of products.
+type exploreView struct {
+	Query      catalog.ExploreQuery
+	Page       catalog.ExplorePage
+	PageNumber int
+	Categories []catalog.CategoryCount
+	Publishers []string
+	Platforms  []string
+}
+
+// URL is the Explore URL of the current filters with key set to value
+// ("" removes it); changing a filter goes back to the first page.
+func (v exploreView) URL(key, value string) string {
+	q := url.Values{}
+	set := func(k, val string) {
+		if val != "" {
+			q.Set(k, val)
+		}
+	}
+	set("tab", v.Query.Tab)
+	set("sort", v.Query.Sort)
+	set("category", v.Query.Category)
+	set("kind", string(v.Query.Kind))
+	set("publisher", v.Query.Publisher)
+	set("price", v.Query.Price)
+	set("os", v.Query.OS)
+	set("arch", v.Query.Arch)
+	q.Del(key)
+	if key != "page" {
+		q.Del("page")
+	}
+	if value != "" {
+		q.Set(key, value)
+	}
+	if len(q) == 0 {
+		return "/explore"
+	}
+	return "/explore?" + q.Encode()
+}
+
+// PrevURL and NextURL page through the results.
+func (v exploreView) PrevURL() string { return v.URL("page", strconv.Itoa(v.PageNumber-1)) }
+func (v exploreView) NextURL() string { return v.URL("page", strconv.Itoa(v.PageNumber+1)) }
+
+func (h *handlers) explorePage(c *fiber.Ctx) error {
+	q, err := exploreQuery(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	v := exploreView{Query: q, PageNumber: q.Offset/q.Limit + 1}
+	if v.Page, err = h.Products.Explore(ctx, q); err != nil {
+		return err
+	}
+	if v.Categories, err = h.Products.Categories(ctx); err != nil {
+		return err
+	}
+	if v.Publishers, err = h.Products.PublisherSlugs(ctx); err != nil {
+		return err
+	}
+	v.Platforms = []string{"linux/amd64", "linux/arm64", "linux/arm", "windows/amd64"}
+	return h.render(c, http.StatusOK, "explore", "Explore", v)
+}
+
+// searchView is the search page; berth.js refreshes its results as the
+// visitor types, from the same API.
+type searchView struct {
+	Query string
+	Hits  []catalog.SearchHit
+}
+
+func (h *handlers) searchPage(c *fiber.Ctx) error {
+	text := strings.TrimSpace(c.Query("q"))
+	if len(text) > 200 {
+		text = text[:200]
+	}
+	v := searchView{Query: text}
+	if text != "" {
+		var err error
+		if v.Hits, err = h.Products.Search(c.UserContext(), text, 20); err != nil {
+			return err
+		}
+	}
+	return h.render(c, http.StatusOK, "search", "Search", v)
+}

@@ -1,0 +1,76 @@
+package licensing
+
+import (
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+)
+
+// KeyCosign is the kind of Berth's image-signing key: it counter-signs
+// every image promoted to buyers, in cosign's key-pair format, so that
+// buyers can run `cosign verify --key <store>/.well-known/cosign.pub`.
+const KeyCosign KeyKind = "cosign"
+
+const cosignKeyID = "cosign"
+
+// ensureCosign returns the image-signing key, creating it on first start.
+func (r *KeyRing) ensureCosign(ctx context.Context, keys []Key) (*ecdsa.PrivateKey, error) {
+	for _, k := range keys {
+		if k.Kind == KeyCosign {
+			_, priv, err := parseKey(k)
+			return priv, err
+		}
+	}
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, fmt.Errorf("generating the image-signing key: %w", err)
+	}
+	tmpl := r.template("Berth image signing", rootValidity)
+	tmpl.KeyUsage = x509.KeyUsageDigitalSignature
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &priv.PublicKey, priv)
+	if err != nil {
+		return nil, fmt.Errorf("creating the image-signing certificate: %w", err)
+	}
+	k, err := newKey(cosignKeyID, KeyCosign, priv, der, r.now())
+	if err != nil {
+		return nil, err
+	}
+	if err := r.store.AddKey(ctx, k); errors.Is(err, ErrConflict) {
+		// Another instance created it first: use theirs.
+		keys, err := r.store.Keys(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return r.ensureCosign(ctx, keys)
+	} else if err != nil {
+		return nil, fmt.Errorf("storing the image-signing key: %w", err)
+	}
+	return priv, nil
+}
+
+// CosignSigner returns Berth's image-signing key.
+func (r *KeyRing) CosignSigner() crypto.Signer {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.cosign
+}
+
+// CosignPublicPEM returns Berth's image-signing public key as cosign.pub.
+func (r *KeyRing) CosignPublicPEM() []byte {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if r.cosign == nil {
+		return nil
+	}
+	der, err := x509.MarshalPKIXPublicKey(&r.cosign.PublicKey)
+	if err != nil {
+		return nil
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
+}

@@ -1,0 +1,151 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/berth/berth/catalog"
+)
+
+// signatureTag is how cosign names the tags it stores signatures,
+// attestations and SBOMs under: they are not versions of the image.
+func signatureTag(tag string) bool {
+	return strings.HasPrefix(tag, "sha256-") &&
+		(strings.HasSuffix(tag, ".sig") || strings.HasSuffix(tag, ".att") || strings.HasSuffix(tag, ".sbom"))
+}
+
+// RecordTag reads repo:tag from the registry into the catalog: its
+// platforms, layers and build steps; and refreshes the platforms of the
+// product that ships repo. The registry's push notifications call it, so
+// that a new tag appears without anyone re-scanning.
+func (b *Backend) RecordTag(ctx context.Context, repo, tag string) error {
+	if signatureTag(tag) || b.Registry == nil {
+		return nil
+	}
+	t, err := b.Registry.Inspect(ctx, repo, tag)
+	if err != nil {
+		return err
+	}
+	if old, err := b.Stores.Tags.Tag(ctx, repo, tag); err == nil && old.Digest == t.Digest {
+		t.Signed = old.Signed
+	}
+	t.PushedAt = time.Now().UTC()
+	if err := b.Stores.Tags.PutTag(ctx, t); err != nil {
+		return fmt.Errorf("recording %s:%s: %w", repo, tag, err)
+	}
+	return b.refreshPlatforms(ctx, repo)
+}
+
+// ForgetDigest removes the tags of repo that pointed at a deleted manifest.
+func (b *Backend) ForgetDigest(ctx context.Context, repo, digest string) error {
+	for {
+		t, err := b.Stores.Tags.TagByDigest(ctx, repo, digest)
+		if errors.Is(err, catalog.ErrNotFound) {
+			return b.refreshPlatforms(ctx, repo)
+		} else if err != nil {
+			return err
+		}
+		if err := b.Stores.Tags.DeleteTag(ctx, repo, t.Name); err != nil && !errors.Is(err, catalog.ErrNotFound) {
+			return err
+		}
+	}
+}
+
+// refreshPlatforms sets the platforms of the product shipping repo to
+// those of all its repositories' tags.
+func (b *Backend) refreshPlatforms(ctx context.Context, repo string) error {
+	p, err := b.productOf(ctx, repo)
+	if err != nil || p.Slug == "" {
+		return err
+	}
+	var platforms []string
+	for _, r := range p.Repositories {
+		tags, err := b.Stores.Tags.Tags(ctx, r)
+		if err != nil {
+			return err
+		}
+		for _, t := range tags {
+			for _, pl := range t.Platforms {
+				if name := pl.Name(); !slices.Contains(platforms, name) {
+					platforms = append(platforms, name)
+				}
+			}
+		}
+	}
+	slices.Sort(platforms)
+	return b.Stores.Catalog.SetPlatforms(ctx, p.Slug, platforms)
+}
+
+// productOf finds the product shipping repo, or the zero product.
+func (b *Backend) productOf(ctx context.Context, repo string) (catalog.Product, error) {
+	slug, err := b.Stores.Catalog.ProductByRepository(ctx, repo)
+	if errors.Is(err, catalog.ErrNotFound) {
+		return catalog.Product{}, nil
+	} else if err != nil {
+		return catalog.Product{}, err
+	}
+	return b.Stores.Catalog.ProductBySlug(ctx, slug)
+}
+
+// SyncTags records every tag of the catalog's repositories the catalog
+// lacks: tags pushed before this Berth recorded tags, or whose notification
+// was lost. It runs once the registry answers.
+func (b *Backend) SyncTags(ctx context.Context) error {
+	for offset := 0; ; offset += 100 {
+		page, err := b.Stores.Catalog.Explore(ctx, catalog.ExploreQuery{Sort: catalog.SortName, Limit: 100, Offset: offset})
+		if err != nil {
+			return err
+		}
+		for _, p := range page.Products {
+			for _, repo := range p.Repositories {
+				if err := b.syncRepository(ctx, repo); err != nil {
+					return err
+				}
+			}
+		}
+		if !page.More {
+			return nil
+		}
+	}
+}
+
+func (b *Backend) syncRepository(ctx context.Context, repo string) error {
+	names, err := b.Registry.Tags(ctx, repo)
+	if err != nil {
+		return err
+	}
+	known, err := b.Stores.Tags.Tags(ctx, repo)
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		if signatureTag(name) || slices.ContainsFunc(known, func(t catalog.Tag) bool { return t.Name == name }) {
+			continue
+		}
+		if err := b.RecordTag(ctx, repo, name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// syncTags brings the catalog's tags up to date with the registry once it
+// answers, retrying with growing pauses.
+func (s *Server) syncTags(ctx context.Context) {
+	for attempt := 1; ; attempt++ {
+		err := s.Backend.SyncTags(ctx)
+		if err == nil || ctx.Err() != nil {
+			return
+		}
+		s.log.Warn("syncing the catalog's tags with the registry failed; retrying", "attempt", attempt, "err", err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(min(time.Duration(attempt)*2*time.Second, time.Minute)):
+		}
+	}
+}

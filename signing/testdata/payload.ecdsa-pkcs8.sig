@@ -1,0 +1,1 @@
+MEUCIGmX11KtvCof4qhsN45vRNh5Xm2N0rT+xkr+HmOfkCUWAiEAnm3O5rKjJh/vNW1WxwzY5fO+pLWzE+Q+eGd1/Wc32sw=
