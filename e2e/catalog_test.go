@@ -132,7 +132,12 @@ func TestCatalogFollowsPushes(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	var days struct{ Days []struct{ Day string; Pulls int64 } }
+	var days struct {
+		Days []struct {
+			Day   string
+			Pulls int64
+		}
+	}
 	w.in.call("GET", "/api/v1/images/vendor/app/tags/5.1.0/pulls", "", "", nil, &days)
 	today := time.Now().UTC().Format("2006-01-02")
 	if tag.Pulls != 2 || len(days.Days) != 30 || days.Days[len(days.Days)-1].Day != today || days.Days[len(days.Days)-1].Pulls != 2 {

@@ -123,7 +123,6 @@ func nonNil(s []string) []string {
 	return s
 }
 
-
 func (h *handlers) getProduct(c *fiber.Ctx) error {
 	p, err := h.Products.ProductBySlug(c.UserContext(), c.Params("slug"))
 	if err != nil {

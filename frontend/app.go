@@ -68,7 +68,8 @@ type Deps struct {
 	Stars        catalog.StarStore
 	Tags         catalog.TagStore
 	TagRecorder  TagRecorder
-	Publishers   Publishers
+	Publishers   PublisherStore
+	Publishing   Publishing
 	Registry     *registry.Client // Berth's own registry client: tags for repository pages
 	RegistryHost string           // host[:port] clients pull from, for pull commands
 	PublicURL    string
@@ -166,6 +167,7 @@ func (h *handlers) routes(app *fiber.App) {
 	h.billingRoutes(app, api)
 	h.exploreRoutes(app, api)
 	h.tagRoutes(app, api)
+	h.publisherRoutes(app, api)
 	h.sessionRoutes(app, api)
 	h.settingsRoutes(app, api)
 	h.profileRoutes(app, api)
@@ -179,5 +181,6 @@ func (h *handlers) routes(app *fiber.App) {
 	app.Get("/products/:slug", h.productPage)
 	h.licensePages(app)
 	h.billingPages(app)
+	h.publisherPages(app)
 	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }

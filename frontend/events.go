@@ -52,6 +52,9 @@ func (h *handlers) registryEvents(c *fiber.Ctx) error {
 			if err = h.recordPush(ctx, repo); err == nil && e.Target.Tag != "" && h.TagRecorder != nil {
 				err = h.TagRecorder.RecordTag(ctx, repo, e.Target.Tag)
 			}
+			if err == nil && e.Target.Tag != "" && h.Publishing != nil {
+				err = h.Publishing.Pushed(ctx, repo, e.Target.Tag, e.Target.Digest, e.Actor.Name)
+			}
 		case e.Action == "delete" && e.Target.Digest != "" && h.TagRecorder != nil:
 			err = h.TagRecorder.ForgetDigest(ctx, repo, e.Target.Digest)
 		}

@@ -175,6 +175,9 @@ type Backend struct {
 	Keys         *licensing.KeyRing
 	Tokens       *licensing.TokenServer
 	Billing      *billing.Service
+	// Pipeline takes publishers' signed uploads from staging to buyers;
+	// nil for admin commands, which have no registry.
+	Pipeline *publishing.Pipeline
 	// Audit and Pulls write token audit records and attributed pulls in
 	// batches; Close flushes them.
 	Audit *licensing.Batcher[licensing.TokenRecord]
@@ -225,6 +228,8 @@ func OpenBackend(ctx context.Context, cfg Config, service, registryURL, publicUR
 			_ = stores.Close(ctx)
 			return nil, err
 		}
+		b.Pipeline = publishing.New(publishing.Config{RegistryHost: service, SignatureWait: cfg.SignatureWait},
+			stores.Publishers, b.Registry, b, keys.CosignSigner(), log)
 	}
 	return b, nil
 }

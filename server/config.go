@@ -39,6 +39,9 @@ type Config struct {
 	StripeAPIURL        string        // BERTH_STRIPE_API_URL: default Stripe's own
 	PlatformFeePercent  float64       // BERTH_PLATFORM_FEE_PERCENT: the platform's share of each sale
 	BillingGrace        time.Duration // BERTH_BILLING_GRACE: how long a license runs after a failed renewal
+	// SignatureWait is how long an upload to staging waits for its
+	// signature before it is rejected as unsigned (BERTH_SIGNATURE_WAIT).
+	SignatureWait time.Duration
 }
 
 // Defaults returns the configuration `berth serve` runs with when nothing is set.
@@ -55,6 +58,7 @@ func Defaults() Config {
 		// failed renewal.
 		PlatformFeePercent: 20,
 		BillingGrace:       7 * 24 * time.Hour,
+		SignatureWait:      10 * time.Minute,
 		LogFormat:          "text",
 	}
 }
@@ -114,6 +118,9 @@ func (c Config) Validate() error {
 	}
 	if c.BillingGrace < 0 || c.BillingGrace > 90*24*time.Hour {
 		bad("BERTH_BILLING_GRACE", "want 0 to 2160h (90 days), got %s", c.BillingGrace)
+	}
+	if c.SignatureWait < time.Second || c.SignatureWait > 24*time.Hour {
+		bad("BERTH_SIGNATURE_WAIT", "want between 1s and 24h, got %s", c.SignatureWait)
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

@@ -184,6 +184,7 @@ func (s *Server) build(ctx context.Context) error {
 		Stars:        s.Backend.Stores.Stars,
 		Tags:         s.Backend.Stores.Tags,
 		TagRecorder:  s.Backend,
+		Publishing:   s.Backend.Pipeline,
 		Publishers:   s.Backend.Stores.Publishers,
 		Registry:     s.Backend.Registry,
 		RegistryHost: hostOf(s.RegistryURL),
@@ -234,6 +235,9 @@ func (s *Server) Run(ctx context.Context) error {
 	runCtx, stopBackground := context.WithCancel(ctx)
 	defer stopBackground()
 	tasks := []func(context.Context){s.sweep, s.reloadKeys, s.syncTags}
+	if s.Backend.Pipeline != nil {
+		tasks = append(tasks, s.Backend.Pipeline.Run)
+	}
 	if s.cfg.Demo {
 		tasks = append(tasks, s.seedDemo)
 	}

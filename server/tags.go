@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/berth/berth/catalog"
+	"github.com/berth/berth/publishing"
 )
 
 // signatureTag is how cosign names the tags it stores signatures,
@@ -23,15 +24,27 @@ func signatureTag(tag string) bool {
 // product that ships repo. The registry's push notifications call it, so
 // that a new tag appears without anyone re-scanning.
 func (b *Backend) RecordTag(ctx context.Context, repo, tag string) error {
-	if signatureTag(tag) || b.Registry == nil {
+	return b.recordTag(ctx, repo, tag, false)
+}
+
+// RecordSignedTag records a tag the publishing pipeline promoted and Berth
+// signed.
+func (b *Backend) RecordSignedTag(ctx context.Context, repo, tag string) error {
+	return b.recordTag(ctx, repo, tag, true)
+}
+
+func (b *Backend) recordTag(ctx context.Context, repo, tag string, signed bool) error {
+	// Staging repositories are publishers' inboxes, not the catalog.
+	if _, staging := publishing.Target(repo); staging || signatureTag(tag) || b.Registry == nil {
 		return nil
 	}
 	t, err := b.Registry.Inspect(ctx, repo, tag)
 	if err != nil {
 		return err
 	}
+	t.Signed = signed
 	if old, err := b.Stores.Tags.Tag(ctx, repo, tag); err == nil && old.Digest == t.Digest {
-		t.Signed = old.Signed
+		t.Signed = t.Signed || old.Signed
 	}
 	t.PushedAt = time.Now().UTC()
 	if err := b.Stores.Tags.PutTag(ctx, t); err != nil {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/berth/berth/catalog"
 	"github.com/berth/berth/internal/sqldb"
@@ -34,7 +36,7 @@ const (
 	candidatesPerHit = 5
 	// maxRanked is how many trigram matches FTS5 ranks at most, and the
 	// budget pickTrigrams spends.
-	maxRanked = 10_000
+	maxRanked = 1_000
 )
 
 // Search returns up to limit products matching text, best first. Words of
@@ -93,23 +95,10 @@ func (s *Store) searchExpression(ctx context.Context, q query) (string, error) {
 	if len(picked) == 0 {
 		return "", nil
 	}
-	// Products are never deleted, so the last search_id counts them, and
-	// costs one index lookup where count(*) would read the whole index.
-	var products int64
-	err = sqldb.QueryRow(ctx, s.db, `SELECT coalesce(max(search_id), 0) FROM products`).Scan(&products)
-	if err != nil {
-		return "", fmt.Errorf("counting products: %w", err)
-	}
-	var weighing []string
-	for _, t := range q.trigrams {
-		if n := docs[t]; n > 0 && 2*n < products && !slices.Contains(picked, t) {
-			weighing = append(weighing, t)
-		}
-	}
+	// Only the rare trigrams: bm25 counts the products holding each
+	// phrase of the query by walking its posting list, and a common
+	// trigram's list is long; rescoring in Go weighs the rest of the text.
 	expr := matchExpression(picked)
-	if len(weighing) > 0 {
-		expr = "(" + expr + ") AND (" + matchExpression(append(picked, weighing...)) + ")"
-	}
 	return expr, nil
 }
 
@@ -148,13 +137,67 @@ func pickTrigrams(words [][]string, docs map[string]int64, budget int) []string 
 	return out
 }
 
+// trigramCache keeps trigram counts for trigramTTL. Counting a trigram in
+// FTS5's vocabulary walks its whole posting list, as dear as matching it, so
+// a count is reused for a while. The counts only steer which trigrams a
+// search matches on (the rarer ones); a stale count can change which
+// candidates are ranked, never make a product that does not match appear,
+// and every Berth instance sharing the database still reads the same
+// products.
+type trigramCache struct {
+	mu     sync.Mutex
+	counts map[string]trigramCount
+}
+
+type trigramCount struct {
+	docs int64
+	at   time.Time
+}
+
+const trigramTTL = time.Minute
+
 // trigramCounts returns how many products hold each of trigrams, from the
 // search table's vocabulary; trigrams no product holds are left out.
 func (s *Store) trigramCounts(ctx context.Context, trigrams []string) (map[string]int64, error) {
-	args := make([]any, len(trigrams))
-	for i, t := range trigrams {
-		args[i] = t
+	docs := make(map[string]int64, len(trigrams))
+	var missing []any
+	now := time.Now()
+	s.trigrams.mu.Lock()
+	for _, t := range trigrams {
+		if c, ok := s.trigrams.counts[t]; ok && now.Sub(c.at) < trigramTTL {
+			if c.docs > 0 {
+				docs[t] = c.docs
+			}
+		} else {
+			missing = append(missing, t)
+		}
 	}
+	s.trigrams.mu.Unlock()
+	if len(missing) == 0 {
+		return docs, nil
+	}
+	fresh, err := s.countTrigrams(ctx, missing)
+	if err != nil {
+		return nil, err
+	}
+	s.trigrams.mu.Lock()
+	if s.trigrams.counts == nil || len(s.trigrams.counts) > 50_000 {
+		s.trigrams.counts = map[string]trigramCount{}
+	}
+	for _, t := range missing {
+		n := fresh[t.(string)]
+		s.trigrams.counts[t.(string)] = trigramCount{docs: n, at: now}
+		if n > 0 {
+			docs[t.(string)] = n
+		}
+	}
+	s.trigrams.mu.Unlock()
+	return docs, nil
+}
+
+// countTrigrams reads trigram counts from FTS5's vocabulary.
+func (s *Store) countTrigrams(ctx context.Context, args []any) (map[string]int64, error) {
+	trigrams := args
 	rows, err := sqldb.Query(ctx, s.db, `SELECT term, doc FROM product_search_terms WHERE term IN (?`+
 		strings.Repeat(", ?", len(trigrams)-1)+`)`, args...)
 	if err != nil {

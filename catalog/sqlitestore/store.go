@@ -75,6 +75,9 @@ var schema = []string{
 type Store struct {
 	db    *sql.DB
 	clock starClock
+	// trigrams remembers how many products hold each search trigram
+	// (see trigramCounts).
+	trigrams trigramCache
 }
 
 var _ catalog.Store = (*Store)(nil)
