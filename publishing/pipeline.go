@@ -102,13 +102,15 @@ func (p *Pipeline) Pushed(ctx context.Context, repo, tag, digest, pusher string)
 		}
 		for _, u := range uploads {
 			if u.Status == publisher.UploadWaiting {
-				u.NextAttemptAt = p.now().UTC()
+				// The registry reports a manifest's push a moment before the
+				// tag naming it is written: look a little later.
+				u.NextAttemptAt = p.now().UTC().Add(tagSettle)
 				if err := p.store.UpdateUpload(ctx, u); err != nil {
 					return err
 				}
 			}
 		}
-		p.Wake()
+		time.AfterFunc(tagSettle, p.Wake)
 		return nil
 	}
 	ns, _, _ := strings.Cut(target, "/")
@@ -132,6 +134,10 @@ func (p *Pipeline) Pushed(ctx context.Context, repo, tag, digest, pusher string)
 	return nil
 }
 
+// tagSettle is how long after a signature's push notification the pipeline
+// looks for it.
+const tagSettle = 50 * time.Millisecond
+
 // signedDigest reads the digest a cosign signature tag names.
 func signedDigest(tag string) (string, bool) {
 	hex, ok := strings.CutPrefix(tag, "sha256-")
@@ -153,10 +159,10 @@ func (p *Pipeline) Wake() {
 	}
 }
 
-// Run processes due uploads whenever woken, and at least every second,
+// Run processes due uploads whenever woken, and at least every 200 ms,
 // until ctx ends.
 func (p *Pipeline) Run(ctx context.Context) {
-	tick := time.NewTicker(time.Second)
+	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
 	for {
 		if err := p.RunDue(ctx); err != nil && ctx.Err() == nil {
@@ -287,8 +293,8 @@ func (p *Pipeline) activeKeys(ctx context.Context, publisherID string) ([]crypto
 	return keys, names, nil
 }
 
-// backoff is the pause before attempt n+1: 1 s doubling to 30 s.
+// backoff is the pause before attempt n+1: 250 ms doubling to 30 s.
 func backoff(n int) time.Duration {
-	d := time.Second << min(n-1, 5)
+	d := 250 * time.Millisecond << min(n-1, 7)
 	return min(d, 30*time.Second)
 }
