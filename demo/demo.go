@@ -36,6 +36,12 @@ type Deps struct {
 	// Logger receives a debug line per tag pushed or skipped; nil discards.
 	// The summary is the returned Report.
 	Logger *slog.Logger
+	// Sign, when set, publishes through Berth's pipeline: each image is
+	// pushed to staging/<repo> (Auth then needs pull and push there too) and
+	// Sign is called to sign its digest there, as its publisher would with
+	// cosign; the pipeline promotes it to <repo>. A tag already promoted at
+	// the same digest is skipped.
+	Sign func(ctx context.Context, stagingRepo, digest string) error
 }
 
 // Report says what Seed found and did.
@@ -65,7 +71,8 @@ func Seed(ctx context.Context, d Deps) (Report, error) {
 	if err := seedRecords(ctx, d, &rep); err != nil {
 		return rep, err
 	}
-	p := pusher{registry: d.Registry, log: log, opts: []remote.Option{remote.WithAuth(anonymousIfNil(d.Auth)), remote.WithUserAgent("berth-demo")}}
+	p := pusher{registry: d.Registry, log: log, opts: []remote.Option{remote.WithAuth(anonymousIfNil(d.Auth)), remote.WithUserAgent("berth-demo")},
+		sign: d.Sign}
 	if d.Insecure {
 		p.nameOpts = append(p.nameOpts, name.Insecure)
 	}
@@ -75,6 +82,35 @@ func Seed(ctx context.Context, d Deps) (Report, error) {
 		return rep, fmt.Errorf("pushing demo images to %s: %w", d.Registry, err)
 	}
 	return rep, nil
+}
+
+// Tags lists every demo "namespace/name:tag" with the digest it must point
+// at, so that a caller publishing through the pipeline can wait until every
+// one is promoted.
+func Tags() (map[string]string, error) {
+	out := map[string]string{}
+	for _, r := range recipes() {
+		built := map[string]string{}
+		for _, tag := range r.tags() {
+			version := tag
+			if tag == "latest" {
+				version = r.versions[len(r.versions)-1]
+			}
+			if _, ok := built[version]; !ok {
+				a, err := r.artifact(version)
+				if err != nil {
+					return nil, err
+				}
+				d, err := a.Digest()
+				if err != nil {
+					return nil, err
+				}
+				built[version] = d.String()
+			}
+			out[r.repo+":"+tag] = built[version]
+		}
+	}
+	return out, nil
 }
 
 // Repositories lists every repository the demo pushes to, "namespace/name",

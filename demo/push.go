@@ -23,6 +23,7 @@ type pusher struct {
 	nameOpts []name.Option
 	opts     []remote.Option
 	log      *slog.Logger
+	sign     func(ctx context.Context, stagingRepo, digest string) error
 }
 
 // pushAll pushes every tag of every recipe the registry lacks, a few
@@ -102,6 +103,21 @@ func (p pusher) push(ctx context.Context, ref string, a artifact) (bool, error) 
 		return false, nil
 	case err != nil && !notFound(err):
 		return false, fmt.Errorf("checking %s: %w", ref, err)
+	}
+	if p.sign != nil {
+		// Through the pipeline: to staging, signed; Berth promotes it.
+		staged, err := name.NewTag(p.registry+"/staging/"+ref, p.nameOpts...)
+		if err != nil {
+			return false, fmt.Errorf("demo reference staging/%s: %w", ref, err)
+		}
+		if err := remote.Push(staged, a, opts...); err != nil {
+			return false, fmt.Errorf("pushing staging/%s: %w", ref, err)
+		}
+		if err := p.sign(ctx, staged.Context().RepositoryStr(), want.String()); err != nil {
+			return false, fmt.Errorf("signing staging/%s: %w", ref, err)
+		}
+		p.log.DebugContext(ctx, "demo tag staged and signed", "ref", ref, "digest", want.String())
+		return true, nil
 	}
 	if err := remote.Push(tag, a, opts...); err != nil {
 		return false, fmt.Errorf("pushing %s: %w", ref, err)

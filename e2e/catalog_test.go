@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"context"
+	"crypto"
 	"io"
 	"net/http"
 	"net/url"
@@ -8,10 +10,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/berth/berth/licensing"
+	"github.com/berth/berth/signing"
 )
 
 // builtImage is an image with real build history and labels: base layers
@@ -244,5 +252,30 @@ func TestExploreAndSearch(t *testing.T) {
 	}
 	if in.call("GET", "/api/v1/search?q=", "", "", nil, &found); len(found.Results) != 0 {
 		t.Errorf("an empty search found %+v", found.Results)
+	}
+
+	// The demo went through the publishing pipeline: its buyer-facing
+	// images carry Berth's signature, which verifies with cosign.pub.
+	var tag struct {
+		Signed bool
+		Digest string
+	}
+	if status := in.call("GET", "/api/v1/images/acme/db/tags/24.1.0", "", "", nil, &tag); status != http.StatusOK || !tag.Signed {
+		t.Fatalf("acme/db:24.1.0 in the catalog: %d %+v; want it signed", status, tag)
+	}
+	resp, err := http.Get(in.URL + "/.well-known/cosign.pub")
+	must(t, err)
+	pemBytes, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	berthKey, err := signing.ParsePublicKey(pemBytes)
+	must(t, err)
+	repo, err := name.NewRepository(in.Registry+"/acme/db", name.Insecure)
+	must(t, err)
+	tok, err := in.srv.Backend.Tokens.Sign("verifier", []licensing.Access{{Type: "repository", Name: "acme/db", Actions: []string{"pull"}}})
+	must(t, err)
+	sigs, err := signing.Signatures(context.Background(), repo, tag.Digest, remote.WithAuth(&authn.Bearer{Token: tok.Token}))
+	must(t, err)
+	if _, err := signing.VerifyImage(sigs, tag.Digest, nil, []crypto.PublicKey{berthKey}); err != nil {
+		t.Errorf("the demo image's signature does not verify with Berth's cosign.pub: %v", err)
 	}
 }

@@ -21,6 +21,10 @@ func (h *handlers) repositoryTags(ctx context.Context, repo string) ([]string, e
 	if err != nil {
 		return nil, err
 	}
+	// cosign's signature, attestation and SBOM tags are not versions.
+	tags = slices.DeleteFunc(tags, func(t string) bool {
+		return strings.HasPrefix(t, "sha256-") && (strings.HasSuffix(t, ".sig") || strings.HasSuffix(t, ".att") || strings.HasSuffix(t, ".sbom"))
+	})
 	sortTags(tags)
 	return tags, nil
 }
