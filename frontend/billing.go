@@ -361,16 +361,23 @@ type monthJSON struct {
 	Net      int64  `json:"net"`
 }
 
+// earningsQuery checks that u belongs to the publisher in the path and
+// reads the months asked for.
+func (h *handlers) earningsQuery(c *fiber.Ctx, u account.User) (string, time.Time, time.Time, error) {
+	slug := c.Params("slug")
+	if err := h.publisherMember(c.UserContext(), u, slug); err != nil {
+		return slug, time.Time{}, time.Time{}, err
+	}
+	from, to, err := earningsRange(c)
+	return slug, from, to, err
+}
+
 func (h *handlers) earningsAPI(c *fiber.Ctx) error {
 	u, err := h.requireUser(c)
 	if err != nil {
 		return err
 	}
-	slug := c.Params("slug")
-	if err := h.publisherMember(c.UserContext(), u, slug); err != nil {
-		return err
-	}
-	from, to, err := earningsRange(c)
+	slug, from, to, err := h.earningsQuery(c, u)
 	if err != nil {
 		return err
 	}
@@ -390,11 +397,7 @@ func (h *handlers) earningsCSV(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	slug := c.Params("slug")
-	if err := h.publisherMember(c.UserContext(), u, slug); err != nil {
-		return err
-	}
-	from, to, err := earningsRange(c)
+	slug, from, to, err := h.earningsQuery(c, u)
 	if err != nil {
 		return err
 	}
@@ -415,11 +418,7 @@ func (h *handlers) earningsPage(c *fiber.Ctx) error {
 	if !ok {
 		return err
 	}
-	slug := c.Params("slug")
-	if err := h.publisherMember(c.UserContext(), u, slug); err != nil {
-		return err
-	}
-	from, to, err := earningsRange(c)
+	slug, from, to, err := h.earningsQuery(c, u)
 	if err != nil {
 		return err
 	}

@@ -17,8 +17,8 @@ import (
 func (h *handlers) licenseUsageRoutes(api fiber.Router) {
 	api.Get("/licenses/:id/seats", h.licenseSeatsAPI)
 	api.Delete("/licenses/:id/seats/:holder", h.releaseSeatAPI)
-	api.Get("/licenses/:id/pulls", h.licensePullsAPI)
-	api.Get("/licenses/:id/tokens", h.licenseTokensAPI)
+	api.Get("/licenses/:id/pulls", h.ofLicense(h.pullsAPI))
+	api.Get("/licenses/:id/tokens", h.ofLicense(h.tokensAPI))
 	api.Get("/admin/pulls", h.adminPullsAPI)
 	api.Get("/admin/tokens", h.adminTokensAPI)
 }
@@ -219,28 +219,20 @@ func (h *handlers) releaseSeatAPI(c *fiber.Ctx) error {
 	return c.SendStatus(http.StatusNoContent)
 }
 
-func (h *handlers) licensePullsAPI(c *fiber.Ctx) error {
-	u, err := h.requireUser(c)
-	if err != nil {
-		return err
+// ofLicense serves list for the license in the path, for a caller who may
+// see it.
+func (h *handlers) ofLicense(list func(c *fiber.Ctx, licenseID string) error) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		u, err := h.requireUser(c)
+		if err != nil {
+			return err
+		}
+		l, err := h.licenseAccess(c.UserContext(), u, c.Params("id"))
+		if err != nil {
+			return err
+		}
+		return list(c, l.ID)
 	}
-	l, err := h.licenseAccess(c.UserContext(), u, c.Params("id"))
-	if err != nil {
-		return err
-	}
-	return h.pullsAPI(c, l.ID)
-}
-
-func (h *handlers) licenseTokensAPI(c *fiber.Ctx) error {
-	u, err := h.requireUser(c)
-	if err != nil {
-		return err
-	}
-	l, err := h.licenseAccess(c.UserContext(), u, c.Params("id"))
-	if err != nil {
-		return err
-	}
-	return h.tokensAPI(c, l.ID)
 }
 
 func (h *handlers) adminPullsAPI(c *fiber.Ctx) error {

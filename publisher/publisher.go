@@ -5,6 +5,7 @@ package publisher
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 )
 
@@ -150,4 +151,32 @@ type Store interface {
 	// DueUploads returns waiting uploads whose NextAttemptAt is at or
 	// before now, soonest first, at most limit.
 	DueUploads(ctx context.Context, now time.Time, limit int) ([]Upload, error)
+}
+
+// PushMembers returns the Members a store keeps for p: with Roles set, the
+// users who may push (owners and editors), sorted; without, Members as
+// given, each once.
+func PushMembers(p Publisher) []string {
+	if len(p.Roles) == 0 {
+		seen := map[string]bool{}
+		var out []string
+		for _, m := range p.Members {
+			if !seen[m] {
+				seen[m] = true
+				out = append(out, m)
+			}
+		}
+		if out == nil {
+			out = []string{}
+		}
+		return out
+	}
+	out := make([]string, 0, len(p.Roles))
+	for user, role := range p.Roles {
+		if role == RoleOwner || role == RoleEditor {
+			out = append(out, user)
+		}
+	}
+	slices.Sort(out)
+	return out
 }

@@ -1,8 +1,6 @@
 package sqlitestore
 
 import (
-	"context"
-	"database/sql"
 	"strings"
 	"testing"
 
@@ -22,7 +20,7 @@ func TestLookupsUseIndexes(t *testing.T) {
 		"selectSales": selectSales,
 	} {
 		t.Run(name, func(t *testing.T) {
-			steps := plan(t, db, stmt)
+			steps := sqldbtest.Plan(t, db, stmt)
 			if len(steps) == 0 {
 				t.Fatal("no plan")
 			}
@@ -33,30 +31,4 @@ func TestLookupsUseIndexes(t *testing.T) {
 			}
 		})
 	}
-}
-
-// plan returns the details of stmt's query plan, every parameter NULL.
-func plan(t *testing.T, db *sql.DB, stmt string) []string {
-	t.Helper()
-	args := make([]any, strings.Count(stmt, "?"))
-	rows, err := db.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+stmt, args...)
-	if err != nil {
-		t.Fatalf("explaining: %v", err)
-	}
-	defer func() { _ = rows.Close() }()
-	var steps []string
-	for rows.Next() {
-		var (
-			id, parent, unused int
-			detail             string
-		)
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			t.Fatalf("reading the plan: %v", err)
-		}
-		steps = append(steps, detail)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatalf("reading the plan: %v", err)
-	}
-	return steps
 }

@@ -25,7 +25,7 @@ const candidatesPerHit = 5
 // holds the description too).
 func searchTerms(p catalog.Product) (terms, nameTerms []string) {
 	add := func(to []string, text string, words bool) []string {
-		for _, w := range splitWords(text) {
+		for _, w := range catalog.SplitWords(text) {
 			r := []rune(w)
 			for i := 0; i+3 <= len(r); i++ {
 				to = append(to, string(r[i:i+3]))
@@ -55,8 +55,8 @@ func searchTerms(p catalog.Product) (terms, nameTerms []string) {
 // and the best are read whole. Empty text, or a limit below one, finds
 // nothing.
 func (s *Store) Search(ctx context.Context, text string, limit int) ([]catalog.SearchHit, error) {
-	q := parseQuery(text)
-	if limit < 1 || len(q.words) == 0 {
+	q := catalog.ParseQuery(text)
+	if limit < 1 || len(q.Words) == 0 {
 		return nil, nil
 	}
 	var found []catalog.Product
@@ -77,7 +77,7 @@ func (s *Store) Search(ctx context.Context, text string, limit int) ([]catalog.S
 			}
 		}
 	}
-	return s.whole(ctx, rank(found, q, limit))
+	return s.whole(ctx, catalog.Rank(found, q, limit))
 }
 
 // candidateQuery is one query for Search's candidates, with its sort, if
@@ -92,16 +92,16 @@ type candidateQuery struct {
 // ones; the products holding any of the trigrams, or a word of q, in their
 // terms; and the names starting with q's text (its first word when no word
 // has three letters).
-func searchQueries(q query) []candidateQuery {
+func searchQueries(q catalog.Query) []candidateQuery {
 	var out []candidateQuery
-	prefix := q.words[0]
-	if len(q.trigrams) > 0 {
-		prefix = strings.Join(q.words, " ")
-		for _, t := range q.trigrams {
+	prefix := q.Words[0]
+	if len(q.Trigrams) > 0 {
+		prefix = strings.Join(q.Words, " ")
+		for _, t := range q.Trigrams {
 			out = append(out, candidateQuery{filter: bson.D{{Key: "name_terms", Value: t}}})
 		}
 		out = append(out, candidateQuery{filter: bson.D{{Key: "terms", Value: bson.D{
-			{Key: "$in", Value: append(slices.Clone(q.trigrams), q.words...)},
+			{Key: "$in", Value: append(slices.Clone(q.Trigrams), q.Words...)},
 		}}}})
 	}
 	return append(out, candidateQuery{

@@ -1,7 +1,6 @@
 package sqlitestore
 
 import (
-	"context"
 	"database/sql"
 	"fmt"
 	"strings"
@@ -71,7 +70,7 @@ func TestStatementsUseIndexes(t *testing.T) {
 // reading a subquery's rows, are fine.
 func checkPlan(t *testing.T, db *sql.DB, stmt string, params int, sorts bool) {
 	t.Helper()
-	for _, step := range plan(t, db, stmt, params) {
+	for _, step := range sqldbtest.Plan(t, db, stmt, make([]any, params)...) {
 		scan := strings.HasPrefix(step, "SCAN ") && !strings.Contains(step, " USING ") &&
 			!strings.Contains(step, "VIRTUAL TABLE INDEX") &&
 			step != "SCAN CONSTANT ROW" && step != "SCAN h" && step != "SCAN next" && !strings.HasPrefix(step, "SCAN (subquery")
@@ -80,32 +79,4 @@ func checkPlan(t *testing.T, db *sql.DB, stmt string, params int, sorts bool) {
 			t.Errorf("plan step %q", step)
 		}
 	}
-}
-
-// plan returns the details of stmt's query plan, every parameter NULL.
-func plan(t *testing.T, db *sql.DB, stmt string, params int) []string {
-	t.Helper()
-	rows, err := db.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+stmt, make([]any, params)...)
-	if err != nil {
-		t.Fatalf("explaining: %v", err)
-	}
-	defer func() { _ = rows.Close() }()
-	var steps []string
-	for rows.Next() {
-		var (
-			id, parent, unused int
-			detail             string
-		)
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			t.Fatalf("reading the plan: %v", err)
-		}
-		steps = append(steps, detail)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatalf("reading the plan: %v", err)
-	}
-	if len(steps) == 0 {
-		t.Fatal("no plan")
-	}
-	return steps
 }

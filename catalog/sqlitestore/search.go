@@ -48,15 +48,15 @@ const (
 // name only. score then rescores the candidates. Empty text, or a limit
 // below one, finds nothing.
 func (s *Store) Search(ctx context.Context, text string, limit int) ([]catalog.SearchHit, error) {
-	q := parseQuery(text)
-	if limit < 1 || len(q.words) == 0 {
+	q := catalog.ParseQuery(text)
+	if limit < 1 || len(q.Words) == 0 {
 		return nil, nil
 	}
 	candidates := max(candidatesPerHit*limit, 20)
 	var found []catalog.Product
-	prefix := q.words[0]
-	if len(q.trigrams) > 0 {
-		prefix = strings.Join(q.words, " ")
+	prefix := q.Words[0]
+	if len(q.Trigrams) > 0 {
+		prefix = strings.Join(q.Words, " ")
 		expr, err := s.searchExpression(ctx, q)
 		if err != nil {
 			return nil, fmt.Errorf("searching for %q: %w", text, err)
@@ -78,7 +78,7 @@ func (s *Store) Search(ctx context.Context, text string, limit int) ([]catalog.S
 			found = append(found, p)
 		}
 	}
-	return rank(found, q, limit), nil
+	return catalog.Rank(found, q, limit), nil
 }
 
 // searchExpression returns the FTS5 query for q's trigrams, or "" when no
@@ -86,12 +86,12 @@ func (s *Store) Search(ctx context.Context, text string, limit int) ([]catalog.S
 // trigrams pickTrigrams picks, few; ANDed to them, so that bm25 weighs them
 // too, are the other trigrams that carry weight, those in fewer than half
 // the products (bm25 gives the others none).
-func (s *Store) searchExpression(ctx context.Context, q query) (string, error) {
-	docs, err := s.trigramCounts(ctx, q.trigrams)
+func (s *Store) searchExpression(ctx context.Context, q catalog.Query) (string, error) {
+	docs, err := s.trigramCounts(ctx, q.Trigrams)
 	if err != nil {
 		return "", err
 	}
-	picked := pickTrigrams(q.wordTrigrams, docs, maxRanked)
+	picked := pickTrigrams(q.WordTrigrams, docs, maxRanked)
 	if len(picked) == 0 {
 		return "", nil
 	}

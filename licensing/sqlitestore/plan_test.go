@@ -1,8 +1,6 @@
 package sqlitestore
 
 import (
-	"context"
-	"database/sql"
 	"strings"
 	"testing"
 
@@ -27,7 +25,7 @@ func TestUsageStatementsUseIndexes(t *testing.T) {
 		"prunePulls": prunePulls, "prunePullCounts": prunePullCounts,
 	} {
 		t.Run(name, func(t *testing.T) {
-			for _, step := range plan(t, db, stmt) {
+			for _, step := range sqldbtest.Plan(t, db, stmt) {
 				// Pruning walks old records' license lists (json_each), not
 				// a table.
 				scan := strings.HasPrefix(step, "SCAN ") && !strings.Contains(step, " USING ") &&
@@ -38,33 +36,4 @@ func TestUsageStatementsUseIndexes(t *testing.T) {
 			}
 		})
 	}
-}
-
-// plan returns the details of stmt's query plan, every parameter NULL.
-func plan(t *testing.T, db *sql.DB, stmt string) []string {
-	t.Helper()
-	args := make([]any, strings.Count(stmt, "?"))
-	rows, err := db.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+stmt, args...)
-	if err != nil {
-		t.Fatalf("explaining: %v", err)
-	}
-	defer func() { _ = rows.Close() }()
-	var steps []string
-	for rows.Next() {
-		var (
-			id, parent, unused int
-			detail             string
-		)
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			t.Fatalf("reading the plan: %v", err)
-		}
-		steps = append(steps, detail)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatalf("reading the plan: %v", err)
-	}
-	if len(steps) == 0 && strings.HasPrefix(strings.TrimSpace(stmt), "SELECT") {
-		t.Fatal("no plan")
-	}
-	return steps
 }

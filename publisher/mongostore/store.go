@@ -115,7 +115,7 @@ func (s *Store) approveLegacy(ctx context.Context) error {
 // filled in, an empty Status is approved; repeated namespaces and members
 // are stored once, and with Roles set Members are its owners and editors.
 func (s *Store) PutPublisher(ctx context.Context, p publisher.Publisher) (publisher.Publisher, error) {
-	p.Namespaces, p.Members = storecodec.Distinct(p.Namespaces), members(p)
+	p.Namespaces, p.Members = storecodec.Distinct(p.Namespaces), publisher.PushMembers(p)
 	if p.Status == "" {
 		p.Status = publisher.StatusApproved
 	}
@@ -156,23 +156,6 @@ func upsert(p publisher.Publisher) bson.D {
 		{Key: "created_at", Value: storecodec.Time(p.CreatedAt)},
 	}}}
 	return mongodb.SetArray(update, set, "namespaces", p.Namespaces)
-}
-
-// members returns the Members to store for p: with Roles set, the users
-// who may push (owners and editors), sorted; without, Members as given,
-// each once.
-func members(p publisher.Publisher) []string {
-	if len(p.Roles) == 0 {
-		return storecodec.Distinct(p.Members)
-	}
-	out := make([]string, 0, len(p.Roles))
-	for user, role := range p.Roles {
-		if role == publisher.RoleOwner || role == publisher.RoleEditor {
-			out = append(out, user)
-		}
-	}
-	slices.Sort(out)
-	return out
 }
 
 // encodeRoles returns roles as stored, by user.

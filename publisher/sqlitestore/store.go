@@ -11,7 +11,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/berth/berth/internal/secret"
 	"github.com/berth/berth/internal/sqldb"
@@ -108,7 +107,7 @@ func New(ctx context.Context, db *sql.DB) (*Store, error) {
 // filled in, an empty Status is approved; repeated namespaces and members
 // are stored once, and with Roles set Members are its owners and editors.
 func (s *Store) PutPublisher(ctx context.Context, p publisher.Publisher) (publisher.Publisher, error) {
-	p.Namespaces, p.Members = storecodec.Distinct(p.Namespaces), members(p)
+	p.Namespaces, p.Members = storecodec.Distinct(p.Namespaces), publisher.PushMembers(p)
 	if p.Status == "" {
 		p.Status = publisher.StatusApproved
 	}
@@ -123,23 +122,6 @@ func (s *Store) PutPublisher(ctx context.Context, p publisher.Publisher) (publis
 		return publisher.Publisher{}, fmt.Errorf("putting publisher %s: %w", p.Slug, err)
 	}
 	return p, nil
-}
-
-// members returns the Members to store for p: with Roles set, the users
-// who may push (owners and editors), sorted; without, Members as given,
-// each once.
-func members(p publisher.Publisher) []string {
-	if len(p.Roles) == 0 {
-		return storecodec.Distinct(p.Members)
-	}
-	out := make([]string, 0, len(p.Roles))
-	for user, role := range p.Roles {
-		if role == publisher.RoleOwner || role == publisher.RoleEditor {
-			out = append(out, user)
-		}
-	}
-	slices.Sort(out)
-	return out
 }
 
 // upsertPublisher writes p's publishers row and returns p with the kept

@@ -3,8 +3,10 @@
 package sqldbtest
 
 import (
+	"context"
 	"database/sql"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/berth/berth/internal/sqldb"
@@ -20,4 +22,34 @@ func Open(t testing.TB) *sql.DB {
 	}
 	t.Cleanup(func() { _ = db.Close() })
 	return db
+}
+
+// Plan returns the details of stmt's query plan (EXPLAIN QUERY PLAN), with
+// args as its parameters or, when none are given, NULL for each "?". Plan
+// tests use it to prove a statement reads through an index.
+func Plan(t testing.TB, db *sql.DB, stmt string, args ...any) []string {
+	t.Helper()
+	if len(args) == 0 {
+		args = make([]any, strings.Count(stmt, "?"))
+	}
+	rows, err := db.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+stmt, args...)
+	if err != nil {
+		t.Fatalf("explaining: %v", err)
+	}
+	defer func() { _ = rows.Close() }()
+	var steps []string
+	for rows.Next() {
+		var (
+			id, parent, unused int
+			detail             string
+		)
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatalf("reading the plan: %v", err)
+		}
+		steps = append(steps, detail)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatalf("reading the plan: %v", err)
+	}
+	return steps
 }

@@ -1,16 +1,14 @@
-package sqlitestore
+package catalog
 
 import (
 	"cmp"
 	"slices"
 	"strings"
 	"unicode"
-
-	"github.com/berth/berth/catalog"
 )
 
-// The scoring below is the MongoDB store's too (mongostore/searchscore.go):
-// the stores differ in how they find candidates, not in how they rank them.
+// Search scoring, shared by both stores: they differ in how they find
+// candidates, not in how they rank them.
 
 // Bounds on a search text, so that a pasted paragraph stays one cheap query.
 const (
@@ -18,42 +16,43 @@ const (
 	maxQueryTrigrams = 64
 )
 
-// query is a search text taken apart: its lower-case words, in order, the
+// Query is a search text taken apart: its lower-case words, in order, the
 // trigrams of each word of three letters or more, and all of those
 // trigrams once each.
-type query struct {
-	words        []string
-	wordTrigrams [][]string
-	trigrams     []string
+type Query struct {
+	Words        []string
+	WordTrigrams [][]string
+	Trigrams     []string
 }
 
-// parseQuery splits text into lower-case words at anything but letters and
+// ParseQuery splits text into lower-case words at anything but letters and
 // digits, and collects their trigrams.
-func parseQuery(text string) query {
-	var q query
-	words := splitWords(text)
-	q.words = words[:min(len(words), maxQueryWords)]
+func ParseQuery(text string) Query {
+	var q Query
+	words := SplitWords(text)
+	q.Words = words[:min(len(words), maxQueryWords)]
 	seen := make(map[string]bool)
-	for _, w := range q.words {
+	for _, w := range q.Words {
 		r := []rune(w)
 		var word []string
-		for i := 0; i+3 <= len(r) && len(q.trigrams) < maxQueryTrigrams; i++ {
+		for i := 0; i+3 <= len(r) && len(q.Trigrams) < maxQueryTrigrams; i++ {
 			tri := string(r[i : i+3])
 			word = append(word, tri)
 			if !seen[tri] {
 				seen[tri] = true
-				q.trigrams = append(q.trigrams, tri)
+				q.Trigrams = append(q.Trigrams, tri)
 			}
 		}
 		if len(word) > 0 {
-			q.wordTrigrams = append(q.wordTrigrams, word)
+			q.WordTrigrams = append(q.WordTrigrams, word)
 		}
 	}
 	return q
 }
 
-// splitWords returns the lower-case words of text.
-func splitWords(text string) []string {
+// SplitWords returns the lower-case words of text: what search indexes and
+// matches.
+func SplitWords(text string) []string {
 	return strings.FieldsFunc(strings.ToLower(text), func(r rune) bool {
 		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
 	})
@@ -73,9 +72,9 @@ const (
 // score rates p against q, higher being better, and reports false when p
 // matches too little to be a hit: under a third of q's trigrams anywhere,
 // or, for a query of short words only, a name not starting with any.
-func score(p catalog.Product, q query) (float64, bool) {
-	phrase := strings.Join(q.words, " ")
-	name := strings.Join(splitWords(p.Name), " ")
+func score(p Product, q Query) (float64, bool) {
+	phrase := strings.Join(q.Words, " ")
+	name := strings.Join(SplitWords(p.Name), " ")
 	var s float64
 	switch {
 	case name == phrase:
@@ -83,8 +82,8 @@ func score(p catalog.Product, q query) (float64, bool) {
 	case strings.HasPrefix(name, phrase):
 		s = namePrefixBonus
 	}
-	if len(q.trigrams) == 0 {
-		if s == 0 && startsWord(name, q.words) {
+	if len(q.Trigrams) == 0 {
+		if s == 0 && startsWord(name, q.Words) {
 			s = wordPrefixBonus
 		}
 		return s, s > 0
@@ -93,7 +92,7 @@ func score(p catalog.Product, q query) (float64, bool) {
 	other := strings.ToLower(strings.Join(append([]string{p.Publisher, p.Summary, p.Description},
 		p.Categories...), "\n"))
 	var inName, inOther, anywhere int
-	for _, tri := range q.trigrams {
+	for _, tri := range q.Trigrams {
 		n, o := strings.Contains(lowerName, tri), strings.Contains(other, tri)
 		if n {
 			inName++
@@ -105,8 +104,8 @@ func score(p catalog.Product, q query) (float64, bool) {
 			anywhere++
 		}
 	}
-	total := float64(len(q.trigrams))
-	if 3*anywhere < len(q.trigrams) {
+	total := float64(len(q.Trigrams))
+	if 3*anywhere < len(q.Trigrams) {
 		return 0, false
 	}
 	return s + nameWeight*float64(inName)/total + otherWeight*float64(inOther)/total, true
@@ -124,15 +123,15 @@ func startsWord(name string, words []string) bool {
 	return false
 }
 
-// rank scores candidates, in the order they were found, against q and
+// Rank scores candidates, in the order they were found, against q and
 // returns the best limit hits: by score, then in found order.
-func rank(candidates []catalog.Product, q query, limit int) []catalog.SearchHit {
-	var hits []catalog.SearchHit
+func Rank(candidates []Product, q Query, limit int) []SearchHit {
+	var hits []SearchHit
 	for _, p := range candidates {
 		if s, ok := score(p, q); ok {
-			hits = append(hits, catalog.SearchHit{Product: p, Score: s})
+			hits = append(hits, SearchHit{Product: p, Score: s})
 		}
 	}
-	slices.SortStableFunc(hits, func(a, b catalog.SearchHit) int { return cmp.Compare(b.Score, a.Score) })
+	slices.SortStableFunc(hits, func(a, b SearchHit) int { return cmp.Compare(b.Score, a.Score) })
 	return hits[:min(len(hits), limit)]
 }
