@@ -94,3 +94,9 @@ func decimal(cents int64) string {
 	}
 	return fmt.Sprintf("%s%d.%02d", sign, cents/100, cents%100)
 }
+
+// SalesOf returns a publisher's sales and refunds in [from, to), oldest
+// first.
+func (s *Service) SalesOf(ctx context.Context, publisher string, from, to time.Time) ([]Sale, error) {
+	return s.store.Sales(ctx, publisher, from, to)
+}

@@ -188,6 +188,35 @@ func testPaidCheckoutToPull(t *testing.T, b backend) {
 	if status := w.in.call("GET", "/api/v1/publishers/vendor/earnings", "bea", "bea-password", nil, nil); status != http.StatusNotFound {
 		t.Errorf("a buyer reading the publisher's earnings: %d, want 404", status)
 	}
+	// Analytics: the sale per tier and month, the active license, and the
+	// buyer among the customers who pull.
+	var an struct {
+		Sales []struct {
+			Tier  string
+			Sales int
+			Gross int64
+		}
+		Active []struct {
+			Tier   string
+			Active int
+		} `json:"active_licenses"`
+		Customers []struct{ Name string } `json:"top_customers"`
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		w.in.call("GET", "/api/v1/publishers/vendor/analytics", "vera", "vera-password", nil, &an)
+		if len(an.Customers) > 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if len(an.Sales) != 1 || an.Sales[0].Tier != "plain" || an.Sales[0].Sales != 1 || an.Sales[0].Gross != 500 ||
+		len(an.Active) != 1 || an.Active[0].Active != 1 || len(an.Customers) == 0 || an.Customers[0].Name != "bea" {
+		t.Errorf("analytics = %+v; want one plain sale of 500, one active license, bea pulling", an)
+	}
+	if csvText := w.get(t, "/api/v1/publishers/vendor/analytics.csv?kind=sales", "vera"); !strings.Contains(csvText, "vendor-app,plain,usd,1,500,400") {
+		t.Errorf("sales CSV = %q", csvText)
+	}
 
 	// A full refund revokes the license and counts against the earnings.
 	refund := stripetest.NewEvent("charge.refunded", map[string]any{

@@ -168,6 +168,7 @@ func (h *handlers) routes(app *fiber.App) {
 	h.exploreRoutes(app, api)
 	h.tagRoutes(app, api)
 	h.publisherRoutes(app, api)
+	h.analyticsRoutes(app, api)
 	h.sessionRoutes(app, api)
 	h.settingsRoutes(app, api)
 	h.profileRoutes(app, api)

@@ -148,7 +148,11 @@ func badgeSVG(label, value, color string) string {
 }
 
 // pullChart draws daily pulls as bars, server-side, oldest day left.
-func pullChart(days []catalog.DayCount) template.HTML {
+func pullChart(days []catalog.DayCount) template.HTML { return barChart(days, "pulls") }
+
+// barChart draws counts per period as bars, oldest left, each titled with
+// its period and count in unit.
+func barChart(days []catalog.DayCount, unit string) template.HTML {
 	const w, h, gap = 300, 60, 1
 	var peak int64 = 1
 	var total int64
@@ -157,14 +161,14 @@ func pullChart(days []catalog.DayCount) template.HTML {
 		total += d.Pulls
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" width="%d" height="%d" role="img" aria-label="%d pulls in the last %d days">`,
-		w, h+14, w, h+14, total, len(days))
+	fmt.Fprintf(&b, `<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" width="%d" height="%d" role="img" aria-label="%d %s over %d periods">`,
+		w, h+14, w, h+14, total, unit, len(days))
 	bw := float64(w)/float64(max(len(days), 1)) - gap
 	for i, d := range days {
 		bh := float64(d.Pulls) / float64(peak) * h
 		x := float64(i) * (bw + gap)
-		fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="#0b6bcb"><title>%s: %d pulls</title></rect>`,
-			x, h-bh, bw, max(bh, 0.5), d.Day, d.Pulls)
+		fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="#0b6bcb"><title>%s: %d %s</title></rect>`,
+			x, h-bh, bw, max(bh, 0.5), d.Day, d.Pulls, unit)
 	}
 	if len(days) > 0 {
 		fmt.Fprintf(&b, `<text x="0" y="%d" font-size="10" fill="#555">%s</text><text x="%d" y="%d" font-size="10" fill="#555" text-anchor="end">%s</text>`,

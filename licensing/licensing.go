@@ -133,6 +133,9 @@ type Store interface {
 	LicenseByKeyHash(ctx context.Context, h string) (License, error)
 	// LicensesByOwner returns owner's licenses, newest first.
 	LicensesByOwner(ctx context.Context, owner string) ([]License, error)
+	// LicensesByProduct returns a product's licenses, newest first, at most
+	// limit.
+	LicensesByProduct(ctx context.Context, product string, limit int) ([]License, error)
 	// SetLicenseStatus changes a license's status; revoking records RevokedAt = at.
 	SetLicenseStatus(ctx context.Context, id string, s Status, at time.Time) (License, error)
 	// UpdateLicense replaces the stored license with l's fields (all but ID,

@@ -45,3 +45,9 @@ func (s *Service) QuotaUsage(ctx context.Context, l License) (*QuotaStatus, erro
 func (s *Service) PruneUsage(ctx context.Context, keep time.Duration) (int, error) {
 	return s.usage.PruneUsage(ctx, s.now().Add(-keep))
 }
+
+// LicensesOfProduct returns a product's licenses, newest first, at most
+// limit.
+func (s *Service) LicensesOfProduct(ctx context.Context, product string, limit int) ([]License, error) {
+	return s.store.LicensesByProduct(ctx, product, limit)
+}

@@ -74,6 +74,8 @@ func New(ctx context.Context, db *mongo.Database) (*Store, error) {
 			Options: options.Index().SetName("key_hash_unique").SetUnique(true)},
 		mongo.IndexModel{Keys: bson.D{{Key: "owner", Value: 1}, {Key: "created_at", Value: -1}},
 			Options: options.Index().SetName("owner_created")},
+		mongo.IndexModel{Keys: bson.D{{Key: "product", Value: 1}, {Key: "created_at", Value: -1}},
+			Options: options.Index().SetName("product_created")},
 	)
 	if err != nil {
 		return nil, err
@@ -151,6 +153,20 @@ func (s *Store) LicensesByOwner(ctx context.Context, owner string) ([]licensing.
 		options.Find().SetSort(bson.D{{Key: "created_at", Value: -1}, {Key: "_id", Value: -1}}))
 	if err != nil {
 		return nil, fmt.Errorf("listing licenses of %s: %w", owner, err)
+	}
+	return out, nil
+}
+
+// LicensesByProduct returns product's licenses, newest first, at most
+// limit; a limit below 1 returns none (MongoDB would read 0 as no limit).
+func (s *Store) LicensesByProduct(ctx context.Context, product string, limit int) ([]licensing.License, error) {
+	if limit < 1 {
+		return nil, nil
+	}
+	out, err := mongodb.FindAll(ctx, s.licenses, bson.D{{Key: "product", Value: product}}, decodeLicense,
+		options.Find().SetSort(bson.D{{Key: "created_at", Value: -1}, {Key: "_id", Value: -1}}).SetLimit(int64(limit)))
+	if err != nil {
+		return nil, fmt.Errorf("listing licenses of product %s: %w", product, err)
 	}
 	return out, nil
 }

@@ -76,7 +76,7 @@ func TestMigrateAddsEntitlementsAndUsage(t *testing.T) {
 func TestMigrateAddsOrderAndTerms(t *testing.T) {
 	ctx := context.Background()
 	db := sqldbtest.Open(t)
-	if err := sqldb.Migrate(ctx, db, "licensing", schema[:len(schema)-1]); err != nil {
+	if err := sqldb.Migrate(ctx, db, "licensing", schema[:4]); err != nil {
 		t.Fatalf("applying the steps before: %v", err)
 	}
 	insertOldLicense(t, db)
@@ -124,5 +124,26 @@ func checkOldLicense(t *testing.T, s *Store) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("migrated license (-want +got):\n%s", diff)
+	}
+}
+
+// TestMigrateAddsProductIndex upgrades a database made by every schema step
+// before the product index, with a license in it, and checks that the
+// license is listed by its product afterwards.
+func TestMigrateAddsProductIndex(t *testing.T) {
+	ctx := context.Background()
+	db := sqldbtest.Open(t)
+	if err := sqldb.Migrate(ctx, db, "licensing", schema[:5]); err != nil {
+		t.Fatalf("applying the steps before: %v", err)
+	}
+	insertOldLicense(t, db)
+	s := storetesting.NewStore(t, db, New)
+	checkOldLicense(t, s)
+	got, err := s.LicensesByProduct(ctx, "acme-db", 10)
+	if err != nil {
+		t.Fatalf("LicensesByProduct after the migration: %v", err)
+	}
+	if len(got) != 1 || got[0].ID != "l1" {
+		t.Errorf("LicensesByProduct after the migration = %+v, want l1 only", got)
 	}
 }

@@ -37,3 +37,20 @@ func TestUsageStatementsUseIndexes(t *testing.T) {
 		})
 	}
 }
+
+// TestLicensesByProductUsesIndex checks that a product's licenses are read
+// through licenses_product in its order: only ties on created_at (the id
+// tie-break) may be sorted apart, never the whole listing.
+func TestLicensesByProductUsesIndex(t *testing.T) {
+	db := sqldbtest.Open(t)
+	storetesting.NewStore(t, db, New)
+	steps := sqldbtest.Plan(t, db, selectProductLicenses, "acme-db", 10)
+	if len(steps) == 0 || !strings.HasPrefix(steps[0], "SEARCH licenses USING INDEX licenses_product (product=?)") {
+		t.Errorf("plan %q does not search licenses_product", steps)
+	}
+	for _, step := range steps {
+		if strings.Contains(step, "TEMP B-TREE FOR ORDER BY") {
+			t.Errorf("plan step %q sorts the whole listing", step)
+		}
+	}
+}

@@ -69,6 +69,8 @@ var schema = []string{
 	`ALTER TABLE licenses ADD COLUMN order_id TEXT NOT NULL DEFAULT '';
 	ALTER TABLE licenses ADD COLUMN terms_version INTEGER NOT NULL DEFAULT 0;
 	ALTER TABLE licenses ADD COLUMN terms_accepted_at INTEGER NOT NULL DEFAULT 0`,
+	// A product's licenses, listed newest first.
+	`CREATE INDEX IF NOT EXISTS licenses_product ON licenses (product, created_at DESC)`,
 }
 
 // Store implements licensing.Store, licensing.RefreshStore and
@@ -138,6 +140,24 @@ func (s *Store) LicensesByOwner(ctx context.Context, owner string) ([]licensing.
 		WHERE owner = ? ORDER BY created_at DESC, id DESC`, owner)
 	if err != nil {
 		return nil, fmt.Errorf("listing licenses of %s: %w", owner, err)
+	}
+	return out, nil
+}
+
+// selectProductLicenses lists a product's licenses newest first through
+// licenses_product, at most its second argument.
+const selectProductLicenses = `SELECT ` + licenseColumns + ` FROM licenses
+	WHERE product = ? ORDER BY created_at DESC, id DESC LIMIT ?`
+
+// LicensesByProduct returns product's licenses, newest first, at most
+// limit; a limit below 1 returns none.
+func (s *Store) LicensesByProduct(ctx context.Context, product string, limit int) ([]licensing.License, error) {
+	if limit < 1 {
+		return nil, nil
+	}
+	out, err := sqldb.QueryAll(ctx, s.db, scanLicense, selectProductLicenses, product, limit)
+	if err != nil {
+		return nil, fmt.Errorf("listing licenses of product %s: %w", product, err)
 	}
 	return out, nil
 }

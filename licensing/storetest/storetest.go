@@ -25,6 +25,7 @@ func Run(t *testing.T, newStore func(t *testing.T) licensing.Store) {
 		{Name: "NotFound", Run: testNotFound},
 		{Name: "Conflict", Run: testConflict},
 		{Name: "ByOwner", Run: testByOwner},
+		{Name: "ByProduct", Run: testByProduct},
 		{Name: "SetStatus", Run: testSetStatus},
 		{Name: "Update", Run: testUpdate},
 		{Name: "UpdateNotFound", Run: testUpdateNotFound},
