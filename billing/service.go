@@ -84,6 +84,9 @@ type Service struct {
 	now      func() time.Time
 
 	locks sync.Map // order ID → *sync.Mutex: one event at a time per order
+
+	// OnPurchase, when set, hears of each license a paid order issued.
+	OnPurchase func(ctx context.Context, o Order)
 }
 
 // New returns a Service. Without keys it still answers orders and earnings;

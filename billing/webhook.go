@@ -185,6 +185,9 @@ func (s *Service) fulfil(ctx context.Context, o *Order, meta map[string]string, 
 	}
 	if created {
 		s.log.Info("license issued for a paid order", "order", o.ID, "license", l.ID)
+		if s.OnPurchase != nil {
+			s.OnPurchase(ctx, *o)
+		}
 	}
 	failpoint.Hit("billing-after-issue")
 	return nil

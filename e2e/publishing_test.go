@@ -27,6 +27,7 @@ import (
 	"github.com/berth/berth/account"
 	"github.com/berth/berth/catalog"
 	"github.com/berth/berth/licensing"
+	"github.com/berth/berth/server"
 	"github.com/berth/berth/signing"
 )
 
@@ -41,11 +42,14 @@ type publisherWorld struct {
 	buyerKey string // a license key for otto/app
 }
 
-func newPublisherWorld(t *testing.T) *publisherWorld {
+func newPublisherWorld(t *testing.T, configure ...func(*server.Config)) *publisherWorld {
 	t.Helper()
 	cfg := config(t, backend{name: "sqlite"})
 	cfg.Demo = false
 	cfg.SignatureWait = 3 * time.Second
+	for _, c := range configure {
+		c(&cfg)
+	}
 	in := start(t, cfg)
 	ctx := context.Background()
 	accounts := in.srv.Backend.Accounts

@@ -23,6 +23,7 @@ import (
 	"github.com/berth/berth/licensing"
 	"github.com/berth/berth/publisher"
 	"github.com/berth/berth/registry"
+	"github.com/berth/berth/webhooks"
 )
 
 //go:embed templates/*.html
@@ -47,6 +48,8 @@ type Products interface {
 type TagRecorder interface {
 	RecordTag(ctx context.Context, repo, tag string) error
 	ForgetDigest(ctx context.Context, repo, digest string) error
+	// Pulled tells the image's publisher of a pull (a webhook).
+	Pulled(ctx context.Context, repo, tag, digest string, at time.Time) error
 }
 
 // Publishers is what the front end needs of publishers: whom a user
@@ -70,6 +73,7 @@ type Deps struct {
 	TagRecorder  TagRecorder
 	Publishers   PublisherStore
 	Publishing   Publishing
+	Webhooks     *webhooks.Dispatcher
 	Registry     *registry.Client // Berth's own registry client: tags for repository pages
 	RegistryHost string           // host[:port] clients pull from, for pull commands
 	PublicURL    string
@@ -169,6 +173,7 @@ func (h *handlers) routes(app *fiber.App) {
 	h.tagRoutes(app, api)
 	h.publisherRoutes(app, api)
 	h.analyticsRoutes(app, api)
+	h.webhookRoutes(app, api)
 	h.sessionRoutes(app, api)
 	h.settingsRoutes(app, api)
 	h.profileRoutes(app, api)

@@ -78,9 +78,12 @@ func (h *handlers) recordPull(ctx context.Context, e registry.Event) error {
 			return err
 		}
 	}
-	_, err := h.Products.RecordPull(ctx, catalog.PullEvent{ID: e.ID, Repository: e.Target.Repository,
+	fresh, err := h.Products.RecordPull(ctx, catalog.PullEvent{ID: e.ID, Repository: e.Target.Repository,
 		Reference: e.Target.Tag, Digest: e.Target.Digest, Tag: tag, At: e.Timestamp})
-	return err
+	if err != nil || !fresh || h.TagRecorder == nil {
+		return err
+	}
+	return h.TagRecorder.Pulled(ctx, e.Target.Repository, tag, e.Target.Digest, e.Timestamp)
 }
 
 // recordPush gives a repository pushed into a user's or organisation's

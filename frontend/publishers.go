@@ -14,6 +14,7 @@ import (
 	"github.com/berth/berth/account"
 	"github.com/berth/berth/publisher"
 	"github.com/berth/berth/signing"
+	"github.com/berth/berth/webhooks"
 )
 
 // Publishing is the pipeline that takes pushes to staging repositories.
@@ -508,17 +509,42 @@ type portalView struct {
 	Role      publisher.Role
 	Keys      []publisher.Key
 	Uploads   []publisher.Upload
+	Webhooks  []portalWebhook
+	Events    []string
 	Token     string // a push token just made, shown once
+	Secret    string // a webhook secret just made, shown once
 	Error     string
 }
 
-func (h *handlers) renderPortal(c *fiber.Ctx, u account.User, status int, token, errMsg string) error {
+// portalWebhook is an endpoint with its latest deliveries.
+type portalWebhook struct {
+	webhooks.Endpoint
+	Deliveries []webhooks.Delivery
+}
+
+func (h *handlers) renderPortal(c *fiber.Ctx, u account.User, status int, token, errMsg string, secret ...string) error {
 	ctx := c.UserContext()
 	p, role, err := h.publisherRole(ctx, u, c.Params("slug"))
 	if err != nil {
 		return err
 	}
-	v := portalView{Publisher: p, Role: role, Token: token, Error: errMsg}
+	v := portalView{Publisher: p, Role: role, Token: token, Error: errMsg, Events: webhooks.Events}
+	if len(secret) > 0 {
+		v.Secret = secret[0]
+	}
+	if h.Webhooks != nil {
+		eps, err := h.Webhooks.Endpoints(ctx, p.ID)
+		if err != nil {
+			return err
+		}
+		for _, e := range eps {
+			ds, err := h.Webhooks.Deliveries(ctx, p.ID, e.ID, 10)
+			if err != nil {
+				return err
+			}
+			v.Webhooks = append(v.Webhooks, portalWebhook{Endpoint: e, Deliveries: ds})
+		}
+	}
 	if v.Keys, err = h.Publishers.Keys(ctx, p.ID); err != nil {
 		return err
 	}

@@ -3,6 +3,8 @@ package licensing
 import (
 	"context"
 	"crypto"
+	"crypto/hmac"
+	"crypto/sha256"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -73,4 +75,22 @@ func (r *KeyRing) CosignPublicPEM() []byte {
 		return nil
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
+}
+
+// DeriveSecret returns a secret for label derived from the root key, the
+// same on every instance and never stored: webhook signing secrets come
+// from it.
+func (r *KeyRing) DeriveSecret(label string) []byte {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if r.rootKey == nil {
+		return nil
+	}
+	key, err := r.rootKey.Bytes()
+	if err != nil {
+		return nil
+	}
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("berth derived secret: " + label))
+	return m.Sum(nil)
 }

@@ -72,6 +72,9 @@ type Pipeline struct {
 
 	wake chan struct{}
 	mu   sync.Mutex // one pass over due uploads at a time
+
+	// OnDone, when set, hears of each upload promoted or rejected.
+	OnDone func(ctx context.Context, u publisher.Upload)
 }
 
 // New returns a Pipeline; call Run to process uploads.
@@ -224,6 +227,10 @@ func (p *Pipeline) process(ctx context.Context, u publisher.Upload) {
 	}
 	if err := p.store.UpdateUpload(ctx, u); err != nil {
 		p.log.Error("recording an upload's progress", "upload", u.ID, "err", err)
+		return
+	}
+	if u.Status != publisher.UploadWaiting && p.OnDone != nil {
+		p.OnDone(ctx, u)
 	}
 }
 

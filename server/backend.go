@@ -35,6 +35,9 @@ import (
 	publishersqlite "github.com/berth/berth/publisher/sqlitestore"
 	"github.com/berth/berth/publishing"
 	"github.com/berth/berth/registry"
+	"github.com/berth/berth/webhooks"
+	webhooksmongo "github.com/berth/berth/webhooks/mongostore"
+	webhookssqlite "github.com/berth/berth/webhooks/sqlitestore"
 )
 
 // Stores is one backend's implementation of every domain store.
@@ -49,6 +52,7 @@ type Stores struct {
 	Refresh      licensing.RefreshStore
 	Usage        licensing.UsageStore
 	Billing      billing.Store
+	Webhooks     webhooks.Store
 	// Ping checks that the database answers.
 	Ping func(ctx context.Context) error
 	// Close releases the database.
@@ -103,8 +107,12 @@ func sqliteStores(ctx context.Context, db *sql.DB) (*Stores, error) {
 	if err != nil {
 		return nil, fmt.Errorf("preparing billing tables: %w", err)
 	}
+	wh, err := webhookssqlite.New(ctx, db)
+	if err != nil {
+		return nil, fmt.Errorf("preparing webhook tables: %w", err)
+	}
 	return &Stores{Accounts: accountStores(a), Catalog: c, Repositories: c, Stars: c, Tags: c, Publishers: p, Licenses: l, Refresh: l, Usage: l,
-		Billing: bl}, nil
+		Billing: bl, Webhooks: wh}, nil
 }
 
 // allAccountStores is what one account store implementation provides.
@@ -156,8 +164,12 @@ func mongoStores(ctx context.Context, db *mongo.Database) (*Stores, error) {
 	if err != nil {
 		return nil, fmt.Errorf("preparing billing collections: %w", err)
 	}
+	wh, err := webhooksmongo.New(ctx, db)
+	if err != nil {
+		return nil, fmt.Errorf("preparing webhook collections: %w", err)
+	}
 	return &Stores{Accounts: accountStores(a), Catalog: c, Repositories: c, Stars: c, Tags: c, Publishers: p, Licenses: l, Refresh: l, Usage: l,
-		Billing: bl}, nil
+		Billing: bl, Webhooks: wh}, nil
 }
 
 // keyReload is how often a running server reloads its token keys, so that
@@ -175,6 +187,9 @@ type Backend struct {
 	Keys         *licensing.KeyRing
 	Tokens       *licensing.TokenServer
 	Billing      *billing.Service
+	// Webhooks delivers publishers' outbound webhooks.
+	Webhooks *webhooks.Dispatcher
+	log      *slog.Logger
 	// Pipeline takes publishers' signed uploads from staging to buyers;
 	// nil for admin commands, which have no registry.
 	Pipeline *publishing.Pipeline
@@ -223,6 +238,9 @@ func OpenBackend(ctx context.Context, cfg Config, service, registryURL, publicUR
 	b.Billing = billing.New(billing.Config{SecretKey: cfg.StripeSecretKey, WebhookSecret: cfg.StripeWebhookSecret,
 		APIURL: cfg.StripeAPIURL, FeePercent: cfg.PlatformFeePercent, Grace: cfg.BillingGrace, PublicURL: publicURL},
 		stores.Billing, tierLookup{stores.Catalog}, b.Licenses, log)
+	b.log = log
+	b.Webhooks = webhooks.New(webhooks.Config{Master: keys.DeriveSecret("webhooks"), AllowPrivate: cfg.WebhookAllowPrivate}, stores.Webhooks, log)
+	b.Billing.OnPurchase = b.purchased
 	if registryURL != "" {
 		if b.Registry, err = registry.NewClient(registryURL, b.sign); err != nil {
 			_ = stores.Close(ctx)
@@ -230,6 +248,7 @@ func OpenBackend(ctx context.Context, cfg Config, service, registryURL, publicUR
 		}
 		b.Pipeline = publishing.New(publishing.Config{RegistryHost: service, SignatureWait: cfg.SignatureWait},
 			stores.Publishers, b.Registry, b, keys.CosignSigner(), log)
+		b.Pipeline.OnDone = b.uploadDone
 	}
 	return b, nil
 }

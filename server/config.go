@@ -42,6 +42,10 @@ type Config struct {
 	// SignatureWait is how long an upload to staging waits for its
 	// signature before it is rejected as unsigned (BERTH_SIGNATURE_WAIT).
 	SignatureWait time.Duration
+	// WebhookAllowPrivate lets publishers' webhook endpoints be loopback or
+	// private addresses (BERTH_WEBHOOK_ALLOW_PRIVATE); off, Berth refuses
+	// to post into its own network.
+	WebhookAllowPrivate bool
 }
 
 // Defaults returns the configuration `berth serve` runs with when nothing is set.

@@ -185,6 +185,7 @@ func (s *Server) build(ctx context.Context) error {
 		Tags:         s.Backend.Stores.Tags,
 		TagRecorder:  s.Backend,
 		Publishing:   s.Backend.Pipeline,
+		Webhooks:     s.Backend.Webhooks,
 		Publishers:   s.Backend.Stores.Publishers,
 		Registry:     s.Backend.Registry,
 		RegistryHost: hostOf(s.RegistryURL),
@@ -234,7 +235,7 @@ func (s *Server) Run(ctx context.Context) error {
 		"token_realm", s.PublicURL+"/token", "service", s.service, "database", s.databaseName())
 	runCtx, stopBackground := context.WithCancel(ctx)
 	defer stopBackground()
-	tasks := []func(context.Context){s.sweep, s.reloadKeys, s.syncTags}
+	tasks := []func(context.Context){s.sweep, s.reloadKeys, s.syncTags, s.Backend.Webhooks.Run}
 	if s.Backend.Pipeline != nil {
 		tasks = append(tasks, s.Backend.Pipeline.Run)
 	}

@@ -102,6 +102,7 @@ func configFlags(fs *flag.FlagSet, getenv func(string) string) (*server.Config, 
 	fs.Float64Var(&c.PlatformFeePercent, "platform-fee-percent", e.float("platform-fee-percent", "BERTH_PLATFORM_FEE_PERCENT", d.PlatformFeePercent), "the platform's share of each sale, in percent (BERTH_PLATFORM_FEE_PERCENT)")
 	fs.DurationVar(&c.BillingGrace, "billing-grace", e.duration("billing-grace", "BERTH_BILLING_GRACE", d.BillingGrace), "how long a subscription license runs after a failed renewal (BERTH_BILLING_GRACE)")
 	fs.DurationVar(&c.SignatureWait, "signature-wait", e.duration("signature-wait", "BERTH_SIGNATURE_WAIT", d.SignatureWait), "how long an upload to staging waits for its cosign signature (BERTH_SIGNATURE_WAIT)")
+	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", e.boolean("webhook-allow-private", "BERTH_WEBHOOK_ALLOW_PRIVATE", false), "let webhook endpoints be loopback or private addresses (BERTH_WEBHOOK_ALLOW_PRIVATE)")
 	// A secret is never a flag: flags show in process listings.
 	c.NotifySecret = getenv("BERTH_REGISTRY_NOTIFY_SECRET")
 	c.StripeSecretKey = getenv("BERTH_STRIPE_SECRET_KEY")
@@ -112,7 +113,7 @@ func configFlags(fs *flag.FlagSet, getenv func(string) string) (*server.Config, 
 		}
 		set := map[string]bool{}
 		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-		for _, name := range []string{"token-ttl", "demo", "platform-fee-percent", "billing-grace", "signature-wait"} {
+		for _, name := range []string{"token-ttl", "demo", "platform-fee-percent", "billing-grace", "signature-wait", "webhook-allow-private"} {
 			if err := e.errs[name]; err != nil && !set[name] {
 				return err
 			}
