@@ -3,11 +3,11 @@ package licensing
 import (
 	"context"
 	"crypto"
-	"crypto/hmac"
-	"crypto/sha256"
 	"crypto/ecdsa"
 	"crypto/elliptic"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
