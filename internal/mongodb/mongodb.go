@@ -9,10 +9,13 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/mongo"
 	"go.mongodb.org/mongo-driver/mongo/options"
+
+	"github.com/berth/berth/internal/storecodec"
 )
 
 // CreateIndexes creates each index on c unless it exists, one command per
@@ -104,4 +107,17 @@ func Claimed[D any](ctx context.Context, c *mongo.Collection, field, slug string
 	}
 	i := slices.IndexFunc(values, func(v string) bool { return slices.Contains(held(other), v) })
 	return values[max(i, 0)], true, nil
+}
+
+// FindDue reads a job queue: the documents in status whose next_attempt_at
+// (storecodec time) is at or before now, soonest first (ties by _id), at
+// most limit; a limit below 1 reads none.
+func FindDue[D, T any](ctx context.Context, c *mongo.Collection, status string, now time.Time, limit int, decode func(D) T) ([]T, error) {
+	if limit < 1 {
+		return nil, nil
+	}
+	return FindAll(ctx, c, bson.D{
+		{Key: "status", Value: status},
+		{Key: "next_attempt_at", Value: bson.D{{Key: "$lte", Value: storecodec.Time(now)}}},
+	}, decode, options.Find().SetSort(bson.D{{Key: "next_attempt_at", Value: 1}, {Key: "_id", Value: 1}}).SetLimit(int64(limit)))
 }

@@ -158,14 +158,7 @@ func (s *Store) UploadsByDigest(ctx context.Context, staging, digest string) ([]
 // now, soonest first (ties by ID), at most limit; a limit below 1 returns
 // none.
 func (s *Store) DueUploads(ctx context.Context, now time.Time, limit int) ([]publisher.Upload, error) {
-	if limit < 1 {
-		return nil, nil
-	}
-	out, err := mongodb.FindAll(ctx, s.uploads, bson.D{
-		{Key: "status", Value: string(publisher.UploadWaiting)},
-		{Key: "next_attempt_at", Value: bson.D{{Key: "$lte", Value: storecodec.Time(now)}}},
-	}, decodeUpload, options.Find().SetSort(bson.D{{Key: "next_attempt_at", Value: 1}, {Key: "_id", Value: 1}}).
-		SetLimit(int64(limit)))
+	out, err := mongodb.FindDue(ctx, s.uploads, string(publisher.UploadWaiting), now, limit, decodeUpload)
 	if err != nil {
 		return nil, fmt.Errorf("listing due uploads: %w", err)
 	}

@@ -105,14 +105,7 @@ func (s *Store) Deliveries(ctx context.Context, endpoint string, limit int) ([]w
 // before now, soonest first (ties by ID), at most limit; a limit below 1
 // returns none.
 func (s *Store) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]webhooks.Delivery, error) {
-	if limit < 1 {
-		return nil, nil
-	}
-	out, err := mongodb.FindAll(ctx, s.deliveries, bson.D{
-		{Key: "status", Value: string(webhooks.DeliveryPending)},
-		{Key: "next_attempt_at", Value: bson.D{{Key: "$lte", Value: storecodec.Time(now)}}},
-	}, decodeDelivery, options.Find().SetSort(bson.D{{Key: "next_attempt_at", Value: 1}, {Key: "_id", Value: 1}}).
-		SetLimit(int64(limit)))
+	out, err := mongodb.FindDue(ctx, s.deliveries, string(webhooks.DeliveryPending), now, limit, decodeDelivery)
 	if err != nil {
 		return nil, fmt.Errorf("listing due webhook deliveries: %w", err)
 	}
