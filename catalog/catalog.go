@@ -77,6 +77,10 @@ type Product struct {
 	// Logo is an image URL (or a data: URL) shown beside the name; empty:
 	// Berth's own mark.
 	Logo string
+	// Status is the listing's state: published (or empty: listings made
+	// before statuses existed) is for sale and in Explore and search; a
+	// draft or an unpublished listing is seen only by its publisher.
+	Status string
 	// Platforms are the "os/architecture[/variant]" of the product's
 	// tags, kept by SetPlatforms as tags are recorded: the OS and
 	// architecture filters of Explore.
@@ -84,6 +88,16 @@ type Product struct {
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
+
+// Listing statuses.
+const (
+	StatusDraft       = "draft"
+	StatusPublished   = "published"
+	StatusUnpublished = "unpublished"
+)
+
+// Published reports whether the listing is for sale and visible to all.
+func (p Product) Published() bool { return p.Status == "" || p.Status == StatusPublished }
 
 // HasFree reports whether some tier costs nothing; HasPaid whether some
 // tier costs money.
@@ -192,6 +206,9 @@ type Store interface {
 	PutProduct(ctx context.Context, p Product) (Product, error)
 	// ProductBySlug returns the product or ErrNotFound.
 	ProductBySlug(ctx context.Context, slug string) (Product, error)
+	// ProductsByPublisher returns every listing of a publisher, whatever its
+	// status, by name.
+	ProductsByPublisher(ctx context.Context, publisher string) ([]Product, error)
 	// ProductByRepository returns the slug of the product shipping repo, or
 	// ErrNotFound.
 	ProductByRepository(ctx context.Context, repo string) (string, error)

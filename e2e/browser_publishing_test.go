@@ -69,4 +69,29 @@ func TestBrowserPublisherApplication(t *testing.T) {
 		t.Errorf("uploads section = %q", uploads)
 	}
 	screenshot(t, bctx, "publisher-portal.png")
+
+	// The listing editor: a draft, a description preview, publishing.
+	open(t, bctx, in.URL+"/publishers/pamimages/products")
+	fill(t, bctx, `form[action="/publishers/pamimages/products"]`, "name", "Pam App", "slug", "pam-app", "repository", "pamimg/app")
+	if got := submit(t, bctx, `form[action="/publishers/pamimages/products"] button[type=submit]`); got.Path != "/publishers/pamimages/products/pam-app/edit" {
+		t.Fatalf("creating a listing landed on %s (%q)", got, text(t, bctx, ".error"))
+	}
+	if status := text(t, bctx, "#listing-status"); status != "draft" {
+		t.Errorf("a new listing is %q; want draft", status)
+	}
+	fill(t, bctx, `form.stack`, "description", "## Pam App\n\nRuns everywhere.")
+	submit(t, bctx, `button[name="preview"]`)
+	if preview := text(t, bctx, "#preview h2 + .markdown h2"); preview != "Pam App" {
+		t.Errorf("description preview heading = %q", preview)
+	}
+	screenshot(t, bctx, "listing-editor.png")
+	if err := chromedp.Do(bctx, chromedp.SetValue(chromedp.CSS(`select[name="status"]`), "published")); err != nil {
+		t.Fatal(err)
+	}
+	if got := submit(t, bctx, `form.stack button:not([name])`); got.Path != "/publishers/pamimages/products/pam-app/edit" {
+		t.Fatalf("saving landed on %s (%q)", got, text(t, bctx, ".error"))
+	}
+	if status := text(t, bctx, "#listing-status"); status != "published" {
+		t.Errorf("after publishing the listing is %q", status)
+	}
 }

@@ -124,7 +124,7 @@ func nonNil(s []string) []string {
 }
 
 func (h *handlers) getProduct(c *fiber.Ctx) error {
-	p, err := h.Products.ProductBySlug(c.UserContext(), c.Params("slug"))
+	p, err := h.visibleProduct(c, c.Params("slug"))
 	if err != nil {
 		return err
 	}
@@ -205,6 +205,9 @@ func (h *handlers) checkout(c *fiber.Ctx) error {
 	p, err := h.Products.ProductBySlug(c.UserContext(), c.Params("slug"))
 	if err != nil {
 		return err
+	}
+	if !p.Published() {
+		return catalog.ErrNotFound // drafts are not for sale
 	}
 	tier, ok := p.Tier(in.Tier)
 	if !ok {

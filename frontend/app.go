@@ -36,6 +36,8 @@ var staticFS embed.FS
 type Products interface {
 	ProductBySlug(ctx context.Context, slug string) (catalog.Product, error)
 	ProductByRepository(ctx context.Context, repo string) (string, error)
+	ProductsByPublisher(ctx context.Context, publisher string) ([]catalog.Product, error)
+	PutProduct(ctx context.Context, p catalog.Product) (catalog.Product, error)
 	ListProducts(ctx context.Context, q catalog.ListQuery) ([]catalog.Product, error)
 	RecordPull(ctx context.Context, e catalog.PullEvent) (bool, error)
 	Explore(ctx context.Context, q catalog.ExploreQuery) (catalog.ExplorePage, error)
@@ -174,6 +176,7 @@ func (h *handlers) routes(app *fiber.App) {
 	h.publisherRoutes(app, api)
 	h.analyticsRoutes(app, api)
 	h.webhookRoutes(app, api)
+	h.listingRoutes(app, api)
 	h.sessionRoutes(app, api)
 	h.settingsRoutes(app, api)
 	h.profileRoutes(app, api)

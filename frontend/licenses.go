@@ -40,6 +40,9 @@ func (h *handlers) checkoutForm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if !p.Published() {
+		return catalog.ErrNotFound // drafts are not for sale
+	}
 	refuse := func(err error) error {
 		f, ferr := formError(err, nil)
 		if ferr != nil {

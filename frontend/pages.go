@@ -153,7 +153,7 @@ func (h *handlers) indexPage(c *fiber.Ctx) error {
 }
 
 func (h *handlers) productPage(c *fiber.Ctx) error {
-	p, err := h.Products.ProductBySlug(c.UserContext(), c.Params("slug"))
+	p, err := h.visibleProduct(c, c.Params("slug"))
 	if err != nil {
 		return err
 	}

@@ -15,7 +15,8 @@ import (
 
 // TestNewIndexesExistingProducts stores products as the store wrote them
 // before Explore and Search, then checks that New derives their query
-// fields: they are filtered, sorted, counted and found like new ones.
+// fields and publishes them: they are filtered, sorted, counted and found
+// like new ones.
 func TestNewIndexesExistingProducts(t *testing.T) {
 	ctx := context.Background()
 	db := mongotest.Start(t)

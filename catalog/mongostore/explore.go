@@ -50,7 +50,7 @@ func exploreIndexes() []mongo.IndexModel {
 	return out
 }
 
-// Explore returns one page of the products q selects, in q.Sort order (an
+// Explore returns one page of the published products q selects, in q.Sort order (an
 // unknown or empty sort is popular; names sort case-insensitively), reading
 // Limit+1 documents to tell whether another page follows. A zero Limit
 // means no limit; an unknown tab or price does not filter. Category, OS and
@@ -76,7 +76,7 @@ func (s *Store) Explore(ctx context.Context, q catalog.ExploreQuery) (catalog.Ex
 // equality, on a field or an element of an array field. They are ANDed
 // explicitly, as the tab and q.Kind may both name the kind.
 func exploreFilter(q catalog.ExploreQuery) bson.D {
-	var and bson.A
+	and := bson.A{bson.D{listed()}}
 	is := func(field string, value any) { and = append(and, bson.D{{Key: field, Value: value}}) }
 	switch q.Tab {
 	case "official":
@@ -103,9 +103,6 @@ func exploreFilter(q catalog.ExploreQuery) bson.D {
 	}
 	if key := platformFilterKey(q.OS, q.Arch); key != "" {
 		is("platform_keys", key)
-	}
-	if len(and) == 0 {
-		return bson.D{}
 	}
 	return bson.D{{Key: "$and", Value: and}}
 }
@@ -170,10 +167,11 @@ func normalPlatforms(platforms []string) []string {
 	return storecodec.NilIfEmpty(out)
 }
 
-// Categories returns every category with its product count, by name,
-// counted by the database.
+// Categories returns every category with its published product count, by
+// name, counted by the database.
 func (s *Store) Categories(ctx context.Context) ([]catalog.CategoryCount, error) {
 	cur, err := s.products.Aggregate(ctx, mongo.Pipeline{
+		{{Key: "$match", Value: bson.D{listed()}}},
 		{{Key: "$unwind", Value: "$category_keys"}},
 		{{Key: "$group", Value: bson.D{
 			{Key: "_id", Value: "$category_keys"}, {Key: "products", Value: bson.D{{Key: "$sum", Value: 1}}},
@@ -197,10 +195,11 @@ func (s *Store) Categories(ctx context.Context) ([]catalog.CategoryCount, error)
 	return out, nil
 }
 
-// PublisherSlugs returns every non-empty publisher slug with products, by
-// slug.
+// PublisherSlugs returns every non-empty publisher slug with published
+// products, by slug.
 func (s *Store) PublisherSlugs(ctx context.Context) ([]string, error) {
-	values, err := s.products.Distinct(ctx, "publisher", bson.D{{Key: "publisher", Value: bson.D{{Key: "$ne", Value: ""}}}})
+	values, err := s.products.Distinct(ctx, "publisher",
+		bson.D{listed(), {Key: "publisher", Value: bson.D{{Key: "$ne", Value: ""}}}})
 	if err != nil {
 		return nil, fmt.Errorf("listing publishers: %w", err)
 	}

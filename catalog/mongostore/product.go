@@ -36,6 +36,7 @@ type productDoc struct {
 	Stars        int64     `bson:"stars"`
 	Pulls        int64     `bson:"pulls"`
 	Logo         string    `bson:"logo,omitempty"`
+	Status       string    `bson:"status"`
 	Platforms    []string  `bson:"platforms,omitempty"`
 	CreatedAt    int64     `bson:"created_at"`
 	UpdatedAt    int64     `bson:"updated_at"`
@@ -68,9 +69,11 @@ type tierDoc struct {
 // PutProduct inserts p, or replaces the product with p's slug while keeping
 // its ID, CreatedAt, Stars, Pulls and Platforms, in one upsert. An empty ID
 // on insert is filled in; repeated repositories are stored once; a new
-// product's Platforms are stored as SetPlatforms stores them.
+// product's Platforms are stored as SetPlatforms stores them. An empty
+// Status is stored, and returned, as published.
 func (s *Store) PutProduct(ctx context.Context, p catalog.Product) (catalog.Product, error) {
 	p.Repositories = storecodec.Distinct(p.Repositories)
+	p.Status = storedStatus(p.Status)
 	if err := s.checkRepositories(ctx, p.Slug, p.Repositories); err != nil {
 		return catalog.Product{}, fmt.Errorf("putting product %s: %w", p.Slug, err)
 	}
@@ -108,6 +111,7 @@ func upsert(p catalog.Product, id string) bson.D {
 		{Key: "summary", Value: p.Summary}, {Key: "description", Value: p.Description},
 		{Key: "categories", Value: p.Categories}, {Key: "tiers", Value: tiers},
 		{Key: "updated_at", Value: storecodec.Time(p.UpdatedAt)}, {Key: "logo", Value: p.Logo},
+		{Key: "status", Value: p.Status},
 	}
 	set = append(set, derivedFields(p)...)
 	platforms := normalPlatforms(p.Platforms)
@@ -140,7 +144,7 @@ func decodeProduct(d productDoc) catalog.Product {
 		Kind: catalog.Kind(d.Kind), Badge: catalog.Badge(d.Badge),
 		Summary: d.Summary, Description: d.Description,
 		Categories: storecodec.NilIfEmpty(d.Categories), Repositories: storecodec.NilIfEmpty(d.Repositories),
-		Stars: d.Stars, Pulls: d.Pulls, Logo: d.Logo, Platforms: storecodec.NilIfEmpty(d.Platforms),
+		Stars: d.Stars, Pulls: d.Pulls, Logo: d.Logo, Status: storedStatus(d.Status), Platforms: storecodec.NilIfEmpty(d.Platforms),
 		CreatedAt: storecodec.ParseTime(d.CreatedAt), UpdatedAt: storecodec.ParseTime(d.UpdatedAt),
 	}
 	for _, t := range d.Tiers {

@@ -42,10 +42,10 @@ func (s *Store) ProductByRepository(ctx context.Context, repo string) (string, e
 	return d.Slug, nil
 }
 
-// ListProducts returns the products q selects, by stars and pulls (both
-// descending), then slug. A zero Limit means no limit.
+// ListProducts returns the published products q selects, by stars and
+// pulls (both descending), then slug. A zero Limit means no limit.
 func (s *Store) ListProducts(ctx context.Context, q catalog.ListQuery) ([]catalog.Product, error) {
-	filter := bson.D{}
+	filter := bson.D{listed()}
 	if q.Kind != "" {
 		filter = append(filter, bson.E{Key: "kind", Value: string(q.Kind)})
 	}

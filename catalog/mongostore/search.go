@@ -91,29 +91,29 @@ type candidateQuery struct {
 // rare one (as a slip of a name still has) is not crowded out by common
 // ones; the products holding any of the trigrams, or a word of q, in their
 // terms; and the names starting with q's text (its first word when no word
-// has three letters).
+// has three letters). Each keeps published products only.
 func searchQueries(q catalog.Query) []candidateQuery {
 	var out []candidateQuery
 	prefix := q.Words[0]
 	if len(q.Trigrams) > 0 {
 		prefix = strings.Join(q.Words, " ")
 		for _, t := range q.Trigrams {
-			out = append(out, candidateQuery{filter: bson.D{{Key: "name_terms", Value: t}}})
+			out = append(out, candidateQuery{filter: bson.D{{Key: "name_terms", Value: t}, listed()}})
 		}
 		out = append(out, candidateQuery{filter: bson.D{{Key: "terms", Value: bson.D{
 			{Key: "$in", Value: append(slices.Clone(q.Trigrams), q.Words...)},
-		}}}})
+		}}, listed()}})
 	}
 	return append(out, candidateQuery{
 		filter: bson.D{{Key: "name_key", Value: bson.D{
 			{Key: "$gte", Value: prefix}, {Key: "$lt", Value: prefix + "\U0010FFFF"},
-		}}},
+		}}, listed()},
 		sort: sortKeys(catalog.SortName),
 	})
 }
 
 // whole replaces the partly read products of hits with whole ones. A
-// product gone in between is left out.
+// product gone or hidden in between is left out.
 func (s *Store) whole(ctx context.Context, hits []catalog.SearchHit) ([]catalog.SearchHit, error) {
 	if len(hits) == 0 {
 		return nil, nil
@@ -122,7 +122,7 @@ func (s *Store) whole(ctx context.Context, hits []catalog.SearchHit) ([]catalog.
 	for i, h := range hits {
 		ids[i] = h.Product.ID
 	}
-	ps, err := mongodb.FindAll(ctx, s.products, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}},
+	ps, err := mongodb.FindAll(ctx, s.products, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}, listed()},
 		decodeProduct, options.Find().SetProjection(productProjection()))
 	if err != nil {
 		return nil, fmt.Errorf("reading search hits: %w", err)

@@ -41,7 +41,8 @@ var _ catalog.Store = (*Store)(nil)
 // repositories apart. Explore has an index per sort, alone and behind the
 // badge, kind and publisher, and multikey ones on categories and platform
 // keys; Search has multikey ones on its term arrays. Products stored before
-// those fields existed get them (see backfill).
+// those fields existed get them (see backfill), and before statuses, the
+// status published (see backfillStatus).
 func New(ctx context.Context, db *mongo.Database) (*Store, error) {
 	s := &Store{
 		products:     db.Collection("products"),
@@ -62,10 +63,13 @@ func New(ctx context.Context, db *mongo.Database) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := mongodb.CreateIndexes(ctx, s.products, exploreIndexes()...); err != nil {
+	if err := mongodb.CreateIndexes(ctx, s.products, append(exploreIndexes(), statusIndex())...); err != nil {
 		return nil, err
 	}
 	if err := s.backfill(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.backfillStatus(ctx); err != nil {
 		return nil, err
 	}
 	if err := createTagIndexes(ctx, s.tags); err != nil {

@@ -86,7 +86,7 @@ func sortOrder(sort string) string {
 	}
 }
 
-// Explore returns one page of the products q selects, in q.Sort order (an
+// Explore returns one page of the published products q selects, in q.Sort order (an
 // unknown or empty sort is popular; names sort case-insensitively), reading
 // Limit+1 rows to tell whether another page follows. A zero Limit means no
 // limit; an unknown tab or price does not filter. Category, OS and Arch
@@ -110,7 +110,7 @@ func (s *Store) Explore(ctx context.Context, q catalog.ExploreQuery) (catalog.Ex
 // after the page.
 func exploreQuery(q catalog.ExploreQuery) (string, []any) {
 	var (
-		where []string
+		where = []string{published}
 		args  []any
 	)
 	add := func(cond string, arg ...any) {
@@ -151,10 +151,7 @@ func exploreQuery(q catalog.ExploreQuery) (string, []any) {
 		}
 		add(cond+")", platformArgs...)
 	}
-	query := selectProducts
-	if len(where) > 0 {
-		query += " WHERE " + strings.Join(where, " AND ")
-	}
+	query := selectProducts + " WHERE " + strings.Join(where, " AND ")
 	limit := int64(-1) // SQLite: no limit
 	if q.Limit > 0 {
 		limit = int64(q.Limit) + 1
@@ -208,16 +205,17 @@ func replacePlatforms(ctx context.Context, tx *sql.Tx, id string, platforms []st
 }
 
 // selectCategories counts the products of each category on the category
-// index alone.
+// index alone; product_categories holds published products only.
 const selectCategories = `SELECT category, count(*) FROM product_categories
 	GROUP BY category ORDER BY category`
 
-// selectPublishers hops from one publisher to the next on the publisher
-// index, each hop a search, rather than reading every product's entry.
+// selectPublishers hops from one publisher to the next on the index of
+// published products' publishers, each hop a search, rather than reading
+// every product's entry.
 const selectPublishers = `WITH RECURSIVE next (publisher) AS (
-		SELECT min(publisher) FROM products WHERE publisher > ''
+		SELECT min(p.publisher) FROM products p WHERE p.publisher > '' AND ` + published + `
 		UNION ALL
-		SELECT (SELECT min(p.publisher) FROM products p WHERE p.publisher > next.publisher)
+		SELECT (SELECT min(p.publisher) FROM products p WHERE p.publisher > next.publisher AND ` + published + `)
 		FROM next WHERE next.publisher IS NOT NULL)
 	SELECT publisher FROM next WHERE publisher IS NOT NULL`
 
@@ -234,8 +232,8 @@ func (s *Store) Categories(ctx context.Context) ([]catalog.CategoryCount, error)
 	return out, nil
 }
 
-// PublisherSlugs returns every non-empty publisher slug with products, by
-// slug.
+// PublisherSlugs returns every non-empty publisher slug with published
+// products, by slug.
 func (s *Store) PublisherSlugs(ctx context.Context) ([]string, error) {
 	out, err := sqldb.QueryAll(ctx, s.db, scanSlug, selectPublishers)
 	if err != nil {

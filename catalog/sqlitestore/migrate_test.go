@@ -16,7 +16,7 @@ import (
 // TestMigrateIndexesExistingProducts upgrades a database made by the steps
 // before Explore and Search, with products in it, and checks that Explore's
 // columns and side tables and the search index were filled in for them,
-// and that they can be put again beside new ones.
+// that they are published, and that they can be put again beside new ones.
 func TestMigrateIndexesExistingProducts(t *testing.T) {
 	ctx := context.Background()
 	db := sqldbtest.Open(t)
@@ -82,6 +82,9 @@ func TestMigrateIndexesExistingProducts(t *testing.T) {
 	pg, err := s.ProductBySlug(ctx, "pg")
 	if err != nil {
 		t.Fatalf("ProductBySlug: %v", err)
+	}
+	if pg.Status != catalog.StatusPublished {
+		t.Errorf("migrated product's status = %q, want published", pg.Status)
 	}
 	pg.Name = "Postgres Pro"
 	if _, err := s.PutProduct(ctx, pg); err != nil {

@@ -52,8 +52,9 @@ func TestStatementsUseIndexes(t *testing.T) {
 	for name, stmt := range map[string]string{
 		"searchByNamePrefix": searchByNamePrefix, "selectCategories": selectCategories,
 		"selectPublishers": selectPublishers, "selectTag": selectTag,
-		"selectRepositoryTags": selectRepositoryTags,
-		"selectTagPulls":       selectTagPulls, "selectTagPullTotals": selectTagPullTotals,
+		"selectPublisherProducts": selectPublisherProducts,
+		"selectRepositoryTags":    selectRepositoryTags,
+		"selectTagPulls":          selectTagPulls, "selectTagPullTotals": selectTagPullTotals,
 	} {
 		t.Run(name, func(t *testing.T) { checkPlan(t, db, stmt, strings.Count(stmt, "?"), false) })
 	}

@@ -17,9 +17,13 @@ import (
 // its ID, CreatedAt, Stars, Pulls and Platforms, in one transaction. An empty
 // ID on insert is filled in; repeated repositories are stored once; a new
 // product's Platforms are stored as SetPlatforms stores them. The product's
-// categories, platforms and search entry are rewritten with it.
+// categories, platforms and search entry are rewritten with it; a hidden
+// product's categories are left out of product_categories, which holds
+// those Explore and Categories show. An empty Status is stored, and
+// returned, as published.
 func (s *Store) PutProduct(ctx context.Context, p catalog.Product) (catalog.Product, error) {
 	p.Repositories = storecodec.Distinct(p.Repositories)
+	p.Status = storedStatus(p.Status)
 	err := sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
 		var (
 			w   written
@@ -31,7 +35,11 @@ func (s *Store) PutProduct(ctx context.Context, p catalog.Product) (catalog.Prod
 		if err := replaceRepositories(ctx, tx, p.ID, p.Repositories); err != nil {
 			return err
 		}
-		if err := replaceCategories(ctx, tx, p.ID, p.Categories); err != nil {
+		var listed []string
+		if p.Published() {
+			listed = p.Categories
+		}
+		if err := replaceCategories(ctx, tx, p.ID, listed); err != nil {
 			return err
 		}
 		if w.inserted {
@@ -84,11 +92,11 @@ func upsertProduct(ctx context.Context, tx *sql.Tx, p catalog.Product) (catalog.
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE products SET name = ?, publisher = ?, kind = ?,
 		badge = ?, summary = ?, description = ?, categories = ?, tiers = ?, updated_at = ?,
-		logo = ?, name_key = ?, has_free = ?, has_paid = ?
+		logo = ?, name_key = ?, has_free = ?, has_paid = ?, status = ?
 		WHERE id = ?`,
 		p.Name, p.Publisher, p.Kind, p.Badge, p.Summary, p.Description,
 		row.categories, row.tiers, row.updatedAt,
-		p.Logo, nameKey(p.Name), p.HasFree(), p.HasPaid(), p.ID)
+		p.Logo, nameKey(p.Name), p.HasFree(), p.HasPaid(), p.Status, p.ID)
 	return p, w, err
 }
 
@@ -104,13 +112,13 @@ func insertProduct(ctx context.Context, tx *sql.Tx, p catalog.Product) (catalog.
 	}
 	err = tx.QueryRowContext(ctx, `INSERT INTO products (id, slug, name, publisher, kind,
 		badge, summary, description, categories, tiers, stars, pulls, created_at, updated_at,
-		logo, name_key, has_free, has_paid, search_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+		logo, name_key, has_free, has_paid, status, search_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
 			(SELECT coalesce(max(search_id), 0) + 1 FROM products))
 		RETURNING search_id`,
 		p.ID, p.Slug, p.Name, p.Publisher, p.Kind, p.Badge, p.Summary, p.Description,
 		row.categories, row.tiers, p.Stars, p.Pulls, row.createdAt, row.updatedAt,
-		p.Logo, nameKey(p.Name), p.HasFree(), p.HasPaid()).Scan(&w.searchID)
+		p.Logo, nameKey(p.Name), p.HasFree(), p.HasPaid(), p.Status).Scan(&w.searchID)
 	if column, ok := sqldb.UniqueViolation(err); ok {
 		return p, w, fmt.Errorf("duplicate %s %q: %w", column, p.ID, err)
 	}

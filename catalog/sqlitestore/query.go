@@ -48,7 +48,7 @@ type productRow struct {
 // scanProduct; the products table is p.
 const productColumns = `p.id, p.slug, p.name, p.publisher, p.kind, p.badge,
 	p.summary, p.description, p.categories, p.tiers, p.stars, p.pulls,
-	p.created_at, p.updated_at, p.logo,
+	p.created_at, p.updated_at, p.logo, p.status,
 	(SELECT json_group_array(r.repository ORDER BY r.position)
 		FROM product_repositories r WHERE r.product_id = p.id),
 	(SELECT json_group_array(pl.platform ORDER BY pl.platform)
@@ -77,11 +77,11 @@ func (s *Store) ProductByRepository(ctx context.Context, repo string) (string, e
 		WHERE r.repository = ?`, repo)
 }
 
-// ListProducts returns the products q selects, by stars and pulls (both
-// descending), then slug. A zero Limit means no limit.
+// ListProducts returns the published products q selects, by stars and
+// pulls (both descending), then slug. A zero Limit means no limit.
 func (s *Store) ListProducts(ctx context.Context, q catalog.ListQuery) ([]catalog.Product, error) {
 	var (
-		where []string
+		where = []string{published}
 		args  []any
 	)
 	if q.Kind != "" {
@@ -90,10 +90,7 @@ func (s *Store) ListProducts(ctx context.Context, q catalog.ListQuery) ([]catalo
 	if q.Badge != nil {
 		where, args = append(where, "p.badge = ?"), append(args, *q.Badge)
 	}
-	query := selectProducts
-	if len(where) > 0 {
-		query += " WHERE " + strings.Join(where, " AND ")
-	}
+	query := selectProducts + " WHERE " + strings.Join(where, " AND ")
 	limit := int64(-1) // SQLite: no limit
 	if q.Limit > 0 {
 		limit = int64(q.Limit)
@@ -116,7 +113,7 @@ func scanProduct(sc sqldb.Scanner) (catalog.Product, error) {
 	)
 	err := sc.Scan(&p.ID, &p.Slug, &p.Name, &p.Publisher, &p.Kind, &p.Badge,
 		&p.Summary, &p.Description, &row.categories, &row.tiers, &p.Stars, &p.Pulls,
-		&row.createdAt, &row.updatedAt, &p.Logo, &row.repositories, &row.platforms)
+		&row.createdAt, &row.updatedAt, &p.Logo, &p.Status, &row.repositories, &row.platforms)
 	if err != nil {
 		return catalog.Product{}, err
 	}

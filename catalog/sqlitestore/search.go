@@ -17,17 +17,19 @@ import (
 // query, best bm25 rank first (name weighs 10, publisher 4, categories 2,
 // summary 1, description 0.5: the rank set up in exploreSchema). FTS5
 // computes the rank of every match, a few microseconds each, so the inner
-// LIMIT bounds how many it ranks, and products are read for the best only.
+// LIMIT bounds how many it ranks, and products are read for the best only;
+// hidden ones are left out.
 const searchByTrigrams = `SELECT ` + productColumns + `
 	FROM (SELECT search_id, rank FROM (SELECT rowid AS search_id, rank FROM product_search
 		WHERE product_search MATCH ? LIMIT ?) ORDER BY rank LIMIT ?) h
 	JOIN products p ON p.search_id = h.search_id
+	WHERE ` + published + `
 	ORDER BY h.rank`
 
-// searchByNamePrefix reads the products whose name_key lies in [?, ?): the
-// names starting with a text, on the name index.
+// searchByNamePrefix reads the published products whose name_key lies in
+// [?, ?): the names starting with a text, on the name index.
 const searchByNamePrefix = `SELECT ` + productColumns + ` FROM products p
-	WHERE p.name_key >= ? AND p.name_key < ? ORDER BY p.name_key, p.slug LIMIT ?`
+	WHERE p.name_key >= ? AND p.name_key < ? AND ` + published + ` ORDER BY p.name_key, p.slug LIMIT ?`
 
 // Bounds on the work of one search.
 const (

@@ -4,7 +4,8 @@
 // organisations' own repositories live in the repositories table. Explore
 // filters through denormalised product columns and the side tables
 // product_categories and product_platforms, and Search through the FTS5
-// table product_search (see explore.go and search.go); tags and their daily
+// table product_search (see explore.go and search.go), neither holding
+// hidden listings (see status.go); tags and their daily
 // pull counts live in tags, tag_digests and tag_pulls (see tags.go).
 package sqlitestore
 
@@ -68,6 +69,7 @@ var schema = []string{
 	CREATE INDEX IF NOT EXISTS stars_user_created ON stars (user_id, created_at)`,
 	exploreSchema,
 	tagSchema,
+	statusSchema,
 }
 
 // Store implements catalog.Store, catalog.StarStore,

@@ -27,6 +27,7 @@ func testUpsert(t *testing.T, s catalog.Store) {
 	want := second
 	want.ID, want.CreatedAt, want.Stars, want.Pulls = first.ID, first.CreatedAt, first.Stars, first.Pulls
 	want.Platforms = first.Platforms
+	want.Status = catalog.StatusPublished
 
 	put, err := s.PutProduct(ctx, second)
 	if err != nil {

@@ -36,6 +36,8 @@ func Run(t *testing.T, newStore func(t *testing.T) catalog.Store) {
 		{Name: "SearchShortWords", Run: testSearchShortWords},
 		{Name: "SearchNothing", Run: testSearchNothing},
 		{Name: "SearchFollowsUpdates", Run: testSearchFollowsUpdates},
+		{Name: "HiddenListings", Run: testHiddenListings},
+		{Name: "ProductsByPublisher", Run: testProductsByPublisher},
 	})
 }
 
@@ -60,7 +62,7 @@ func full() catalog.Product {
 				TermsVersion: 3},
 			{ID: "bare"},
 		},
-		Stars: 12, Pulls: 3400, Logo: "https://acme.example/logo.svg",
+		Stars: 12, Pulls: 3400, Logo: "https://acme.example/logo.svg", Status: catalog.StatusPublished,
 		Platforms: []string{"linux/amd64", "linux/arm64/v8"},
 		CreatedAt: storetesting.T0, UpdatedAt: storetesting.T1,
 	}
@@ -74,17 +76,23 @@ func testRoundTrip(t *testing.T, s catalog.Store) {
 	}{
 		{"every field set", full()},
 		{"zero values", catalog.Product{ID: "p2", Slug: "bare"}},
+		{"draft", catalog.Product{ID: "p3", Slug: "drafted", Status: catalog.StatusDraft}},
+		{"unpublished", catalog.Product{ID: "p4", Slug: "withdrawn", Status: catalog.StatusUnpublished}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			want := tc.in
+			if want.Status == "" {
+				want.Status = catalog.StatusPublished
+			}
 			put, err := s.PutProduct(ctx, tc.in)
 			if err != nil {
 				t.Fatalf("PutProduct: %v", err)
 			}
-			if diff := cmp.Diff(tc.in, put, equate); diff != "" {
+			if diff := cmp.Diff(want, put, equate); diff != "" {
 				t.Errorf("PutProduct result mismatch (-want +got):\n%s", diff)
 			}
 			got := mustProduct(t, s, tc.in.Slug)
-			if diff := cmp.Diff(tc.in, got, equate); diff != "" {
+			if diff := cmp.Diff(want, got, equate); diff != "" {
 				t.Errorf("ProductBySlug mismatch (-want +got):\n%s", diff)
 			}
 		})
