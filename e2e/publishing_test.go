@@ -250,7 +250,8 @@ func TestSignedUploadPipeline(t *testing.T) {
 	must(t, err)
 	w.sign(t, w.pushStaging(t, "1.2", builtImage(t, nil, "1.2", "echo foreign")), foreign)
 	w.signOtherDigest(t, w.pushStaging(t, "1.3", builtImage(t, nil, "1.3", "echo mismatch")), digest)
-	for tg, want := range map[string]string{"1.1": "unsigned", "1.2": "unknown key", "1.3": "digest mismatch"} {
+	w.signTampered(t, w.pushStaging(t, "1.4", builtImage(t, nil, "1.4", "echo tampered")))
+	for tg, want := range map[string]string{"1.1": "unsigned", "1.2": "unknown key", "1.3": "digest mismatch", "1.4": "bad signature"} {
 		status, reason := w.upload(t, tg)
 		if status != "rejected" || !strings.Contains(reason, want) {
 			t.Errorf("upload %s: %s (%s); want rejected: %s", tg, status, reason, want)
@@ -267,6 +268,31 @@ func TestSignedUploadPipeline(t *testing.T) {
 	}
 }
 
+// signTampered writes a .sig for digest with the publisher's key whose
+// signature bytes were altered after signing.
+func (w *publisherWorld) signTampered(t *testing.T, digest string) {
+	t.Helper()
+	staging := w.repo(t, "staging/otto/app")
+	payload := signing.Payload(staging.Name(), digest)
+	sig, err := signing.Sign(w.key, payload)
+	must(t, err)
+	sig[len(sig)-1] ^= 0xff
+	w.writeSig(t, digest, payload, sig)
+}
+
+// writeSig stores one signature layer as cosign lays it out.
+func (w *publisherWorld) writeSig(t *testing.T, digest string, payload, sig []byte) {
+	t.Helper()
+	img, err := mutate.Append(mutate.MediaType(empty.Image, types.OCIManifestSchema1), mutate.Addendum{
+		Layer:       static.NewLayer(payload, "application/vnd.dev.cosign.simplesigning.v1+json"),
+		Annotations: map[string]string{"dev.cosignproject.cosign/signature": base64.StdEncoding.EncodeToString(sig)},
+	})
+	must(t, err)
+	tag, err := signing.SignatureTag(digest)
+	must(t, err)
+	must(t, remote.Write(w.repo(t, "staging/otto/app").Tag(tag), img, w.pushAuth()))
+}
+
 // signOtherDigest writes a .sig for digest, signed with the publisher's
 // key, whose payload names other: a signature moved from another image.
 func (w *publisherWorld) signOtherDigest(t *testing.T, digest, other string) {
@@ -275,12 +301,5 @@ func (w *publisherWorld) signOtherDigest(t *testing.T, digest, other string) {
 	payload := signing.Payload(staging.Name(), other)
 	sig, err := signing.Sign(w.key, payload)
 	must(t, err)
-	img, err := mutate.Append(mutate.MediaType(empty.Image, types.OCIManifestSchema1), mutate.Addendum{
-		Layer:       static.NewLayer(payload, "application/vnd.dev.cosign.simplesigning.v1+json"),
-		Annotations: map[string]string{"dev.cosignproject.cosign/signature": base64.StdEncoding.EncodeToString(sig)},
-	})
-	must(t, err)
-	tag, err := signing.SignatureTag(digest)
-	must(t, err)
-	must(t, remote.Write(staging.Tag(tag), img, w.pushAuth()))
+	w.writeSig(t, digest, payload, sig)
 }

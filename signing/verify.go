@@ -22,8 +22,10 @@ func (f *Failure) Error() string { return f.Reason }
 var (
 	// ErrUnsigned means the image has no signatures.
 	ErrUnsigned = &Failure{Reason: "unsigned"}
-	// ErrUnknownKey means no trusted key verifies any signature.
-	ErrUnknownKey = &Failure{Reason: "unknown key"}
+	// ErrUnknownKey means no trusted key verifies any signature: signed
+	// with a key that is not registered, or a bad (altered) signature; the
+	// two cannot be told apart without the signer's key.
+	ErrUnknownKey = &Failure{Reason: "unknown key or bad signature"}
 	// ErrDigestMismatch means a trusted key signed a payload that names
 	// another image digest (or is not a simple-signing payload at all).
 	ErrDigestMismatch = &Failure{Reason: "digest mismatch"}
