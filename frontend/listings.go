@@ -253,11 +253,7 @@ func (h *handlers) saveListing(ctx context.Context, u account.User, pubSlug, slu
 }
 
 func (h *handlers) listingsAPI(c *fiber.Ctx) error {
-	u, err := h.requireUser(c)
-	if err != nil {
-		return err
-	}
-	p, _, err := h.publisherRole(c.UserContext(), u, c.Params("slug"))
+	p, err := h.callerPublisher(c)
 	if err != nil {
 		return err
 	}

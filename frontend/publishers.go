@@ -200,17 +200,24 @@ func (h *handlers) publisherRole(ctx context.Context, u account.User, slug strin
 	return p, role, nil
 }
 
+// callerPublisher returns the publisher in the path for the API caller,
+// who must have a role in it.
+func (h *handlers) callerPublisher(c *fiber.Ctx) (publisher.Publisher, error) {
+	u, err := h.requireUser(c)
+	if err != nil {
+		return publisher.Publisher{}, err
+	}
+	p, _, err := h.publisherRole(c.UserContext(), u, c.Params("slug"))
+	return p, err
+}
+
 // canEdit reports whether a role may push, manage keys and tokens.
 func canEdit(r publisher.Role) bool { return r == publisher.RoleOwner || r == publisher.RoleEditor }
 
 var errViewerOnly = &apiError{Status: http.StatusForbidden, Code: "forbidden", Message: "viewers of a publisher may look, not change: ask an owner"}
 
 func (h *handlers) publisherAPI(c *fiber.Ctx) error {
-	u, err := h.requireUser(c)
-	if err != nil {
-		return err
-	}
-	p, _, err := h.publisherRole(c.UserContext(), u, c.Params("slug"))
+	p, err := h.callerPublisher(c)
 	if err != nil {
 		return err
 	}
@@ -239,11 +246,7 @@ func keysOf(ks []publisher.Key) []keyJSON {
 }
 
 func (h *handlers) keysAPI(c *fiber.Ctx) error {
-	u, err := h.requireUser(c)
-	if err != nil {
-		return err
-	}
-	p, _, err := h.publisherRole(c.UserContext(), u, c.Params("slug"))
+	p, err := h.callerPublisher(c)
 	if err != nil {
 		return err
 	}
@@ -385,11 +388,7 @@ type uploadJSON struct {
 }
 
 func (h *handlers) uploadsAPI(c *fiber.Ctx) error {
-	u, err := h.requireUser(c)
-	if err != nil {
-		return err
-	}
-	p, _, err := h.publisherRole(c.UserContext(), u, c.Params("slug"))
+	p, err := h.callerPublisher(c)
 	if err != nil {
 		return err
 	}

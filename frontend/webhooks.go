@@ -85,11 +85,7 @@ func (h *handlers) addWebhookAPI(c *fiber.Ctx) error {
 }
 
 func (h *handlers) webhooksAPI(c *fiber.Ctx) error {
-	u, err := h.requireUser(c)
-	if err != nil {
-		return err
-	}
-	p, _, err := h.publisherRole(c.UserContext(), u, c.Params("slug"))
+	p, err := h.callerPublisher(c)
 	if err != nil {
 		return err
 	}
@@ -129,11 +125,7 @@ func (h *handlers) deleteWebhookAPI(c *fiber.Ctx) error {
 }
 
 func (h *handlers) deliveriesAPI(c *fiber.Ctx) error {
-	u, err := h.requireUser(c)
-	if err != nil {
-		return err
-	}
-	p, _, err := h.publisherRole(c.UserContext(), u, c.Params("slug"))
+	p, err := h.callerPublisher(c)
 	if err != nil {
 		return err
 	}
