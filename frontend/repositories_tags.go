@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/berth/berth/signing"
 )
 
 // errNoRegistry answers for tags when Berth runs without its registry client.
@@ -22,9 +24,7 @@ func (h *handlers) repositoryTags(ctx context.Context, repo string) ([]string, e
 		return nil, err
 	}
 	// cosign's signature, attestation and SBOM tags are not versions.
-	tags = slices.DeleteFunc(tags, func(t string) bool {
-		return strings.HasPrefix(t, "sha256-") && (strings.HasSuffix(t, ".sig") || strings.HasSuffix(t, ".att") || strings.HasSuffix(t, ".sbom"))
-	})
+	tags = slices.DeleteFunc(tags, signing.IsArtifactTag)
 	sortTags(tags)
 	return tags, nil
 }

@@ -5,19 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/berth/berth/catalog"
 	"github.com/berth/berth/publishing"
+	"github.com/berth/berth/signing"
 )
-
-// signatureTag is how cosign names the tags it stores signatures,
-// attestations and SBOMs under: they are not versions of the image.
-func signatureTag(tag string) bool {
-	return strings.HasPrefix(tag, "sha256-") &&
-		(strings.HasSuffix(tag, ".sig") || strings.HasSuffix(tag, ".att") || strings.HasSuffix(tag, ".sbom"))
-}
 
 // RecordTag reads repo:tag from the registry into the catalog: its
 // platforms, layers and build steps; and refreshes the platforms of the
@@ -35,7 +28,7 @@ func (b *Backend) RecordSignedTag(ctx context.Context, repo, tag string) error {
 
 func (b *Backend) recordTag(ctx context.Context, repo, tag string, signed bool) error {
 	// Staging repositories are publishers' inboxes, not the catalog.
-	if _, staging := publishing.Target(repo); staging || signatureTag(tag) || b.Registry == nil {
+	if _, staging := publishing.Target(repo); staging || signing.IsArtifactTag(tag) || b.Registry == nil {
 		return nil
 	}
 	t, err := b.Registry.Inspect(ctx, repo, tag)
@@ -136,7 +129,7 @@ func (b *Backend) syncRepository(ctx context.Context, repo string) error {
 		return err
 	}
 	for _, name := range names {
-		if signatureTag(name) || slices.ContainsFunc(known, func(t catalog.Tag) bool { return t.Name == name }) {
+		if signing.IsArtifactTag(name) || slices.ContainsFunc(known, func(t catalog.Tag) bool { return t.Name == name }) {
 			continue
 		}
 		if err := b.RecordTag(ctx, repo, name); err != nil {

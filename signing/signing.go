@@ -18,6 +18,7 @@ package signing
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
@@ -107,4 +108,12 @@ func SignatureTag(digest string) (string, error) {
 		return "", fmt.Errorf("signature tag for %q: %w", digest, err)
 	}
 	return fmt.Sprintf("%s-%s.%s", h.Algorithm, h.Hex, tagSuffix), nil
+}
+
+// IsArtifactTag reports whether tag is one cosign stores beside an image
+// (a signature, attestation or SBOM: "sha256-<hex>.sig", ".att", ".sbom"),
+// not a version of the image: tag lists and the catalog leave them out.
+func IsArtifactTag(tag string) bool {
+	return strings.HasPrefix(tag, "sha256-") &&
+		(strings.HasSuffix(tag, ".sig") || strings.HasSuffix(tag, ".att") || strings.HasSuffix(tag, ".sbom"))
 }
