@@ -9,21 +9,17 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/google/go-containerregistry/pkg/v1/types"
 )
 
 // manifestAccept is every manifest media type the gate reads.
 var manifestAccept = strings.Join([]string{
-	"application/vnd.oci.image.index.v1+json",
-	"application/vnd.oci.image.manifest.v1+json",
-	"application/vnd.docker.distribution.manifest.list.v2+json",
-	"application/vnd.docker.distribution.manifest.v2+json",
+	string(types.OCIImageIndex),
+	string(types.OCIManifestSchema1),
+	string(types.DockerManifestList),
+	string(types.DockerManifestSchema2),
 }, ", ")
-
-// isIndexType reports whether a manifest media type lists other manifests.
-func isIndexType(mediaType string) bool {
-	return mediaType == "application/vnd.oci.image.index.v1+json" ||
-		mediaType == "application/vnd.docker.distribution.manifest.list.v2+json"
-}
 
 // repoIndex is what a repository's tags reach: for each tag its manifest,
 // and for each manifest every digest under it (itself, an index's children,
@@ -45,7 +41,7 @@ func (x *repoIndex) released(tag string) time.Time { return x.releases[tag] }
 // isImage reports whether digest is a manifest of one image (not an index).
 func (x *repoIndex) isImage(digest string) bool {
 	mt, ok := x.media[digest]
-	return ok && !isIndexType(mt)
+	return ok && !types.MediaType(mt).IsIndex()
 }
 
 // reachable finds a tag one of ents covers whose manifest reaches digest,
