@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/Masterminds/semver/v3"
@@ -91,7 +92,7 @@ type TagDecision struct {
 // last moved (zero: unknown).
 func (e Entitled) AllowsTag(tag string, released time.Time) TagDecision {
 	if e.Versions != "" {
-		c, err := semver.NewConstraint(e.Versions)
+		c, err := versionRange(e.Versions)
 		if err != nil {
 			return TagDecision{Reason: "its version range cannot be read"}
 		}
@@ -116,6 +117,38 @@ func (e Entitled) AllowsTag(tag string, released time.Time) TagDecision {
 		}
 	}
 	return TagDecision{Allowed: true}
+}
+
+// ranges keeps parsed version ranges. The gate checks a range against every
+// tag a blob might belong to, on every blob request, and the ranges in use
+// are few (one per tier), so each is parsed once; the bound only guards
+// memory should there ever be more.
+var ranges struct {
+	sync.Mutex
+	parsed map[string]*semver.Constraints
+}
+
+const maxRanges = 1024
+
+// versionRange parses s as a semantic-version range, once.
+func versionRange(s string) (*semver.Constraints, error) {
+	ranges.Lock()
+	c, ok := ranges.parsed[s]
+	ranges.Unlock()
+	if ok {
+		return c, nil
+	}
+	c, err := semver.NewConstraint(s)
+	if err != nil {
+		return nil, err
+	}
+	ranges.Lock()
+	if ranges.parsed == nil || len(ranges.parsed) >= maxRanges {
+		ranges.parsed = make(map[string]*semver.Constraints)
+	}
+	ranges.parsed[s] = c
+	ranges.Unlock()
+	return c, nil
 }
 
 // periodKey names the quota window now falls in, and when it ends.
