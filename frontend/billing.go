@@ -221,12 +221,9 @@ func (h *handlers) portalForm(c *fiber.Ctx) error {
 
 // revealKey gives a license the viewer manages a new key and returns it.
 func (h *handlers) revealKey(ctx context.Context, u account.User, id string) (heldLicense, licensing.Issued, error) {
-	l, err := h.licenseAccess(ctx, u, id)
+	l, err := h.managedLicense(ctx, u, id, "make a new key")
 	if err != nil {
 		return l, licensing.Issued{}, err
-	}
-	if !l.Manage {
-		return l, licensing.Issued{}, &apiError{Status: http.StatusForbidden, Code: "forbidden", Message: "only the license's owner, or an owner of its organisation, may make a new key"}
 	}
 	issued, err := h.Licenses.RevealKey(ctx, l.ID)
 	return l, issued, err
@@ -265,12 +262,9 @@ func (h *handlers) revealKeyForm(c *fiber.Ctx) error {
 
 // acceptTerms records that the holder accepts the tier's current terms.
 func (h *handlers) acceptTerms(ctx context.Context, u account.User, id string, version int) (heldLicense, error) {
-	l, err := h.licenseAccess(ctx, u, id)
+	l, err := h.managedLicense(ctx, u, id, "accept its terms")
 	if err != nil {
 		return l, err
-	}
-	if !l.Manage {
-		return l, &apiError{Status: http.StatusForbidden, Code: "forbidden", Message: "only the license's owner, or an owner of its organisation, may accept its terms"}
 	}
 	p, err := h.Products.ProductBySlug(ctx, l.Product)
 	if err != nil {

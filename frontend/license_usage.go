@@ -62,6 +62,16 @@ func (h *handlers) licenseAccess(ctx context.Context, u account.User, id string)
 	return heldLicense{}, licensing.ErrNotFound
 }
 
+// managedLicense is licenseAccess for changes: it refuses a viewer who may
+// see the license but not manage it, naming what they tried to do.
+func (h *handlers) managedLicense(ctx context.Context, u account.User, id, action string) (heldLicense, error) {
+	l, err := h.licenseAccess(ctx, u, id)
+	if err == nil && !l.Manage {
+		err = &apiError{Status: http.StatusForbidden, Code: "forbidden", Message: "only the license's owner, or an owner of its organisation, may " + action}
+	}
+	return l, err
+}
+
 // heldLicenses returns u's own licenses and their organisations', newest
 // first within each owner.
 func (h *handlers) heldLicenses(ctx context.Context, u account.User) ([]heldLicense, error) {
@@ -194,12 +204,9 @@ func (h *handlers) licenseSeatsAPI(c *fiber.Ctx) error {
 
 // releaseSeat frees a seat for a viewer who manages the license.
 func (h *handlers) releaseSeat(ctx context.Context, u account.User, id, holder string) error {
-	l, err := h.licenseAccess(ctx, u, id)
+	l, err := h.managedLicense(ctx, u, id, "free seats")
 	if err != nil {
 		return err
-	}
-	if !l.Manage {
-		return &apiError{Status: http.StatusForbidden, Code: "forbidden", Message: "only the license's owner, or an owner of its organisation, may free seats"}
 	}
 	err = h.Licenses.ReleaseSeat(ctx, l.ID, holder)
 	if err == licensing.ErrNotFound {
