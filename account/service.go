@@ -77,6 +77,8 @@ type Service struct {
 	slots chan struct{}
 	// recent remembers successful password checks for a minute.
 	recent *verified
+	// guard limits password guessing.
+	guard *guard
 }
 
 // New returns a Service.
@@ -90,7 +92,7 @@ func New(st Stores, reserved Reserved, opts Options) *Service {
 	if opts.SessionMaximum == 0 {
 		opts.SessionMaximum = 30 * 24 * time.Hour
 	}
-	return &Service{
+	s := &Service{
 		st:        st,
 		reserved:  reserved,
 		opts:      opts,
@@ -99,6 +101,8 @@ func New(st Stores, reserved Reserved, opts Options) *Service {
 		slots:     make(chan struct{}, 2*runtime.NumCPU()),
 		recent:    newVerified(time.Minute, 10000),
 	}
+	s.guard = newGuard(func() time.Time { return s.now() })
+	return s
 }
 
 // hashing runs f while holding one of the hashing slots, or gives up when
@@ -203,9 +207,9 @@ func (s *Service) validate(in SignUp) (User, error) {
 	return User{ID: secret.ID(), Username: username, Email: email, Admin: in.Admin, CreatedAt: s.now().UTC()}, nil
 }
 
-// Authenticate returns the enabled user whose username and password match,
+// authenticate returns the enabled user whose username and password match,
 // or ErrBadCredentials. Unknown users cost as much time as known ones.
-func (s *Service) Authenticate(ctx context.Context, username, password string) (User, error) {
+func (s *Service) authenticate(ctx context.Context, username, password string) (User, error) {
 	if len(password) > maxPassword {
 		return User{}, ErrBadCredentials
 	}

@@ -13,6 +13,9 @@ type TokenAccess string
 const (
 	TokenRead      TokenAccess = "read"       // pull
 	TokenReadWrite TokenAccess = "read-write" // pull and push
+	// TokenPush is a publisher's push token: pull and push on its
+	// publisher's staging namespaces, and nothing on the API or pages.
+	TokenPush TokenAccess = "push"
 )
 
 // AccessToken is a personal access token: a password for scripts and

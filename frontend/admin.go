@@ -1,6 +1,7 @@
 package frontend
 
 import (
+	"github.com/berth/berth/access"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -17,14 +18,14 @@ const adminPageSize = 50
 // adminRoutes registers the admin pages on app and their JSON API on api.
 // Pages answer anyone but an admin as if they did not exist; the API
 // answers 401 or 403 like every other endpoint.
-func (h *handlers) adminRoutes(app *fiber.App, api fiber.Router) {
-	app.Get("/admin", h.adminPage)
-	app.Post("/admin/users/:username/disable", h.setDisabledForm(true))
-	app.Post("/admin/users/:username/enable", h.setDisabledForm(false))
+func (h *handlers) adminRoutes(app, api routes) {
+	app.Get("/admin", access.AdminPage, h.adminPage)
+	app.Post("/admin/users/:username/disable", access.AdminPage, h.setDisabledForm(true))
+	app.Post("/admin/users/:username/enable", access.AdminPage, h.setDisabledForm(false))
 
-	api.Get("/admin/users", h.adminUsersAPI)
-	api.Patch("/admin/users/:username", h.adminUpdateUserAPI)
-	api.Get("/admin/orgs", h.adminOrgsAPI)
+	api.Get("/admin/users", access.Administer, h.adminUsersAPI)
+	api.Patch("/admin/users/:username", access.Administer, h.adminUpdateUserAPI)
+	api.Get("/admin/orgs", access.Administer, h.adminOrgsAPI)
 }
 
 // adminView is the admin page: one page of users and one of organisations.
@@ -49,26 +50,23 @@ type adminPager struct {
 // UsersPager links the pages of users, keeping organisations at theirs.
 func (v adminView) UsersPager() adminPager {
 	return adminPager{Noun: "users", Page: v.Page, More: v.MoreUsers,
-		PrevURL: adminURL(v.Page-1, v.OrgsPage, ""), NextURL: adminURL(v.Page+1, v.OrgsPage, "")}
+		PrevURL: adminURL(v.Page-1, v.OrgsPage), NextURL: adminURL(v.Page+1, v.OrgsPage)}
 }
 
 // OrgsPager links the pages of organisations, keeping users at theirs.
 func (v adminView) OrgsPager() adminPager {
 	return adminPager{Noun: "organisations", Page: v.OrgsPage, More: v.MoreOrgs,
-		PrevURL: adminURL(v.Page, v.OrgsPage-1, ""), NextURL: adminURL(v.Page, v.OrgsPage+1, "")}
+		PrevURL: adminURL(v.Page, v.OrgsPage-1), NextURL: adminURL(v.Page, v.OrgsPage+1)}
 }
 
-// adminURL is the admin page at the given pages, with done as its flash.
-func adminURL(page, orgsPage int, done string) string {
+// adminURL is the admin page at the given pages.
+func adminURL(page, orgsPage int) string {
 	q := url.Values{}
 	if page > 1 {
 		q.Set("page", strconv.Itoa(page))
 	}
 	if orgsPage > 1 {
 		q.Set("orgs_page", strconv.Itoa(orgsPage))
-	}
-	if done != "" {
-		q.Set("done", done)
 	}
 	if len(q) == 0 {
 		return "/admin"
@@ -143,7 +141,7 @@ func (h *handlers) setDisabledForm(disabled bool) fiber.Handler {
 		if disabled {
 			done = u.Username + " disabled: signed out everywhere"
 		}
-		return c.Redirect(adminURL(adminPageNumber(c, "page"), adminPageNumber(c, "orgs_page"), done), http.StatusSeeOther)
+		return h.done(c, adminURL(adminPageNumber(c, "page"), adminPageNumber(c, "orgs_page")), done)
 	}
 }
 

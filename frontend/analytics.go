@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"github.com/berth/berth/access"
 	"html/template"
 	"net/http"
 	"slices"
@@ -18,10 +19,10 @@ import (
 )
 
 // analyticsRoutes registers a publisher's analytics: page, JSON and CSV.
-func (h *handlers) analyticsRoutes(app *fiber.App, api fiber.Router) {
-	api.Get("/publishers/:slug/analytics", h.analyticsAPI)
-	api.Get("/publishers/:slug/analytics.csv", h.analyticsCSV)
-	app.Get("/publishers/:slug/analytics", h.analyticsPage)
+func (h *handlers) analyticsRoutes(app, api routes) {
+	api.Get("/publishers/:slug/analytics", access.OnPublisher(access.Read, "slug"), h.analyticsAPI)
+	api.Get("/publishers/:slug/analytics.csv", access.OnPublisher(access.Read, "slug"), h.analyticsCSV)
+	app.Get("/publishers/:slug/analytics", access.OnPublisher(access.Read, "slug"), h.analyticsPage)
 }
 
 // Bounds on what one analytics view reads.

@@ -7,6 +7,8 @@ package frontend
 import (
 	"context"
 	"embed"
+	"github.com/berth/berth/access"
+	"github.com/berth/berth/internal/secret"
 	"html/template"
 	"log/slog"
 	"net/netip"
@@ -63,6 +65,8 @@ type Publishers interface {
 
 // Deps is what the front end composes.
 type Deps struct {
+	// Access makes every authorization decision.
+	Access       *access.Decider
 	Accounts     *account.Service
 	Licenses     *licensing.Service
 	Billing      *billing.Service
@@ -95,28 +99,34 @@ const BodyLimit = 1 << 20
 
 type handlers struct {
 	Deps
-	pages   map[string]*template.Template
-	metrics *metrics
-	// accountLimit counts failed sign-ins per account, beside the
-	// per-address allowance every credential check shares.
-	accountLimit *window
-	signupLimit  fiber.Handler
-	openapiDoc   []byte
+	pages       map[string]*template.Template
+	metrics     *metrics
+	signupLimit fiber.Handler
+	openapiDoc  []byte
 	// clientIP names the client of a request, through trusted proxies.
 	clientIP func(*fiber.Ctx) string
+	// table lists every declared route.
+	table []Route
+	// flashKey signs flash messages.
+	flashKey []byte
 }
 
-// New builds the fiber application.
-func New(d Deps) (*fiber.App, error) {
+// New builds the fiber application, and returns with it the table of its
+// routes and the permission each declares.
+func New(d Deps) (*fiber.App, []Route, error) {
 	pages, err := parseTemplates()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	doc, err := buildOpenAPI()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	h := &handlers{Deps: d, pages: pages, metrics: newMetrics(d.Metrics), accountLimit: newWindow(10), openapiDoc: doc}
+	h := &handlers{Deps: d, pages: pages, metrics: newMetrics(d.Metrics), openapiDoc: doc,
+		flashKey: []byte(secret.Token(""))}
+	if d.Keys != nil {
+		h.flashKey = d.Keys.DeriveSecret("flash messages")
+	}
 	app := fiber.New(fiber.Config{
 		AppName:               "berth",
 		BodyLimit:             BodyLimit,
@@ -135,61 +145,65 @@ func New(d Deps) (*fiber.App, error) {
 		CrossOriginEmbedderPolicy: "unsafe-none",
 	}))
 	h.routes(app)
-	return app, nil
+	return app, h.table, nil
 }
 
 func (h *handlers) routes(app *fiber.App) {
-	app.Get("/healthz", h.healthz)
-	app.Get("/readyz", h.readyz)
-	app.Get("/metrics", h.metrics.handler())
-	app.Get("/.well-known/jwks.json", h.jwks)
-	app.Get("/.well-known/berth-license-keys.json", h.licenseKeys)
+	infra := routes{h: h, r: app, page: true}
+	infra.Get("/healthz", access.Anyone, h.healthz)
+	infra.Get("/readyz", access.Anyone, h.readyz)
+	infra.Get("/metrics", access.Anyone, h.metrics.handler())
+	infra.Get("/.well-known/jwks.json", access.Anyone, h.jwks)
+	infra.Get("/.well-known/berth-license-keys.json", access.Anyone, h.licenseKeys)
 
-	app.Get("/static/*", h.static)
-	app.Post("/internal/registry/events", h.registryEvents)
+	infra.Get("/static/*", access.Anyone, h.static)
+	infra.Post("/internal/registry/events", access.OwnAuth, h.registryEvents)
 	// Stripe signs its events: no session, no CSRF token.
-	app.Post("/billing/webhook", h.stripeWebhook)
+	infra.Post("/billing/webhook", access.OwnAuth, h.stripeWebhook)
 
-	// One allowance of failed authentications per address covers every
-	// endpoint that checks a credential, so that guesses cannot be spread
-	// across them.
+	// Password checks are limited per address and account by the account
+	// domain, wherever they come from; it learns the client's address here.
 	client := clientKey(h.TrustedProxies)
 	h.clientIP = client
-	app.Use(failureLimiter(20, client))
+	app.Use(func(c *fiber.Ctx) error {
+		c.SetUserContext(account.WithAddress(c.UserContext(), client(c)))
+		return c.Next()
+	})
 	h.signupLimit = signupLimiter(10, client)
-	app.Get("/token", h.tokenGet)
-	app.Post("/token", h.tokenPost)
+	infra.Get("/token", access.OwnAuth, h.tokenGet)
+	infra.Post("/token", access.OwnAuth, h.tokenPost)
 
 	app.Use(h.identify, h.checkCSRF)
-	api := app.Group("/api/v1")
-	api.Get("/openapi.json", h.openapi)
-	api.Get("/products", h.listProducts)
-	api.Get("/products/:slug", h.getProduct)
-	api.Post("/products/:slug/checkout", h.checkout)
-	api.Get("/licenses", h.listLicenses)
-	api.Get("/licenses/:id", h.getLicense)
-	api.Get("/licenses/:id/file", h.licenseFile)
+	pages := routes{h: h, r: app, page: true}
+	api := routes{h: h, r: app.Group("/api/v1"), prefix: "/api/v1"}
+	api.Get("/openapi.json", access.Anyone, h.openapi)
+	api.Get("/products", access.Anyone, h.listProducts)
+	api.Get("/products/:slug", access.Anyone, h.getProduct)
+	api.Post("/products/:slug/checkout", access.BuyFor("organization"), h.checkout)
+	api.Get("/licenses", access.Self(access.Read), h.listLicenses)
+	api.Get("/licenses/:id", access.OnLicense(access.Read, "id"), h.getLicense)
+	api.Get("/licenses/:id/file", access.OnLicense(access.Read, "id"), h.licenseFile)
 	h.licenseUsageRoutes(api)
-	h.billingRoutes(app, api)
-	h.exploreRoutes(app, api)
-	h.tagRoutes(app, api)
-	h.publisherRoutes(app, api)
-	h.analyticsRoutes(app, api)
-	h.webhookRoutes(app, api)
-	h.listingRoutes(app, api)
-	h.sessionRoutes(app, api)
-	h.settingsRoutes(app, api)
-	h.profileRoutes(app, api)
-	h.orgRoutes(app, api)
-	h.repositoryRoutes(app, api)
-	h.adminRoutes(app, api)
-	h.starRoutes(app, api)
-	api.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
+	h.billingRoutes(pages, api)
+	h.exploreRoutes(pages, api)
+	h.tagRoutes(pages, api)
+	h.publisherRoutes(pages, api)
+	h.analyticsRoutes(pages, api)
+	h.webhookRoutes(pages, api)
+	h.listingRoutes(pages, api)
+	h.sessionRoutes(pages, api)
+	h.settingsRoutes(pages, api)
+	h.profileRoutes(pages, api)
+	h.orgRoutes(pages, api)
+	h.repositoryRoutes(pages, api)
+	h.adminRoutes(pages, api)
+	h.starRoutes(pages, api)
+	app.Group("/api/v1").Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 
-	app.Get("/", h.indexPage)
-	app.Get("/products/:slug", h.productPage)
-	h.licensePages(app)
-	h.billingPages(app)
-	h.publisherPages(app)
+	pages.Get("/", access.Anyone, h.indexPage)
+	pages.Get("/products/:slug", access.Anyone, h.productPage)
+	h.licensePages(pages)
+	h.billingPages(pages)
+	h.publisherPages(pages)
 	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }

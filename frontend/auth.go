@@ -5,10 +5,13 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode"
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/berth/berth/access"
 	"github.com/berth/berth/account"
+	"github.com/berth/berth/licensing"
 )
 
 // basicCredentials returns the HTTP basic credentials of the request, or
@@ -33,43 +36,74 @@ func basicCredentials(c *fiber.Ctx) (string, string, error) {
 	return user, pass, nil
 }
 
-// currentViewer returns the viewer: the session's user, or the user named by
-// basic credentials (a password, or a personal access token as the
-// password with any username). Without either the viewer is anonymous.
-func (h *handlers) currentViewer(c *fiber.Ctx) (viewer, error) {
-	if v := viewerOf(c); v.SignedIn() {
-		return v, nil
+// principal resolves the caller's credential, once per request. Pages
+// take the browser session only. The API takes the Authorization header
+// when there is one, and then the header alone decides who the caller is
+// (never the session cookie beside it); without a header, the session.
+func (h *handlers) principal(c *fiber.Ctx, page bool) (access.Principal, error) {
+	if p, ok := c.Locals("principal").(access.Principal); ok {
+		return p, nil
 	}
-	username, password, err := basicCredentials(c)
-	if err != nil || username == "" && password == "" {
-		return viewer{}, err
-	}
-	v := viewer{viaHeader: true}
-	if strings.HasPrefix(password, account.TokenPrefix) {
-		u, t, err := h.Accounts.AuthenticateToken(c.UserContext(), password)
-		if err != nil {
-			return viewer{}, err
+	p := access.Principal{Kind: access.Anonymous}
+	if !page && c.Get(fiber.HeaderAuthorization) != "" {
+		var err error
+		if p, err = h.headerPrincipal(c); err != nil {
+			return p, err
 		}
-		v.User, v.Token = u, &t
-	} else if v.User, err = h.Accounts.Authenticate(c.UserContext(), username, password); err != nil {
-		return viewer{}, err
+	} else if v := viewerOf(c); v.SignedIn() {
+		p = access.Principal{Kind: access.Session, UserID: v.User.ID, Name: v.User.Username, Admin: v.User.Admin,
+			CredentialID: v.Session.ID}
 	}
-	c.Locals("viewer", v)
-	return v, nil
+	c.Locals("principal", p)
+	return p, nil
 }
 
-// requireUser returns the signed-in user, or errUnauthorized. A personal
-// access token with read access only may read: it may not change anything.
-func (h *handlers) requireUser(c *fiber.Ctx) (account.User, error) {
-	v, err := h.currentViewer(c)
+// headerPrincipal resolves HTTP basic credentials: a password, or as the
+// password a personal access token, push token, license key or refresh
+// token (each recognised by its prefix; the last two reach nothing here,
+// so they are not even looked up).
+func (h *handlers) headerPrincipal(c *fiber.Ctx) (access.Principal, error) {
+	username, password, err := basicCredentials(c)
 	if err != nil {
-		return account.User{}, err
+		return access.Principal{}, err
 	}
+	ctx := c.UserContext()
+	switch {
+	case strings.HasPrefix(password, licensing.KeyPrefix):
+		return access.Principal{Kind: access.LicenseKey}, nil
+	case strings.HasPrefix(password, licensing.RefreshPrefix):
+		return access.Principal{Kind: access.Refresh}, nil
+	case strings.HasPrefix(password, account.TokenPrefix):
+		u, t, err := h.Accounts.AuthenticateToken(ctx, password)
+		if err != nil {
+			return access.Principal{}, err
+		}
+		p := access.Principal{Kind: access.Token, UserID: u.ID, Name: u.Username, ReadOnly: t.Access == account.TokenRead,
+			Within: t.Resources, CredentialID: t.ID}
+		if t.Access == account.TokenPush {
+			return access.Principal{Kind: access.PushToken, UserID: u.ID, Name: u.Username, Within: t.Resources, CredentialID: t.ID}, nil
+		}
+		c.Locals("viewer", viewer{User: u, Token: &t, viaHeader: true})
+		return p, nil
+	}
+	u, err := h.Accounts.Authenticate(ctx, username, password)
+	if err != nil {
+		return access.Principal{}, err
+	}
+	c.Locals("viewer", viewer{User: u, viaHeader: true})
+	return access.Principal{Kind: access.Password, UserID: u.ID, Name: u.Username, Admin: u.Admin}, nil
+}
+
+// currentViewer returns the caller as the route's authorization resolved it.
+func (h *handlers) currentViewer(c *fiber.Ctx) (viewer, error) { return viewerOf(c), nil }
+
+// requireUser returns the caller's account. The route's declared
+// permission decided whether the caller may be here; this only reads who
+// it is.
+func (h *handlers) requireUser(c *fiber.Ctx) (account.User, error) {
+	v := viewerOf(c)
 	if !v.SignedIn() {
 		return account.User{}, errUnauthorized
-	}
-	if v.Token != nil && v.Token.Access == account.TokenRead && c.Method() != fiber.MethodGet {
-		return account.User{}, &apiError{Status: http.StatusForbidden, Code: "forbidden", Message: "this access token is read-only"}
 	}
 	return v.User, nil
 }
@@ -94,9 +128,21 @@ func (h *handlers) requirePageUser(c *fiber.Ctx) (account.User, bool, error) {
 	return v.User, true, nil
 }
 
-// safeNext keeps a post-sign-in redirect on this site.
+// safeNext keeps a post-sign-in redirect on this site: a path of its own,
+// never another origin. Browsers drop tabs and newlines from URLs and read
+// a backslash as a slash, so "/\t/evil.com" would take them to
+// //evil.com: any control character, space or backslash refuses.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.Contains(next, "\\") {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
+		return "/"
+	}
+	for _, r := range next {
+		if r <= ' ' || r == 0x7f || r == '\\' || unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) {
+			return "/"
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
 		return "/"
 	}
 	return next

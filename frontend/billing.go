@@ -3,6 +3,7 @@ package frontend
 import (
 	"context"
 	"errors"
+	"github.com/berth/berth/access"
 	"net/http"
 	"slices"
 	"strconv"
@@ -19,23 +20,23 @@ import (
 // billingRoutes registers orders, the Stripe webhook's twin pages and
 // publishers' earnings. The webhook itself is registered before sessions
 // and CSRF (see routes): Stripe signs it instead.
-func (h *handlers) billingRoutes(app *fiber.App, api fiber.Router) {
-	api.Get("/orders", h.ordersAPI)
-	api.Get("/orders/:id", h.orderAPI)
-	api.Post("/billing/portal", h.portalAPI)
-	api.Post("/licenses/:id/key", h.revealKeyAPI)
-	api.Post("/licenses/:id/terms", h.acceptTermsAPI)
-	api.Get("/publishers/:slug/earnings", h.earningsAPI)
-	api.Get("/publishers/:slug/earnings.csv", h.earningsCSV)
+func (h *handlers) billingRoutes(app, api routes) {
+	api.Get("/orders", access.Self(access.Read), h.ordersAPI)
+	api.Get("/orders/:id", access.OnOrder("id"), h.orderAPI)
+	api.Post("/billing/portal", access.Self(access.Write), h.portalAPI)
+	api.Post("/licenses/:id/key", access.OnLicense(access.Manage, "id").Personally(), h.revealKeyAPI)
+	api.Post("/licenses/:id/terms", access.OnLicense(access.Manage, "id"), h.acceptTermsAPI)
+	api.Get("/publishers/:slug/earnings", access.OnPublisher(access.Read, "slug"), h.earningsAPI)
+	api.Get("/publishers/:slug/earnings.csv", access.OnPublisher(access.Read, "slug"), h.earningsCSV)
 }
 
-func (h *handlers) billingPages(app *fiber.App) {
-	app.Get("/orders", h.ordersPage)
-	app.Get("/orders/:id", h.orderPage)
-	app.Post("/billing/portal", h.portalForm)
-	app.Post("/licenses/:id/key", h.revealKeyForm)
-	app.Post("/licenses/:id/terms", h.acceptTermsForm)
-	app.Get("/publishers/:slug/earnings", h.earningsPage)
+func (h *handlers) billingPages(app routes) {
+	app.Get("/orders", access.Self(access.Read), h.ordersPage)
+	app.Get("/orders/:id", access.OnOrder("id"), h.orderPage)
+	app.Post("/billing/portal", access.Self(access.Write), h.portalForm)
+	app.Post("/licenses/:id/key", access.OnLicense(access.Manage, "id").Personally(), h.revealKeyForm)
+	app.Post("/licenses/:id/terms", access.OnLicense(access.Manage, "id"), h.acceptTermsForm)
+	app.Get("/publishers/:slug/earnings", access.OnPublisher(access.Read, "slug"), h.earningsPage)
 }
 
 // stripeWebhook takes Stripe's events. A bad signature is 400 (Stripe
@@ -307,7 +308,7 @@ func (h *handlers) acceptTermsForm(c *fiber.Ctx) error {
 	if _, err := h.acceptTerms(c.UserContext(), u, c.Params("id"), version); err != nil {
 		return err
 	}
-	return c.Redirect("/licenses/"+c.Params("id")+"?done=Terms+accepted", http.StatusSeeOther)
+	return h.done(c, "/licenses/"+c.Params("id"), "Terms accepted")
 }
 
 // publisherMember returns the publisher u belongs to (or any, for admins).

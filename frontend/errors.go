@@ -3,6 +3,7 @@ package frontend
 import (
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -37,7 +38,10 @@ func classify(err error) *apiError {
 	var soleOwner *account.SoleOwnerError
 	var fe *fiber.Error
 	var quantity *billing.QuantityError
+	var tooMany *account.TooManyAttemptsError
 	switch {
+	case errors.As(err, &tooMany):
+		return &apiError{Status: http.StatusTooManyRequests, Code: "too_many_requests", Message: tooMany.Error()}
 	case errors.As(err, &ae):
 		return ae
 	case errors.As(err, &invalid):
@@ -91,6 +95,10 @@ func rootMessage(err error) string {
 // their formats, pages as an HTML error page.
 func (h *handlers) handleError(c *fiber.Ctx, err error) error {
 	ae := classify(err)
+	var tooMany *account.TooManyAttemptsError
+	if errors.As(err, &tooMany) {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(tooMany.RetryAfter.Seconds())+1))
+	}
 	if ae.Status >= 500 {
 		h.Logger.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
 	}

@@ -1,6 +1,7 @@
 package frontend
 
 import (
+	"github.com/berth/berth/access"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -12,11 +13,11 @@ import (
 )
 
 // exploreRoutes registers Explore and search, pages and API.
-func (h *handlers) exploreRoutes(app *fiber.App, api fiber.Router) {
-	api.Get("/search", h.searchAPI)
-	api.Get("/categories", h.categoriesAPI)
-	app.Get("/explore", h.explorePage)
-	app.Get("/search", h.searchPage)
+func (h *handlers) exploreRoutes(app, api routes) {
+	api.Get("/search", access.Anyone, h.searchAPI)
+	api.Get("/categories", access.Anyone, h.categoriesAPI)
+	app.Get("/explore", access.Anyone, h.explorePage)
+	app.Get("/search", access.Anyone, h.searchPage)
 }
 
 // exploreQuery reads Explore's filters from the query string; every filter

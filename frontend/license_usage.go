@@ -2,6 +2,7 @@ package frontend
 
 import (
 	"context"
+	"github.com/berth/berth/access"
 	"net/http"
 	"strconv"
 	"time"
@@ -14,13 +15,13 @@ import (
 
 // licenseUsageRoutes registers what a license's holders see of its use:
 // seats, pulls and the tokens issued, and the admin's view of all of it.
-func (h *handlers) licenseUsageRoutes(api fiber.Router) {
-	api.Get("/licenses/:id/seats", h.licenseSeatsAPI)
-	api.Delete("/licenses/:id/seats/:holder", h.releaseSeatAPI)
-	api.Get("/licenses/:id/pulls", h.ofLicense(h.pullsAPI))
-	api.Get("/licenses/:id/tokens", h.ofLicense(h.tokensAPI))
-	api.Get("/admin/pulls", h.adminPullsAPI)
-	api.Get("/admin/tokens", h.adminTokensAPI)
+func (h *handlers) licenseUsageRoutes(api routes) {
+	api.Get("/licenses/:id/seats", access.OnLicense(access.Read, "id"), h.licenseSeatsAPI)
+	api.Delete("/licenses/:id/seats/:holder", access.OnLicense(access.Manage, "id"), h.releaseSeatAPI)
+	api.Get("/licenses/:id/pulls", access.OnLicense(access.Read, "id"), h.ofLicense(h.pullsAPI))
+	api.Get("/licenses/:id/tokens", access.OnLicense(access.Read, "id"), h.ofLicense(h.tokensAPI))
+	api.Get("/admin/pulls", access.Administer, h.adminPullsAPI)
+	api.Get("/admin/tokens", access.Administer, h.adminTokensAPI)
 }
 
 // heldLicense is a license as one viewer may see it: whose it is and

@@ -1,6 +1,7 @@
 package frontend
 
 import (
+	"github.com/berth/berth/access"
 	"net/http"
 	"strconv"
 
@@ -12,12 +13,12 @@ import (
 
 // licensePages registers the buyer's pages: taking a free tier from the
 // product page, and the list of one's licenses.
-func (h *handlers) licensePages(app *fiber.App) {
-	app.Post("/products/:slug/checkout", h.checkoutForm)
-	app.Get("/licenses", h.licensesPage)
-	app.Get("/licenses/:id", h.licensePage)
-	app.Post("/licenses/:id/seats/release", h.releaseSeatForm)
-	app.Get("/admin/usage", h.adminUsagePage)
+func (h *handlers) licensePages(app routes) {
+	app.Post("/products/:slug/checkout", access.BuyFor("organization"), h.checkoutForm)
+	app.Get("/licenses", access.Self(access.Read), h.licensesPage)
+	app.Get("/licenses/:id", access.OnLicense(access.Read, "id"), h.licensePage)
+	app.Post("/licenses/:id/seats/release", access.OnLicense(access.Manage, "id"), h.releaseSeatForm)
+	app.Get("/admin/usage", access.AdminPage, h.adminUsagePage)
 }
 
 // issuedView is the page that shows a new license's key, the only time it
@@ -148,7 +149,7 @@ func (h *handlers) releaseSeatForm(c *fiber.Ctx) error {
 	if err := h.releaseSeat(c.UserContext(), u, c.Params("id"), c.FormValue("holder")); err != nil {
 		return err
 	}
-	return c.Redirect("/licenses/"+c.Params("id")+"?done=Seat+freed", http.StatusSeeOther)
+	return h.done(c, "/licenses/"+c.Params("id"), "Seat freed")
 }
 
 // usageView is the admin's view of every license's pulls and tokens.

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"github.com/berth/berth/access"
 	"html/template"
 	"net/http"
 	"regexp"
@@ -23,17 +24,17 @@ import (
 // listingRoutes registers the listing editor: a publisher's products and
 // tiers, their status, logo and description preview; and the admin's
 // Official / Certified marking.
-func (h *handlers) listingRoutes(app *fiber.App, api fiber.Router) {
-	api.Get("/publishers/:slug/products", h.listingsAPI)
-	api.Post("/publishers/:slug/products", h.createListingAPI)
-	api.Put("/publishers/:slug/products/:product", h.updateListingAPI)
-	api.Put("/publishers/:slug/products/:product/logo", h.logoAPI)
-	api.Post("/markdown/preview", h.previewAPI)
-	api.Put("/admin/products/:product/badge", h.badgeAPI)
-	app.Get("/publishers/:slug/products", h.listingsPage)
-	app.Post("/publishers/:slug/products", h.createListingForm)
-	app.Get("/publishers/:slug/products/:product/edit", h.editListingPage)
-	app.Post("/publishers/:slug/products/:product/edit", h.editListingForm)
+func (h *handlers) listingRoutes(app, api routes) {
+	api.Get("/publishers/:slug/products", access.OnPublisher(access.Read, "slug"), h.listingsAPI)
+	api.Post("/publishers/:slug/products", access.OnPublisher(access.Write, "slug"), h.createListingAPI)
+	api.Put("/publishers/:slug/products/:product", access.OnPublisher(access.Write, "slug"), h.updateListingAPI)
+	api.Put("/publishers/:slug/products/:product/logo", access.OnPublisher(access.Write, "slug"), h.logoAPI)
+	api.Post("/markdown/preview", access.Self(access.Read), h.previewAPI)
+	api.Put("/admin/products/:product/badge", access.Administer, h.badgeAPI)
+	app.Get("/publishers/:slug/products", access.OnPublisher(access.Read, "slug"), h.listingsPage)
+	app.Post("/publishers/:slug/products", access.OnPublisher(access.Write, "slug"), h.createListingForm)
+	app.Get("/publishers/:slug/products/:product/edit", access.OnPublisher(access.Write, "slug"), h.editListingPage)
+	app.Post("/publishers/:slug/products/:product/edit", access.OnPublisher(access.Write, "slug"), h.editListingForm)
 }
 
 // tierInput is a tier as the editor sends it.

@@ -3,6 +3,7 @@ package frontend
 import (
 	"context"
 	"errors"
+	"github.com/berth/berth/access"
 	"net/http"
 	"net/url"
 	"strings"
@@ -15,19 +16,19 @@ import (
 // orgRoutes registers the organisation pages on app and their JSON API on
 // api. Page forms name members by user ID in their paths, the API by
 // username.
-func (h *handlers) orgRoutes(app *fiber.App, api fiber.Router) {
-	app.Get("/orgs/new", h.newOrgPage) // before /orgs/:name
-	app.Post("/orgs", h.createOrgForm)
-	app.Get("/orgs/:name", h.orgPage)
-	app.Post("/orgs/:name/delete", h.deleteOrgForm)
-	app.Post("/orgs/:name/members", h.addMemberForm)
-	app.Post("/orgs/:name/members/:userID/role", h.setRoleForm)
-	app.Post("/orgs/:name/members/:userID/remove", h.removeMemberForm)
-	app.Post("/orgs/:name/teams", h.createTeamForm)
-	app.Post("/orgs/:name/teams/:team/delete", h.deleteTeamForm)
-	app.Post("/orgs/:name/teams/:team/members", h.addTeamMemberForm)
-	app.Post("/orgs/:name/teams/:team/members/:userID/remove", h.removeTeamMemberForm)
-	app.Post("/orgs/:name/teams/:team/permissions", h.setTeamPermissionForm)
+func (h *handlers) orgRoutes(app, api routes) {
+	app.Get("/orgs/new", access.Self(access.Read), h.newOrgPage) // before /orgs/:name
+	app.Post("/orgs", access.Self(access.Write), h.createOrgForm)
+	app.Get("/orgs/:name", access.Anyone, h.orgPage)
+	app.Post("/orgs/:name/delete", access.OnOrg(access.Manage, "name"), h.deleteOrgForm)
+	app.Post("/orgs/:name/members", access.OnOrg(access.Manage, "name"), h.addMemberForm)
+	app.Post("/orgs/:name/members/:userID/role", access.OnOrg(access.Manage, "name"), h.setRoleForm)
+	app.Post("/orgs/:name/members/:userID/remove", access.OnOrg(access.Read, "name"), h.removeMemberForm)
+	app.Post("/orgs/:name/teams", access.OnOrg(access.Manage, "name"), h.createTeamForm)
+	app.Post("/orgs/:name/teams/:team/delete", access.OnOrg(access.Manage, "name"), h.deleteTeamForm)
+	app.Post("/orgs/:name/teams/:team/members", access.OnOrg(access.Manage, "name"), h.addTeamMemberForm)
+	app.Post("/orgs/:name/teams/:team/members/:userID/remove", access.OnOrg(access.Manage, "name"), h.removeTeamMemberForm)
+	app.Post("/orgs/:name/teams/:team/permissions", access.OnOrg(access.Manage, "name"), h.setTeamPermissionForm)
 	h.orgAPIRoutes(api)
 }
 
@@ -48,7 +49,7 @@ func (h *handlers) createOrgForm(c *fiber.Ctx) error {
 	if err != nil {
 		return h.refused(c, err, "org_new", "New organisation", map[string]string{"name": name, "display_name": display}, "")
 	}
-	return c.Redirect(orgURL(o.Name, "Organisation "+o.Name+" created"), http.StatusSeeOther)
+	return h.done(c, orgURL(o.Name), "Organisation "+o.Name+" created")
 }
 
 // orgPage shows an organisation: its public face to everyone, members and
@@ -61,10 +62,8 @@ func (h *handlers) orgPage(c *fiber.Ctx) error {
 	return h.render(c, http.StatusOK, "org", v.Title(), v)
 }
 
-// orgURL is the organisation page, with done as its flash message.
-func orgURL(org, done string) string {
-	return "/orgs/" + url.PathEscape(org) + "?done=" + url.QueryEscape(done)
-}
+// orgURL is the organisation page.
+func orgURL(org string) string { return "/orgs/" + url.PathEscape(org) }
 
 // orgChange is one change to an organisation made by actor.
 type orgChange func(ctx context.Context, actor account.User, org string) error
@@ -82,7 +81,7 @@ func (h *handlers) orgAction(c *fiber.Ctx, done string, change orgChange) error 
 	if err := change(c.UserContext(), u, org); err != nil {
 		return h.orgRefused(c, org, err)
 	}
-	return c.Redirect(orgURL(org, done), http.StatusSeeOther)
+	return h.done(c, orgURL(org), done)
 }
 
 // orgActor returns the signed-in user posting a form about org. An
@@ -130,7 +129,7 @@ func (h *handlers) deleteOrgForm(c *fiber.Ctx) error {
 	if err := h.Accounts.DeleteOrg(c.UserContext(), u, org); err != nil {
 		return h.orgRefused(c, org, err)
 	}
-	return c.Redirect("/?done="+url.QueryEscape("Organisation "+org+" deleted"), http.StatusSeeOther)
+	return h.done(c, "/", "Organisation "+org+" deleted")
 }
 
 func (h *handlers) addMemberForm(c *fiber.Ctx) error {

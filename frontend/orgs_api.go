@@ -2,6 +2,7 @@ package frontend
 
 import (
 	"context"
+	"github.com/berth/berth/access"
 	"net/http"
 	"net/url"
 	"strings"
@@ -15,19 +16,19 @@ import (
 // orgAPIRoutes registers the organisation API. Members are named by
 // username; a team's permission is set by full repository name in the
 // body, since repository names contain slashes.
-func (h *handlers) orgAPIRoutes(api fiber.Router) {
-	api.Post("/orgs", h.createOrgAPI)
-	api.Get("/orgs", h.listOrgsAPI)
-	api.Get("/orgs/:name", h.getOrgAPI)
-	api.Delete("/orgs/:name", h.deleteOrgAPI)
-	api.Post("/orgs/:name/members", h.addMemberAPI)
-	api.Patch("/orgs/:name/members/:username", h.setRoleAPI)
-	api.Delete("/orgs/:name/members/:username", h.removeMemberAPI)
-	api.Post("/orgs/:name/teams", h.createTeamAPI)
-	api.Delete("/orgs/:name/teams/:team", h.deleteTeamAPI)
-	api.Put("/orgs/:name/teams/:team/members/:username", h.teamMemberAPI(true))
-	api.Delete("/orgs/:name/teams/:team/members/:username", h.teamMemberAPI(false))
-	api.Post("/orgs/:name/teams/:team/permissions", h.setTeamPermissionAPI)
+func (h *handlers) orgAPIRoutes(api routes) {
+	api.Post("/orgs", access.Self(access.Write), h.createOrgAPI)
+	api.Get("/orgs", access.Self(access.Read), h.listOrgsAPI)
+	api.Get("/orgs/:name", access.Anyone, h.getOrgAPI)
+	api.Delete("/orgs/:name", access.OnOrg(access.Manage, "name"), h.deleteOrgAPI)
+	api.Post("/orgs/:name/members", access.OnOrg(access.Manage, "name"), h.addMemberAPI)
+	api.Patch("/orgs/:name/members/:username", access.OnOrg(access.Manage, "name"), h.setRoleAPI)
+	api.Delete("/orgs/:name/members/:username", access.OnOrg(access.Read, "name"), h.removeMemberAPI)
+	api.Post("/orgs/:name/teams", access.OnOrg(access.Manage, "name"), h.createTeamAPI)
+	api.Delete("/orgs/:name/teams/:team", access.OnOrg(access.Manage, "name"), h.deleteTeamAPI)
+	api.Put("/orgs/:name/teams/:team/members/:username", access.OnOrg(access.Manage, "name"), h.teamMemberAPI(true))
+	api.Delete("/orgs/:name/teams/:team/members/:username", access.OnOrg(access.Manage, "name"), h.teamMemberAPI(false))
+	api.Post("/orgs/:name/teams/:team/permissions", access.OnOrg(access.Manage, "name"), h.setTeamPermissionAPI)
 }
 
 // orgJSON is what anyone may know of an organisation; Role is the

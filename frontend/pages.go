@@ -93,7 +93,7 @@ func (h *handlers) render(c *fiber.Ctx, status int, name, title string, data any
 		return fmt.Errorf("no page template %q", name)
 	}
 	p := page{Title: title, RegistryHost: h.RegistryHost, PublicURL: h.PublicURL, Viewer: viewerOf(c),
-		CSRF: h.csrfToken(c), Flash: c.Query("done"), Data: data}
+		CSRF: h.csrfToken(c), Flash: h.takeFlash(c), Data: data}
 	if h.Tokens != nil {
 		p.TokenTTL = h.Tokens.TTL()
 	}

@@ -2,6 +2,7 @@ package frontend
 
 import (
 	"context"
+	"github.com/berth/berth/access"
 	"net/http"
 	"strings"
 	"time"
@@ -13,9 +14,9 @@ import (
 )
 
 // profileRoutes registers the profile pages on app and their JSON API on api.
-func (h *handlers) profileRoutes(app *fiber.App, api fiber.Router) {
-	app.Get("/u/:name", h.profilePage)
-	api.Get("/users/:name", h.profileAPI)
+func (h *handlers) profileRoutes(app, api routes) {
+	app.Get("/u/:name", access.Anyone, h.profilePage)
+	api.Get("/users/:name", access.Anyone, h.profileAPI)
 }
 
 // profileView is a user's public face: their repositories the viewer may

@@ -3,6 +3,7 @@ package frontend
 import (
 	"context"
 	"errors"
+	"github.com/berth/berth/access"
 	"net/http"
 	"regexp"
 	"slices"
@@ -37,28 +38,28 @@ type PublisherStore interface {
 
 // publisherRoutes registers the publisher portal: applying, keys, push
 // tokens and uploads, and the admin's review; pages and API.
-func (h *handlers) publisherRoutes(app *fiber.App, api fiber.Router) {
-	app.Get("/.well-known/cosign.pub", h.cosignPub)
-	api.Post("/publishers", h.applyAPI)
-	api.Get("/publishers/:slug", h.publisherAPI)
-	api.Get("/publishers/:slug/keys", h.keysAPI)
-	api.Post("/publishers/:slug/keys", h.addKeyAPI)
-	api.Delete("/publishers/:slug/keys/:id", h.revokeKeyAPI)
-	api.Post("/publishers/:slug/push-tokens", h.pushTokenAPI)
-	api.Get("/publishers/:slug/uploads", h.uploadsAPI)
-	api.Get("/admin/publishers", h.adminPublishersAPI)
-	api.Post("/admin/publishers/:slug/review", h.reviewAPI)
+func (h *handlers) publisherRoutes(app, api routes) {
+	app.Get("/.well-known/cosign.pub", access.Anyone, h.cosignPub)
+	api.Post("/publishers", access.OnOrg(access.Manage, "organization"), h.applyAPI)
+	api.Get("/publishers/:slug", access.OnPublisher(access.Read, "slug"), h.publisherAPI)
+	api.Get("/publishers/:slug/keys", access.OnPublisher(access.Read, "slug"), h.keysAPI)
+	api.Post("/publishers/:slug/keys", access.OnPublisher(access.Write, "slug"), h.addKeyAPI)
+	api.Delete("/publishers/:slug/keys/:id", access.OnPublisher(access.Write, "slug"), h.revokeKeyAPI)
+	api.Post("/publishers/:slug/push-tokens", access.OnPublisher(access.Write, "slug").Personally(), h.pushTokenAPI)
+	api.Get("/publishers/:slug/uploads", access.OnPublisher(access.Read, "slug"), h.uploadsAPI)
+	api.Get("/admin/publishers", access.Administer, h.adminPublishersAPI)
+	api.Post("/admin/publishers/:slug/review", access.Administer, h.reviewAPI)
 }
 
-func (h *handlers) publisherPages(app *fiber.App) {
-	app.Get("/publishers/apply", h.applyPage)
-	app.Post("/publishers/apply", h.applyForm)
-	app.Get("/publishers/:slug", h.portalPage)
-	app.Post("/publishers/:slug/keys", h.addKeyForm)
-	app.Post("/publishers/:slug/keys/:id/revoke", h.revokeKeyForm)
-	app.Post("/publishers/:slug/push-tokens", h.pushTokenForm)
-	app.Get("/admin/publishers", h.adminPublishersPage)
-	app.Post("/admin/publishers/:slug/review", h.reviewForm)
+func (h *handlers) publisherPages(app routes) {
+	app.Get("/publishers/apply", access.Self(access.Read), h.applyPage)
+	app.Post("/publishers/apply", access.OnOrg(access.Manage, "organization"), h.applyForm)
+	app.Get("/publishers/:slug", access.OnPublisher(access.Read, "slug"), h.portalPage)
+	app.Post("/publishers/:slug/keys", access.OnPublisher(access.Write, "slug"), h.addKeyForm)
+	app.Post("/publishers/:slug/keys/:id/revoke", access.OnPublisher(access.Write, "slug"), h.revokeKeyForm)
+	app.Post("/publishers/:slug/push-tokens", access.OnPublisher(access.Write, "slug").Personally(), h.pushTokenForm)
+	app.Get("/admin/publishers", access.AdminPage, h.adminPublishersPage)
+	app.Post("/admin/publishers/:slug/review", access.AdminPage, h.reviewForm)
 }
 
 // cosignPub publishes the key Berth signs promoted images with:

@@ -4,10 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/berth/berth/access"
 	"net/http"
 	"strings"
-
-	"github.com/gofiber/fiber/v2"
 
 	"github.com/berth/berth/account"
 	"github.com/berth/berth/catalog"
@@ -15,20 +14,20 @@ import (
 
 // repositoryRoutes registers the repositories pages on app and their JSON API on api.
 // A repository is addressed as namespace and one name segment below it.
-func (h *handlers) repositoryRoutes(app *fiber.App, api fiber.Router) {
-	app.Get("/repositories/new", h.newRepositoryPage)
-	app.Post("/repositories", h.createRepositoryForm)
-	app.Get("/r/:ns", h.namespacePage)
-	app.Get("/r/:ns/:name", h.repositoryPage)
-	app.Post("/r/:ns/:name/settings", h.repositorySettingsForm)
-	app.Post("/r/:ns/:name/delete", h.deleteRepositoryForm)
+func (h *handlers) repositoryRoutes(app, api routes) {
+	app.Get("/repositories/new", access.Self(access.Read), h.newRepositoryPage)
+	app.Post("/repositories", access.InNamespace(access.Write, "namespace"), h.createRepositoryForm)
+	app.Get("/r/:ns", access.InNamespace(access.Read, "ns"), h.namespacePage)
+	app.Get("/r/:ns/:name", access.OnRepository(access.Read), h.repositoryPage)
+	app.Post("/r/:ns/:name/settings", access.OnRepository(access.Manage), h.repositorySettingsForm)
+	app.Post("/r/:ns/:name/delete", access.OnRepository(access.Manage), h.deleteRepositoryForm)
 
-	api.Post("/repositories", h.createRepositoryAPI)
-	api.Get("/repositories/:ns", h.listRepositoriesAPI)
-	api.Get("/repositories/:ns/:name", h.getRepositoryAPI)
-	api.Patch("/repositories/:ns/:name", h.updateRepositoryAPI)
-	api.Delete("/repositories/:ns/:name", h.deleteRepositoryAPI)
-	api.Get("/repositories/:ns/:name/tags", h.repositoryTagsAPI)
+	api.Post("/repositories", access.InNamespace(access.Write, "namespace"), h.createRepositoryAPI)
+	api.Get("/repositories/:ns", access.InNamespace(access.Read, "ns"), h.listRepositoriesAPI)
+	api.Get("/repositories/:ns/:name", access.OnRepository(access.Read), h.getRepositoryAPI)
+	api.Patch("/repositories/:ns/:name", access.OnRepository(access.Manage), h.updateRepositoryAPI)
+	api.Delete("/repositories/:ns/:name", access.OnRepository(access.Manage), h.deleteRepositoryAPI)
+	api.Get("/repositories/:ns/:name/tags", access.OnRepository(access.Read), h.repositoryTagsAPI)
 }
 
 // errNoRepository answers alike for a repository that does not exist and

@@ -3,7 +3,6 @@ package frontend
 import (
 	"errors"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -96,7 +95,7 @@ func (h *handlers) createRepositoryForm(c *fiber.Ctx) error {
 		}
 		return h.renderNewRepository(c, classify(err).Status, f)
 	}
-	return c.Redirect("/r/"+r.Name+"?done="+url.QueryEscape("Created "+r.Name), http.StatusSeeOther)
+	return h.done(c, "/r/"+r.Name, "Created "+r.Name)
 }
 
 func (h *handlers) namespacePage(c *fiber.Ctx) error {
@@ -164,7 +163,7 @@ func (h *handlers) repositorySettingsForm(c *fiber.Ctx) error {
 		}
 		return h.renderRepository(c, classify(err).Status, a, f, form{})
 	}
-	return c.Redirect("/r/"+a.Repo.Name+"?done=Settings+saved", http.StatusSeeOther)
+	return h.done(c, "/r/"+a.Repo.Name, "Settings saved")
 }
 
 // deleteRepositoryForm deletes a repository once its full name has been
@@ -184,5 +183,5 @@ func (h *handlers) deleteRepositoryForm(c *fiber.Ctx) error {
 	if err := h.deleteRepository(c.UserContext(), a.Repo); err != nil {
 		return err
 	}
-	return c.Redirect("/r/"+a.Repo.Namespace+"?done="+url.QueryEscape("Deleted "+a.Repo.Name), http.StatusSeeOther)
+	return h.done(c, "/r/"+a.Repo.Namespace, "Deleted "+a.Repo.Name)
 }

@@ -82,20 +82,28 @@ func (h *handlers) csrfToken(c *fiber.Ctx) string {
 }
 
 // checkCSRF is middleware refusing a state-changing request that relies on
-// cookies and does not echo the viewer's CSRF token.
+// cookies and does not echo the viewer's CSRF token. A browser never sends
+// an Authorization header cross-site on its own, and on the API such a
+// header alone decides who the caller is (see principal), so API requests
+// carrying one need no token; pages take the session only, so they always
+// do. A request a browser marks as cross-site changes nothing whatever it
+// carries.
 func (h *handlers) checkCSRF(c *fiber.Ctx) error {
 	switch c.Method() {
 	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
 		return c.Next()
 	}
-	// Header credentials are never sent cross-site by a browser on its
-	// own; signing in over an existing session starts a new one and needs
-	// only the JSON body a cross-site page cannot send.
-	if c.Get(fiber.HeaderAuthorization) != "" || (c.Method() == fiber.MethodPost && c.Path() == "/api/v1/session") {
+	if c.Get("Sec-Fetch-Site") == "cross-site" {
+		return errCSRF
+	}
+	api := strings.HasPrefix(c.Path(), "/api/")
+	// Signing in over an existing session starts a new one and needs only
+	// the JSON body a cross-site page cannot send.
+	if api && (c.Get(fiber.HeaderAuthorization) != "" || (c.Method() == fiber.MethodPost && c.Path() == "/api/v1/session")) {
 		return c.Next()
 	}
 	signedIn := viewerOf(c).token != ""
-	if strings.HasPrefix(c.Path(), "/api/") && !signedIn {
+	if api && !signedIn {
 		// An anonymous JSON request carries no ambient credential to abuse,
 		// and a browser cannot send JSON cross-site without asking.
 		return c.Next()
@@ -109,10 +117,13 @@ func (h *handlers) checkCSRF(c *fiber.Ctx) error {
 		want = h.csrfToken(c)
 	}
 	if want == "" || !secret.Equal(got, want) {
-		return &apiError{Status: http.StatusForbidden, Code: "csrf", Message: "this form has expired or did not come from Berth; reload the page and try again"}
+		return errCSRF
 	}
 	return c.Next()
 }
+
+// errCSRF refuses a change that did not come from Berth's own pages.
+var errCSRF = &apiError{Status: http.StatusForbidden, Code: "csrf", Message: "this form has expired or did not come from Berth; reload the page and try again"}
 
 // setCookie sets an HttpOnly, SameSite=Lax cookie, Secure when Berth is
 // served over https. A zero expiry makes a browser-session cookie.

@@ -2,6 +2,7 @@ package frontend
 
 import (
 	"errors"
+	"github.com/berth/berth/access"
 	"net/http"
 	"net/url"
 	"time"
@@ -13,27 +14,27 @@ import (
 )
 
 // settingsRoutes registers the settings pages on app and their JSON API on api.
-func (h *handlers) settingsRoutes(app *fiber.App, api fiber.Router) {
-	app.Get("/settings", h.settingsPage)
-	app.Post("/settings/password", h.passwordForm)
-	app.Post("/settings/email", h.emailForm)
-	app.Post("/settings/visibility", h.visibilityForm)
-	app.Post("/settings/tokens", h.createTokenForm)
-	app.Post("/settings/tokens/:id/revoke", h.revokeTokenForm)
-	app.Post("/settings/sessions/end-others", h.endOtherSessionsForm)
-	app.Post("/settings/sessions/:id/end", h.endSessionForm)
-	app.Post("/settings/delete", h.deleteAccountForm)
+func (h *handlers) settingsRoutes(app, api routes) {
+	app.Get("/settings", access.Self(access.Read), h.settingsPage)
+	app.Post("/settings/password", access.OwnCredentials, h.passwordForm)
+	app.Post("/settings/email", access.OwnCredentials, h.emailForm)
+	app.Post("/settings/visibility", access.Self(access.Write), h.visibilityForm)
+	app.Post("/settings/tokens", access.OwnCredentials, h.createTokenForm)
+	app.Post("/settings/tokens/:id/revoke", access.OwnCredentials, h.revokeTokenForm)
+	app.Post("/settings/sessions/end-others", access.OwnCredentials, h.endOtherSessionsForm)
+	app.Post("/settings/sessions/:id/end", access.OwnCredentials, h.endSessionForm)
+	app.Post("/settings/delete", access.OwnCredentials, h.deleteAccountForm)
 
-	api.Get("/user", h.accountAPI)
-	api.Patch("/user", h.updateAccountAPI)
-	api.Delete("/user", h.deleteAccountAPI)
-	api.Post("/user/password", h.changePasswordAPI)
-	api.Get("/user/tokens", h.listTokensAPI)
-	api.Post("/user/tokens", h.createTokenAPI)
-	api.Delete("/user/tokens/:id", h.revokeTokenAPI)
-	api.Get("/user/sessions", h.listSessionsAPI)
-	api.Delete("/user/sessions", h.endOtherSessionsAPI)
-	api.Delete("/user/sessions/:id", h.endSessionAPI)
+	api.Get("/user", access.Self(access.Read), h.accountAPI)
+	api.Patch("/user", access.OwnCredentials, h.updateAccountAPI)
+	api.Delete("/user", access.OwnCredentials, h.deleteAccountAPI)
+	api.Post("/user/password", access.OwnCredentials, h.changePasswordAPI)
+	api.Get("/user/tokens", access.Self(access.Read), h.listTokensAPI)
+	api.Post("/user/tokens", access.OwnCredentials, h.createTokenAPI)
+	api.Delete("/user/tokens/:id", access.OwnCredentials, h.revokeTokenAPI)
+	api.Get("/user/sessions", access.Self(access.Read), h.listSessionsAPI)
+	api.Delete("/user/sessions", access.OwnCredentials, h.endOtherSessionsAPI)
+	api.Delete("/user/sessions/:id", access.OwnCredentials, h.endSessionAPI)
 	h.clientRoutes(app, api)
 }
 
@@ -144,8 +145,8 @@ func (h *handlers) settingsRefused(c *fiber.Ctx, v viewer, err error, section st
 }
 
 // settingsDone sends the viewer back to the settings page with a message.
-func settingsDone(c *fiber.Ctx, message, anchor string) error {
-	return c.Redirect("/settings?done="+url.QueryEscape(message)+"#"+anchor, http.StatusSeeOther)
+func (h *handlers) settingsDone(c *fiber.Ctx, message, anchor string) error {
+	return h.done(c, "/settings#"+anchor, message)
 }
 
 func (h *handlers) emailForm(c *fiber.Ctx) error {
@@ -157,7 +158,7 @@ func (h *handlers) emailForm(c *fiber.Ctx) error {
 	if _, err := h.Accounts.UpdateProfile(c.UserContext(), v.User.ID, account.Profile{Email: &email}); err != nil {
 		return h.settingsRefused(c, v, err, "email", map[string]string{"email": email})
 	}
-	return settingsDone(c, "Email address saved", "email")
+	return h.settingsDone(c, "Email address saved", "email")
 }
 
 func (h *handlers) visibilityForm(c *fiber.Ctx) error {
@@ -177,5 +178,5 @@ func (h *handlers) visibilityForm(c *fiber.Ctx) error {
 	if _, err := h.Accounts.UpdateProfile(c.UserContext(), v.User.ID, account.Profile{DefaultPrivate: &private}); err != nil {
 		return h.settingsRefused(c, v, err, "visibility", nil)
 	}
-	return settingsDone(c, "New repositories will be "+c.FormValue("visibility")+" unless you choose otherwise", "visibility")
+	return h.settingsDone(c, "New repositories will be "+c.FormValue("visibility")+" unless you choose otherwise", "visibility")
 }

@@ -1,6 +1,7 @@
 package frontend
 
 import (
+	"github.com/berth/berth/access"
 	"net/http"
 	"time"
 
@@ -13,10 +14,10 @@ import (
 // offline access (docker login keeps one instead of your password). They
 // are listed in settings and can be signed out one by one.
 
-func (h *handlers) clientRoutes(app *fiber.App, api fiber.Router) {
-	app.Post("/settings/clients/:id/revoke", h.revokeClientForm)
-	api.Get("/user/registry-clients", h.listClientsAPI)
-	api.Delete("/user/registry-clients/:id", h.revokeClientAPI)
+func (h *handlers) clientRoutes(app, api routes) {
+	app.Post("/settings/clients/:id/revoke", access.OwnCredentials, h.revokeClientForm)
+	api.Get("/user/registry-clients", access.Self(access.Read), h.listClientsAPI)
+	api.Delete("/user/registry-clients/:id", access.OwnCredentials, h.revokeClientAPI)
 }
 
 // registryClientJSON is a refresh token as its owner sees it: never the
@@ -43,7 +44,7 @@ func (h *handlers) revokeClientForm(c *fiber.Ctx) error {
 	if err := h.Tokens.RevokeRefreshToken(c.UserContext(), v.User.ID, c.Params("id")); err != nil {
 		return err
 	}
-	return settingsDone(c, "Registry client signed out: it must log in again", "clients")
+	return h.settingsDone(c, "Registry client signed out: it must log in again", "clients")
 }
 
 func (h *handlers) listClientsAPI(c *fiber.Ctx) error {

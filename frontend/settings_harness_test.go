@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"github.com/berth/berth/access"
+	"github.com/berth/berth/access/facts"
 	"io"
 	"log/slog"
 	"net/http"
@@ -50,7 +52,8 @@ func newAccountsHarness(t *testing.T) *accountsHarness {
 	accts := account.New(account.Stores{Users: as, Namespaces: as, Sessions: as, Tokens: as, Orgs: as}, nil,
 		account.Options{Password: account.PasswordParams{Memory: 64, Time: 1, Threads: 1}})
 	repos := catalog.NewRepositories(cs)
-	app, err := New(Deps{Accounts: accts, Repositories: repos, RegistryHost: "registry.test", PublicURL: "http://berth.test",
+	decider := access.New(&facts.Domains{Accounts: accts, Repositories: repos})
+	app, _, err := New(Deps{Access: decider, Accounts: accts, Repositories: repos, RegistryHost: "registry.test", PublicURL: "http://berth.test",
 		Metrics: prometheus.NewRegistry(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatalf("New: %v", err)

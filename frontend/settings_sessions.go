@@ -3,7 +3,6 @@ package frontend
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -51,9 +50,9 @@ func (h *handlers) endSessionForm(c *fiber.Ctx) error {
 		return err
 	}
 	if own {
-		return c.Redirect("/?done="+url.QueryEscape("Signed out"), http.StatusSeeOther)
+		return h.done(c, "/", "Signed out")
 	}
-	return settingsDone(c, "Session signed out", "sessions")
+	return h.settingsDone(c, "Session signed out", "sessions")
 }
 
 func (h *handlers) endOtherSessionsForm(c *fiber.Ctx) error {
@@ -65,7 +64,7 @@ func (h *handlers) endOtherSessionsForm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return settingsDone(c, endedMessage(n), "sessions")
+	return h.settingsDone(c, endedMessage(n), "sessions")
 }
 
 // endedMessage tells how many other sessions were signed out.

@@ -97,7 +97,7 @@ func (h *handlers) revokeTokenForm(c *fiber.Ctx) error {
 	if err := h.Accounts.RevokeToken(c.UserContext(), v.User.ID, c.Params("id")); err != nil {
 		return err
 	}
-	return settingsDone(c, "Token revoked: it no longer works", "tokens")
+	return h.settingsDone(c, "Token revoked: it no longer works", "tokens")
 }
 
 func (h *handlers) listTokensAPI(c *fiber.Ctx) error {

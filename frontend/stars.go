@@ -2,6 +2,7 @@ package frontend
 
 import (
 	"context"
+	"github.com/berth/berth/access"
 	"net/http"
 
 	"github.com/gofiber/fiber/v2"
@@ -11,13 +12,13 @@ import (
 
 // starRoutes registers starring: a button on product pages, the Starred
 // page, and their API.
-func (h *handlers) starRoutes(app *fiber.App, api fiber.Router) {
-	app.Post("/products/:slug/star", h.starForm(true))
-	app.Post("/products/:slug/unstar", h.starForm(false))
-	app.Get("/starred", h.starredPage)
-	api.Put("/products/:slug/star", h.starAPI(true))
-	api.Delete("/products/:slug/star", h.starAPI(false))
-	api.Get("/user/starred", h.starredAPI)
+func (h *handlers) starRoutes(app, api routes) {
+	app.Post("/products/:slug/star", access.Self(access.Write), h.starForm(true))
+	app.Post("/products/:slug/unstar", access.Self(access.Write), h.starForm(false))
+	app.Get("/starred", access.Self(access.Read), h.starredPage)
+	api.Put("/products/:slug/star", access.Self(access.Write), h.starAPI(true))
+	api.Delete("/products/:slug/star", access.Self(access.Write), h.starAPI(false))
+	api.Get("/user/starred", access.Self(access.Read), h.starredAPI)
 }
 
 func (h *handlers) setStar(ctx context.Context, userID, slug string, on bool) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/berth/berth/access"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -18,14 +19,14 @@ import (
 
 // tagRoutes registers tag pages (MicroBadger's view), tag diffs, badges and
 // their API twins.
-func (h *handlers) tagRoutes(app *fiber.App, api fiber.Router) {
-	api.Get("/images/:ns/:name/tags", h.tagsAPI)
-	api.Get("/images/:ns/:name/tags/:tag", h.tagAPI)
-	api.Get("/images/:ns/:name/tags/:tag/pulls", h.tagPullsAPI)
-	api.Get("/images/:ns/:name/diff", h.diffAPI)
-	app.Get("/images/:ns/:name/tags/:tag", h.tagPage)
-	app.Get("/images/:ns/:name/diff", h.diffPage)
-	app.Get("/badge/:ns/:name/:tag/:file", h.badge)
+func (h *handlers) tagRoutes(app, api routes) {
+	api.Get("/images/:ns/:name/tags", access.Anyone, h.tagsAPI)
+	api.Get("/images/:ns/:name/tags/:tag", access.Anyone, h.tagAPI)
+	api.Get("/images/:ns/:name/tags/:tag/pulls", access.Anyone, h.tagPullsAPI)
+	api.Get("/images/:ns/:name/diff", access.Anyone, h.diffAPI)
+	app.Get("/images/:ns/:name/tags/:tag", access.Anyone, h.tagPage)
+	app.Get("/images/:ns/:name/diff", access.Anyone, h.diffPage)
+	app.Get("/badge/:ns/:name/:tag/:file", access.Anyone, h.badge)
 }
 
 var errNoImage = &apiError{Status: http.StatusNotFound, Code: "not_found", Message: "no such image"}

@@ -3,6 +3,7 @@ package frontend
 import (
 	"context"
 	"errors"
+	"github.com/berth/berth/access"
 	"net/http"
 	"strings"
 	"time"
@@ -15,13 +16,13 @@ import (
 
 // webhookRoutes registers a publisher's outbound webhooks: endpoints and
 // their deliveries.
-func (h *handlers) webhookRoutes(app *fiber.App, api fiber.Router) {
-	api.Get("/publishers/:slug/webhooks", h.webhooksAPI)
-	api.Post("/publishers/:slug/webhooks", h.addWebhookAPI)
-	api.Delete("/publishers/:slug/webhooks/:id", h.deleteWebhookAPI)
-	api.Get("/publishers/:slug/webhooks/:id/deliveries", h.deliveriesAPI)
-	app.Post("/publishers/:slug/webhooks", h.addWebhookForm)
-	app.Post("/publishers/:slug/webhooks/:id/delete", h.deleteWebhookForm)
+func (h *handlers) webhookRoutes(app, api routes) {
+	api.Get("/publishers/:slug/webhooks", access.OnPublisher(access.Read, "slug"), h.webhooksAPI)
+	api.Post("/publishers/:slug/webhooks", access.OnPublisher(access.Write, "slug"), h.addWebhookAPI)
+	api.Delete("/publishers/:slug/webhooks/:id", access.OnPublisher(access.Write, "slug"), h.deleteWebhookAPI)
+	api.Get("/publishers/:slug/webhooks/:id/deliveries", access.OnPublisher(access.Read, "slug"), h.deliveriesAPI)
+	app.Post("/publishers/:slug/webhooks", access.OnPublisher(access.Write, "slug"), h.addWebhookForm)
+	app.Post("/publishers/:slug/webhooks/:id/delete", access.OnPublisher(access.Write, "slug"), h.deleteWebhookForm)
 }
 
 type endpointJSON struct {
@@ -168,5 +169,5 @@ func (h *handlers) deleteWebhookForm(c *fiber.Ctx) error {
 	if err := h.deleteWebhook(c.UserContext(), u, c.Params("slug"), c.Params("id")); err != nil {
 		return h.portalFormError(c, u, err)
 	}
-	return c.Redirect("/publishers/"+c.Params("slug")+"?done=Webhook+deleted", http.StatusSeeOther)
+	return h.done(c, "/publishers/"+c.Params("slug"), "Webhook deleted")
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/berth/berth/access"
 	"github.com/berth/berth/internal/secret"
 )
 
@@ -16,7 +17,7 @@ import (
 // are the licenses that may entitle a pull of each repository, subject to
 // seats and quotas when a token is issued and to tag ranges at pull time.
 type principal struct {
-	Subject    Subject
+	Subject    access.Principal
 	Grants     Grants
 	Licensed   map[string][]License
 	Kind       CredentialKind
@@ -75,23 +76,30 @@ func (s *TokenServer) licensePrincipal(l License) (principal, error) {
 	if !l.Usable(now) {
 		return principal{}, &InactiveLicenseError{Hint: l.KeyHint, Status: effectiveStatus(l, now), LicenseID: l.ID, Owner: l.Owner}
 	}
-	p := principal{Subject: Subject{Name: "license:" + l.ID}, Kind: CredentialLicense, UserID: l.Owner, Credential: l.ID}
+	p := principal{Subject: access.Principal{Kind: access.LicenseKey, Name: "license:" + l.ID, CredentialID: l.ID},
+		Kind: CredentialLicense, UserID: l.Owner, Credential: l.ID}
 	p.addLicense(l)
 	return p, nil
 }
 
 // userPrincipal gives an account the pulls of its own licenses and of its
-// organisations', and push on its publishers' namespaces; repository
-// ownership is added per scope in Issue.
-func (s *TokenServer) userPrincipal(ctx context.Context, subj Subject) (principal, error) {
-	now := s.now()
-	p := principal{Subject: subj, Kind: CredentialPassword, UserID: subj.ID}
-	owners := []string{subj.ID}
-	orgs, err := s.orgs.OrgIDs(ctx, subj.ID)
+// organisations'; what it may do with repositories outside its licenses
+// is added per scope in Issue. A push token pulls no licensed content.
+func (s *TokenServer) userPrincipal(ctx context.Context, subj access.Principal) (principal, error) {
+	p := principal{Subject: subj, Kind: CredentialPassword, UserID: subj.UserID}
+	if subj.CredentialID != "" {
+		p.Kind, p.Credential = CredentialToken, subj.CredentialID
+	}
+	if subj.Kind == access.PushToken {
+		return p, nil
+	}
+	owners := []string{subj.UserID}
+	orgs, err := s.orgs.OrgIDs(ctx, subj.UserID)
 	if err != nil {
 		return principal{}, fmt.Errorf("listing organisations of %s: %w", subj.Name, err)
 	}
 	owners = append(owners, orgs...)
+	now := s.now()
 	for _, owner := range owners {
 		licenses, err := s.store.LicensesByOwner(ctx, owner)
 		if err != nil {
@@ -102,16 +110,6 @@ func (s *TokenServer) userPrincipal(ctx context.Context, subj Subject) (principa
 				p.addLicense(l)
 			}
 		}
-	}
-	namespaces, err := s.namespaces.NamespaceGrants(ctx, subj.ID)
-	if err != nil {
-		return principal{}, fmt.Errorf("listing namespaces of %s: %w", subj.Name, err)
-	}
-	for ns, actions := range namespaces {
-		p.Grants.addNamespace(ns, actions...)
-	}
-	if subj.TokenID != "" {
-		p.Kind, p.Credential = CredentialToken, subj.TokenID
 	}
 	return p, nil
 }

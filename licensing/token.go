@@ -15,6 +15,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/berth/berth/access"
 	"github.com/berth/berth/internal/secret"
 )
 
@@ -45,60 +46,35 @@ func (e *InactiveLicenseError) Error() string {
 	return fmt.Sprintf("license key ending %s is %s", e.Hint, e.Status)
 }
 
-// Subject is an authenticated account as the token server sees it. A
-// personal access token is an account with limits: ReadOnly drops push,
-// and a non-empty Within keeps only those namespaces ("acme") and
-// repositories ("acme/db").
-type Subject struct {
-	ID       string
-	Name     string
-	ReadOnly bool
-	Within   []string
-	TokenID  string // the personal access token authenticated with, if any
-}
-
-// permits reports whether the subject's limits allow action on repo.
-func (s Subject) permits(repo, action string) bool {
-	if s.ReadOnly && action != "pull" {
+// permits reports whether the principal's credential allows action on
+// repo: a read-only token pulls only, and a limited token (a push token is
+// one) reaches only what its limits cover.
+func permits(p access.Principal, repo, action string) bool {
+	if p.ReadOnly && action != "pull" {
 		return false
 	}
-	if len(s.Within) == 0 {
-		return true
-	}
-	for _, w := range s.Within {
-		if repo == w || strings.HasPrefix(repo, w+"/") {
-			return true
-		}
-	}
-	return false
+	return p.Covers(repo)
 }
 
 // Authenticator checks a username and password (or personal access token).
 // It returns an error matching ErrBadCredentials when they do not name an
 // enabled account.
 type Authenticator interface {
-	Authenticate(ctx context.Context, username, password string) (Subject, error)
-	// Resume returns the subject a refresh token stands for, if the
+	Authenticate(ctx context.Context, username, password string) (access.Principal, error)
+	// Resume returns the principal a refresh token stands for, if the
 	// credential it came from still lives: the user enabled and their
 	// password unchanged since since (tokenID empty), or the access token
 	// tokenID unrevoked and unexpired. Otherwise an error matching
 	// ErrBadCredentials.
-	Resume(ctx context.Context, userID, tokenID string, since time.Time) (Subject, error)
+	Resume(ctx context.Context, userID, tokenID string, since time.Time) (access.Principal, error)
 }
 
-// Repositories answers what a subject may do with users' and
-// organisations' own repositories: pull on public ones for everyone, and
-// what ownership, roles and teams give. An anonymous subject has an empty ID.
-type Repositories interface {
-	Actions(ctx context.Context, subject Subject, repo string) ([]string, error)
-}
-
-// Namespaces answers what a user may do under registry namespaces: a
-// publisher's members push to its staging namespace and pull its own.
-type Namespaces interface {
-	// NamespaceGrants returns, per namespace ("acme", or a two-level
-	// "staging/acme"), the actions the user has on every repository under it.
-	NamespaceGrants(ctx context.Context, userID string) (map[string][]string, error)
+// Policy is the one authorization decision point's answer to what a
+// principal reaches in the registry outside its licenses: public
+// repositories, its own and its organisations', its publishers'
+// namespaces, within its credential's limits.
+type Policy interface {
+	Registry(ctx context.Context, p access.Principal) (*access.Reach, error)
 }
 
 // Orgs answers which organisations a user belongs to: their licenses
@@ -177,14 +153,13 @@ type Denial struct {
 
 // TokenDeps are what the token server works with.
 type TokenDeps struct {
-	Keys         *KeyRing
-	Licenses     Store
-	Refresh      RefreshStore
-	Accounts     Authenticator
-	Namespaces   Namespaces
-	Repositories Repositories
-	Orgs         Orgs
-	Usage        UsageStore
+	Keys     *KeyRing
+	Licenses Store
+	Refresh  RefreshStore
+	Accounts Authenticator
+	Policy   Policy
+	Orgs     Orgs
+	Usage    UsageStore
 	// Audit receives a record of every token issued; nil records nothing.
 	Audit *Batcher[TokenRecord]
 	// Terms, when set, holds licenses to their tier's current terms.
@@ -194,24 +169,23 @@ type TokenDeps struct {
 // TokenServer authenticates registry clients and signs tokens granting the
 // intersection of what they ask and what their credential entitles.
 type TokenServer struct {
-	cfg        TokenConfig
-	keys       *KeyRing
-	store      Store
-	refresh    RefreshStore
-	accounts   Authenticator
-	namespaces Namespaces
-	repos      Repositories
-	orgs       Orgs
-	usage      UsageStore
-	audit      *Batcher[TokenRecord]
-	terms      Terms
-	now        func() time.Time
+	cfg      TokenConfig
+	keys     *KeyRing
+	store    Store
+	refresh  RefreshStore
+	accounts Authenticator
+	policy   Policy
+	orgs     Orgs
+	usage    UsageStore
+	audit    *Batcher[TokenRecord]
+	terms    Terms
+	now      func() time.Time
 }
 
 // NewTokenServer returns a TokenServer.
 func NewTokenServer(cfg TokenConfig, d TokenDeps) *TokenServer {
 	return &TokenServer{cfg: cfg, keys: d.Keys, store: d.Licenses, refresh: d.Refresh, accounts: d.Accounts,
-		namespaces: d.Namespaces, repos: d.Repositories, orgs: d.Orgs, usage: d.Usage, audit: d.Audit, terms: d.Terms, now: time.Now}
+		policy: d.Policy, orgs: d.Orgs, usage: d.Usage, audit: d.Audit, terms: d.Terms, now: time.Now}
 }
 
 // TTL returns how long issued tokens live: the lag after which a revoked
@@ -249,7 +223,7 @@ func (s *TokenServer) Issue(ctx context.Context, req TokenRequest) (Token, error
 	for repo := range lic.entitled {
 		access = merge(access, Access{Type: "repository", Name: repo, Actions: []string{"pull"}})
 	}
-	if p.Subject.ID != "" {
+	if p.Subject.UserID != "" {
 		access = restrict(access, p.Subject)
 	}
 	var extra *BerthClaims
@@ -290,7 +264,7 @@ func (s *TokenServer) licensedPulls(ctx context.Context, p principal, scopes []A
 	verdicts := map[string]*Denial{} // license ID → nil if usable, else why not
 	for _, a := range scopes {
 		if a.Type != "repository" || !slices.Contains(a.Actions, "pull") || grants(granted, a.Name, "pull") ||
-			(p.Subject.ID != "" && !p.Subject.permits(a.Name, "pull")) {
+			(p.Subject.UserID != "" && !permits(p.Subject, a.Name, "pull")) {
 			continue
 		}
 		var reasons []string
@@ -394,20 +368,20 @@ func keepGranted(ent map[string][]Entitled, access []Access) map[string][]Entitl
 	return ent
 }
 
-// addRepositoryGrants adds what the subject may do with each requested
-// user or organisation repository.
+// addRepositoryGrants adds what the access package says the principal
+// may do with each requested repository outside its licenses.
 func (s *TokenServer) addRepositoryGrants(ctx context.Context, p principal, g *Grants, scopes []Access) error {
+	reach, err := s.policy.Registry(ctx, p.Subject)
+	if err != nil {
+		return fmt.Errorf("reading the registry reach of %s: %w", p.Subject.Name, err)
+	}
 	for _, a := range scopes {
-		if a.Type != "repository" {
+		// What a license covers needs no other look: a license key reaches
+		// nothing beyond its licenses but what is public.
+		if a.Type != "repository" || (p.Kind == CredentialLicense && len(p.Licensed[a.Name]) > 0) {
 			continue
 		}
-		// A license key has no account: all a repository could add is public
-		// pull, and what it licenses lives in publishers' namespaces, which
-		// hold no user or organisation repositories.
-		if p.Kind == CredentialLicense && len(p.Licensed[a.Name]) > 0 {
-			continue
-		}
-		actions, err := s.repos.Actions(ctx, p.Subject, a.Name)
+		actions, err := reach.Actions(ctx, a.Name)
 		if err != nil {
 			return fmt.Errorf("deciding access to %s: %w", a.Name, err)
 		}
@@ -419,12 +393,12 @@ func (s *TokenServer) addRepositoryGrants(ctx context.Context, p principal, g *G
 }
 
 // restrict applies a personal access token's limits to granted access.
-func restrict(access []Access, subject Subject) []Access {
+func restrict(access []Access, subject access.Principal) []Access {
 	out := access[:0]
 	for _, a := range access {
 		var kept []string
 		for _, act := range a.Actions {
-			if subject.permits(a.Name, act) {
+			if permits(subject, a.Name, act) {
 				kept = append(kept, act)
 			}
 		}

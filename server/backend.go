@@ -17,6 +17,8 @@ import (
 	"go.mongodb.org/mongo-driver/mongo"
 	"go.mongodb.org/mongo-driver/mongo/options"
 
+	"github.com/berth/berth/access"
+	"github.com/berth/berth/access/facts"
 	"github.com/berth/berth/account"
 	accountmongo "github.com/berth/berth/account/mongostore"
 	accountsqlite "github.com/berth/berth/account/sqlitestore"
@@ -180,7 +182,10 @@ const keyReload = 30 * time.Second
 // Backend is the domain services over one set of stores: everything the web
 // front end and the admin commands use.
 type Backend struct {
-	Stores       *Stores
+	Stores *Stores
+	// Access makes every authorization decision, for the web app and
+	// the token server alike.
+	Access       *access.Decider
 	Accounts     *account.Service
 	Repositories *catalog.Repositories
 	Licenses     *licensing.Service
@@ -230,17 +235,19 @@ func OpenBackend(ctx context.Context, cfg Config, service, registryURL, publicUR
 	b.Pulls = licensing.NewBatcher(usageBatch, usageFlush, stores.Usage.RecordPulls, func(err error, lost int) {
 		log.Error("writing pull records", "records", lost, "err", err)
 	})
+	domains := &facts.Domains{Accounts: b.Accounts, Publishers: stores.Publishers, Licenses: b.Licenses, Repositories: b.Repositories}
+	b.Access = access.New(domains)
 	b.Tokens = licensing.NewTokenServer(
 		licensing.TokenConfig{Issuer: cfg.TokenIssuer, Service: service, TTL: cfg.TokenTTL, PublicURL: publicURL},
 		licensing.TokenDeps{Keys: keys, Licenses: stores.Licenses, Refresh: stores.Refresh, Accounts: authenticator{b.Accounts},
-			Namespaces: namespaces{stores.Publishers}, Repositories: repoAccess{accounts: b.Accounts, repos: stores.Repositories},
-			Orgs: orgs{b.Accounts}, Usage: stores.Usage, Audit: b.Audit, Terms: newTermsCache(stores.Catalog)})
+			Policy: b.Access, Orgs: orgs{b.Accounts}, Usage: stores.Usage, Audit: b.Audit, Terms: newTermsCache(stores.Catalog)})
 	b.Billing = billing.New(billing.Config{SecretKey: cfg.StripeSecretKey, WebhookSecret: cfg.StripeWebhookSecret,
 		APIURL: cfg.StripeAPIURL, FeePercent: cfg.PlatformFeePercent, Grace: cfg.BillingGrace, PublicURL: publicURL},
 		stores.Billing, tierLookup{stores.Catalog}, b.Licenses, log)
 	b.log = log
 	b.Webhooks = webhooks.New(webhooks.Config{Master: keys.DeriveSecret("webhooks"), AllowPrivate: cfg.WebhookAllowPrivate}, stores.Webhooks, log)
 	b.Billing.OnPurchase = b.purchased
+	domains.Billing = b.Billing
 	if registryURL != "" {
 		if b.Registry, err = registry.NewClient(registryURL, b.sign); err != nil {
 			_ = stores.Close(ctx)
@@ -439,37 +446,41 @@ func (c *termsCache) TermsVersion(ctx context.Context, product, tier string) (in
 // to the token server.
 type authenticator struct{ accounts *account.Service }
 
-func (a authenticator) Authenticate(ctx context.Context, username, password string) (licensing.Subject, error) {
+func (a authenticator) Authenticate(ctx context.Context, username, password string) (access.Principal, error) {
 	if strings.HasPrefix(password, account.TokenPrefix) {
 		u, t, err := a.accounts.AuthenticateToken(ctx, password)
 		if err != nil {
-			return licensing.Subject{}, credentialsError(err)
+			return access.Principal{}, credentialsError(err)
 		}
-		return tokenSubject(u, &t), nil
+		return tokenPrincipal(u, &t), nil
 	}
 	u, err := a.accounts.Authenticate(ctx, username, password)
 	if err != nil {
-		return licensing.Subject{}, credentialsError(err)
+		return access.Principal{}, credentialsError(err)
 	}
-	return licensing.Subject{ID: u.ID, Name: u.Username}, nil
+	return tokenPrincipal(u, nil), nil
 }
 
-func (a authenticator) Resume(ctx context.Context, userID, tokenID string, since time.Time) (licensing.Subject, error) {
+func (a authenticator) Resume(ctx context.Context, userID, tokenID string, since time.Time) (access.Principal, error) {
 	u, t, err := a.accounts.Resume(ctx, userID, tokenID, since)
 	if err != nil {
-		return licensing.Subject{}, credentialsError(err)
+		return access.Principal{}, credentialsError(err)
 	}
-	return tokenSubject(u, t), nil
+	return tokenPrincipal(u, t), nil
 }
 
-// tokenSubject is the token server's view of a user, limited by the
-// personal access token used, if any.
-func tokenSubject(u account.User, t *account.AccessToken) licensing.Subject {
-	s := licensing.Subject{ID: u.ID, Name: u.Username}
-	if t != nil {
-		s.ReadOnly, s.Within, s.TokenID = t.Access == account.TokenRead, t.Resources, t.ID
+// tokenPrincipal is the principal of a user's password, or of the access
+// token used: a personal access token with its limits, or a push token.
+func tokenPrincipal(u account.User, t *account.AccessToken) access.Principal {
+	p := access.Principal{Kind: access.Password, UserID: u.ID, Name: u.Username}
+	if t == nil {
+		return p
 	}
-	return s
+	p.Kind, p.ReadOnly, p.Within, p.CredentialID = access.Token, t.Access == account.TokenRead, t.Resources, t.ID
+	if t.Access == account.TokenPush {
+		p.Kind = access.PushToken
+	}
+	return p
 }
 
 func credentialsError(err error) error {
@@ -494,30 +505,6 @@ func (o orgs) OrgIDs(ctx context.Context, userID string) ([]string, error) {
 	return ids, nil
 }
 
-// namespaces gives publisher members push on their staging namespaces and
-// pull on their own.
-type namespaces struct{ publishers publisher.Store }
-
-func (n namespaces) NamespaceGrants(ctx context.Context, userID string) (map[string][]string, error) {
-	ps, err := n.publishers.PublishersByMember(ctx, userID)
-	if err != nil {
-		return nil, err
-	}
-	out := map[string][]string{}
-	for _, p := range ps {
-		if p.Status != publisher.StatusApproved && p.Status != "" {
-			continue
-		}
-		for _, ns := range p.Namespaces {
-			// Members push to staging only: what reaches buyers is what the
-			// publishing pipeline verified and promoted.
-			out[publishing.StagingPrefix+ns] = []string{"pull", "push"}
-			out[ns] = []string{"pull"}
-		}
-	}
-	return out, nil
-}
-
 // reserved keeps publishers' namespaces from users and organisations.
 type reserved struct{ publishers publisher.Store }
 
@@ -531,32 +518,4 @@ func (r reserved) NamespaceReserved(ctx context.Context, name string) (bool, err
 		return false, nil
 	}
 	return err == nil, err
-}
-
-// repoAccess decides access to users' and organisations' repositories:
-// anyone pulls a public one; otherwise ownership, roles and teams decide.
-type repoAccess struct {
-	accounts *account.Service
-	repos    catalog.RepositoryStore
-}
-
-func (a repoAccess) Actions(ctx context.Context, subject licensing.Subject, repo string) ([]string, error) {
-	var actions []string
-	r, err := a.repos.RepositoryByName(ctx, repo)
-	if err == nil && !r.Private {
-		actions = append(actions, "pull")
-	} else if err != nil && !errors.Is(err, catalog.ErrNotFound) {
-		return nil, err
-	}
-	perm, err := a.accounts.RepositoryPermission(ctx, subject.ID, repo)
-	if err != nil {
-		return nil, err
-	}
-	switch perm {
-	case account.PermRead:
-		actions = append(actions, "pull")
-	case account.PermWrite, account.PermAdmin:
-		actions = append(actions, "pull", "push")
-	}
-	return actions, nil
 }

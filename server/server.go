@@ -38,10 +38,11 @@ type Server struct {
 	log     *slog.Logger
 	Backend *Backend
 
-	web   *fiber.App
-	webLn *trackingListener
-	reg   registryServer
-	regLn net.Listener
+	web    *fiber.App
+	routes []frontend.Route
+	webLn  *trackingListener
+	reg    registryServer
+	regLn  net.Listener
 
 	// PublicURL is where clients reach the store; RegistryURL where they
 	// reach the registry; registryDial where this process reaches it.
@@ -53,6 +54,17 @@ type Server struct {
 	demoSeeded   atomic.Bool
 	background   sync.WaitGroup // work that must end before the database closes
 	httpClient   *http.Client
+}
+
+// Routes lists every route of the web app and API with the permission it
+// declares, and the fiber app's own list of registered routes (method and
+// path), so that a test can prove that none was registered undeclared.
+func (s *Server) Routes() ([]frontend.Route, [][2]string) {
+	var registered [][2]string
+	for _, r := range s.web.GetRoutes(true) {
+		registered = append(registered, [2]string{r.Method, r.Path})
+	}
+	return s.routes, registered
 }
 
 // New opens the listeners, the database and the registry. Nothing is served
@@ -173,7 +185,8 @@ func (s *Server) build(ctx context.Context) error {
 	proxies, _ := s.cfg.trustedProxies() // validated in New
 	metrics := prometheus.NewRegistry()
 	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	web, err := frontend.New(frontend.Deps{
+	web, routes, err := frontend.New(frontend.Deps{
+		Access:       s.Backend.Access,
 		Accounts:     s.Backend.Accounts,
 		Licenses:     s.Backend.Licenses,
 		Billing:      s.Backend.Billing,
@@ -198,7 +211,7 @@ func (s *Server) build(ctx context.Context) error {
 		// Trusted load balancers' X-Forwarded-For names the client.
 		TrustedProxies: proxies,
 	})
-	s.web = web
+	s.web, s.routes = web, routes
 	return err
 }
 

@@ -1,0 +1,143 @@
+package access
+
+import (
+	"context"
+	"errors"
+	"strings"
+)
+
+// The domains' role names and the level each gives. A role not listed
+// gives nothing: deny by default.
+var (
+	orgLevels       = map[string]Level{"owner": Manage, "admin": Manage, "member": Read}
+	publisherLevels = map[string]Level{"owner": Manage, "editor": Write, "viewer": Read}
+	licenseLevels   = map[string]Level{"manager": Manage, "holder": Read}
+	orderLevels     = map[string]Level{"buyer": Read}
+	repoLevels      = map[string]Level{"admin": Manage, "write": Write, "read": Read}
+	namespaceLevels = map[string]Level{"admin": Manage, "member": Read}
+)
+
+// org decides a level of an organisation. Organisations are public, so a
+// stranger is refused with 403, not 404.
+func (d *Decider) org(ctx context.Context, p Principal, level Level, name string) (Decision, error) {
+	role, err := d.facts.OrgRole(ctx, p.UserID, name)
+	if errors.Is(err, ErrNoResource) {
+		return hide("no organisation " + name), nil
+	} else if err != nil {
+		return Decision{}, err
+	}
+	have := orgLevels[role]
+	switch {
+	case have == 0:
+		return forbid("you are not a member of " + name), nil
+	case have < level:
+		return forbid("only owners and admins of " + name + " may do that"), nil
+	}
+	return allow(), nil
+}
+
+// publisher decides a level of a publisher. Berth's administrators act as
+// its owners; a publisher is private to its members until it lists
+// products, so strangers get 404.
+func (d *Decider) publisher(ctx context.Context, p Principal, level Level, slug string) (Decision, error) {
+	role, err := d.facts.PublisherRole(ctx, p.UserID, slug)
+	if errors.Is(err, ErrNoResource) {
+		return hide("no publisher " + slug), nil
+	} else if err != nil {
+		return Decision{}, err
+	}
+	have := publisherLevels[role]
+	if p.Admin {
+		have = Manage
+	}
+	switch {
+	case have == 0:
+		return hide("no publisher " + slug + " that you belong to"), nil
+	case have < level && level == Write:
+		return forbid("viewers of a publisher may look, not change: ask an owner"), nil
+	case have < level:
+		return forbid("only the publisher's owners may do that"), nil
+	}
+	return allow(), nil
+}
+
+// related decides a level of a resource private to those related to it:
+// anyone else is told it does not exist. Administrators manage them all.
+func (d *Decider) related(ctx context.Context, p Principal, level Level, id, noun string,
+	relation func(ctx context.Context, userID, id string) (string, error), levels map[string]Level) (Decision, error) {
+	role, err := relation(ctx, p.UserID, id)
+	if errors.Is(err, ErrNoResource) {
+		return hide(noun + " not found"), nil
+	} else if err != nil {
+		return Decision{}, err
+	}
+	have := levels[role]
+	if p.Admin {
+		have = Manage
+	}
+	switch {
+	case have == 0:
+		return hide(noun + " not found"), nil
+	case have < level:
+		return forbid("only the " + noun + "'s holder, or the owners and admins of the organisation holding it, may do that"), nil
+	}
+	return allow(), nil
+}
+
+// repository decides a level of a user's or organisation's repository or
+// namespace. Anonymous callers may read what is public; a limited token
+// reaches only what its limits cover.
+func (d *Decider) repository(ctx context.Context, p Principal, perm Permission, name string) (Decision, error) {
+	if p.Kind != Anonymous && p.Limited() && !p.Covers(name) {
+		return forbid("this access token is limited to " + strings.Join(p.Within, ", ")), nil
+	}
+	if p.ReadOnly && perm.Level > Read {
+		return forbid("this access token is read-only"), nil
+	}
+	if perm.Resource == Namespace {
+		return d.namespace(ctx, p, perm.Level, name)
+	}
+	f, err := d.facts.Repository(ctx, p.UserID, name)
+	if err != nil {
+		return Decision{}, err
+	}
+	if !f.Exists {
+		return hide("no repository " + name), nil
+	}
+	have, public := repoLevels[f.Perm], f.Public
+	switch {
+	case have >= perm.Level:
+		return allow(), nil
+	case have == 0 && !public:
+		return hide("no repository " + name), nil
+	case perm.Level == Read:
+		return allow(), nil // public
+	case p.UserID == "":
+		return unauthenticated("sign in to change " + name), nil
+	case perm.Level == Write:
+		return forbid("you may pull " + name + ", not change it"), nil
+	}
+	return forbid("only admins of " + name + " may do that"), nil
+}
+
+// namespace decides a level of a namespace: anyone sees what it holds
+// publicly; creating in it takes its user, or an owner or admin of its
+// organisation.
+func (d *Decider) namespace(ctx context.Context, p Principal, level Level, ns string) (Decision, error) {
+	if level == Read {
+		return allow(), nil
+	}
+	if p.UserID == "" {
+		return unauthenticated("sign in to create repositories"), nil
+	}
+	role, err := d.facts.NamespaceRole(ctx, p.UserID, ns)
+	if errors.Is(err, ErrNoResource) {
+		return hide("no namespace " + ns), nil
+	} else if err != nil {
+		return Decision{}, err
+	}
+	if namespaceLevels[role] < level {
+		return forbid("you cannot create repositories in " + ns), nil
+	}
+	return allow(), nil
+}

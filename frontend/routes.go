@@ -1,0 +1,127 @@
+package frontend
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/berth/berth/access"
+)
+
+// Route is one registered route and the permission it declares.
+type Route struct {
+	Method     string
+	Path       string
+	Permission access.Permission
+	// Page is set for server-rendered pages, which take the browser
+	// session only; API routes also take header credentials.
+	Page bool
+}
+
+// routes registers routes on a fiber router, each with the permission it
+// needs, and keeps the table of them. There is no way to register a
+// handler through it without a permission; a route registered on fiber
+// directly is missing from the table, which a test catches.
+type routes struct {
+	h      *handlers
+	r      fiber.Router
+	prefix string
+	page   bool
+}
+
+// Get registers a GET route.
+func (rt routes) Get(path string, perm access.Permission, hs ...fiber.Handler) {
+	rt.add(fiber.MethodGet, path, perm, hs)
+}
+
+// Post registers a POST route.
+func (rt routes) Post(path string, perm access.Permission, hs ...fiber.Handler) {
+	rt.add(fiber.MethodPost, path, perm, hs)
+}
+
+// Put registers a PUT route.
+func (rt routes) Put(path string, perm access.Permission, hs ...fiber.Handler) {
+	rt.add(fiber.MethodPut, path, perm, hs)
+}
+
+// Patch registers a PATCH route.
+func (rt routes) Patch(path string, perm access.Permission, hs ...fiber.Handler) {
+	rt.add(fiber.MethodPatch, path, perm, hs)
+}
+
+// Delete registers a DELETE route.
+func (rt routes) Delete(path string, perm access.Permission, hs ...fiber.Handler) {
+	rt.add(fiber.MethodDelete, path, perm, hs)
+}
+
+func (rt routes) add(method, path string, perm access.Permission, hs []fiber.Handler) {
+	if !perm.Declared() {
+		panic("frontend: route " + method + " " + rt.prefix + path + " declares no permission")
+	}
+	rt.h.table = append(rt.h.table, Route{Method: method, Path: rt.prefix + path, Permission: perm, Page: rt.page})
+	rt.r.Add(method, path, append([]fiber.Handler{rt.h.authorize(perm, rt.page)}, hs...)...)
+}
+
+// authorize is the middleware every declared route starts with: it
+// resolves the caller's credential into a principal, names the resource
+// the route is about, and asks access for the decision.
+func (h *handlers) authorize(perm access.Permission, page bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if perm.Resource == access.Internal {
+			return c.Next()
+		}
+		p, err := h.principal(c, page)
+		if err != nil {
+			return err
+		}
+		dec, err := h.Access.Decide(c.UserContext(), p, perm, resourceName(c, perm))
+		if err != nil {
+			return err
+		}
+		if dec.Allowed() {
+			return c.Next()
+		}
+		if page && dec.Outcome == access.Unauthenticated {
+			return c.Redirect("/signin?next="+url.QueryEscape(safeNext(c.OriginalURL())), http.StatusSeeOther)
+		}
+		return refusal(dec)
+	}
+}
+
+// refusal is the error a refused decision answers with.
+func refusal(dec access.Decision) error {
+	switch dec.Outcome {
+	case access.Forbidden:
+		return &apiError{Status: http.StatusForbidden, Code: "forbidden", Message: dec.Reason}
+	case access.Hidden:
+		return &apiError{Status: http.StatusNotFound, Code: "not_found", Message: dec.Reason}
+	}
+	return &apiError{Status: http.StatusUnauthorized, Code: "unauthorized", Message: dec.Reason}
+}
+
+// resourceName is the resource a route names: "ns/name" for a
+// repository, else the permission's parameter, read from the path, the
+// form, or the JSON body.
+func resourceName(c *fiber.Ctx, perm access.Permission) string {
+	if perm.Resource == access.Repository {
+		return strings.ToLower(c.Params("ns") + "/" + c.Params("name"))
+	}
+	if perm.Param == "" {
+		return ""
+	}
+	if v := c.Params(perm.Param); v != "" {
+		return v
+	}
+	if strings.HasPrefix(strings.ToLower(c.Get(fiber.HeaderContentType)), fiber.MIMEApplicationJSON) {
+		var body map[string]json.RawMessage
+		var s string
+		if json.Unmarshal(c.Body(), &body) == nil && json.Unmarshal(body[perm.Param], &s) == nil {
+			return strings.TrimSpace(s)
+		}
+		return ""
+	}
+	return strings.TrimSpace(c.FormValue(perm.Param))
+}
