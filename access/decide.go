@@ -126,14 +126,17 @@ func (d *Decider) decide(ctx context.Context, p Principal, perm Permission, name
 	case Org:
 		return d.org(ctx, p, perm.Level, name)
 	case Publisher:
-		return d.publisher(ctx, p, perm.Level, name)
+		return d.publisher(ctx, p, perm, name)
 	case License:
 		return d.related(ctx, p, perm.Level, name, "license", d.facts.LicenseRole, licenseLevels)
 	case Order:
 		return d.related(ctx, p, perm.Level, name, "order", d.facts.OrderRole, orderLevels)
-	case Purchase:
+	case Purchase, Acting:
 		if name == "" || strings.EqualFold(name, p.Name) {
 			return allow(), nil
+		}
+		if perm.Resource == Acting {
+			return d.org(ctx, p, Read, name)
 		}
 		return d.org(ctx, p, Manage, name)
 	}

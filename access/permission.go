@@ -39,6 +39,9 @@ const (
 	// Purchase is buying for the caller, or for the organisation named by
 	// Param when it is set and not the caller.
 	Purchase Resource = "purchase"
+	// Acting is acting for the caller, or as a member of the organisation
+	// named by Param when it is set and not the caller.
+	Acting Resource = "acting"
 )
 
 // Level is how much of a resource a permission needs.
@@ -77,6 +80,10 @@ type Permission struct {
 	// InPerson takes the account holder in person (session or password):
 	// routes that mint credentials, such as push tokens and license keys.
 	InPerson bool
+	// MembersOnly takes a role of the caller's own: Berth's
+	// administrators, who otherwise act as any publisher's owners, do not
+	// act for it here (a push token pushes as its member).
+	MembersOnly bool
 }
 
 func (p Permission) String() string {
@@ -94,7 +101,7 @@ func (p Permission) String() string {
 // a zero Permission is a route that forgot to declare.
 func (p Permission) Declared() bool {
 	switch p.Resource {
-	case Public, Internal, Credentials, Admin, Purchase:
+	case Public, Internal, Credentials, Admin, Purchase, Acting:
 		return true
 	case Account, Org, Publisher, License, Order, Repository, Namespace:
 		return p.Level >= Read && p.Level <= Manage
@@ -119,6 +126,9 @@ var AdminPage = Permission{Resource: Admin, Level: Manage, Hide: true}
 
 // Personally returns p for the account holder in person only.
 func (p Permission) Personally() Permission { p.InPerson = true; return p }
+
+// OnlyMembers returns p for holders of a role of their own only.
+func (p Permission) OnlyMembers() Permission { p.MembersOnly = true; return p }
 
 // Self needs level of the caller's own account.
 func Self(level Level) Permission { return Permission{Resource: Account, Level: level} }
@@ -149,6 +159,10 @@ func OnRepository(level Level) Permission { return Permission{Resource: Reposito
 func InNamespace(level Level, param string) Permission {
 	return Permission{Resource: Namespace, Level: level, Param: param}
 }
+
+// ActFor is the permission to act for oneself, or for the organisation
+// named by param as one of its members.
+func ActFor(param string) Permission { return Permission{Resource: Acting, Level: Read, Param: param} }
 
 // BuyFor is the permission to buy for oneself, or for the organisation
 // named by param.

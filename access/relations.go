@@ -39,7 +39,8 @@ func (d *Decider) org(ctx context.Context, p Principal, level Level, name string
 // publisher decides a level of a publisher. Berth's administrators act as
 // its owners; a publisher is private to its members until it lists
 // products, so strangers get 404.
-func (d *Decider) publisher(ctx context.Context, p Principal, level Level, slug string) (Decision, error) {
+func (d *Decider) publisher(ctx context.Context, p Principal, perm Permission, slug string) (Decision, error) {
+	level := perm.Level
 	role, err := d.facts.PublisherRole(ctx, p.UserID, slug)
 	if errors.Is(err, ErrNoResource) {
 		return hide("no publisher " + slug), nil
@@ -47,10 +48,12 @@ func (d *Decider) publisher(ctx context.Context, p Principal, level Level, slug 
 		return Decision{}, err
 	}
 	have := publisherLevels[role]
-	if p.Admin {
+	if p.Admin && !perm.MembersOnly {
 		have = Manage
 	}
 	switch {
+	case have == 0 && role == "" && p.Admin:
+		return forbid("only the publisher's own owners and editors may do that"), nil
 	case have == 0:
 		return hide("no publisher " + slug + " that you belong to"), nil
 	case have < level && level == Write:

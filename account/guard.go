@@ -159,6 +159,9 @@ func (b *buckets) sweep(now time.Time) {
 // one is held to the guessing limits: past them it is a
 // *TooManyAttemptsError, whatever the password.
 func (s *Service) Authenticate(ctx context.Context, username, password string) (User, error) {
+	if strings.TrimSpace(username) == "" || password == "" {
+		return User{}, ErrBadCredentials // nothing was guessed
+	}
 	done, err := s.guard.attempt(ctx, username)
 	if err != nil {
 		return User{}, err

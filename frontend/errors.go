@@ -99,7 +99,7 @@ func (h *handlers) handleError(c *fiber.Ctx, err error) error {
 	if errors.As(err, &tooMany) {
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(tooMany.RetryAfter.Seconds())+1))
 	}
-	if ae.Status >= 500 {
+	if ae.Status >= 500 && ae.Status != http.StatusServiceUnavailable {
 		h.Logger.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
 	}
 	path := c.Path()

@@ -45,7 +45,7 @@ func (h *handlers) publisherRoutes(app, api routes) {
 	api.Get("/publishers/:slug/keys", access.OnPublisher(access.Read, "slug"), h.keysAPI)
 	api.Post("/publishers/:slug/keys", access.OnPublisher(access.Write, "slug"), h.addKeyAPI)
 	api.Delete("/publishers/:slug/keys/:id", access.OnPublisher(access.Write, "slug"), h.revokeKeyAPI)
-	api.Post("/publishers/:slug/push-tokens", access.OnPublisher(access.Write, "slug").Personally(), h.pushTokenAPI)
+	api.Post("/publishers/:slug/push-tokens", access.OnPublisher(access.Write, "slug").Personally().OnlyMembers(), h.pushTokenAPI)
 	api.Get("/publishers/:slug/uploads", access.OnPublisher(access.Read, "slug"), h.uploadsAPI)
 	api.Get("/admin/publishers", access.Administer, h.adminPublishersAPI)
 	api.Post("/admin/publishers/:slug/review", access.Administer, h.reviewAPI)
@@ -57,7 +57,7 @@ func (h *handlers) publisherPages(app routes) {
 	app.Get("/publishers/:slug", access.OnPublisher(access.Read, "slug"), h.portalPage)
 	app.Post("/publishers/:slug/keys", access.OnPublisher(access.Write, "slug"), h.addKeyForm)
 	app.Post("/publishers/:slug/keys/:id/revoke", access.OnPublisher(access.Write, "slug"), h.revokeKeyForm)
-	app.Post("/publishers/:slug/push-tokens", access.OnPublisher(access.Write, "slug").Personally(), h.pushTokenForm)
+	app.Post("/publishers/:slug/push-tokens", access.OnPublisher(access.Write, "slug").Personally().OnlyMembers(), h.pushTokenForm)
 	app.Get("/admin/publishers", access.AdminPage, h.adminPublishersPage)
 	app.Post("/admin/publishers/:slug/review", access.AdminPage, h.reviewForm)
 }
@@ -356,7 +356,7 @@ func (h *handlers) pushToken(ctx context.Context, u account.User, slug, name str
 	if strings.TrimSpace(name) == "" {
 		name = "push to " + strings.Join(resources, ", ")
 	}
-	return h.Accounts.CreateToken(ctx, u.ID, account.NewToken{Name: name, Access: account.TokenReadWrite, Resources: resources})
+	return h.Accounts.CreatePushToken(ctx, u.ID, name, resources)
 }
 
 func (h *handlers) pushTokenAPI(c *fiber.Ctx) error {

@@ -1,7 +1,6 @@
 package frontend
 
 import (
-	"net/http"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -19,24 +18,14 @@ func accountOf(u account.User) accountJSON {
 	return accountJSON{userJSON: userOf(u), DefaultPrivate: u.DefaultPrivate}
 }
 
-// errTokenNotForAccount refuses account management through a personal
-// access token: a token limited to pulling one repository must not mint
-// broader tokens, change the email address or end sessions.
-var errTokenNotForAccount = &apiError{Status: http.StatusForbidden, Code: "forbidden",
-	Message: "personal access tokens cannot manage the account; use your password or sign in"}
-
-// accountViewer returns the viewer of an account-management endpoint: a
-// signed-in session or the account's password, never a personal access
-// token.
+// accountViewer returns the viewer of an account-management endpoint;
+// its route declares access.OwnCredentials, so access has already refused
+// personal access tokens.
 func (h *handlers) accountViewer(c *fiber.Ctx) (viewer, error) {
 	if _, err := h.requireUser(c); err != nil {
 		return viewer{}, err
 	}
-	v := viewerOf(c)
-	if v.Token != nil {
-		return viewer{}, errTokenNotForAccount
-	}
-	return v, nil
+	return viewerOf(c), nil
 }
 
 // accountAPI answers who the credentials belong to; any credential,

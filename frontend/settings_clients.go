@@ -16,7 +16,7 @@ import (
 
 func (h *handlers) clientRoutes(app, api routes) {
 	app.Post("/settings/clients/:id/revoke", access.OwnCredentials, h.revokeClientForm)
-	api.Get("/user/registry-clients", access.Self(access.Read), h.listClientsAPI)
+	api.Get("/user/registry-clients", access.OwnCredentials, h.listClientsAPI)
 	api.Delete("/user/registry-clients/:id", access.OwnCredentials, h.revokeClientAPI)
 }
 

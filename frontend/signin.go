@@ -33,14 +33,14 @@ func formError(err error, values map[string]string) (form, error) {
 
 func (h *handlers) sessionRoutes(app, api routes) {
 	app.Get("/signin", access.Anyone, h.signInPage)
-	app.Post("/signin", access.Anyone, h.signInForm)
+	app.Post("/signin", access.OwnAuth, h.signInForm)
 	app.Get("/signup", access.Anyone, h.signUpPage)
 	app.Post("/signup", access.Anyone, h.signupLimit, h.signUpForm)
 	app.Post("/signout", access.Anyone, h.signOutForm)
-	app.Post("/session/context", access.Self(access.Read), h.switchContext)
+	app.Post("/session/context", access.ActFor("context"), h.switchContext)
 
 	api.Post("/users", access.Anyone, h.signupLimit, h.signUp)
-	api.Post("/session", access.Anyone, h.signInAPI)
+	api.Post("/session", access.OwnAuth, h.signInAPI)
 	api.Get("/session", access.Self(access.Read), h.sessionAPI)
 	api.Delete("/session", access.Anyone, h.signOutAPI)
 }
