@@ -1,7 +1,6 @@
 package frontend
 
 import (
-
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/berth/berth/account"
