@@ -150,7 +150,7 @@ func TestSessionSecurity(t *testing.T) {
 		for i := 0; i < 11; i++ {
 			last, body = send(t, "POST", in.URL+"/api/v1/session", `{"username":"mallory","password":"guess"}`, jsonHeader)
 		}
-		if last.StatusCode != http.StatusTooManyRequests || !strings.Contains(body, "too many failed sign-ins for this account") {
+		if last.StatusCode != http.StatusTooManyRequests || !strings.Contains(body, "too many failed password attempts") {
 			t.Errorf("11th wrong password: %d %s; want 429 naming the account limit", last.StatusCode, body)
 		}
 		resp, _ := send(t, "POST", in.URL+"/api/v1/session", `{"username":"mallory","password":"mallory-password"}`, jsonHeader)
