@@ -33,6 +33,20 @@ type Decision struct {
 // Allowed reports whether the decision lets the request through.
 func (d Decision) Allowed() bool { return d.Outcome == Allowed }
 
+// Err returns the refusal as an error for callers that answer with one
+// (HTTP handlers map it by its outcome), or nil if the decision allows.
+func (d Decision) Err() error {
+	if d.Allowed() {
+		return nil
+	}
+	return &RefusedError{Decision: d}
+}
+
+// RefusedError is a refused decision carried as an error.
+type RefusedError struct{ Decision Decision }
+
+func (e *RefusedError) Error() string { return e.Decision.Reason }
+
 func allow() Decision                   { return Decision{Outcome: Allowed} }
 func unauthenticated(r string) Decision { return Decision{Outcome: Unauthenticated, Reason: r} }
 func forbid(r string) Decision          { return Decision{Outcome: Forbidden, Reason: r} }

@@ -2,6 +2,7 @@ package frontend
 
 import (
 	"errors"
+	"github.com/berth/berth/access"
 	"net/http"
 	"strconv"
 	"strings"
@@ -39,7 +40,10 @@ func classify(err error) *apiError {
 	var fe *fiber.Error
 	var quantity *billing.QuantityError
 	var tooMany *account.TooManyAttemptsError
+	var refused *access.RefusedError
 	switch {
+	case errors.As(err, &refused):
+		return refusalError(refused.Decision)
 	case errors.As(err, &tooMany):
 		return &apiError{Status: http.StatusTooManyRequests, Code: "too_many_requests", Message: tooMany.Error()}
 	case errors.As(err, &ae):
@@ -77,6 +81,17 @@ func classify(err error) *apiError {
 		return &apiError{Status: fe.Code, Code: strings.ReplaceAll(strings.ToLower(http.StatusText(fe.Code)), " ", "_"), Message: fe.Message}
 	}
 	return &apiError{Status: http.StatusInternalServerError, Code: "internal", Message: "something went wrong on our side; it has been logged"}
+}
+
+// refusalError is what a refused authorization decision answers.
+func refusalError(d access.Decision) *apiError {
+	switch d.Outcome {
+	case access.Forbidden:
+		return &apiError{Status: http.StatusForbidden, Code: "forbidden", Message: d.Reason}
+	case access.Hidden:
+		return &apiError{Status: http.StatusNotFound, Code: "not_found", Message: d.Reason}
+	}
+	return &apiError{Status: http.StatusUnauthorized, Code: "unauthorized", Message: d.Reason}
 }
 
 // rootMessage is the message of the innermost wrapped error: the domain's

@@ -87,19 +87,8 @@ func (h *handlers) authorize(perm access.Permission, page bool) fiber.Handler {
 		if page && dec.Outcome == access.Unauthenticated {
 			return c.Redirect("/signin?next="+url.QueryEscape(safeNext(c.OriginalURL())), http.StatusSeeOther)
 		}
-		return refusal(dec)
+		return dec.Err()
 	}
-}
-
-// refusal is the error a refused decision answers with.
-func refusal(dec access.Decision) error {
-	switch dec.Outcome {
-	case access.Forbidden:
-		return &apiError{Status: http.StatusForbidden, Code: "forbidden", Message: dec.Reason}
-	case access.Hidden:
-		return &apiError{Status: http.StatusNotFound, Code: "not_found", Message: dec.Reason}
-	}
-	return &apiError{Status: http.StatusUnauthorized, Code: "unauthorized", Message: dec.Reason}
 }
 
 // resourceName is the resource a route names: "ns/name" for a
