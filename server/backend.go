@@ -22,6 +22,9 @@ import (
 	"github.com/berth/berth/account"
 	accountmongo "github.com/berth/berth/account/mongostore"
 	accountsqlite "github.com/berth/berth/account/sqlitestore"
+	"github.com/berth/berth/audit"
+	auditmongo "github.com/berth/berth/audit/mongostore"
+	auditsqlite "github.com/berth/berth/audit/sqlitestore"
 	"github.com/berth/berth/billing"
 	billingmongo "github.com/berth/berth/billing/mongostore"
 	billingsqlite "github.com/berth/berth/billing/sqlitestore"
@@ -55,6 +58,8 @@ type Stores struct {
 	Usage        licensing.UsageStore
 	Billing      billing.Store
 	Webhooks     webhooks.Store
+	// Audit keeps the security audit log.
+	Audit audit.Store
 	// Ping checks that the database answers.
 	Ping func(ctx context.Context) error
 	// Close releases the database.
@@ -113,8 +118,12 @@ func sqliteStores(ctx context.Context, db *sql.DB) (*Stores, error) {
 	if err != nil {
 		return nil, fmt.Errorf("preparing webhook tables: %w", err)
 	}
+	au, err := auditsqlite.New(ctx, db)
+	if err != nil {
+		return nil, fmt.Errorf("preparing audit tables: %w", err)
+	}
 	return &Stores{Accounts: accountStores(a), Catalog: c, Repositories: c, Stars: c, Tags: c, Publishers: p, Licenses: l, Refresh: l, Usage: l,
-		Billing: bl, Webhooks: wh}, nil
+		Billing: bl, Webhooks: wh, Audit: au}, nil
 }
 
 // allAccountStores is what one account store implementation provides.
@@ -170,8 +179,12 @@ func mongoStores(ctx context.Context, db *mongo.Database) (*Stores, error) {
 	if err != nil {
 		return nil, fmt.Errorf("preparing webhook collections: %w", err)
 	}
+	au, err := auditmongo.New(ctx, db)
+	if err != nil {
+		return nil, fmt.Errorf("preparing audit collections: %w", err)
+	}
 	return &Stores{Accounts: accountStores(a), Catalog: c, Repositories: c, Stars: c, Tags: c, Publishers: p, Licenses: l, Refresh: l, Usage: l,
-		Billing: bl, Webhooks: wh}, nil
+		Billing: bl, Webhooks: wh, Audit: au}, nil
 }
 
 // keyReload is how often a running server reloads its token keys, so that
