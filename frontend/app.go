@@ -8,6 +8,7 @@ import (
 	"context"
 	"embed"
 	"github.com/berth/berth/access"
+	"github.com/berth/berth/audit"
 	"github.com/berth/berth/internal/secret"
 	"html/template"
 	"log/slog"
@@ -66,7 +67,9 @@ type Publishers interface {
 // Deps is what the front end composes.
 type Deps struct {
 	// Access makes every authorization decision.
-	Access       *access.Decider
+	Access *access.Decider
+	// Security records security events; nil records nothing.
+	Security     *audit.Service
 	Accounts     *account.Service
 	Licenses     *licensing.Service
 	Billing      *billing.Service

@@ -207,6 +207,9 @@ type Backend struct {
 	Billing      *billing.Service
 	// Webhooks delivers publishers' outbound webhooks.
 	Webhooks *webhooks.Dispatcher
+	// Security is the security audit log: sign-ins, credentials, keys,
+	// roles, reviews and admin actions.
+	Security *audit.Service
 	log      *slog.Logger
 	// Pipeline takes publishers' signed uploads from staging to buyers;
 	// nil for admin commands, which have no registry.
@@ -250,6 +253,7 @@ func OpenBackend(ctx context.Context, cfg Config, service, registryURL, publicUR
 	})
 	domains := &facts.Domains{Accounts: b.Accounts, Publishers: stores.Publishers, Licenses: b.Licenses, Repositories: b.Repositories}
 	b.Access = access.New(domains)
+	b.Security = audit.New(stores.Audit)
 	b.Tokens = licensing.NewTokenServer(
 		licensing.TokenConfig{Issuer: cfg.TokenIssuer, Service: service, TTL: cfg.TokenTTL, PublicURL: publicURL},
 		licensing.TokenDeps{Keys: keys, Licenses: stores.Licenses, Refresh: stores.Refresh, Accounts: authenticator{b.Accounts},

@@ -187,6 +187,7 @@ func (s *Server) build(ctx context.Context) error {
 	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	web, routes, err := frontend.New(frontend.Deps{
 		Access:       s.Backend.Access,
+		Security:     s.Backend.Security,
 		Accounts:     s.Backend.Accounts,
 		Licenses:     s.Backend.Licenses,
 		Billing:      s.Backend.Billing,

@@ -2,14 +2,16 @@ package server
 
 import (
 	"context"
+	"github.com/berth/berth/audit"
 	"time"
 )
 
 // sweepEvery is how often expired sessions and access tokens are deleted.
 const sweepEvery = 15 * time.Minute
 
-// usageRetention is how long token audit records and pulls are kept.
-const usageRetention = 400 * 24 * time.Hour
+// usageRetention is how long token audit records and pulls are kept: as
+// long as security audit events.
+const usageRetention = audit.Retention
 
 // sweep deletes expired sessions and access tokens at start and then every
 // sweepEvery until ctx ends (see account.Service.Sweep).
@@ -40,5 +42,10 @@ func (s *Server) sweep(ctx context.Context) {
 			s.log.Warn("pruning old token records and pulls failed", "err", err)
 		}
 		s.log.Debug("pruned old token records and pulls", "records", pruned)
+		swept, err := s.Backend.Security.Sweep(ctx, time.Now().Add(-audit.Retention))
+		if err != nil && ctx.Err() == nil {
+			s.log.Warn("sweeping old security audit events failed", "err", err)
+		}
+		s.log.Debug("swept old security audit events", "events", swept)
 	}
 }
