@@ -79,7 +79,7 @@ func TestRedistribution(t *testing.T) {
 		status, body := anonymousGet(t, in, "buyer/public", "blobs/"+digest.String())
 		if status != http.StatusForbidden || !strings.Contains(body, "DENIED") ||
 			!strings.Contains(body, "is not served from the public repository buyer/public") {
-			t.Errorf("anonymous GET of a paid layer in a public repository: %d %s; want 403 DENIED", status, body)
+			t.Errorf("anonymous GET of a paid layer in a public repository: %d %.200q; want 403 DENIED", status, body)
 		}
 		if status, _ := anonymousGet(t, in, "buyer/public", "manifests/own"); status != http.StatusOK {
 			t.Errorf("anonymous pull of the buyer's own image: status %d; want 200", status)
@@ -107,8 +107,8 @@ func TestRedistribution(t *testing.T) {
 		for _, l := range paidLayers {
 			digest, err := l.Digest()
 			must(t, err)
-			if status, body := anonymousGet(t, in, "buyer/mirror", "blobs/"+digest.String()); status == http.StatusOK {
-				t.Errorf("anonymous GET of layer %s of the public mirror: %d %.100s; want a refusal", digest, status, body)
+			if status, _ := anonymousGet(t, in, "buyer/mirror", "blobs/"+digest.String()); status == http.StatusOK {
+				t.Errorf("anonymous GET of layer %s of the public mirror: %d; want a refusal", digest, status)
 			}
 		}
 		// Berth's own registry work (recording the tag) still reads it.
