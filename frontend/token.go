@@ -27,10 +27,7 @@ type tokenResponse struct {
 // HTTP basic authentication, one or more scope parameters.
 func (h *handlers) tokenGet(c *fiber.Ctx) error {
 	args := c.Context().QueryArgs()
-	var scopes []string
-	for _, v := range args.PeekMulti("scope") {
-		scopes = append(scopes, strings.Fields(string(v))...)
-	}
+	scopes := multi(args.PeekMulti("scope"))
 	username, password, err := basicCredentials(c)
 	if err != nil {
 		return err
@@ -62,20 +59,25 @@ func (h *handlers) tokenPost(c *fiber.Ctx) error {
 	default:
 		return &apiError{Status: http.StatusBadRequest, Code: "unsupported_grant_type", Message: "grant_type must be password or refresh_token"}
 	}
-	var scopes []string
-	for _, v := range form.PeekMulti("scope") {
-		scopes = append(scopes, strings.Fields(string(v))...)
-	}
-	return h.issueToken(c, req, scopes, true)
+	return h.issueToken(c, req, multi(form.PeekMulti("scope")), true)
 }
 
-func (h *handlers) issueToken(c *fiber.Ctx, req licensing.TokenRequest, rawScopes []string, oauth bool) error {
-	for _, s := range rawScopes {
-		a, err := licensing.ParseScope(s)
-		if err != nil {
-			return &apiError{Status: http.StatusBadRequest, Code: "invalid_scope", Message: err.Error()}
-		}
-		req.Scopes = append(req.Scopes, a)
+// multi copies a repeated parameter's values out of fasthttp's buffers.
+func multi(values [][]byte) []string {
+	out := make([]string, len(values))
+	for i, v := range values {
+		out[i] = string(v)
+	}
+	return out
+}
+
+// issueToken issues a token for the canonical set of the scope parameters
+// (licensing.ParseScopes): repeated scopes merged, and a request naming too
+// many, or too long, refused with 400.
+func (h *handlers) issueToken(c *fiber.Ctx, req licensing.TokenRequest, scopes []string, oauth bool) error {
+	var err error
+	if req.Scopes, err = licensing.ParseScopes(scopes); err != nil {
+		return &apiError{Status: http.StatusBadRequest, Code: "invalid_scope", Message: err.Error()}
 	}
 	req.ClientIP, req.UserAgent = h.clientIP(c), string(c.Request().Header.UserAgent())
 	tok, err := h.Tokens.Issue(c.UserContext(), req)

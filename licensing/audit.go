@@ -91,8 +91,10 @@ func (b *Batcher[T]) run() {
 	}
 }
 
-// scopeStrings renders accesses as scope strings, sorted.
+// scopeStrings renders the canonical set of access (see Canonical) as
+// scope strings, sorted: a request repeating one scope is recorded once.
 func scopeStrings(access []Access) []string {
+	access = Canonical(access)
 	out := make([]string, 0, len(access))
 	for _, a := range access {
 		t := a.Type

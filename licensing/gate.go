@@ -2,7 +2,6 @@ package licensing
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -26,7 +25,10 @@ import (
 //     license's quota before it is served and recorded for the license
 //     after;
 //   - a repository a license granted no pull on (seats taken, quota used
-//     up) is answered with the reason the token carries.
+//     up) is answered with the reason the token carries;
+//   - with GateOptions.Redistribution set, content only paid tiers give
+//     access to is neither pushed or mounted into, nor served from, a public
+//     repository (redistribution.go).
 //
 // Requests the token grants without a license (ownership, a publisher's
 // namespace, public repositories) and every other request pass untouched;
@@ -37,16 +39,38 @@ type Gate struct {
 	usage  UsageStore
 	pulls  *Batcher[Pull]
 	index  *indexes
+	red    *redistribution // nil: the rule is not enforced
 	log    *slog.Logger
 	now    func() time.Time
 }
 
+// Redistribution is what the gate asks to keep paid products' content out
+// of public repositories.
+type Redistribution interface {
+	// Shipped returns every repository a product's tiers ship, whatever the
+	// listing's status: a buyer keeps the content of an unpublished one.
+	Shipped(ctx context.Context) ([]Shipped, error)
+	// Public reports whether anyone may pull repo: a user's or
+	// organisation's public repository, or one its first push would create
+	// public. Publishers' repositories are not public in this sense.
+	Public(ctx context.Context, repo string) (bool, error)
+}
+
+// GateOptions are the gate's optional dependencies.
+type GateOptions struct {
+	// Redistribution, when set, enforces the redistribution rule.
+	Redistribution Redistribution
+}
+
 // NewGate wraps next, the registry's handler. tokens signs the token the
 // gate reads repositories with; pulls receives the pulls it attributes.
-func NewGate(next http.Handler, tokens *TokenServer, usage UsageStore, pulls *Batcher[Pull], log *slog.Logger) *Gate {
+func NewGate(next http.Handler, tokens *TokenServer, usage UsageStore, pulls *Batcher[Pull], log *slog.Logger, opts GateOptions) *Gate {
 	g := &Gate{next: next, verify: newVerifier(tokens.keys, tokens.cfg.Issuer, tokens.cfg.Service), usage: usage, pulls: pulls,
 		log: log, now: time.Now}
 	g.index = newIndexes(next, tokens, usage)
+	if opts.Redistribution != nil {
+		g.red = &redistribution{source: opts.Redistribution, indexes: g.index}
+	}
 	return g
 }
 
@@ -74,6 +98,9 @@ var uploadPath = regexp.MustCompile(`^/v2/(.+)/blobs/uploads/$`)
 
 func (g *Gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rt := parseRoute(r.URL.Path)
+	if repo, digest, ok := blobWrite(r); ok && g.red != nil && g.refuseBlobWrite(w, r, repo, digest) {
+		return
+	}
 	switch {
 	case r.Method == http.MethodPost && uploadPath.MatchString(r.URL.Path) && r.URL.Query().Has("mount"):
 		g.serveMount(w, r)
@@ -89,12 +116,18 @@ func (g *Gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // serveWrite passes a manifest write on, then forgets the repository's
 // index and records a tag's release.
 func (g *Gate) serveWrite(w http.ResponseWriter, r *http.Request, rt route) {
+	if r.Method == http.MethodPut && g.red != nil && g.refuseManifestPush(w, r, rt.repo) {
+		return
+	}
 	rec := &statusWriter{ResponseWriter: w}
 	g.next.ServeHTTP(rec, r)
 	if rec.status >= 300 {
 		return
 	}
 	g.index.forget(rt.repo)
+	if g.red != nil {
+		g.red.changed(rt.repo)
+	}
 	if r.Method == http.MethodPut && !strings.Contains(rt.ref, ":") {
 		digest := rec.Header().Get("Docker-Content-Digest")
 		if err := g.usage.RecordRelease(r.Context(), Release{Repository: rt.repo, Tag: rt.ref, Digest: digest, At: g.now().UTC()}); err != nil {
@@ -144,7 +177,7 @@ func (g *Gate) serveRead(w http.ResponseWriter, r *http.Request, rt route) {
 	}
 	ents := c.Berth.entitled(rt.repo)
 	if len(ents) == 0 {
-		g.next.ServeHTTP(w, r)
+		g.serveUnlicensed(w, r, rt)
 		return
 	}
 	ctx := r.Context()
@@ -268,45 +301,4 @@ func (g *Gate) decide(ctx context.Context, rt route, ents []Entitled) (decision,
 		}
 	}
 	return decision{reason: fmt.Sprintf("%s is not part of any tag of %s your license covers", rt.ref, rt.repo)}, nil
-}
-
-// registryError answers in the registry's JSON error format.
-func registryError(w http.ResponseWriter, status int, code, message string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Docker-Distribution-Api-Version", "registry/2.0")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]any{"errors": []map[string]string{{"code": code, "message": message}}})
-}
-
-// statusWriter remembers the status the wrapped handler answered with.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (s *statusWriter) WriteHeader(code int) {
-	if s.status == 0 {
-		s.status = code
-	}
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *statusWriter) Write(b []byte) (int, error) {
-	if s.status == 0 {
-		s.status = http.StatusOK
-	}
-	return s.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the connection.
-func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
-
-// clientIP is the peer address without its port. The registry listener is
-// reached directly, not through a proxy Berth trusts.
-func clientIP(r *http.Request) string {
-	host := r.RemoteAddr
-	if i := strings.LastIndex(host, ":"); i >= 0 {
-		host = host[:i]
-	}
-	return strings.Trim(host, "[]")
 }

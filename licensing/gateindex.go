@@ -1,7 +1,6 @@
 package licensing
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -30,6 +29,7 @@ type repoIndex struct {
 	reach    map[string]map[string]bool // manifest digest → digests under it
 	media    map[string]string          // manifest digest → media type
 	releases map[string]time.Time       // tag → release time
+	refs     map[string]manifestRefs    // manifest digest → what it names
 }
 
 type tagEntry struct {
@@ -146,7 +146,7 @@ func (s *indexes) build(ctx context.Context, repo string) (*repoIndex, error) {
 		return nil, err
 	}
 	x := &repoIndex{built: time.Now(), tags: map[string]tagEntry{}, reach: map[string]map[string]bool{},
-		media: map[string]string{}, releases: map[string]time.Time{}}
+		media: map[string]string{}, releases: map[string]time.Time{}, refs: map[string]manifestRefs{}}
 	tags, err := s.tags(ctx, tok.Token, repo)
 	if err != nil {
 		return nil, err
@@ -209,18 +209,7 @@ func (s *indexes) walk(ctx context.Context, token, repo, ref string, x *repoInde
 	if depth > 4 {
 		return "", fmt.Errorf("manifests of %s nest too deep", repo)
 	}
-	var m struct {
-		MediaType string `json:"mediaType"`
-		Config    struct {
-			Digest string `json:"digest"`
-		} `json:"config"`
-		Layers []struct {
-			Digest string `json:"digest"`
-		} `json:"layers"`
-		Manifests []struct {
-			Digest string `json:"digest"`
-		} `json:"manifests"`
-	}
+	var m manifestBody
 	status, h, err := s.fetch(ctx, token, "/v2/"+repo+"/manifests/"+ref, &m)
 	if err != nil || status == http.StatusNotFound {
 		return "", err
@@ -234,19 +223,21 @@ func (s *indexes) walk(ctx context.Context, token, repo, ref string, x *repoInde
 		mt = h.Get("Content-Type")
 	}
 	x.media[digest] = mt
+	refs := m.refs(digest)
+	x.refs[digest] = refs
 	reach := map[string]bool{digest: true}
 	x.reach[digest] = reach
-	if m.Config.Digest != "" {
-		reach[m.Config.Digest] = true
+	if refs.config != "" {
+		reach[refs.config] = true
 	}
-	for _, l := range m.Layers {
-		reach[l.Digest] = true
+	for _, l := range refs.layers {
+		reach[l] = true
 	}
-	for _, child := range m.Manifests {
-		if _, err := s.walk(ctx, token, repo, child.Digest, x, depth+1); err != nil {
+	for _, child := range refs.children {
+		if _, err := s.walk(ctx, token, repo, child, x, depth+1); err != nil {
 			return "", err
 		}
-		for d := range x.reach[child.Digest] {
+		for d := range x.reach[child] {
 			reach[d] = true
 		}
 	}
@@ -275,26 +266,4 @@ func (s *indexes) fetch(ctx context.Context, token, path string, v any) (int, ht
 		return w.status, w.header, nil
 	}
 	return 0, nil, fmt.Errorf("registry answered %d to %s", w.status, path)
-}
-
-// bufferWriter is a ResponseWriter that keeps the answer in memory.
-type bufferWriter struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
-}
-
-func (b *bufferWriter) Header() http.Header { return b.header }
-
-func (b *bufferWriter) WriteHeader(code int) {
-	if b.status == 0 {
-		b.status = code
-	}
-}
-
-func (b *bufferWriter) Write(p []byte) (int, error) {
-	if b.status == 0 {
-		b.status = http.StatusOK
-	}
-	return b.body.Write(p)
 }

@@ -1,6 +1,7 @@
 package licensing
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
 	"slices"
@@ -52,8 +53,10 @@ func ParseScope(s string) (Access, error) {
 	if a.Type == "repository" && (len(a.Name) > 255 || !repositoryName.MatchString(a.Name)) {
 		return Access{}, &ScopeError{Scope: s, Reason: "not a valid repository name"}
 	}
+	seen := map[string]bool{}
 	for _, act := range strings.Split(s[last+1:], ",") {
-		if act = strings.TrimSpace(act); act != "" && !slices.Contains(a.Actions, act) {
+		if act = strings.TrimSpace(act); act != "" && !seen[act] {
+			seen[act] = true
 			a.Actions = append(a.Actions, act)
 		}
 	}
@@ -61,6 +64,134 @@ func ParseScope(s string) (Access, error) {
 		return Access{}, &ScopeError{Scope: s, Reason: "no actions"}
 	}
 	return a, nil
+}
+
+// Limits on what one token request may name. A registry client asks for a
+// handful of scopes (docker: the repository of a pull or push and the
+// sources of its mounts); the limits leave room for many times that and
+// refuse a request built to make the token, and its audit record, large.
+const (
+	// MaxScopes caps the distinct resources one request names.
+	MaxScopes = 64
+	// MaxScopeBytes caps the scope text of one request, counted on its
+	// canonical set (see ParseScopes), and the length of any one scope.
+	MaxScopeBytes = 16 << 10
+)
+
+// ScopeLimitError reports a token request naming more than MaxScopes
+// resources or more than MaxScopeBytes of scope text.
+type ScopeLimitError struct {
+	Bytes bool // the text limit, not the count limit
+}
+
+func (e *ScopeLimitError) Error() string {
+	if e.Bytes {
+		return fmt.Sprintf("the scopes of this request are longer than %d bytes, the most one token request may name; ask for fewer repositories or actions per token", MaxScopeBytes)
+	}
+	return fmt.Sprintf("this request names more than %d distinct scopes, the most one token request may name; ask for fewer repositories per token", MaxScopes)
+}
+
+// ParseScopes parses the scope parameters of one token request (each value
+// may hold several scopes separated by spaces, as OAuth2 writes them) into
+// their canonical set: one Access per resource (type, class and name) with
+// the union of the actions asked for it, sorted, and the resources sorted.
+// Repeating a scope changes nothing, so neither the token nor its audit
+// record grows with repetition. A malformed scope is a ScopeError; more
+// than MaxScopes resources or MaxScopeBytes of canonical text (or any one
+// scope longer than that) a ScopeLimitError.
+func ParseScopes(values []string) ([]Access, error) {
+	seen := map[string]bool{}
+	set := scopeSet{limited: true, index: map[resource]int{}}
+	for _, v := range values {
+		for _, s := range strings.Fields(v) {
+			if seen[s] {
+				continue
+			}
+			seen[s] = true
+			if len(s) > MaxScopeBytes {
+				return nil, &ScopeLimitError{Bytes: true}
+			}
+			a, err := ParseScope(s)
+			if err != nil {
+				return nil, err
+			}
+			if err := set.add(a); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return set.canonical(), nil
+}
+
+// Canonical returns the canonical set of access (see ParseScopes), without
+// limits: for records of what was asked or granted.
+func Canonical(access []Access) []Access {
+	set := scopeSet{index: map[resource]int{}}
+	for _, a := range access {
+		_ = set.add(a) // unlimited: add cannot fail
+	}
+	return set.canonical()
+}
+
+// resource identifies what a scope names.
+type resource struct{ typ, class, name string }
+
+// scopeSet merges scopes by resource, counting the canonical text as it
+// grows so that a request can be refused before it is all merged.
+type scopeSet struct {
+	limited bool
+	index   map[resource]int
+	list    []Access
+	actions []map[string]bool
+	bytes   int
+}
+
+func (s *scopeSet) add(a Access) error {
+	key := resource{a.Type, a.Class, a.Name}
+	i, ok := s.index[key]
+	if !ok {
+		i = len(s.list)
+		s.index[key] = i
+		s.list = append(s.list, Access{Type: a.Type, Class: a.Class, Name: a.Name})
+		s.actions = append(s.actions, map[string]bool{})
+		// "type(class):name:"; each action adds itself and the comma
+		// (or, after the last, the space) that follows it.
+		s.bytes += len(a.Type) + len(a.Name) + 2
+		if a.Class != "" {
+			s.bytes += len(a.Class) + 2
+		}
+	}
+	for _, act := range a.Actions {
+		if !s.actions[i][act] {
+			s.actions[i][act] = true
+			s.bytes += len(act) + 1
+		}
+	}
+	switch {
+	case !s.limited:
+	case len(s.list) > MaxScopes:
+		return &ScopeLimitError{}
+	case s.bytes > MaxScopeBytes:
+		return &ScopeLimitError{Bytes: true}
+	}
+	return nil
+}
+
+// canonical returns the merged scopes, actions and resources sorted.
+func (s *scopeSet) canonical() []Access {
+	out := make([]Access, len(s.list))
+	for i, a := range s.list {
+		a.Actions = make([]string, 0, len(s.actions[i]))
+		for act := range s.actions[i] {
+			a.Actions = append(a.Actions, act)
+		}
+		slices.Sort(a.Actions)
+		out[i] = a
+	}
+	slices.SortFunc(out, func(a, b Access) int {
+		return cmp.Or(strings.Compare(a.Type, b.Type), strings.Compare(a.Class, b.Class), strings.Compare(a.Name, b.Name))
+	})
+	return out
 }
 
 // Grants is what a credential entitles: actions per repository, and actions

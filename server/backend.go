@@ -288,7 +288,7 @@ const (
 // an embedded registry's handler.
 func (b *Backend) Gate(log *slog.Logger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
-		return licensing.NewGate(next, b.Tokens, b.Stores.Usage, b.Pulls, log)
+		return licensing.NewGate(next, b.Tokens, b.Stores.Usage, b.Pulls, log, licensing.GateOptions{Redistribution: redistribution{catalog: b.Stores.Catalog, publishers: b.Stores.Publishers, repos: b.Stores.Repositories, accounts: b.Accounts}})
 	}
 }
 
