@@ -52,6 +52,7 @@ const (
 	Read   Level = iota + 1 // look
 	Write                   // change content
 	Manage                  // change who may do what, delete, mint credentials
+	Own                     // what only an organisation's owners may: read its security log
 )
 
 func (l Level) String() string {
@@ -62,6 +63,8 @@ func (l Level) String() string {
 		return "write"
 	case Manage:
 		return "manage"
+	case Own:
+		return "own"
 	}
 	return fmt.Sprintf("level(%d)", int(l))
 }
@@ -104,7 +107,7 @@ func (p Permission) Declared() bool {
 	case Public, Internal, Credentials, Admin, Purchase, Acting:
 		return true
 	case Account, Org, Publisher, License, Order, Repository, Namespace:
-		return p.Level >= Read && p.Level <= Manage
+		return p.Level >= Read && p.Level <= Own
 	}
 	return false
 }

@@ -9,7 +9,7 @@ import (
 // The domains' role names and the level each gives. A role not listed
 // gives nothing: deny by default.
 var (
-	orgLevels       = map[string]Level{"owner": Manage, "admin": Manage, "member": Read}
+	orgLevels       = map[string]Level{"owner": Own, "admin": Manage, "member": Read}
 	publisherLevels = map[string]Level{"owner": Manage, "editor": Write, "viewer": Read}
 	licenseLevels   = map[string]Level{"manager": Manage, "holder": Read}
 	orderLevels     = map[string]Level{"buyer": Read}
@@ -30,6 +30,8 @@ func (d *Decider) org(ctx context.Context, p Principal, level Level, name string
 	switch {
 	case have == 0:
 		return forbid("you are not a member of " + name), nil
+	case have < level && level == Own:
+		return forbid("only owners of " + name + " may do that"), nil
 	case have < level:
 		return forbid("only owners and admins of " + name + " may do that"), nil
 	}

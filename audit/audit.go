@@ -28,6 +28,7 @@ const (
 	SignInFailed         Action = "sign-in.failed"
 	CredentialCreated    Action = "credential.created"
 	CredentialRevoked    Action = "credential.revoked"
+	PasswordChanged      Action = "password.changed"
 	SigningKeyRegistered Action = "signing-key.registered"
 	SigningKeyRevoked    Action = "signing-key.revoked"
 	RoleChanged          Action = "role.changed"
@@ -38,7 +39,7 @@ const (
 )
 
 // Actions are every action, in the order a filter offers them.
-var Actions = []Action{SignIn, SignInFailed, CredentialCreated, CredentialRevoked, SigningKeyRegistered,
+var Actions = []Action{SignIn, SignInFailed, CredentialCreated, CredentialRevoked, PasswordChanged, SigningKeyRegistered,
 	SigningKeyRevoked, RoleChanged, MemberAdded, MemberRemoved, PublisherReviewed, AdminAction}
 
 // Outcome says whether the action took effect.

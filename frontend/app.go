@@ -201,6 +201,7 @@ func (h *handlers) routes(app *fiber.App) {
 	h.repositoryRoutes(pages, api)
 	h.adminRoutes(pages, api)
 	h.starRoutes(pages, api)
+	h.securityRoutes(pages, api)
 	app.Group("/api/v1").Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 
 	pages.Get("/", access.Anyone, h.indexPage)

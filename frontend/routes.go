@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/berth/berth/access"
+	"github.com/berth/berth/audit"
 )
 
 // Route is one registered route and the permission it declares.
@@ -19,6 +20,8 @@ type Route struct {
 	// Page is set for server-rendered pages, which take the browser
 	// session only; API routes also take header credentials.
 	Page bool
+	// Audit, when set, records every request in the security audit log.
+	Audit audit.Action
 }
 
 // routes registers routes on a fiber router, each with the permission it
@@ -61,20 +64,26 @@ func (rt routes) add(method, path string, perm access.Permission, hs []fiber.Han
 	if !perm.Declared() {
 		panic("frontend: route " + method + " " + rt.prefix + path + " declares no permission")
 	}
-	rt.h.table = append(rt.h.table, Route{Method: method, Path: rt.prefix + path, Permission: perm, Page: rt.page})
-	rt.r.Add(method, path, append([]fiber.Handler{rt.h.authorize(perm, rt.page)}, hs...)...)
+	action := audited[method+" "+rt.prefix+path]
+	rt.h.table = append(rt.h.table, Route{Method: method, Path: rt.prefix + path, Permission: perm, Page: rt.page, Audit: action})
+	rt.r.Add(method, path, append([]fiber.Handler{rt.h.authorize(perm, rt.page, action)}, hs...)...)
 }
 
 // authorize is the middleware every declared route starts with: it
 // resolves the caller's credential into a principal, names the resource
 // the route is about, and asks access for the decision.
-func (h *handlers) authorize(perm access.Permission, page bool) fiber.Handler {
+func (h *handlers) authorize(perm access.Permission, page bool, action audit.Action) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		if perm.Resource == access.Internal {
-			return c.Next()
+			err := c.Next()
+			if action != "" {
+				h.recordSecurity(c, action, perm, access.Principal{}, err)
+			}
+			return err
 		}
 		p, err := h.principal(c, page)
 		if err != nil {
+			h.recordGuess(c, err)
 			return err
 		}
 		dec, err := h.Access.Decide(c.UserContext(), p, perm, resourceName(c, perm))
@@ -82,12 +91,16 @@ func (h *handlers) authorize(perm access.Permission, page bool) fiber.Handler {
 			return err
 		}
 		if dec.Allowed() {
-			return c.Next()
-		}
-		if page && dec.Outcome == access.Unauthenticated {
+			err = c.Next()
+		} else if page && dec.Outcome == access.Unauthenticated {
 			return c.Redirect("/signin?next="+url.QueryEscape(safeNext(c.OriginalURL())), http.StatusSeeOther)
+		} else {
+			err = dec.Err()
 		}
-		return dec.Err()
+		if action != "" && p.Kind != access.Anonymous {
+			h.recordSecurity(c, action, perm, p, err)
+		}
+		return err
 	}
 }
 
