@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/berth/berth/internal/secret"
@@ -77,6 +78,9 @@ type Service struct {
 	slots chan struct{}
 	// recent remembers successful password checks for a minute.
 	recent *verified
+	// hashes counts the password hashes computed, so that tests can tell a
+	// check the cache answered from one that paid for a hash.
+	hashes atomic.Int64
 }
 
 // New returns a Service.
@@ -101,8 +105,8 @@ func New(st Stores, reserved Reserved, opts Options) *Service {
 	}
 }
 
-// hashing runs f while holding one of the hashing slots, or gives up when
-// ctx ends first.
+// hashing runs f, which computes one password hash, while holding one of
+// the hashing slots, and counts it; it gives up when ctx ends first.
 func (s *Service) hashing(ctx context.Context, f func()) error {
 	select {
 	case s.slots <- struct{}{}:
@@ -110,6 +114,7 @@ func (s *Service) hashing(ctx context.Context, f func()) error {
 		return fmt.Errorf("waiting to check a password: %w", ctx.Err())
 	}
 	defer func() { <-s.slots }()
+	s.hashes.Add(1)
 	f()
 	return nil
 }
