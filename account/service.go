@@ -168,7 +168,11 @@ func (s *Service) claim(ctx context.Context, n Namespace) error {
 }
 
 func validName(field, name string) (string, error) {
-	name = strings.ToLower(strings.TrimSpace(name))
+	name = strings.TrimSpace(name)
+	if err := plainText(field, name, false); err != nil {
+		return "", err
+	}
+	name = strings.ToLower(name)
 	if !namePattern.MatchString(name) {
 		return "", &InvalidError{Field: field, Message: "use 2 to 39 lower-case letters, digits, '-' or '_', starting and ending with a letter or digit"}
 	}
@@ -176,7 +180,11 @@ func validName(field, name string) (string, error) {
 }
 
 func validEmail(email string) (string, error) {
-	addr, err := mail.ParseAddress(strings.TrimSpace(email))
+	email = strings.TrimSpace(email)
+	if err := plainText("email", email, false); err != nil {
+		return "", err
+	}
+	addr, err := mail.ParseAddress(email)
 	if err != nil || addr.Name != "" || len(addr.Address) > 254 {
 		return "", &InvalidError{Field: "email", Message: "enter a valid email address such as name@example.com"}
 	}
