@@ -31,6 +31,9 @@ func (s *Service) CreateOrg(ctx context.Context, creator User, name, displayName
 	if len(o.DisplayName) > 100 {
 		return Org{}, &InvalidError{Field: "display_name", Message: "use at most 100 characters"}
 	}
+	if err := plainText("display_name", o.DisplayName, true); err != nil {
+		return Org{}, err
+	}
 	if err := s.claim(ctx, Namespace{Name: name, Kind: NamespaceOrg, OwnerID: o.ID}); err != nil {
 		return Org{}, err
 	}
@@ -160,11 +163,15 @@ func (s *Service) CreateTeam(ctx context.Context, actor User, org, name, descrip
 	if !teamPattern.MatchString(name) {
 		return &InvalidError{Field: "name", Message: "use 1 to 39 lower-case letters, digits, '-' or '_'"}
 	}
+	description = strings.TrimSpace(description)
+	if err := plainText("description", description, true); err != nil {
+		return err
+	}
 	return s.manage(ctx, actor, org, false, func(o *Org) error {
 		if _, err := o.team(name); err == nil {
 			return &InvalidError{Field: "name", Message: "there is already a team called " + name}
 		}
-		o.Teams = append(o.Teams, Team{Name: name, Description: strings.TrimSpace(description), Repositories: map[string]Permission{}})
+		o.Teams = append(o.Teams, Team{Name: name, Description: description, Repositories: map[string]Permission{}})
 		return nil
 	})
 }

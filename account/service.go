@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/berth/berth/internal/secret"
@@ -79,6 +80,9 @@ type Service struct {
 	recent *verified
 	// guard limits password guessing.
 	guard *guard
+	// hashes counts the password hashes computed, so that tests can tell a
+	// check the cache answered from one that paid for a hash.
+	hashes atomic.Int64
 }
 
 // New returns a Service.
@@ -105,8 +109,8 @@ func New(st Stores, reserved Reserved, opts Options) *Service {
 	return s
 }
 
-// hashing runs f while holding one of the hashing slots, or gives up when
-// ctx ends first.
+// hashing runs f, which computes one password hash, while holding one of
+// the hashing slots, and counts it; it gives up when ctx ends first.
 func (s *Service) hashing(ctx context.Context, f func()) error {
 	select {
 	case s.slots <- struct{}{}:
@@ -114,6 +118,7 @@ func (s *Service) hashing(ctx context.Context, f func()) error {
 		return fmt.Errorf("waiting to check a password: %w", ctx.Err())
 	}
 	defer func() { <-s.slots }()
+	s.hashes.Add(1)
 	f()
 	return nil
 }
@@ -167,7 +172,11 @@ func (s *Service) claim(ctx context.Context, n Namespace) error {
 }
 
 func validName(field, name string) (string, error) {
-	name = strings.ToLower(strings.TrimSpace(name))
+	name = strings.TrimSpace(name)
+	if err := plainText(field, name, false); err != nil {
+		return "", err
+	}
+	name = strings.ToLower(name)
 	if !namePattern.MatchString(name) {
 		return "", &InvalidError{Field: field, Message: "use 2 to 39 lower-case letters, digits, '-' or '_', starting and ending with a letter or digit"}
 	}
@@ -175,7 +184,11 @@ func validName(field, name string) (string, error) {
 }
 
 func validEmail(email string) (string, error) {
-	addr, err := mail.ParseAddress(strings.TrimSpace(email))
+	email = strings.TrimSpace(email)
+	if err := plainText("email", email, false); err != nil {
+		return "", err
+	}
+	addr, err := mail.ParseAddress(email)
 	if err != nil || addr.Name != "" || len(addr.Address) > 254 {
 		return "", &InvalidError{Field: "email", Message: "enter a valid email address such as name@example.com"}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -16,6 +17,19 @@ const TokenPrefix = "berth_pat_"
 
 // maxTokens bounds how many tokens one user may hold.
 const maxTokens = 100
+
+// MaxTokenYears bounds how far ahead a token's expiry may be. A token
+// meant to live longer should not expire at all; a date decades ahead is
+// more likely a typing slip than a wish. The settings form offers at most
+// 3650 days, which is within it.
+const MaxTokenYears = 10
+
+// LatestExpiry is the last instant a store can keep exactly: both stores
+// encode times as int64 Unix nanoseconds (internal/storecodec), whose range
+// ends on 2262-04-11. A later expiry would wrap round to 1677 and the token
+// would be dead on arrival, so expiries are refused past it whatever the
+// clock says.
+var LatestExpiry = time.Unix(0, math.MaxInt64).UTC()
 
 // NewToken is a request for a personal access token.
 type NewToken struct {
@@ -57,6 +71,9 @@ func (s *Service) validToken(in *NewToken) error {
 	if in.Name == "" || len(in.Name) > 64 {
 		return &InvalidError{Field: "name", Message: "give the token a name of 1 to 64 characters, such as \"CI pipeline\""}
 	}
+	if err := plainText("name", in.Name, true); err != nil {
+		return err
+	}
 	if in.Access == "" {
 		in.Access = TokenRead
 	}
@@ -71,8 +88,27 @@ func (s *Service) validToken(in *NewToken) error {
 		}
 		in.Resources[i] = r
 	}
-	if !in.ExpiresAt.IsZero() && !in.ExpiresAt.After(s.now()) {
+	return s.validExpiry(in.ExpiresAt)
+}
+
+// validExpiry accepts no expiry (zero), or one in the future no later than
+// MaxTokenYears ahead and LatestExpiry.
+func (s *Service) validExpiry(at time.Time) error {
+	if at.IsZero() {
+		return nil
+	}
+	now := s.now()
+	if !at.After(now) {
 		return &InvalidError{Field: "expires_at", Message: "the expiry must be in the future"}
+	}
+	latest := now.AddDate(MaxTokenYears, 0, 0)
+	if latest.After(LatestExpiry) {
+		latest = LatestExpiry
+	}
+	if at.After(latest) {
+		return &InvalidError{Field: "expires_at", Message: fmt.Sprintf(
+			"the expiry may be at most %d years ahead, no later than %s; choose an earlier date, or leave it empty for a token that never expires",
+			MaxTokenYears, latest.UTC().Format(time.RFC3339))}
 	}
 	return nil
 }

@@ -72,6 +72,14 @@ type Catalog interface {
 	BillingTier(ctx context.Context, product, tier string) (Tier, error)
 }
 
+// Holdings tells checkout whether the buyer already holds a tier, so that
+// nobody pays for what they have; *licensing.Service provides it.
+type Holdings interface {
+	// Holding returns owner's license of the tier that entitles now, or an
+	// error matching licensing.ErrNotFound.
+	Holding(ctx context.Context, owner, product, tier string) (licensing.License, error)
+}
+
 // Service sells tiers through Stripe and turns Stripe's events into
 // licenses.
 type Service struct {
@@ -79,6 +87,7 @@ type Service struct {
 	store    Store
 	catalog  Catalog
 	licenses *licensing.Service
+	holdings Holdings
 	stripe   *client.API
 	log      *slog.Logger
 	now      func() time.Time
@@ -91,14 +100,14 @@ type Service struct {
 
 // New returns a Service. Without keys it still answers orders and earnings;
 // checkout says payments are not configured.
-func New(cfg Config, store Store, catalog Catalog, licenses *licensing.Service, log *slog.Logger) *Service {
+func New(cfg Config, store Store, catalog Catalog, licenses *licensing.Service, holdings Holdings, log *slog.Logger) *Service {
 	if cfg.Grace == 0 {
 		cfg.Grace = 7 * 24 * time.Hour
 	}
 	if cfg.Tolerance == 0 {
 		cfg.Tolerance = 5 * time.Minute
 	}
-	s := &Service{cfg: cfg, store: store, catalog: catalog, licenses: licenses, log: log, now: time.Now}
+	s := &Service{cfg: cfg, store: store, catalog: catalog, licenses: licenses, holdings: holdings, log: log, now: time.Now}
 	if cfg.SecretKey != "" {
 		bc := &stripe.BackendConfig{HTTPClient: &http.Client{Timeout: 30 * time.Second},
 			LeveledLogger: &stripe.LeveledLogger{Level: stripe.LevelError}, MaxNetworkRetries: stripe.Int64(2)}
@@ -137,7 +146,10 @@ type Checkout struct {
 }
 
 // Checkout creates an order and its Stripe Checkout Session. The order's
-// license ID is fixed here; Stripe's events can only issue that one.
+// license ID is fixed here; Stripe's events can only issue that one. An
+// owner who already holds an active, unexpired license of the tier gets
+// *licensing.AlreadyLicensedError, as a free tier taken twice does, before
+// anything is recorded or sent to Stripe.
 func (s *Service) Checkout(ctx context.Context, req CheckoutRequest) (Checkout, error) {
 	t, err := s.catalog.BillingTier(ctx, req.Product, req.Tier)
 	if err != nil {
@@ -158,6 +170,9 @@ func (s *Service) Checkout(ctx context.Context, req CheckoutRequest) (Checkout, 
 			msg = "quantity must be from 1 to 1000"
 		}
 		return Checkout{}, &QuantityError{Message: msg}
+	}
+	if err := s.notHeld(ctx, req.Owner, t); err != nil {
+		return Checkout{}, err
 	}
 	now := s.now().UTC()
 	o := Order{ID: secret.ID(), Buyer: req.Buyer, Owner: req.Owner, OwnerName: req.OwnerName, Product: t.Product,
@@ -217,6 +232,19 @@ func (s *Service) Checkout(ctx context.Context, req CheckoutRequest) (Checkout, 
 		return Checkout{}, fmt.Errorf("recording the checkout session: %w", err)
 	}
 	return Checkout{Order: o, URL: sess.URL}, nil
+}
+
+// notHeld refuses a tier that owner already holds.
+func (s *Service) notHeld(ctx context.Context, owner string, t Tier) error {
+	l, err := s.holdings.Holding(ctx, owner, t.Product, t.Tier)
+	switch {
+	case err == nil:
+		return &licensing.AlreadyLicensedError{LicenseID: l.ID}
+	case errors.Is(err, licensing.ErrNotFound):
+		return nil
+	default:
+		return fmt.Errorf("checking the licenses %s holds: %w", owner, err)
+	}
 }
 
 // customer returns the owner's Stripe customer, creating it on first

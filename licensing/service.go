@@ -96,17 +96,31 @@ func (s *Service) Grant(ctx context.Context, g Grant) (Issued, error) {
 	return s.issue(ctx, g, t)
 }
 
-func (s *Service) issue(ctx context.Context, g Grant, t Tier) (Issued, error) {
-	existing, err := s.store.LicensesByOwner(ctx, g.Owner)
+// Holding returns owner's license of the tier that entitles now (active
+// and unexpired), or ErrNotFound. One owner holds a tier at most once,
+// however it came (free, granted or bought): issuing and paid checkout both
+// ask here first.
+func (s *Service) Holding(ctx context.Context, owner, product, tier string) (License, error) {
+	existing, err := s.store.LicensesByOwner(ctx, owner)
 	if err != nil {
-		return Issued{}, fmt.Errorf("listing licenses: %w", err)
+		return License{}, fmt.Errorf("listing licenses: %w", err)
 	}
-	now := s.now().UTC()
+	now := s.now()
 	for _, l := range existing {
-		if l.Product == t.Product && l.Tier == t.Tier && l.Entitles(now) {
-			return Issued{}, &AlreadyLicensedError{LicenseID: l.ID}
+		if l.Product == product && l.Tier == tier && l.Entitles(now) {
+			return l, nil
 		}
 	}
+	return License{}, ErrNotFound
+}
+
+func (s *Service) issue(ctx context.Context, g Grant, t Tier) (Issued, error) {
+	if l, err := s.Holding(ctx, g.Owner, t.Product, t.Tier); err == nil {
+		return Issued{}, &AlreadyLicensedError{LicenseID: l.ID}
+	} else if !errors.Is(err, ErrNotFound) {
+		return Issued{}, err
+	}
+	now := s.now().UTC()
 	key := secret.Token(KeyPrefix)
 	l := License{
 		ID:           secret.ID(),

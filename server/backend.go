@@ -260,7 +260,7 @@ func OpenBackend(ctx context.Context, cfg Config, service, registryURL, publicUR
 			Policy: b.Access, Orgs: orgs{b.Accounts}, Usage: stores.Usage, Audit: b.Audit, Terms: newTermsCache(stores.Catalog)})
 	b.Billing = billing.New(billing.Config{SecretKey: cfg.StripeSecretKey, WebhookSecret: cfg.StripeWebhookSecret,
 		APIURL: cfg.StripeAPIURL, FeePercent: cfg.PlatformFeePercent, Grace: cfg.BillingGrace, PublicURL: publicURL},
-		stores.Billing, tierLookup{stores.Catalog}, b.Licenses, log)
+		stores.Billing, tierLookup{stores.Catalog}, b.Licenses, b.Licenses, log)
 	b.log = log
 	b.Webhooks = webhooks.New(webhooks.Config{Master: keys.DeriveSecret("webhooks"), AllowPrivate: cfg.WebhookAllowPrivate}, stores.Webhooks, log)
 	b.Billing.OnPurchase = b.purchased

@@ -141,3 +141,22 @@ func testDeleteExpiredTokens(t *testing.T, s account.TokenStore) {
 		})
 	}
 }
+
+// testLatestExpiry checks that a token expiring at account.LatestExpiry,
+// the last instant the service accepts, is kept exactly and is not swept
+// as expired: an expiry that wrapped round on the way in would read back
+// in 1677 and be swept at once.
+func testLatestExpiry(t *testing.T, s account.TokenStore) {
+	ctx := context.Background()
+	tok := account.AccessToken{ID: "last", UserID: "u1", TokenHash: "h-last", CreatedAt: storetesting.T0, ExpiresAt: account.LatestExpiry}
+	mustCreateToken(t, s, tok)
+	if n, err := s.DeleteExpiredTokens(ctx, storetesting.T2.AddDate(200, 0, 0)); err != nil || n != 0 {
+		t.Errorf("DeleteExpiredTokens(200 years on) = %d, %v; want 0, nil", n, err)
+	}
+	if got := mustToken(t, s, tok.TokenHash).ExpiresAt; !got.Equal(account.LatestExpiry) {
+		t.Errorf("TokenByHash: ExpiresAt = %v, want %v", got, account.LatestExpiry)
+	}
+	if diff := cmp.Diff([]account.AccessToken{tok}, mustTokens(t, s, tok.UserID), equate); diff != "" {
+		t.Errorf("TokensByUser (-want +got):\n%s", diff)
+	}
+}

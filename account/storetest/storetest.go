@@ -64,6 +64,7 @@ func RunTokens(t *testing.T, newStore func(t *testing.T) account.TokenStore) {
 		{Name: "Delete", Run: testDeleteTokens},
 		{Name: "TouchForward", Run: testTouchTokenForward},
 		{Name: "DeleteExpired", Run: testDeleteExpiredTokens},
+		{Name: "LatestExpiry", Run: testLatestExpiry},
 	})
 }
 
