@@ -38,7 +38,7 @@ var (
 	// ErrUnknownKEK means a value was sealed with a KEK this process was not
 	// given: it runs with another KEK than the one the database was
 	// encrypted with.
-	ErrUnknownKEK = errors.New("sealed with a key-encryption key this process does not have")
+	ErrUnknownKEK = errors.New("sealed with another key-encryption key")
 	// ErrTampered means a value names a KEK this process has but does not
 	// decrypt: it was altered, or copied to another key's record.
 	ErrTampered = errors.New("sealed value does not authenticate")
@@ -131,6 +131,12 @@ func NewRing(current *Key, previous ...*Key) *Ring {
 	return &Ring{current: current, previous: previous}
 }
 
+// Next returns a ring that seals with next and still opens everything r
+// opens: the ring of a rotation in progress.
+func (r *Ring) Next(next *Key) *Ring {
+	return NewRing(next, append([]*Key{r.current}, r.previous...)...)
+}
+
 // ID is the id of the KEK the ring seals with.
 func (r *Ring) ID() string { return r.current.ID() }
 
@@ -164,7 +170,7 @@ func (r *Ring) Open(stored, aad []byte) (plaintext []byte, stale bool, err error
 		}
 		return plain, i > 0, nil
 	}
-	return nil, false, fmt.Errorf("%w: it was sealed with key-encryption key %s, this process has %s", ErrUnknownKEK, id, r.known())
+	return nil, false, fmt.Errorf("%w: it names key %s, this process has %s", ErrUnknownKEK, id, r.known())
 }
 
 // known lists the ids of the ring's KEKs.
