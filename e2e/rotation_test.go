@@ -29,7 +29,7 @@ func TestKeyRotationMidStream(t *testing.T) {
 	target := "http://" + in.Registry + "/v2/" + repo + "/tags/list"
 
 	before := issueRaw(t, in, "rae", issued.Key, "repository:"+repo+":pull")
-	cli := licensing.NewKeyRing(b.Stores.Licenses, time.Hour) // the operator's process
+	cli := licensing.NewKeyRing(b.Stores.Licenses, b.Sealer, time.Hour) // the operator's process
 	newKid, err := cli.Rotate(ctx)
 	must(t, err)
 	must(t, b.Keys.Load(ctx)) // what the server's periodic reload does

@@ -25,7 +25,7 @@ const cosignKeyID = "cosign"
 func (r *KeyRing) ensureCosign(ctx context.Context, keys []Key) (*ecdsa.PrivateKey, error) {
 	for _, k := range keys {
 		if k.Kind == KeyCosign {
-			_, priv, err := parseKey(k)
+			_, priv, err := r.parseKey(k)
 			return priv, err
 		}
 	}
@@ -39,7 +39,7 @@ func (r *KeyRing) ensureCosign(ctx context.Context, keys []Key) (*ecdsa.PrivateK
 	if err != nil {
 		return nil, fmt.Errorf("creating the image-signing certificate: %w", err)
 	}
-	k, err := newKey(cosignKeyID, KeyCosign, priv, der, r.now())
+	k, err := r.newKey(cosignKeyID, KeyCosign, priv, der)
 	if err != nil {
 		return nil, err
 	}

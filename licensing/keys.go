@@ -54,8 +54,9 @@ func newSigningKey(id string, priv *ecdsa.PrivateKey, cert *x509.Certificate) si
 // root certificate; tokens carry the signing certificate in their x5c
 // header, so a new signing key is trusted without restarting any registry.
 type KeyRing struct {
-	store Store
-	now   func() time.Time
+	store  Store
+	sealer Sealer // private keys are stored sealed with it
+	now    func() time.Time
 	// retireAfter is how long a replaced signing key stays published after
 	// its successor appears: long enough for every instance to switch and
 	// for the last token it signed to expire.
@@ -68,11 +69,11 @@ type KeyRing struct {
 	cosign  *ecdsa.PrivateKey // signs images promoted to buyers
 }
 
-// NewKeyRing returns a KeyRing over store; call Load before use.
-// retireAfter should exceed the token lifetime plus the interval at which
-// instances reload their keys.
-func NewKeyRing(store Store, retireAfter time.Duration) *KeyRing {
-	return &KeyRing{store: store, now: time.Now, retireAfter: retireAfter}
+// NewKeyRing returns a KeyRing over store that keeps private keys sealed
+// with sealer; call Load before use. retireAfter should exceed the token
+// lifetime plus the interval at which instances reload their keys.
+func NewKeyRing(store Store, sealer Sealer, retireAfter time.Duration) *KeyRing {
+	return &KeyRing{store: store, sealer: sealer, now: time.Now, retireAfter: retireAfter}
 }
 
 // Rotate adds a new signing key. Every instance signs with it from its next
@@ -94,18 +95,23 @@ func (r *KeyRing) Rotate(ctx context.Context) (string, error) {
 	return k.id, r.Load(ctx)
 }
 
-// Load creates the root and a signing key when the store has none, then
-// loads every key in use.
+// Load seals any key stored in the clear or under a previous
+// key-encryption key, creates the root and a signing key when the store has
+// none, then loads every key in use. A key that does not open is an error:
+// Load never creates keys in place of stored ones it cannot read.
 func (r *KeyRing) Load(ctx context.Context) error {
 	keys, err := r.store.Keys(ctx)
 	if err != nil {
 		return fmt.Errorf("loading token keys: %w", err)
 	}
+	if keys, _, err = r.sealStale(ctx, keys); err != nil {
+		return err
+	}
 	root, rootKey, err := r.ensureRoot(ctx, keys)
 	if err != nil {
 		return err
 	}
-	signing, err := activeSigningKeys(keys, r.now(), r.retireAfter)
+	signing, err := r.activeSigningKeys(keys)
 	if err != nil {
 		return err
 	}
@@ -129,7 +135,7 @@ func (r *KeyRing) Load(ctx context.Context) error {
 func (r *KeyRing) ensureRoot(ctx context.Context, keys []Key) (*x509.Certificate, *ecdsa.PrivateKey, error) {
 	for _, k := range keys {
 		if k.Kind == KeyRoot {
-			return parseKey(k)
+			return r.parseKey(k)
 		}
 	}
 	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -143,7 +149,7 @@ func (r *KeyRing) ensureRoot(ctx context.Context, keys []Key) (*x509.Certificate
 	if err != nil {
 		return nil, nil, fmt.Errorf("creating root certificate: %w", err)
 	}
-	k, err := newKey(rootKeyID, KeyRoot, priv, der, r.now())
+	k, err := r.newKey(rootKeyID, KeyRoot, priv, der)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -153,7 +159,7 @@ func (r *KeyRing) ensureRoot(ctx context.Context, keys []Key) (*x509.Certificate
 	} else if err != nil {
 		return nil, nil, fmt.Errorf("storing root key: %w", err)
 	}
-	return parseKey(k)
+	return r.parseKey(k)
 }
 
 func (r *KeyRing) reloadRoot(ctx context.Context) (*x509.Certificate, *ecdsa.PrivateKey, error) {
@@ -163,7 +169,7 @@ func (r *KeyRing) reloadRoot(ctx context.Context) (*x509.Certificate, *ecdsa.Pri
 	}
 	for _, k := range keys {
 		if k.Kind == KeyRoot {
-			return parseKey(k)
+			return r.parseKey(k)
 		}
 	}
 	return nil, nil, errors.New("root key vanished while loading")
@@ -184,15 +190,18 @@ func (r *KeyRing) addSigningKey(ctx context.Context, root *x509.Certificate, roo
 	if err != nil {
 		return signingKey{}, err
 	}
-	k, err := newKey(id, KeySigning, priv, der, r.now())
+	k, err := r.newKey(id, KeySigning, priv, der)
 	if err != nil {
 		return signingKey{}, err
 	}
 	if err := r.store.AddKey(ctx, k); err != nil {
 		return signingKey{}, fmt.Errorf("storing signing key: %w", err)
 	}
-	cert, _, err := parseKey(k)
-	return newSigningKey(id, priv, cert), err
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return signingKey{}, fmt.Errorf("parsing certificate of key %s: %w", id, err)
+	}
+	return newSigningKey(id, priv, cert), nil
 }
 
 func (r *KeyRing) template(cn string, validity time.Duration) *x509.Certificate {
@@ -206,41 +215,18 @@ func (r *KeyRing) template(cn string, validity time.Duration) *x509.Certificate 
 	}
 }
 
-func newKey(id string, kind KeyKind, priv *ecdsa.PrivateKey, certDER []byte, now time.Time) (Key, error) {
-	pkcs8, err := x509.MarshalPKCS8PrivateKey(priv)
-	if err != nil {
-		return Key{}, fmt.Errorf("encoding %s key: %w", kind, err)
-	}
-	return Key{ID: id, Kind: kind, PrivateDER: pkcs8, CertDER: certDER, CreatedAt: now.UTC()}, nil
-}
-
-func parseKey(k Key) (*x509.Certificate, *ecdsa.PrivateKey, error) {
-	cert, err := x509.ParseCertificate(k.CertDER)
-	if err != nil {
-		return nil, nil, fmt.Errorf("parsing certificate of key %s: %w", k.ID, err)
-	}
-	priv, err := x509.ParsePKCS8PrivateKey(k.PrivateDER)
-	if err != nil {
-		return nil, nil, fmt.Errorf("parsing key %s: %w", k.ID, err)
-	}
-	ec, ok := priv.(*ecdsa.PrivateKey)
-	if !ok {
-		return nil, nil, fmt.Errorf("key %s is not ECDSA", k.ID)
-	}
-	return cert, ec, nil
-}
-
 // activeSigningKeys returns, oldest first, the signing keys in use at now:
 // not retired explicitly, not expired, and not replaced by a key created
 // more than retireAfter ago.
-func activeSigningKeys(keys []Key, now time.Time, retireAfter time.Duration) ([]signingKey, error) {
+func (r *KeyRing) activeSigningKeys(keys []Key) ([]signingKey, error) {
+	now := r.now()
 	var out []signingKey
 	var created []time.Time
 	for _, k := range keys {
 		if k.Kind != KeySigning || !k.RetiredAt.IsZero() {
 			continue
 		}
-		cert, priv, err := parseKey(k)
+		cert, priv, err := r.parseKey(k)
 		if err != nil {
 			return nil, err
 		}
@@ -251,48 +237,9 @@ func activeSigningKeys(keys []Key, now time.Time, retireAfter time.Duration) ([]
 		created = append(created, k.CreatedAt)
 	}
 	for i := len(out) - 2; i >= 0; i-- {
-		if now.Sub(created[i+1]) > retireAfter {
+		if now.Sub(created[i+1]) > r.retireAfter {
 			return out[i+1:], nil
 		}
-	}
-	return out, nil
-}
-
-// KeyState describes one signing key for operators.
-type KeyState struct {
-	ID        string
-	CreatedAt time.Time
-	NotAfter  time.Time
-	Current   bool // signs new tokens
-	Published bool // in the JWKS and accepted
-}
-
-// States lists every signing key and whether it is in use.
-func (r *KeyRing) States(ctx context.Context) ([]KeyState, error) {
-	keys, err := r.store.Keys(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("loading token keys: %w", err)
-	}
-	active, err := activeSigningKeys(keys, r.now(), r.retireAfter)
-	if err != nil {
-		return nil, err
-	}
-	var out []KeyState
-	for _, k := range keys {
-		if k.Kind != KeySigning {
-			continue
-		}
-		cert, _, err := parseKey(k)
-		if err != nil {
-			return nil, err
-		}
-		st := KeyState{ID: k.ID, CreatedAt: k.CreatedAt, NotAfter: cert.NotAfter}
-		for i, a := range active {
-			if a.id == k.ID {
-				st.Published, st.Current = true, i == len(active)-1
-			}
-		}
-		out = append(out, st)
 	}
 	return out, nil
 }

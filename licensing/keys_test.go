@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/berth/berth/internal/kek"
 	"github.com/berth/berth/internal/sqldb"
 	"github.com/berth/berth/licensing"
 	"github.com/berth/berth/licensing/sqlitestore"
@@ -29,9 +30,23 @@ func newStore(t *testing.T) licensing.Store {
 	return s
 }
 
+// sealers holds the key-encryption key of each store, as one process would.
+var sealers sync.Map // licensing.Store → *kek.Ring
+
+// sealer returns store's key-encryption keys, made on first use.
+func sealer(t *testing.T, store licensing.Store) licensing.Sealer {
+	t.Helper()
+	k, err := kek.Generate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _ := sealers.LoadOrStore(store, kek.NewRing(k))
+	return r.(*kek.Ring)
+}
+
 func loaded(t *testing.T, store licensing.Store) *licensing.KeyRing {
 	t.Helper()
-	r := licensing.NewKeyRing(store, 10*time.Minute)
+	r := licensing.NewKeyRing(store, sealer(t, store), 10*time.Minute)
 	if err := r.Load(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +130,7 @@ func TestKeyRingRenewsExpiringSigningKey(t *testing.T) {
 	first := loaded(t, store)
 	kid := first.JWKS().Keys[0].Kid
 
-	later := licensing.NewKeyRing(store, 10*time.Minute)
+	later := licensing.NewKeyRing(store, sealer(t, store), 10*time.Minute)
 	licensing.SetClock(later, func() time.Time { return time.Now().Add(2*365*24*time.Hour - 30*24*time.Hour) })
 	if err := later.Load(context.Background()); err != nil {
 		t.Fatal(err)
@@ -125,7 +140,7 @@ func TestKeyRingRenewsExpiringSigningKey(t *testing.T) {
 		t.Fatalf("a month before expiry the ring has %d keys, newest %q; want the old one plus a new one", len(keys), keys[len(keys)-1].Kid)
 	}
 
-	expired := licensing.NewKeyRing(store, 10*time.Minute)
+	expired := licensing.NewKeyRing(store, sealer(t, store), 10*time.Minute)
 	licensing.SetClock(expired, func() time.Time { return time.Now().Add(2*365*24*time.Hour + 24*time.Hour) })
 	if err := expired.Load(context.Background()); err != nil {
 		t.Fatal(err)
@@ -141,7 +156,7 @@ func TestKeyRingRenewsExpiringSigningKey(t *testing.T) {
 // published; once the successor is older than retireAfter, only it is.
 func TestKeyRingRotation(t *testing.T) {
 	store := newStore(t)
-	ring := licensing.NewKeyRing(store, 10*time.Minute)
+	ring := licensing.NewKeyRing(store, sealer(t, store), 10*time.Minute)
 	now := time.Now()
 	licensing.SetClock(ring, func() time.Time { return now })
 	if err := ring.Load(context.Background()); err != nil {

@@ -102,9 +102,10 @@ const (
 	KeySigning KeyKind = "signing"
 )
 
-// Key is a stored token key: a PKCS#8 private key and its X.509 certificate,
-// both DER. Keys live in the database so that every store instance signs
-// with the same ones.
+// Key is a stored token key: a PKCS#8 private key, sealed by the KeyRing's
+// Sealer (keys stored before encryption hold it in the clear until the
+// next Load), and its X.509 certificate, DER. Keys live in the database so
+// that every store instance signs with the same ones.
 type Key struct {
 	ID         string
 	Kind       KeyKind
@@ -147,4 +148,10 @@ type Store interface {
 	AddKey(ctx context.Context, k Key) error
 	// Keys returns every stored key, oldest first.
 	Keys(ctx context.Context) ([]Key, error)
+	// UpdateKeyPrivate replaces the PrivateDER of key id with to if it
+	// still is from, so that instances sealing one key at once do not undo
+	// each other. No key id yields ErrNotFound; another value ErrConflict.
+	// The previous value must not stay readable in the store's files where
+	// the store can help it.
+	UpdateKeyPrivate(ctx context.Context, id string, from, to []byte) error
 }

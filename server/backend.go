@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -72,8 +71,8 @@ func OpenStores(ctx context.Context, cfg Config) (*Stores, error) {
 	if cfg.MongoURI != "" {
 		return openMongo(ctx, cfg.MongoURI, cfg.MongoDatabase)
 	}
-	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
-		return nil, fmt.Errorf("creating data directory: %w", err)
+	if err := ensureDataDir(cfg.DataDir); err != nil {
+		return nil, err
 	}
 	return openSQLite(ctx, filepath.Join(cfg.DataDir, "berth.db"))
 }
@@ -221,6 +220,9 @@ type Backend struct {
 	// Registry is Berth's own client of its registry; nil for admin
 	// commands, which do not talk to one.
 	Registry *registry.Client
+	// Sealer seals the private keys: another KeyRing over these stores (an
+	// operator's) needs it.
+	Sealer licensing.Sealer
 }
 
 // OpenBackend opens the stores, loads (or creates) the token keys and
@@ -233,16 +235,22 @@ func OpenBackend(ctx context.Context, cfg Config, service, registryURL, publicUR
 	if err != nil {
 		return nil, err
 	}
-	keys := licensing.NewKeyRing(stores.Licenses, 2*cfg.TokenTTL+keyReload)
-	if err := keys.Load(ctx); err != nil {
+	sealer, err := openKEK(ctx, cfg, stores.Licenses, log)
+	if err != nil {
 		_ = stores.Close(ctx)
 		return nil, err
+	}
+	keys := licensing.NewKeyRing(stores.Licenses, sealer, 2*cfg.TokenTTL+keyReload)
+	if err := keys.Load(ctx); err != nil {
+		_ = stores.Close(ctx)
+		return nil, kekError(cfg, err)
 	}
 	b := &Backend{
 		Stores:       stores,
 		Repositories: catalog.NewRepositories(stores.Repositories),
 		Licenses:     licensing.New(stores.Licenses, stores.Usage, tierLookup{stores.Catalog}),
 		Keys:         keys,
+		Sealer:       sealer,
 	}
 	b.Accounts = account.New(stores.Accounts, reserved{stores.Publishers}, account.Options{OnDelete: b.onDelete()})
 	b.Audit = licensing.NewBatcher(usageBatch, usageFlush, stores.Usage.RecordTokens, func(err error, lost int) {

@@ -11,6 +11,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/berth/berth/internal/kek"
 )
 
 // Config is every setting of a Berth process. cmd/berth fills it from flags
@@ -46,6 +48,13 @@ type Config struct {
 	// private addresses (BERTH_WEBHOOK_ALLOW_PRIVATE); off, Berth refuses
 	// to post into its own network.
 	WebhookAllowPrivate bool
+	// KEK is the key-encryption key that seals every private key in the
+	// database, in base64 (BERTH_KEK; environment only). Instances sharing
+	// one MongoDB must share it.
+	KEK string
+	// KEKFile holds the key-encryption key when KEK is empty
+	// (BERTH_KEK_FILE); default DATA_DIR/berth.kek, created on first start.
+	KEKFile string
 }
 
 // Defaults returns the configuration `berth serve` runs with when nothing is set.
@@ -125,6 +134,14 @@ func (c Config) Validate() error {
 	}
 	if c.SignatureWait < time.Second || c.SignatureWait > 24*time.Hour {
 		bad("BERTH_SIGNATURE_WAIT", "want between 1s and 24h, got %s", c.SignatureWait)
+	}
+	if c.KEK != "" {
+		if _, err := kek.Parse(c.KEK); err != nil {
+			bad("BERTH_KEK", "%v", err)
+		}
+		if c.KEKFile != "" {
+			bad("BERTH_KEK_FILE", "set BERTH_KEK or BERTH_KEK_FILE, not both")
+		}
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

@@ -131,13 +131,20 @@ func (s *Server) rootCertFile() string {
 }
 
 // writeTrustBundle writes the root certificate for registries, atomically.
+// It is public, but like every file Berth writes it is its owner's only
+// (0600, in a 0700 directory when Berth creates it): a registry in another
+// container reads it as root, or its operator loosens it.
 func (s *Server) writeTrustBundle() error {
 	path := s.rootCertFile()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("BERTH_ROOT_CERT_FILE: %w", err)
 	}
 	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, s.Backend.Keys.RootPEM(), 0o644); err != nil {
+	// A leftover temporary file would keep its mode through WriteFile.
+	if err := os.Remove(tmp); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("BERTH_ROOT_CERT_FILE: %w", err)
+	}
+	if err := os.WriteFile(tmp, s.Backend.Keys.RootPEM(), 0o600); err != nil {
 		return fmt.Errorf("BERTH_ROOT_CERT_FILE: writing trust bundle: %w", err)
 	}
 	if err := os.Rename(tmp, path); err != nil {

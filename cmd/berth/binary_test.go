@@ -206,6 +206,8 @@ func TestServeRejectsBadSettings(t *testing.T) {
 		{"log level", map[string]string{"BERTH_LOG_LEVEL": "loud"}, nil, "BERTH_LOG_LEVEL"},
 		{"external registry without secret", map[string]string{"BERTH_REGISTRY_URL": "http://reg:5000"}, nil, "BERTH_REGISTRY_NOTIFY_SECRET"},
 		{"demo", map[string]string{"BERTH_DEMO": "maybe"}, nil, "BERTH_DEMO"},
+		{"kek too short", map[string]string{"BERTH_KEK": "c2hvcnQ="}, nil, "BERTH_KEK: want 32 random bytes"},
+		{"kek and kek file", map[string]string{"BERTH_KEK": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=", "BERTH_KEK_FILE": "/tmp/k"}, nil, "BERTH_KEK_FILE: set BERTH_KEK or BERTH_KEK_FILE, not both"},
 		{"flag wins over env", map[string]string{"BERTH_LOG_LEVEL": "debug"}, []string{"--log-level", "loud"}, `BERTH_LOG_LEVEL: want debug, info, warn or error, got "loud"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

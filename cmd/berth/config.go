@@ -103,7 +103,9 @@ func configFlags(fs *flag.FlagSet, getenv func(string) string) (*server.Config, 
 	fs.DurationVar(&c.BillingGrace, "billing-grace", e.duration("billing-grace", "BERTH_BILLING_GRACE", d.BillingGrace), "how long a subscription license runs after a failed renewal (BERTH_BILLING_GRACE)")
 	fs.DurationVar(&c.SignatureWait, "signature-wait", e.duration("signature-wait", "BERTH_SIGNATURE_WAIT", d.SignatureWait), "how long an upload to staging waits for its cosign signature (BERTH_SIGNATURE_WAIT)")
 	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", e.boolean("webhook-allow-private", "BERTH_WEBHOOK_ALLOW_PRIVATE", false), "let webhook endpoints be loopback or private addresses (BERTH_WEBHOOK_ALLOW_PRIVATE)")
+	fs.StringVar(&c.KEKFile, "kek-file", e.str("BERTH_KEK_FILE", ""), "file holding the key-encryption key of the private keys; default DATA_DIR/berth.kek, created on first start (BERTH_KEK_FILE)")
 	// A secret is never a flag: flags show in process listings.
+	c.KEK = getenv("BERTH_KEK")
 	c.NotifySecret = getenv("BERTH_REGISTRY_NOTIFY_SECRET")
 	c.StripeSecretKey = getenv("BERTH_STRIPE_SECRET_KEY")
 	c.StripeWebhookSecret = getenv("BERTH_STRIPE_WEBHOOK_SECRET")

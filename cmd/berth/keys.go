@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/berth/berth/licensing"
+	"github.com/berth/berth/server"
 )
 
 // keysRotate adds a new token signing key. Running servers sign with it
@@ -48,6 +49,35 @@ func (c *command) keysList(ctx context.Context, args []string) error {
 		}
 		return tw.Flush()
 	})
+}
+
+// keysRotateKEK seals every stored private key with a new key-encryption
+// key and says what other instances need.
+func (c *command) keysRotateKEK(ctx context.Context, args []string) error {
+	var out string
+	cfg, _, err := c.parse("keys rotate-kek", args, func(fs *flag.FlagSet) {
+		fs.StringVar(&out, "out", "", "with BERTH_KEK only: a new file to write the new key-encryption key to")
+	})
+	if err != nil {
+		return err
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	rot, err := server.RotateKEK(ctx, *cfg, out, newLogger(cfg, c.stderr))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "sealed %d private keys with the new key-encryption key %s (was %s)\n", rot.Sealed, rot.To, rot.From)
+	if rot.Env {
+		fmt.Fprintf(c.stdout, "the new key is in %s: set BERTH_KEK to its content on every instance and restart them, then delete the file\n", rot.File)
+	} else {
+		fmt.Fprintf(c.stdout, "the new key is in %s; the previous one is deleted\n"+
+			"other instances on this database: copy %s to their BERTH_KEK_FILE (or set BERTH_KEK to its content) and restart them\n", rot.File, rot.File)
+	}
+	fmt.Fprintf(c.stdout, "until restarted, running instances keep signing with the keys they loaded but cannot load new ones; "+
+		"database backups taken before now open only with the previous key-encryption key %s\n", rot.From)
+	return nil
 }
 
 // licenseVerify checks a license file offline against Berth's root

@@ -23,6 +23,7 @@ Usage:
   berth publisher add-member --publisher P --user U
   berth keys rotate                     add a new token signing key (no restart anywhere)
   berth keys list                       the signing keys and which are in use
+  berth keys rotate-kek [--out FILE]    seal every private key with a new key-encryption key
   berth healthcheck                     exit 0 when the local server answers /healthz
 
 Every flag mirrors a BERTH_* variable; run "berth serve -h" for the list.
@@ -57,6 +58,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		"publisher add-member": c.publisherAddMember,
 		"keys rotate":          c.keysRotate,
 		"keys list":            c.keysList,
+		"keys rotate-kek":      c.keysRotateKEK,
 		"healthcheck":          c.healthcheck,
 	}
 	if f, ok := commands[cmd]; ok {

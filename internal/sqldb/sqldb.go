@@ -10,7 +10,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
+	"os"
 	"path/filepath"
 	"runtime"
 
@@ -38,6 +40,9 @@ func Open(path string) (*sql.DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := restrict(path); err != nil {
+		return nil, err
+	}
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("opening sqlite database %s: %w", path, err)
@@ -52,6 +57,34 @@ func Open(path string) (*sql.DB, error) {
 		return nil, fmt.Errorf("opening sqlite database %s: %w", path, err)
 	}
 	return db, nil
+}
+
+// restrict makes the database file, before SQLite opens it, and its
+// write-ahead log and shared-memory index readable by their owner only
+// (0600): they hold every record. SQLite gives the log and index it creates
+// the database file's mode; files of an older, looser install are
+// tightened.
+func restrict(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("opening sqlite database %s: %w", path, err)
+	}
+	_ = f.Close()
+	for _, name := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(name)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("opening sqlite database: %w", err)
+		}
+		if fi.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(name, fi.Mode().Perm()&0o600); err != nil {
+				return fmt.Errorf("restricting %s to its owner: %w", name, err)
+			}
+		}
+	}
+	return nil
 }
 
 // dsn builds the driver's data source name: a file: URI, so that any

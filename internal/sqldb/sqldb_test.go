@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -150,5 +151,38 @@ func TestStrings(t *testing.T) {
 	}
 	if _, err := ParseStrings("not json"); err == nil {
 		t.Error("ParseStrings(not json) succeeded, want an error")
+	}
+}
+
+// TestOpenRestrictsFiles: the database, its write-ahead log and its
+// shared-memory index are their owner's only, whether Open creates the
+// database or finds one an older install left readable to all.
+func TestOpenRestrictsFiles(t *testing.T) {
+	for _, existing := range []bool{false, true} {
+		path := filepath.Join(t.TempDir(), "berth.db")
+		if existing {
+			for _, name := range []string{path, path + "-wal", path + "-shm"} {
+				if err := os.WriteFile(name, nil, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Chmod(name, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		db, err := Open(path)
+		if err != nil {
+			t.Fatalf("Open: %v", err)
+		}
+		if _, err := db.Exec(`CREATE TABLE t (v TEXT); INSERT INTO t VALUES ('x')`); err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range []string{path, path + "-wal", path + "-shm"} {
+			fi, err := os.Stat(name)
+			if err != nil || fi.Mode().Perm() != 0o600 {
+				t.Errorf("existing %v: %s: mode %v (%v); want -rw-------", existing, filepath.Base(name), fi.Mode(), err)
+			}
+		}
+		_ = db.Close()
 	}
 }

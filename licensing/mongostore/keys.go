@@ -48,6 +48,28 @@ func (s *Store) Keys(ctx context.Context) ([]licensing.Key, error) {
 	return out, nil
 }
 
+// UpdateKeyPrivate replaces key id's private key with to if it still is
+// from; no key id yields licensing.ErrNotFound, another value
+// licensing.ErrConflict.
+func (s *Store) UpdateKeyPrivate(ctx context.Context, id string, from, to []byte) error {
+	res, err := s.keys.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "private_der", Value: from}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "private_der", Value: to}}}})
+	if err != nil {
+		return fmt.Errorf("updating key %s: %w", id, err)
+	}
+	if res.MatchedCount == 1 {
+		return nil
+	}
+	n, err := s.keys.CountDocuments(ctx, bson.D{{Key: "_id", Value: id}})
+	if err != nil {
+		return fmt.Errorf("updating key %s: %w", id, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("updating key %s: %w", id, licensing.ErrNotFound)
+	}
+	return fmt.Errorf("updating key %s: it changed meanwhile: %w", id, licensing.ErrConflict)
+}
+
 // decodeKey converts a stored key to the domain type.
 func decodeKey(d keyDoc) licensing.Key {
 	return licensing.Key{

@@ -1,7 +1,10 @@
 package mongostore_test
 
 import (
+	"context"
 	"testing"
+
+	"go.mongodb.org/mongo-driver/bson"
 
 	"github.com/berth/berth/internal/mongotest"
 	"github.com/berth/berth/internal/storetesting"
@@ -26,5 +29,35 @@ func TestRefreshStore(t *testing.T) {
 func TestUsageStore(t *testing.T) {
 	storetest.RunUsage(t, func(t *testing.T) licensing.UsageStore { return newStore(t) }, storetest.Options{
 		NotAtomic: "FerretDB v1 applies conditional updates ($inc, $push) as read-modify-write",
+	})
+}
+
+// TestSealedKeys scans every document of the database as the server sends
+// it (raw BSON).
+func TestSealedKeys(t *testing.T) {
+	storetest.RunSealed(t, func(t *testing.T) storetest.Sealed {
+		db := mongotest.Start(t)
+		return storetest.Sealed{Store: storetesting.NewStore(t, db, mongostore.New), Dump: func(t *testing.T) []byte {
+			ctx := context.Background()
+			names, err := db.ListCollectionNames(ctx, bson.D{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var all []byte
+			for _, name := range names {
+				cur, err := db.Collection(name).Find(ctx, bson.D{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for cur.Next(ctx) {
+					all = append(all, cur.Current...)
+				}
+				if err := cur.Err(); err != nil {
+					t.Fatal(err)
+				}
+				_ = cur.Close(ctx)
+			}
+			return all
+		}}
 	})
 }

@@ -2,6 +2,8 @@ package sqlitestore
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/berth/berth/internal/sqldb"
@@ -31,6 +33,51 @@ func (s *Store) Keys(ctx context.Context) ([]licensing.Key, error) {
 		return nil, fmt.Errorf("listing keys: %w", err)
 	}
 	return out, nil
+}
+
+// UpdateKeyPrivate replaces key id's private key with to if it still is
+// from; no key id yields licensing.ErrNotFound, another value
+// licensing.ErrConflict. The old value is zeroed in its page
+// (secure_delete) and the write-ahead log, which still holds the page as it
+// was, is checkpointed and emptied, so that a key once stored in the clear
+// does not linger in the files.
+func (s *Store) UpdateKeyPrivate(ctx context.Context, id string, from, to []byte) error {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("updating key %s: %w", id, err)
+	}
+	defer func() { _ = conn.Close() }()
+	if _, err := conn.ExecContext(ctx, `PRAGMA secure_delete = ON`); err != nil {
+		return fmt.Errorf("updating key %s: %w", id, err)
+	}
+	// The connection goes back to the pool: restore the default.
+	defer func() { _, _ = conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA secure_delete = OFF`) }()
+	res, err := conn.ExecContext(ctx, `UPDATE token_keys SET private_der = ? WHERE id = ? AND private_der = ?`, nonNil(to), id, nonNil(from))
+	if err := sqldb.ChangedOne(res, err, errNoMatch); errors.Is(err, errNoMatch) {
+		return s.keyMismatch(ctx, conn, id)
+	} else if err != nil {
+		return fmt.Errorf("updating key %s: %w", id, err)
+	}
+	if _, err := conn.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		return fmt.Errorf("checkpointing after updating key %s: %w", id, err)
+	}
+	return nil
+}
+
+// errNoMatch marks an update that matched no row.
+var errNoMatch = errors.New("no row matched")
+
+// keyMismatch tells why an update of key id matched nothing.
+func (s *Store) keyMismatch(ctx context.Context, conn *sql.Conn, id string) error {
+	var one int
+	err := conn.QueryRowContext(ctx, `SELECT 1 FROM token_keys WHERE id = ?`, id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("updating key %s: %w", id, licensing.ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("updating key %s: %w", id, err)
+	}
+	return fmt.Errorf("updating key %s: it changed meanwhile: %w", id, licensing.ErrConflict)
 }
 
 // scanKey reads one row of the token_keys listing.

@@ -1,8 +1,13 @@
 package sqlitestore_test
 
 import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"testing"
 
+	"github.com/berth/berth/internal/sqldb"
 	"github.com/berth/berth/internal/sqldb/sqldbtest"
 	"github.com/berth/berth/internal/storetesting"
 	"github.com/berth/berth/licensing"
@@ -25,4 +30,28 @@ func TestRefreshStore(t *testing.T) {
 
 func TestUsageStore(t *testing.T) {
 	storetest.RunUsage(t, func(t *testing.T) licensing.UsageStore { return newStore(t) }, storetest.Options{})
+}
+
+// TestSealedKeys scans the database files themselves: the file, its
+// write-ahead log and its shared-memory index.
+func TestSealedKeys(t *testing.T) {
+	storetest.RunSealed(t, func(t *testing.T) storetest.Sealed {
+		path := filepath.Join(t.TempDir(), "berth.db")
+		db, err := sqldb.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = db.Close() })
+		return storetest.Sealed{Store: storetesting.NewStore(t, db, sqlitestore.New), Dump: func(t *testing.T) []byte {
+			var all []byte
+			for _, name := range []string{path, path + "-wal", path + "-shm"} {
+				b, err := os.ReadFile(name)
+				if err != nil && !errors.Is(err, fs.ErrNotExist) {
+					t.Fatal(err)
+				}
+				all = append(all, b...)
+			}
+			return all
+		}}
+	})
 }

@@ -52,3 +52,45 @@ func testKeys(t *testing.T, s licensing.Store) {
 		}
 	})
 }
+
+func testUpdateKeyPrivate(t *testing.T, s licensing.Store) {
+	ctx := context.Background()
+	keys := []licensing.Key{
+		{ID: "k1", Kind: licensing.KeyRoot, PrivateDER: []byte{0x30, 0x01, 0x00}, CertDER: []byte("cert-1"), CreatedAt: storetesting.T0},
+		{ID: "k2", Kind: licensing.KeySigning, PrivateDER: []byte("priv-2"), CertDER: []byte("cert-2"), CreatedAt: storetesting.T1},
+	}
+	for _, k := range keys {
+		if err := s.AddKey(ctx, k); err != nil {
+			t.Fatalf("AddKey(%s): %v", k.ID, err)
+		}
+	}
+	sealed := []byte{'B', 'K', 0x00, 0xff, 0x01}
+	if err := s.UpdateKeyPrivate(ctx, "k1", keys[0].PrivateDER, sealed); err != nil {
+		t.Fatalf("UpdateKeyPrivate: %v", err)
+	}
+	want := []licensing.Key{keys[0], keys[1]}
+	want[0].PrivateDER = sealed
+	for _, tc := range []struct {
+		name     string
+		id       string
+		from, to []byte
+		err      error
+	}{
+		{"from is no longer stored", "k1", keys[0].PrivateDER, []byte("other"), licensing.ErrConflict},
+		{"from is another key's", "k2", sealed, []byte("other"), licensing.ErrConflict},
+		{"no such key", "k9", keys[1].PrivateDER, []byte("other"), licensing.ErrNotFound},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := s.UpdateKeyPrivate(ctx, tc.id, tc.from, tc.to); !errors.Is(err, tc.err) {
+				t.Errorf("err = %v, want %v", err, tc.err)
+			}
+		})
+	}
+	got, err := s.Keys(ctx)
+	if err != nil {
+		t.Fatalf("Keys: %v", err)
+	}
+	if diff := cmp.Diff(want, got, equate); diff != "" {
+		t.Errorf("Keys after updates (-want +got):\n%s", diff)
+	}
+}

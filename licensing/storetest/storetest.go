@@ -31,6 +31,7 @@ func Run(t *testing.T, newStore func(t *testing.T) licensing.Store) {
 		{Name: "UpdateNotFound", Run: testUpdateNotFound},
 		{Name: "UpdateConflict", Run: testUpdateConflict},
 		{Name: "Keys", Run: testKeys},
+		{Name: "UpdateKeyPrivate", Run: testUpdateKeyPrivate},
 	})
 }
 
