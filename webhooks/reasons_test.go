@@ -5,6 +5,9 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"os"
+	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -85,19 +88,29 @@ func TestRedirectsAreNotFollowed(t *testing.T) {
 
 // TestNoProxyFromEnvironment: HTTP_PROXY and HTTPS_PROXY do not reroute
 // deliveries (a proxy would resolve and connect out of the dial check's
-// sight). The endpoint is a name, as ProxyFromEnvironment never proxies
-// loopback literals.
+// sight). net/http reads the proxy variables once per process, so the
+// delivery runs in a child process started with them set; the proxy and
+// the receiver run here. The endpoint is a name, as ProxyFromEnvironment
+// never proxies loopback literals.
 func TestNoProxyFromEnvironment(t *testing.T) {
+	if port := os.Getenv("BERTH_WEBHOOKS_TEST_RECEIVER_PORT"); port != "" {
+		h := newHarness(t, webhooks.Config{AllowPrivate: true},
+			map[string][]netip.Addr{"hooks.example.test": addrs("127.0.0.1")})
+		del, _ := h.deliverOnce(t, "http://hooks.example.test:"+port+"/hook")
+		t.Logf("delivery %s %d %q", del.Status, del.LastStatus, del.LastError)
+		return
+	}
 	proxy := newCounter(t, func(http.ResponseWriter, *http.Request) {})
 	receiver := newCounter(t, func(http.ResponseWriter, *http.Request) {})
-	t.Setenv("HTTP_PROXY", proxy.URL)
-	t.Setenv("HTTPS_PROXY", proxy.URL)
-	t.Setenv("NO_PROXY", "")
-	h := newHarness(t, webhooks.Config{AllowPrivate: true},
-		map[string][]netip.Addr{"hooks.example.test": addrs("127.0.0.1")})
-	del, _ := h.deliverOnce(t, fmt.Sprintf("http://hooks.example.test:%d/hook", receiver.port()))
-	if del.Status != webhooks.DeliveryDelivered || receiver.count() != 1 || proxy.count() != 0 {
-		t.Errorf("delivery %s %q, receiver %d, proxy %d; want delivered straight to the receiver",
-			del.Status, del.LastError, receiver.count(), proxy.count())
+	child := exec.Command(os.Args[0], "-test.run=^TestNoProxyFromEnvironment$", "-test.count=1", "-test.v")
+	child.Env = append(os.Environ(), "BERTH_WEBHOOKS_TEST_RECEIVER_PORT="+strconv.Itoa(int(receiver.port())),
+		"HTTP_PROXY="+proxy.URL, "HTTPS_PROXY="+proxy.URL, "http_proxy="+proxy.URL, "https_proxy="+proxy.URL,
+		"NO_PROXY=", "no_proxy=")
+	out, err := child.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "--- PASS: TestNoProxyFromEnvironment") {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	if receiver.count() != 1 || proxy.count() != 0 {
+		t.Errorf("receiver %d, proxy %d; want the delivery straight to the receiver\n%s", receiver.count(), proxy.count(), out)
 	}
 }
