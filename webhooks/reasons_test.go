@@ -35,16 +35,17 @@ func TestFailedDeliveriesShowOnlyAGenericReason(t *testing.T) {
 	for _, tc := range []struct {
 		name, url, reason string
 		status            int
-		detail            string // in the log only
+		detail            string        // in the log only
+		timeout           time.Duration // short only where the endpoint never answers
 	}{
-		{"5xx", fmt.Sprintf("http://127.0.0.1:%d/hook", badGateway.port()), "the endpoint answered HTTP 502", 502, ""},
-		{"unknown name", "https://internal.corp.example/hook", "could not connect to the endpoint", 0, "10.9.8.7:53"},
-		{"closed port", fmt.Sprintf("http://127.0.0.1:%d/hook", closedPort), "could not connect to the endpoint", 0, "connection refused"},
-		{"not TLS", fmt.Sprintf("https://127.0.0.1:%d/hook", badGateway.port()), "could not connect to the endpoint", 0, "HTTP response to HTTPS client"},
-		{"timeout", fmt.Sprintf("http://127.0.0.1:%d/hook", slow.port()), "timed out", 0, "Client.Timeout exceeded"},
+		{"5xx", fmt.Sprintf("http://127.0.0.1:%d/hook", badGateway.port()), "the endpoint answered HTTP 502", 502, "", 0},
+		{"unknown name", "https://internal.corp.example/hook", "could not connect to the endpoint", 0, "10.9.8.7:53", 0},
+		{"closed port", fmt.Sprintf("http://127.0.0.1:%d/hook", closedPort), "could not connect to the endpoint", 0, "connection refused", 0},
+		{"not TLS", fmt.Sprintf("https://127.0.0.1:%d/hook", badGateway.port()), "could not connect to the endpoint", 0, "HTTP response to HTTPS client", 0},
+		{"timeout", fmt.Sprintf("http://127.0.0.1:%d/hook", slow.port()), "timed out", 0, "Client.Timeout exceeded", 300 * time.Millisecond},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h := newHarness(t, webhooks.Config{AllowPrivate: true, Timeout: 300 * time.Millisecond}, nil)
+			h := newHarness(t, webhooks.Config{AllowPrivate: true, Timeout: tc.timeout}, nil)
 			del, _ := h.deliverOnce(t, tc.url+"?token=sekrit")
 			if del.LastError != tc.reason || del.LastStatus != tc.status || del.Status != webhooks.DeliveryPending {
 				t.Errorf("delivery %s, last %d %q; want pending, %d %q", del.Status, del.LastStatus, del.LastError, tc.status, tc.reason)
