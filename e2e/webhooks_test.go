@@ -1,9 +1,14 @@
 package e2e
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -14,10 +19,13 @@ import (
 )
 
 // TestOutboundWebhooks: a publisher registers an endpoint; a verified
-// upload and a pull reach it signed with the endpoint's secret; an
-// endpoint that fails at first gets the delivery again, and the delivery
-// log shows the attempts and answers.
+// upload and a pull reach it signed with the endpoint's secret as the
+// README documents; an endpoint that fails at first gets the delivery
+// again, and the delivery log shows the attempts and answers. An endpoint
+// nothing listens on shows the publisher a generic reason, not the dial
+// error.
 func TestOutboundWebhooks(t *testing.T) {
+	start := time.Now()
 	var (
 		mu       sync.Mutex
 		received = map[string][]byte{} // event → body
@@ -37,6 +45,10 @@ func TestOutboundWebhooks(t *testing.T) {
 		headers[r.Header.Get("Berth-Event")] = r.Header.Clone()
 	}))
 	defer receiver.Close()
+	nobody, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	nobodyURL := "http://" + nobody.Addr().String() + "/hook"
+	nobody.Close()
 
 	w := newPublisherWorld(t, func(c *server.Config) { c.WebhookAllowPrivate = true })
 	var ep struct{ ID, Secret string }
@@ -48,6 +60,11 @@ func TestOutboundWebhooks(t *testing.T) {
 	if status := w.in.call("POST", "/api/v1/publishers/ottosoft/webhooks", "ottmar", "ottmar-password",
 		map[string]any{"url": "ftp://example.com/x"}, nil); status != http.StatusUnprocessableEntity {
 		t.Errorf("an ftp endpoint: %d, want 422", status)
+	}
+	var dead struct{ ID string }
+	if status := w.in.call("POST", "/api/v1/publishers/ottosoft/webhooks", "ottmar", "ottmar-password",
+		map[string]any{"url": nobodyURL, "events": []string{"pull"}}, &dead); status != http.StatusCreated {
+		t.Fatalf("adding a webhook nothing listens on: %d", status)
 	}
 
 	digest := w.pushStaging(t, "7.0", builtImage(t, nil, "7.0", "echo hook"))
@@ -75,12 +92,7 @@ func TestOutboundWebhooks(t *testing.T) {
 	mu.Lock()
 	defer mu.Unlock()
 	for event, body := range received {
-		sig := headers[event].Get("Berth-Signature")
-		ts, _, _ := strings.Cut(strings.TrimPrefix(sig, "t="), ",")
-		at, _ := time.Parse(time.RFC3339, time.Unix(parseInt(ts), 0).UTC().Format(time.RFC3339))
-		if want := webhooks.Sign(ep.Secret, at, body); sig != want {
-			t.Errorf("%s: Berth-Signature %q does not match the body signed with the secret (%q)", event, sig, want)
-		}
+		checkSignature(t, event, headers[event].Get("Berth-Signature"), ep.Secret, body, start)
 	}
 	if !strings.Contains(string(received["upload.verified"]), digest) || !strings.Contains(string(received["pull"]), `"tag":"7.0"`) {
 		t.Errorf("bodies: %s / %s", received["upload.verified"], received["pull"])
@@ -102,6 +114,60 @@ func TestOutboundWebhooks(t *testing.T) {
 	if !retried {
 		t.Errorf("deliveries %+v; want one delivered on its second attempt", ds.Deliveries)
 	}
+	checkGenericFailure(t, w, dead.ID)
+}
+
+// checkSignature verifies a Berth-Signature header by the documented
+// scheme, computed here rather than by the server's own code:
+// "t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>", with t
+// between the test's start and now.
+func checkSignature(t *testing.T, event, header, secret string, body []byte, start time.Time) {
+	t.Helper()
+	ts, v1, ok := strings.Cut(header, ",")
+	ts, okT := strings.CutPrefix(ts, "t=")
+	v1, okV := strings.CutPrefix(v1, "v1=")
+	sent, errT := strconv.ParseInt(ts, 10, 64)
+	got, errV := hex.DecodeString(v1)
+	if !ok || !okT || !okV || errT != nil || errV != nil || len(got) != sha256.Size {
+		t.Errorf("%s: Berth-Signature %q is not t=<unix seconds>,v1=<hex HMAC-SHA256>", event, header)
+		return
+	}
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write([]byte(ts + "."))
+	mac.Write(body)
+	if !hmac.Equal(got, mac.Sum(nil)) {
+		t.Errorf("%s: Berth-Signature %q is not the HMAC-SHA256 of \"<t>.<body>\" with the secret", event, header)
+	}
+	if sent < start.Unix() || sent > time.Now().Unix() {
+		t.Errorf("%s: signed at %d, not between the test's start (%d) and now", event, sent, start.Unix())
+	}
+}
+
+// checkGenericFailure waits for the first attempt at the dead endpoint's
+// delivery and checks the publisher reads a generic reason, not the dial
+// error with its address.
+func checkGenericFailure(t *testing.T, w *publisherWorld, endpoint string) {
+	t.Helper()
+	var ds struct {
+		Deliveries []struct {
+			Status     string
+			LastError  string `json:"last_error"`
+			Attempts   int
+			LastStatus int `json:"last_status"`
+		}
+	}
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		w.in.call("GET", "/api/v1/publishers/ottosoft/webhooks/"+endpoint+"/deliveries", "ottmar", "ottmar-password", nil, &ds)
+		if len(ds.Deliveries) > 0 && ds.Deliveries[0].Attempts > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no attempt at the dead endpoint: %+v", ds.Deliveries)
+		}
+	}
+	if d := ds.Deliveries[0]; d.LastError != "could not connect to the endpoint" || d.LastStatus != 0 {
+		t.Errorf("the dead endpoint's delivery shows %d %q, want 0 \"could not connect to the endpoint\"", d.LastStatus, d.LastError)
+	}
 }
 
 func keys(m map[string][]byte) []string {
@@ -110,15 +176,4 @@ func keys(m map[string][]byte) []string {
 		out = append(out, k)
 	}
 	return out
-}
-
-func parseInt(s string) int64 {
-	var n int64
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return 0
-		}
-		n = n*10 + int64(r-'0')
-	}
-	return n
 }
