@@ -3,6 +3,7 @@ package frontend
 import (
 	"errors"
 	"github.com/berth/berth/access"
+	"github.com/berth/berth/audit"
 	"net/http"
 	"strconv"
 	"strings"
@@ -41,7 +42,10 @@ func classify(err error) *apiError {
 	var quantity *billing.QuantityError
 	var tooMany *account.TooManyAttemptsError
 	var refused *access.RefusedError
+	var auditInvalid *audit.InvalidError
 	switch {
+	case errors.As(err, &auditInvalid):
+		return &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid", Field: auditInvalid.Field, Message: auditInvalid.Error()}
 	case errors.As(err, &refused):
 		return refusalError(refused.Decision)
 	case errors.As(err, &tooMany):
