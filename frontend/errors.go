@@ -37,6 +37,9 @@ func classify(err error) *apiError {
 	var soleOwner *account.SoleOwnerError
 	var fe *fiber.Error
 	var quantity *billing.QuantityError
+	if ae := supplyError(err); ae != nil { // the publisher and listings services
+		return ae
+	}
 	switch {
 	case errors.As(err, &ae):
 		return ae

@@ -20,6 +20,7 @@ import (
 	"github.com/berth/berth/account"
 	accountmongo "github.com/berth/berth/account/mongostore"
 	accountsqlite "github.com/berth/berth/account/sqlitestore"
+	"github.com/berth/berth/analytics"
 	"github.com/berth/berth/billing"
 	billingmongo "github.com/berth/berth/billing/mongostore"
 	billingsqlite "github.com/berth/berth/billing/sqlitestore"
@@ -200,6 +201,12 @@ type Backend struct {
 	// Registry is Berth's own client of its registry; nil for admin
 	// commands, which do not talk to one.
 	Registry *registry.Client
+
+	// Publishers, Listings and Analytics are the supply side: applications,
+	// keys and push tokens; listings; publishers' figures.
+	Publishers *publisher.Service
+	Listings   *catalog.Listings
+	Analytics  *analytics.Service
 }
 
 // OpenBackend opens the stores, loads (or creates) the token keys and
@@ -223,7 +230,9 @@ func OpenBackend(ctx context.Context, cfg Config, service, registryURL, publicUR
 		Licenses:     licensing.New(stores.Licenses, stores.Usage, tierLookup{stores.Catalog}),
 		Keys:         keys,
 	}
-	b.Accounts = account.New(stores.Accounts, reserved{stores.Publishers}, account.Options{OnDelete: b.onDelete()})
+	b.Publishers = publisher.New(stores.Publishers, publisherOrgs{b}, userNamespaces{b}, pushTokens{b})
+	b.Listings = catalog.NewListings(stores.Catalog, sellers{b.Publishers}, tierRules{})
+	b.Accounts = account.New(stores.Accounts, reserved{b.Publishers}, account.Options{OnDelete: b.onDelete()})
 	b.Audit = licensing.NewBatcher(usageBatch, usageFlush, stores.Usage.RecordTokens, func(err error, lost int) {
 		log.Error("writing token audit records", "records", lost, "err", err)
 	})
@@ -241,6 +250,7 @@ func OpenBackend(ctx context.Context, cfg Config, service, registryURL, publicUR
 	b.log = log
 	b.Webhooks = webhooks.New(webhooks.Config{Master: keys.DeriveSecret("webhooks"), AllowPrivate: cfg.WebhookAllowPrivate}, stores.Webhooks, log)
 	b.Billing.OnPurchase = b.purchased
+	b.Analytics = analytics.New(b.Billing, stores.Catalog, b.Licenses, stores.Tags, b.Accounts)
 	if registryURL != "" {
 		if b.Registry, err = registry.NewClient(registryURL, b.sign); err != nil {
 			_ = stores.Close(ctx)
@@ -516,21 +526,6 @@ func (n namespaces) NamespaceGrants(ctx context.Context, userID string) (map[str
 		}
 	}
 	return out, nil
-}
-
-// reserved keeps publishers' namespaces from users and organisations.
-type reserved struct{ publishers publisher.Store }
-
-func (r reserved) NamespaceReserved(ctx context.Context, name string) (bool, error) {
-	// Publishers' staging repositories live under "staging/".
-	if name+"/" == publishing.StagingPrefix {
-		return true, nil
-	}
-	_, err := r.publishers.PublisherByNamespace(ctx, name)
-	if errors.Is(err, publisher.ErrNotFound) {
-		return false, nil
-	}
-	return err == nil, err
 }
 
 // repoAccess decides access to users' and organisations' repositories:

@@ -11,8 +11,9 @@ const sweepEvery = 15 * time.Minute
 // usageRetention is how long token audit records and pulls are kept.
 const usageRetention = 400 * 24 * time.Hour
 
-// sweep deletes expired sessions and access tokens at start and then every
-// sweepEvery until ctx ends (see account.Service.Sweep).
+// sweep deletes expired sessions and access tokens, prunes old usage
+// records and expires unreviewed publisher applications at start and then
+// every sweepEvery until ctx ends (see account.Service.Sweep).
 func (s *Server) sweep(ctx context.Context) {
 	tick := time.NewTicker(sweepEvery)
 	defer tick.Stop()
@@ -40,5 +41,13 @@ func (s *Server) sweep(ctx context.Context) {
 			s.log.Warn("pruning old token records and pulls failed", "err", err)
 		}
 		s.log.Debug("pruned old token records and pulls", "records", pruned)
+		expired, err := s.Backend.Publishers.ExpireApplications(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			s.log.Warn("expiring old publisher applications failed", "err", err)
+		}
+		s.log.Debug("expired old publisher applications", "applications", expired)
 	}
 }
