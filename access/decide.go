@@ -76,6 +76,9 @@ type Facts interface {
 	// and whether it exists yet (a namespace's owner may create it by
 	// pushing); userID is empty for anonymous callers.
 	Repository(ctx context.Context, userID, repo string) (RepositoryFacts, error)
+	// Listing names the publisher of a product and whether it is
+	// published.
+	Listing(ctx context.Context, slug string) (publisher string, published bool, err error)
 	// NamespaceRole is the user's permission on a user's or organisation's
 	// namespace: "admin" for its user or the organisation's owners and
 	// admins, "member" for other members, or "".
@@ -132,6 +135,8 @@ func (d *Decider) decide(ctx context.Context, p Principal, perm Permission, name
 		return administer(p), nil
 	case Repository, Namespace:
 		return d.repository(ctx, p, perm, name)
+	case Listing:
+		return d.listing(ctx, p, name)
 	}
 	if dec := account(p, perm.Level); !dec.Allowed() {
 		return dec, nil

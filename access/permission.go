@@ -39,6 +39,10 @@ const (
 	// Purchase is buying for the caller, or for the organisation named by
 	// Param when it is set and not the caller.
 	Purchase Resource = "purchase"
+	// Listing is a product in the catalog, named by Param (its slug):
+	// everyone sees a published one; a draft only its publisher's members
+	// and Berth's administrators, and to anyone else it does not exist.
+	Listing Resource = "listing"
 	// Acting is acting for the caller, or as a member of the organisation
 	// named by Param when it is set and not the caller.
 	Acting Resource = "acting"
@@ -104,7 +108,7 @@ func (p Permission) String() string {
 // a zero Permission is a route that forgot to declare.
 func (p Permission) Declared() bool {
 	switch p.Resource {
-	case Public, Internal, Credentials, Admin, Purchase, Acting:
+	case Public, Internal, Credentials, Admin, Purchase, Acting, Listing:
 		return true
 	case Account, Org, Publisher, License, Order, Repository, Namespace:
 		return p.Level >= Read && p.Level <= Own
@@ -161,6 +165,11 @@ func OnRepository(level Level) Permission { return Permission{Resource: Reposito
 // InNamespace needs level of the namespace named by param.
 func InNamespace(level Level, param string) Permission {
 	return Permission{Resource: Namespace, Level: level, Param: param}
+}
+
+// OnListing needs to see the product named by param.
+func OnListing(param string) Permission {
+	return Permission{Resource: Listing, Level: Read, Param: param}
 }
 
 // ActFor is the permission to act for oneself, or for the organisation

@@ -89,6 +89,29 @@ func (d *Decider) related(ctx context.Context, p Principal, level Level, id, nou
 	return allow(), nil
 }
 
+// listing decides whether p sees a product: a published one anyone; a
+// draft only its publisher's members (within a token's limits, none) and
+// administrators. To anyone else a draft does not exist.
+func (d *Decider) listing(ctx context.Context, p Principal, slug string) (Decision, error) {
+	pub, published, err := d.facts.Listing(ctx, slug)
+	if errors.Is(err, ErrNoResource) {
+		return hide("no product " + slug), nil
+	} else if err != nil {
+		return Decision{}, err
+	}
+	if published {
+		return allow(), nil
+	}
+	if !p.Account() || p.Limited() {
+		return hide("no product " + slug), nil
+	}
+	dec, err := d.publisher(ctx, p, Permission{Resource: Publisher, Level: Read}, pub)
+	if err != nil || dec.Allowed() {
+		return dec, err
+	}
+	return hide("no product " + slug), nil
+}
+
 // repository decides a level of a user's or organisation's repository or
 // namespace. Anonymous callers may read what is public; a limited token
 // reaches only what its limits cover.

@@ -49,10 +49,32 @@ type Stores struct {
 	Orgs       OrgStore
 }
 
-// Reserved answers whether another domain owns a namespace (a publisher's).
+// Reserved answers whether another domain holds a namespace, and how.
 type Reserved interface {
-	NamespaceReserved(ctx context.Context, name string) (bool, error)
+	NamespaceReserved(ctx context.Context, name string) (Hold, error)
 }
+
+// Hold is how another domain holds a namespace.
+type Hold int
+
+// Holds: nobody; a publisher owns the name; a pending publisher
+// application has claimed it (until it is decided or expires).
+const (
+	HoldNone Hold = iota
+	HoldPublisher
+	HoldApplication
+)
+
+// PendingNameError means a pending publisher application holds the name.
+// It matches ErrNamespaceTaken, but says why: the name may come free.
+type PendingNameError struct{ Name string }
+
+func (e *PendingNameError) Error() string {
+	return "the name " + e.Name + " is reserved by a pending publisher application; choose another"
+}
+
+// Is makes a PendingNameError match ErrNamespaceTaken.
+func (e *PendingNameError) Is(target error) bool { return target == ErrNamespaceTaken }
 
 // Options tune a Service; zero fields take defaults.
 type Options struct {
@@ -142,7 +164,8 @@ func (s *Service) Register(ctx context.Context, in SignUp) (User, error) {
 		return User{}, err
 	}
 	if err := s.claim(ctx, Namespace{Name: u.Username, Kind: NamespaceUser, OwnerID: u.ID}); err != nil {
-		if errors.Is(err, ErrNamespaceTaken) {
+		var pending *PendingNameError
+		if errors.Is(err, ErrNamespaceTaken) && !errors.As(err, &pending) {
 			return User{}, ErrUsernameTaken
 		}
 		return User{}, err
@@ -160,11 +183,14 @@ func (s *Service) claim(ctx context.Context, n Namespace) error {
 		return ErrNamespaceTaken
 	}
 	if s.reserved != nil {
-		taken, err := s.reserved.NamespaceReserved(ctx, n.Name)
+		hold, err := s.reserved.NamespaceReserved(ctx, n.Name)
 		if err != nil {
 			return fmt.Errorf("checking namespace %s: %w", n.Name, err)
 		}
-		if taken {
+		switch hold {
+		case HoldApplication:
+			return &PendingNameError{Name: n.Name}
+		case HoldPublisher:
 			return ErrNamespaceTaken
 		}
 	}

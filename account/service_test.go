@@ -20,12 +20,14 @@ var fastHash = account.PasswordParams{Memory: 1024, Time: 1, Threads: 1}
 // not for users or organisations.
 type reservedByPublishers struct{ store publisher.Store }
 
-func (r reservedByPublishers) NamespaceReserved(ctx context.Context, name string) (bool, error) {
+func (r reservedByPublishers) NamespaceReserved(ctx context.Context, name string) (account.Hold, error) {
 	_, err := r.store.PublisherByNamespace(ctx, name)
 	if errors.Is(err, publisher.ErrNotFound) {
-		return false, nil
+		return account.HoldNone, nil
+	} else if err != nil {
+		return account.HoldNone, err
 	}
-	return err == nil, err
+	return account.HoldPublisher, nil
 }
 
 // newService builds the account service over real SQLite stores, with a

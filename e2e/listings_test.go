@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -101,5 +102,45 @@ func TestListingEditor(t *testing.T) {
 	resp, page := send(t, "GET", w.in.URL+"/products/otto-db", "", nil)
 	if resp.StatusCode != http.StatusOK || strings.Contains(page, "<script>alert(1)</script>") || !strings.Contains(page, "Fast.") {
 		t.Errorf("product page: %d; want the sanitised description", resp.StatusCode)
+	}
+}
+
+// TestListingControlCharacters: a NUL byte or another control or invisible
+// formatting character in a listing's name or summary, a tier's name, or a
+// publisher's name is refused with 422 and the field named, and nothing is
+// stored.
+func TestListingControlCharacters(t *testing.T) {
+	w := newPublisherWorld(t)
+	tiers := []map[string]any{{"id": "free", "name": "Free"}}
+	for _, tc := range []struct {
+		name, field string
+		listing     map[string]any
+	}{
+		{"NUL in the name", "name", map[string]any{"name": "Otto\x00DB", "summary": "ok", "tiers": tiers}},
+		{"bidi override in the summary", "summary", map[string]any{"name": "Otto DB", "summary": "A \u202Egnp.exe", "tiers": tiers}},
+		{"NUL in a tier name", "tiers", map[string]any{"name": "Otto DB", "tiers": []map[string]any{{"id": "free", "name": "Fr\x00ee"}}}},
+	} {
+		in := map[string]any{"slug": "otto-nul", "kind": "image", "repositories": []string{"otto/nul"}}
+		for k, v := range tc.listing {
+			in[k] = v
+		}
+		var e apiErrorBody
+		if status := w.in.call("POST", "/api/v1/publishers/ottosoft/products", "ottmar", "ottmar-password", in, &e); status != http.StatusUnprocessableEntity ||
+			e.Error.Field != tc.field || !strings.Contains(e.Error.Message, "control or invisible formatting character") {
+			t.Errorf("%s: %d %+v; want 422 on %s", tc.name, status, e, tc.field)
+		}
+	}
+	var list struct{ Products []struct{ Slug string } }
+	if status := w.in.call("GET", "/api/v1/publishers/ottosoft/products", "ottmar", "ottmar-password", nil, &list); status != http.StatusOK || len(list.Products) != 1 {
+		t.Errorf("the publisher's listings: %d %+v; want only otto-app", status, list)
+	}
+	if _, err := w.in.srv.Backend.Stores.Catalog.ProductBySlug(context.Background(), "otto-nul"); err == nil {
+		t.Error("a refused listing was stored")
+	}
+
+	var e apiErrorBody
+	if status := w.in.call("POST", "/api/v1/publishers", "ottmar", "ottmar-password", map[string]any{"slug": "otto-two",
+		"name": "Otto\x00Two", "organization": "ottoco", "namespaces": []string{"otto-two"}}, &e); status != http.StatusUnprocessableEntity || e.Error.Field != "name" {
+		t.Errorf("a publisher name with NUL: %d %+v; want 422 on name", status, e)
 	}
 }

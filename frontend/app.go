@@ -181,7 +181,7 @@ func (h *handlers) routes(app *fiber.App) {
 	api := routes{h: h, r: app.Group("/api/v1"), prefix: "/api/v1"}
 	api.Get("/openapi.json", access.Anyone, h.openapi)
 	api.Get("/products", access.Anyone, h.listProducts)
-	api.Get("/products/:slug", access.Anyone, h.getProduct)
+	api.Get("/products/:slug", access.OnListing("slug"), h.getProduct)
 	api.Post("/products/:slug/checkout", access.BuyFor("organization"), h.checkout)
 	api.Get("/licenses", access.Self(access.Read), h.listLicenses)
 	api.Get("/licenses/:id", access.OnLicense(access.Read, "id"), h.getLicense)
@@ -205,7 +205,7 @@ func (h *handlers) routes(app *fiber.App) {
 	app.Group("/api/v1").Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 
 	pages.Get("/", access.Anyone, h.indexPage)
-	pages.Get("/products/:slug", access.Anyone, h.productPage)
+	pages.Get("/products/:slug", access.OnListing("slug"), h.productPage)
 	h.licensePages(pages)
 	h.billingPages(pages)
 	h.publisherPages(pages)

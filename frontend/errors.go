@@ -43,6 +43,9 @@ func classify(err error) *apiError {
 	var tooMany *account.TooManyAttemptsError
 	var refused *access.RefusedError
 	var auditInvalid *audit.InvalidError
+	if ae := supplyError(err); ae != nil { // the publisher and listings services
+		return ae
+	}
 	switch {
 	case errors.As(err, &auditInvalid):
 		return &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid", Field: auditInvalid.Field, Message: auditInvalid.Error()}

@@ -44,16 +44,11 @@ type deliveryJSON struct {
 	UpdatedAt  time.Time `json:"updated_at"`
 }
 
-// editablePublisher returns the publisher's ID when u may change it.
+// editablePublisher returns the ID of the publisher the route names (its
+// declared permission allowed the change).
 func (h *handlers) editablePublisher(ctx context.Context, u account.User, slug string) (string, error) {
-	p, role, err := h.publisherRole(ctx, u, slug)
-	if err != nil {
-		return "", err
-	}
-	if !canEdit(role) {
-		return "", errViewerOnly
-	}
-	return p.ID, nil
+	p, err := h.editor(ctx, u, slug)
+	return p.ID, err
 }
 
 func (h *handlers) addWebhook(ctx context.Context, u account.User, slug, url string, events []string) (endpointJSON, error) {

@@ -22,8 +22,10 @@ type Publisher struct {
 	Members    []string
 	// Roles maps user IDs to what they may do for the publisher.
 	Roles map[string]Role
-	// Org is the organisation that applied to publish, if any.
-	Org string
+	// Org is the organisation that applied to publish, if any, and
+	// Applicant the user who sent the application.
+	Org       string
+	Applicant string
 	// Status is where its application is; publishers made by operators
 	// and the demo are approved.
 	Status     Status
@@ -48,11 +50,13 @@ const (
 type Status string
 
 // Application statuses. Only an approved publisher's namespaces take
-// pushes and its products sell.
+// pushes and its products sell. A pending application left unreviewed for
+// ApplicationTTL expires and releases its namespaces.
 const (
 	StatusPending  Status = "pending"
 	StatusApproved Status = "approved"
 	StatusRejected Status = "rejected"
+	StatusExpired  Status = "expired"
 )
 
 // Key is a public key a publisher signs its images with (cosign key-pair
@@ -62,6 +66,7 @@ type Key struct {
 	Publisher string // the publisher's ID
 	Name      string
 	PEM       string
+	CreatedBy string // the user who registered it
 	CreatedAt time.Time
 	RevokedAt time.Time // zero: active
 }
@@ -127,6 +132,12 @@ type Store interface {
 	// PublishersByStatus returns the publishers whose application is in
 	// status, oldest application first.
 	PublishersByStatus(ctx context.Context, status Status) ([]Publisher, error)
+	// PublishersByOrg returns the publishers an organisation (by ID)
+	// applied for, by slug.
+	PublishersByOrg(ctx context.Context, orgID string) ([]Publisher, error)
+	// PublishersByApplicant returns the publishers userID applied for, by
+	// slug.
+	PublishersByApplicant(ctx context.Context, userID string) ([]Publisher, error)
 
 	// AddKey stores a signing key; the same ID for the same publisher
 	// yields ErrConflict.

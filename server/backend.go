@@ -21,6 +21,7 @@ import (
 	"github.com/berth/berth/account"
 	accountmongo "github.com/berth/berth/account/mongostore"
 	accountsqlite "github.com/berth/berth/account/sqlitestore"
+	"github.com/berth/berth/analytics"
 	"github.com/berth/berth/audit"
 	auditmongo "github.com/berth/berth/audit/mongostore"
 	auditsqlite "github.com/berth/berth/audit/sqlitestore"
@@ -223,6 +224,12 @@ type Backend struct {
 	// Sealer seals the private keys: another KeyRing over these stores (an
 	// operator's) needs it.
 	Sealer licensing.Sealer
+
+	// Publishers, Listings and Analytics are the supply side: applications,
+	// keys and push tokens; listings; publishers' figures.
+	Publishers *publisher.Service
+	Listings   *catalog.Listings
+	Analytics  *analytics.Service
 }
 
 // OpenBackend opens the stores, loads (or creates) the token keys and
@@ -252,14 +259,17 @@ func OpenBackend(ctx context.Context, cfg Config, service, registryURL, publicUR
 		Keys:         keys,
 		Sealer:       sealer,
 	}
-	b.Accounts = account.New(stores.Accounts, reserved{stores.Publishers}, account.Options{OnDelete: b.onDelete()})
+	b.Publishers = publisher.New(stores.Publishers, publisherOrgs{b}, userNamespaces{b}, pushTokens{b})
+	b.Listings = catalog.NewListings(stores.Catalog, sellers{b.Publishers}, tierRules{})
+	b.Accounts = account.New(stores.Accounts, reserved{b.Publishers}, account.Options{OnDelete: b.onDelete()})
 	b.Audit = licensing.NewBatcher(usageBatch, usageFlush, stores.Usage.RecordTokens, func(err error, lost int) {
 		log.Error("writing token audit records", "records", lost, "err", err)
 	})
 	b.Pulls = licensing.NewBatcher(usageBatch, usageFlush, stores.Usage.RecordPulls, func(err error, lost int) {
 		log.Error("writing pull records", "records", lost, "err", err)
 	})
-	domains := &facts.Domains{Accounts: b.Accounts, Publishers: stores.Publishers, Licenses: b.Licenses, Repositories: b.Repositories}
+	domains := &facts.Domains{Accounts: b.Accounts, Publishers: stores.Publishers, Licenses: b.Licenses, Repositories: b.Repositories,
+		Products: stores.Catalog}
 	b.Access = access.New(domains)
 	b.Security = audit.New(stores.Audit)
 	b.Tokens = licensing.NewTokenServer(
@@ -273,6 +283,7 @@ func OpenBackend(ctx context.Context, cfg Config, service, registryURL, publicUR
 	b.Webhooks = webhooks.New(webhooks.Config{Master: keys.DeriveSecret("webhooks"), AllowPrivate: cfg.WebhookAllowPrivate}, stores.Webhooks, log)
 	b.Billing.OnPurchase = b.purchased
 	domains.Billing = b.Billing
+	b.Analytics = analytics.New(b.Billing, stores.Catalog, b.Licenses, stores.Tags, b.Accounts)
 	if registryURL != "" {
 		if b.Registry, err = registry.NewClient(registryURL, b.sign); err != nil {
 			_ = stores.Close(ctx)
@@ -528,19 +539,4 @@ func (o orgs) OrgIDs(ctx context.Context, userID string) ([]string, error) {
 		ids[i] = org.ID
 	}
 	return ids, nil
-}
-
-// reserved keeps publishers' namespaces from users and organisations.
-type reserved struct{ publishers publisher.Store }
-
-func (r reserved) NamespaceReserved(ctx context.Context, name string) (bool, error) {
-	// Publishers' staging repositories live under "staging/".
-	if name+"/" == publishing.StagingPrefix {
-		return true, nil
-	}
-	_, err := r.publishers.PublisherByNamespace(ctx, name)
-	if errors.Is(err, publisher.ErrNotFound) {
-		return false, nil
-	}
-	return err == nil, err
 }

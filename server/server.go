@@ -207,7 +207,7 @@ func (s *Server) build(ctx context.Context) error {
 		TagRecorder:  s.Backend,
 		Publishing:   s.Backend.Pipeline,
 		Webhooks:     s.Backend.Webhooks,
-		Publishers:   s.Backend.Stores.Publishers,
+		Publishers:   &frontend.Supply{Service: s.Backend.Publishers, Listings: s.Backend.Listings, Analytics: s.Backend.Analytics},
 		Registry:     s.Backend.Registry,
 		RegistryHost: hostOf(s.RegistryURL),
 		PublicURL:    s.PublicURL,

@@ -13,8 +13,9 @@ const sweepEvery = 15 * time.Minute
 // long as security audit events.
 const usageRetention = audit.Retention
 
-// sweep deletes expired sessions and access tokens at start and then every
-// sweepEvery until ctx ends (see account.Service.Sweep).
+// sweep deletes expired sessions and access tokens, prunes old usage
+// records and expires unreviewed publisher applications at start and then
+// every sweepEvery until ctx ends (see account.Service.Sweep).
 func (s *Server) sweep(ctx context.Context) {
 	tick := time.NewTicker(sweepEvery)
 	defer tick.Stop()
@@ -47,5 +48,13 @@ func (s *Server) sweep(ctx context.Context) {
 			s.log.Warn("sweeping old security audit events failed", "err", err)
 		}
 		s.log.Debug("swept old security audit events", "events", swept)
+		expired, err := s.Backend.Publishers.ExpireApplications(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			s.log.Warn("expiring old publisher applications failed", "err", err)
+		}
+		s.log.Debug("expired old publisher applications", "applications", expired)
 	}
 }

@@ -28,6 +28,24 @@ type Domains struct {
 	Licenses     *licensing.Service
 	Billing      *billing.Service
 	Repositories *catalog.Repositories
+	Products     ProductLookup
+}
+
+// ProductLookup is what facts read of the catalog's products.
+type ProductLookup interface {
+	ProductBySlug(ctx context.Context, slug string) (catalog.Product, error)
+}
+
+// Listing names a product's publisher and whether it is published.
+func (f *Domains) Listing(ctx context.Context, slug string) (string, bool, error) {
+	if f.Products == nil {
+		return "", false, access.ErrNoResource
+	}
+	p, err := f.Products.ProductBySlug(ctx, slug)
+	if err != nil {
+		return "", false, missing(err, catalog.ErrNotFound)
+	}
+	return p.Publisher, p.Published(), nil
 }
 
 // PublisherLookup is what facts read of publishers.

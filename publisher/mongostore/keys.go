@@ -23,6 +23,7 @@ type keyDoc struct {
 	KeyID     string `bson:"key_id"`
 	Name      string `bson:"name"`
 	PEM       string `bson:"pem"`
+	CreatedBy string `bson:"created_by"`
 	CreatedAt int64  `bson:"created_at"`
 	RevokedAt int64  `bson:"revoked_at"`
 }
@@ -44,7 +45,7 @@ func createKeyIndexes(ctx context.Context, c *mongo.Collection) error {
 // publisher.ErrConflict.
 func (s *Store) AddKey(ctx context.Context, k publisher.Key) error {
 	_, err := s.keys.InsertOne(ctx, keyDoc{
-		ID: keyDocID(k.Publisher, k.ID), Publisher: k.Publisher, KeyID: k.ID, Name: k.Name, PEM: k.PEM,
+		ID: keyDocID(k.Publisher, k.ID), Publisher: k.Publisher, KeyID: k.ID, Name: k.Name, PEM: k.PEM, CreatedBy: k.CreatedBy,
 		CreatedAt: storecodec.Time(k.CreatedAt), RevokedAt: storecodec.Time(k.RevokedAt),
 	})
 	if mongo.IsDuplicateKeyError(err) {
@@ -83,7 +84,7 @@ func (s *Store) RevokeKey(ctx context.Context, publisherID, id string, at time.T
 // decodeKey converts a stored key to the domain type.
 func decodeKey(d keyDoc) publisher.Key {
 	return publisher.Key{
-		ID: d.KeyID, Publisher: d.Publisher, Name: d.Name, PEM: d.PEM,
+		ID: d.KeyID, Publisher: d.Publisher, Name: d.Name, PEM: d.PEM, CreatedBy: d.CreatedBy,
 		CreatedAt: storecodec.ParseTime(d.CreatedAt), RevokedAt: storecodec.ParseTime(d.RevokedAt),
 	}
 }

@@ -72,13 +72,34 @@ func (s *Store) PublishersByStatus(ctx context.Context, status publisher.Status)
 	return out, nil
 }
 
+// PublishersByOrg returns the publishers the organisation orgID applied
+// for, by slug.
+func (s *Store) PublishersByOrg(ctx context.Context, orgID string) ([]publisher.Publisher, error) {
+	out, err := mongodb.FindAll(ctx, s.publishers, bson.D{{Key: "org", Value: orgID}}, decode,
+		options.Find().SetSort(bson.D{{Key: "slug", Value: 1}}))
+	if err != nil {
+		return nil, fmt.Errorf("listing publishers of organisation %s: %w", orgID, err)
+	}
+	return out, nil
+}
+
+// PublishersByApplicant returns the publishers userID applied for, by slug.
+func (s *Store) PublishersByApplicant(ctx context.Context, userID string) ([]publisher.Publisher, error) {
+	out, err := mongodb.FindAll(ctx, s.publishers, bson.D{{Key: "applicant", Value: userID}}, decode,
+		options.Find().SetSort(bson.D{{Key: "slug", Value: 1}}))
+	if err != nil {
+		return nil, fmt.Errorf("listing applications of %s: %w", userID, err)
+	}
+	return out, nil
+}
+
 // decode converts a stored publisher to the domain type. A document without
 // a status, written by a version before applications, is approved.
 func decode(d publisherDoc) publisher.Publisher {
 	p := publisher.Publisher{
 		ID: d.ID, Slug: d.Slug, Name: d.Name, Verified: d.Verified,
 		Namespaces: storecodec.NilIfEmpty(d.Namespaces), Members: storecodec.NilIfEmpty(d.Members),
-		Org: d.Org, Status: publisher.Status(d.Status), ReviewNote: d.ReviewNote,
+		Org: d.Org, Applicant: d.Applicant, Status: publisher.Status(d.Status), ReviewNote: d.ReviewNote,
 		AppliedAt: storecodec.ParseTime(d.AppliedAt), ReviewedAt: storecodec.ParseTime(d.ReviewedAt),
 		CreatedAt: storecodec.ParseTime(d.CreatedAt),
 	}

@@ -35,6 +35,7 @@ type publisherDoc struct {
 	Members    []string  `bson:"members"`
 	Roles      []roleDoc `bson:"roles"`
 	Org        string    `bson:"org"`
+	Applicant  string    `bson:"applicant"`
 	Status     string    `bson:"status"`
 	ReviewNote string    `bson:"review_note"`
 	AppliedAt  int64     `bson:"applied_at"`
@@ -81,6 +82,8 @@ func New(ctx context.Context, db *mongo.Database) (*Store, error) {
 			Options: options.Index().SetName("roles_user")},
 		mongo.IndexModel{Keys: bson.D{{Key: "status", Value: 1}, {Key: "applied_at", Value: 1}},
 			Options: options.Index().SetName("status_applied")},
+		mongo.IndexModel{Keys: bson.D{{Key: "org", Value: 1}}, Options: options.Index().SetName("org")},
+		mongo.IndexModel{Keys: bson.D{{Key: "applicant", Value: 1}}, Options: options.Index().SetName("applicant")},
 	)
 	if err != nil {
 		return nil, err
@@ -146,7 +149,7 @@ func upsert(p publisher.Publisher) bson.D {
 	set := bson.D{
 		{Key: "name", Value: p.Name}, {Key: "verified", Value: p.Verified},
 		{Key: "members", Value: p.Members}, {Key: "roles", Value: encodeRoles(p.Roles)},
-		{Key: "org", Value: p.Org}, {Key: "status", Value: string(p.Status)},
+		{Key: "org", Value: p.Org}, {Key: "applicant", Value: p.Applicant}, {Key: "status", Value: string(p.Status)},
 		{Key: "review_note", Value: p.ReviewNote},
 		{Key: "applied_at", Value: storecodec.Time(p.AppliedAt)},
 		{Key: "reviewed_at", Value: storecodec.Time(p.ReviewedAt)},

@@ -15,7 +15,7 @@ import (
 // selectPublishers reads every publishers column plus the publisher's
 // namespaces and members, in order, as JSON arrays and its roles as a JSON
 // object.
-const selectPublishers = `SELECT p.id, p.slug, p.name, p.verified, p.org, p.status,
+const selectPublishers = `SELECT p.id, p.slug, p.name, p.verified, p.org, p.applicant, p.status,
 	p.review_note, p.applied_at, p.reviewed_at, p.created_at,
 	(SELECT json_group_array(n.namespace ORDER BY n.position)
 		FROM publisher_namespaces n WHERE n.publisher_id = p.id),
@@ -83,6 +83,25 @@ func (s *Store) PublishersByStatus(ctx context.Context, status publisher.Status)
 	return out, nil
 }
 
+// PublishersByOrg returns the publishers the organisation orgID applied
+// for, by slug.
+func (s *Store) PublishersByOrg(ctx context.Context, orgID string) ([]publisher.Publisher, error) {
+	out, err := sqldb.QueryAll(ctx, s.db, scanPublisher, selectPublishers+` WHERE p.org = ? ORDER BY p.slug`, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("listing publishers of organisation %s: %w", orgID, err)
+	}
+	return out, nil
+}
+
+// PublishersByApplicant returns the publishers userID applied for, by slug.
+func (s *Store) PublishersByApplicant(ctx context.Context, userID string) ([]publisher.Publisher, error) {
+	out, err := sqldb.QueryAll(ctx, s.db, scanPublisher, selectPublishers+` WHERE p.applicant = ? ORDER BY p.slug`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("listing applications of %s: %w", userID, err)
+	}
+	return out, nil
+}
+
 // scanPublisher reads one row of selectPublishers.
 func scanPublisher(sc sqldb.Scanner) (publisher.Publisher, error) {
 	var (
@@ -90,7 +109,7 @@ func scanPublisher(sc sqldb.Scanner) (publisher.Publisher, error) {
 		applied, reviewed, created int64
 		namespaces, members, roles string
 	)
-	err := sc.Scan(&p.ID, &p.Slug, &p.Name, &p.Verified, &p.Org, &p.Status, &p.ReviewNote,
+	err := sc.Scan(&p.ID, &p.Slug, &p.Name, &p.Verified, &p.Org, &p.Applicant, &p.Status, &p.ReviewNote,
 		&applied, &reviewed, &created, &namespaces, &members, &roles)
 	if err != nil {
 		return publisher.Publisher{}, err

@@ -85,6 +85,12 @@ var schema = []string{
 	CREATE INDEX IF NOT EXISTS uploads_publisher_created ON uploads (publisher_id, created_at DESC);
 	CREATE INDEX IF NOT EXISTS uploads_staging_digest ON uploads (staging, digest);
 	CREATE INDEX IF NOT EXISTS uploads_due ON uploads (status, next_attempt_at)`,
+	// Who applied, for the caps on pending applications, and who
+	// registered each key.
+	`ALTER TABLE publishers ADD COLUMN applicant TEXT NOT NULL DEFAULT '';
+	CREATE INDEX IF NOT EXISTS publishers_org ON publishers (org);
+	CREATE INDEX IF NOT EXISTS publishers_applicant ON publishers (applicant);
+	ALTER TABLE publisher_keys ADD COLUMN created_by TEXT NOT NULL DEFAULT ''`,
 }
 
 // Store implements publisher.Store on SQLite.
@@ -132,9 +138,9 @@ func upsertPublisher(ctx context.Context, tx *sql.Tx, p publisher.Publisher) (pu
 		Scan(&p.ID, &created)
 	if err == nil {
 		p.CreatedAt = storecodec.ParseTime(created)
-		_, err = tx.ExecContext(ctx, `UPDATE publishers SET name = ?, verified = ?, org = ?,
+		_, err = tx.ExecContext(ctx, `UPDATE publishers SET name = ?, verified = ?, org = ?, applicant = ?,
 			status = ?, review_note = ?, applied_at = ?, reviewed_at = ? WHERE id = ?`,
-			p.Name, p.Verified, p.Org, p.Status, p.ReviewNote,
+			p.Name, p.Verified, p.Org, p.Applicant, p.Status, p.ReviewNote,
 			storecodec.Time(p.AppliedAt), storecodec.Time(p.ReviewedAt), p.ID)
 		return p, err
 	}
@@ -144,9 +150,9 @@ func upsertPublisher(ctx context.Context, tx *sql.Tx, p publisher.Publisher) (pu
 	if p.ID == "" {
 		p.ID = secret.ID()
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO publishers (id, slug, name, verified, org, status,
-		review_note, applied_at, reviewed_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		p.ID, p.Slug, p.Name, p.Verified, p.Org, p.Status, p.ReviewNote,
+	_, err = tx.ExecContext(ctx, `INSERT INTO publishers (id, slug, name, verified, org, applicant, status,
+		review_note, applied_at, reviewed_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.ID, p.Slug, p.Name, p.Verified, p.Org, p.Applicant, p.Status, p.ReviewNote,
 		storecodec.Time(p.AppliedAt), storecodec.Time(p.ReviewedAt), storecodec.Time(p.CreatedAt))
 	if column, ok := sqldb.UniqueViolation(err); ok {
 		return p, fmt.Errorf("duplicate %s %q: %w", column, p.ID, err)

@@ -13,7 +13,7 @@ import (
 
 func testKeys(t *testing.T, s publisher.Store) {
 	ctx := context.Background()
-	laptop := publisher.Key{ID: "fp1", Publisher: "p1", Name: "laptop", PEM: "pem-1", CreatedAt: storetesting.T1}
+	laptop := publisher.Key{ID: "fp1", Publisher: "p1", Name: "laptop", PEM: "pem-1", CreatedBy: "u1", CreatedAt: storetesting.T1}
 	ci := publisher.Key{ID: "fp2", Publisher: "p1", Name: "ci", PEM: "pem-2", CreatedAt: storetesting.T0}
 	other := publisher.Key{ID: "fp1", Publisher: "p2", Name: "same key, other publisher", PEM: "pem-1",
 		CreatedAt: storetesting.T2}

@@ -26,6 +26,7 @@ func Run(t *testing.T, newStore func(t *testing.T) publisher.Store) {
 		{Name: "Roles", Run: testRoles},
 		{Name: "ByUser", Run: testByUser},
 		{Name: "ByStatus", Run: testByStatus},
+		{Name: "ByOrgAndApplicant", Run: testByOrgAndApplicant},
 		{Name: "Keys", Run: testKeys},
 		{Name: "CreateUpload", Run: testCreateUpload},
 		{Name: "UpdateUpload", Run: testUpdateUpload},
@@ -69,7 +70,7 @@ var everyField = publisher.Publisher{
 	Roles: map[string]publisher.Role{
 		"u2": publisher.RoleEditor, "u1": publisher.RoleOwner, "u3": publisher.RoleViewer,
 	},
-	Org: "o1", Status: publisher.StatusRejected, ReviewNote: "No website yet.",
+	Org: "o1", Applicant: "u1", Status: publisher.StatusRejected, ReviewNote: "No website yet.",
 	AppliedAt: storetesting.T0, ReviewedAt: storetesting.T2, CreatedAt: storetesting.T1,
 }
 
