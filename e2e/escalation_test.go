@@ -135,7 +135,11 @@ func signedByBerth(t *testing.T, in *instance, c accessClaims, exp time.Time) st
 			k = key
 		}
 	}
-	priv, err := x509.ParsePKCS8PrivateKey(k.PrivateDER)
+	// Private keys are sealed at rest: open this one as Berth does, under
+	// the key-encryption key, bound to the key's kind and ID.
+	der, _, err := in.srv.Backend.Sealer.Open(k.PrivateDER, []byte("berth token key\x00"+string(k.Kind)+"\x00"+k.ID))
+	must(t, err)
+	priv, err := x509.ParsePKCS8PrivateKey(der)
 	must(t, err)
 	c.ExpiresAt = jwt.NewNumericDate(exp)
 	c.IssuedAt = jwt.NewNumericDate(exp.Add(-5 * time.Minute))

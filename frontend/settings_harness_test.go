@@ -169,3 +169,19 @@ func requireStatus(t *testing.T, what string, resp *http.Response, body string, 
 		t.Fatalf("%s: status %d, want %d; body:\n%s", what, resp.StatusCode, want, body)
 	}
 }
+
+// flashOf reads the message a response left in its flash cookie (the
+// value is base64 of the message, a dot, and the server's MAC).
+func flashOf(resp *http.Response) string {
+	for _, c := range resp.Cookies() {
+		if c.Name != flashCookie || c.Value == "" {
+			continue
+		}
+		value, _, _ := strings.Cut(c.Value, ".")
+		msg, err := base64.RawURLEncoding.DecodeString(value)
+		if err == nil {
+			return string(msg)
+		}
+	}
+	return ""
+}

@@ -76,8 +76,8 @@ func TestSettingsProfileForms(t *testing.T) {
 			b := h.signIn("alice", accountsPassword)
 			resp, body := b.post(tt.path, tt.form)
 			requireStatus(t, "POST "+tt.path, resp, body, tt.wantStatus)
-			if tt.wantStatus == http.StatusSeeOther && !strings.HasPrefix(resp.Header.Get("Location"), "/settings?done=") {
-				t.Errorf("Location = %q, want the settings page with a message", resp.Header.Get("Location"))
+			if tt.wantStatus == http.StatusSeeOther && (!strings.HasPrefix(resp.Header.Get("Location"), "/settings") || flashOf(resp) == "") {
+				t.Errorf("Location = %q with flash cookie %q, want the settings page with a message", resp.Header.Get("Location"), flashOf(resp))
 			}
 			if tt.wantBody != "" && !strings.Contains(body, tt.wantBody) {
 				t.Errorf("page does not contain %q:\n%s", tt.wantBody, body)
@@ -116,8 +116,12 @@ func TestTokenSecretIsShownOnce(t *testing.T) {
 			t.Errorf("page after creating a token does not contain %q", want)
 		}
 	}
+	// The token is limited to alice and alice/app: it lists alice's
+	// repositories, and nothing else of the account.
+	resp, body = h.basic(http.MethodGet, "/api/v1/repositories/alice", "anyone", secret, "")
+	requireStatus(t, "GET /api/v1/repositories/alice with the new token", resp, body, http.StatusOK)
 	resp, body = h.basic(http.MethodGet, "/api/v1/user", "anyone", secret, "")
-	requireStatus(t, "GET /api/v1/user with the new token", resp, body, http.StatusOK)
+	requireStatus(t, "GET /api/v1/user with the limited token", resp, body, http.StatusForbidden)
 	_, body = b.get("/settings")
 	if strings.Contains(body, secret) {
 		t.Error("the settings page shows the token's secret again")
@@ -162,8 +166,8 @@ func TestSessionsForms(t *testing.T) {
 	}
 	resp, body = here.post("/settings/sessions/end-others", nil)
 	requireStatus(t, "signing out everywhere else", resp, body, http.StatusSeeOther)
-	if want := "/settings?done=Signed+out+of+1+other+session"; !strings.HasPrefix(resp.Header.Get("Location"), want) {
-		t.Errorf("Location = %q, want %s…", resp.Header.Get("Location"), want)
+	if want := "Signed out of 1 other session"; !strings.HasPrefix(resp.Header.Get("Location"), "/settings") || !strings.HasPrefix(flashOf(resp), want) {
+		t.Errorf("Location = %q with flash %q, want the settings page saying %s…", resp.Header.Get("Location"), flashOf(resp), want)
 	}
 	if resp, _ := b.get("/settings"); resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("another session survived signing out everywhere else: status %d", resp.StatusCode)
@@ -192,8 +196,8 @@ func TestDeleteAccountForm(t *testing.T) {
 	}
 	resp, body = b.post("/settings/delete", url.Values{"password": {accountsPassword}})
 	requireStatus(t, "deleting the account", resp, body, http.StatusSeeOther)
-	if loc := resp.Header.Get("Location"); !strings.HasPrefix(loc, "/?done=") {
-		t.Errorf("Location = %q, want the home page with a message", loc)
+	if loc := resp.Header.Get("Location"); loc != "/" || !strings.Contains(flashOf(resp), "has been deleted") {
+		t.Errorf("Location = %q with flash %q, want the home page with a message", loc, flashOf(resp))
 	}
 	if !clearsSession(resp) {
 		t.Error("deleting the account did not clear the session cookie")
