@@ -263,7 +263,7 @@ func (w *trustWorld) send(t *testing.T, kind string, page bool, method, path str
 	}
 	if method != http.MethodGet {
 		if page {
-			body = strings.NewReader(url.Values{"_csrf": {csrf}, "organization": {w.names["org"]}, "namespace": {w.names["ns"]}, "context": {w.names["org"]}}.Encode())
+			body = strings.NewReader(url.Values{"_csrf": {csrf}, "organization": {w.names["org"]}, "namespace": {w.names["ns"]}, "context": {w.names["org"]}, "for": {w.names["org"]}}.Encode())
 			contentType = "application/x-www-form-urlencoded"
 		} else {
 			body = strings.NewReader(`{"organization":"` + w.names["org"] + `","namespace":"` + w.names["ns"] + `","context":"` + w.names["org"] + `"}`)

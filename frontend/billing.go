@@ -23,7 +23,7 @@ import (
 func (h *handlers) billingRoutes(app, api routes) {
 	api.Get("/orders", access.Self(access.Read), h.ordersAPI)
 	api.Get("/orders/:id", access.OnOrder("id"), h.orderAPI)
-	api.Post("/billing/portal", access.Self(access.Write), h.portalAPI)
+	api.Post("/billing/portal", access.BuyFor("organization"), h.portalAPI)
 	api.Post("/licenses/:id/key", access.OnLicense(access.Manage, "id").Personally(), h.revealKeyAPI)
 	api.Post("/licenses/:id/terms", access.OnLicense(access.Manage, "id"), h.acceptTermsAPI)
 	api.Get("/publishers/:slug/earnings", access.OnPublisher(access.Read, "slug"), h.earningsAPI)
@@ -33,7 +33,7 @@ func (h *handlers) billingRoutes(app, api routes) {
 func (h *handlers) billingPages(app routes) {
 	app.Get("/orders", access.Self(access.Read), h.ordersPage)
 	app.Get("/orders/:id", access.OnOrder("id"), h.orderPage)
-	app.Post("/billing/portal", access.Self(access.Write), h.portalForm)
+	app.Post("/billing/portal", access.BuyFor("for"), h.portalForm)
 	app.Post("/licenses/:id/key", access.OnLicense(access.Manage, "id").Personally(), h.revealKeyForm)
 	app.Post("/licenses/:id/terms", access.OnLicense(access.Manage, "id"), h.acceptTermsForm)
 	app.Get("/publishers/:slug/earnings", access.OnPublisher(access.Read, "slug"), h.earningsPage)

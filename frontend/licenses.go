@@ -14,7 +14,7 @@ import (
 // licensePages registers the buyer's pages: taking a free tier from the
 // product page, and the list of one's licenses.
 func (h *handlers) licensePages(app routes) {
-	app.Post("/products/:slug/checkout", access.BuyFor("organization"), h.checkoutForm)
+	app.Post("/products/:slug/checkout", access.BuyFor("for"), h.checkoutForm)
 	app.Get("/licenses", access.Self(access.Read), h.licensesPage)
 	app.Get("/licenses/:id", access.OnLicense(access.Read, "id"), h.licensePage)
 	app.Post("/licenses/:id/seats/release", access.OnLicense(access.Manage, "id"), h.releaseSeatForm)
