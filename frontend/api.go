@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -31,10 +30,10 @@ func userOf(u account.User) userJSON {
 // a browser can send a form cross-site without asking, never JSON.
 func decode(c *fiber.Ctx, v any) error {
 	if !strings.HasPrefix(strings.ToLower(c.Get(fiber.HeaderContentType)), fiber.MIMEApplicationJSON) {
-		return &apiError{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type", Message: "send a JSON body with Content-Type: application/json"}
+		return unsupportedMedia()
 	}
 	if err := json.Unmarshal(c.Body(), v); err != nil {
-		return &apiError{Status: http.StatusBadRequest, Code: "bad_request", Message: "send a JSON object body with Content-Type: application/json"}
+		return badRequest("", "send a JSON object body with Content-Type: application/json")
 	}
 	return nil
 }
@@ -200,7 +199,7 @@ func (h *handlers) checkout(c *fiber.Ctx) error {
 		return err
 	}
 	if in.Tier == "" {
-		return &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid", Field: "tier", Message: "tier: name the tier id to buy"}
+		return badInput("tier", "tier: name the tier id to buy")
 	}
 	p, err := h.Products.ProductBySlug(c.UserContext(), c.Params("slug"))
 	if err != nil {
@@ -211,11 +210,10 @@ func (h *handlers) checkout(c *fiber.Ctx) error {
 	}
 	tier, ok := p.Tier(in.Tier)
 	if !ok {
-		return &apiError{Status: http.StatusNotFound, Code: "not_found", Message: "no tier " + in.Tier + " of " + p.Slug}
+		return describe(licensing.ErrTierNotFound, "", "no tier "+in.Tier+" of "+p.Slug)
 	}
-	if tier.TermsVersion > 0 && !in.AcceptTerms {
-		return &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid", Field: "accept_terms",
-			Message: "accept_terms: read the tier's license terms (version " + strconv.Itoa(tier.TermsVersion) + ") and send true to accept them"}
+	if err := licensing.RequireAccepted(tier.TermsVersion, in.AcceptTerms); err != nil {
+		return err
 	}
 	owner, err := h.licenseOwner(c.UserContext(), u, in.Organization)
 	if err != nil {

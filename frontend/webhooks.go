@@ -44,16 +44,12 @@ type deliveryJSON struct {
 	UpdatedAt  time.Time `json:"updated_at"`
 }
 
-// editablePublisher returns the publisher's ID when u may change it.
+// editablePublisher returns the ID of the publisher named slug. The
+// routes that call it declare access.OnPublisher(access.Write), which
+// decided that u may change it.
 func (h *handlers) editablePublisher(ctx context.Context, u account.User, slug string) (string, error) {
-	p, role, err := h.publisherRole(ctx, u, slug)
-	if err != nil {
-		return "", err
-	}
-	if !canEdit(role) {
-		return "", errViewerOnly
-	}
-	return p.ID, nil
+	p, _, err := h.publisherRole(ctx, u, slug)
+	return p.ID, err
 }
 
 func (h *handlers) addWebhook(ctx context.Context, u account.User, slug, url string, events []string) (endpointJSON, error) {
@@ -63,7 +59,7 @@ func (h *handlers) addWebhook(ctx context.Context, u account.User, slug, url str
 	}
 	e, secret, err := h.Webhooks.AddEndpoint(ctx, id, strings.TrimSpace(url), events)
 	if err != nil {
-		return endpointJSON{}, &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid", Field: "url", Message: err.Error()}
+		return endpointJSON{}, err
 	}
 	return endpointJSON{ID: e.ID, URL: e.URL, Events: e.Events, CreatedAt: e.CreatedAt, Secret: secret}, nil
 }
@@ -107,7 +103,7 @@ func (h *handlers) deleteWebhook(ctx context.Context, u account.User, slug, id s
 		return err
 	}
 	if err := h.Webhooks.DeleteEndpoint(ctx, pid, id); errors.Is(err, webhooks.ErrNotFound) {
-		return &apiError{Status: http.StatusNotFound, Code: "not_found", Message: "no webhook " + id}
+		return describe(err, "", "no webhook "+id)
 	} else if err != nil {
 		return err
 	}
@@ -132,7 +128,7 @@ func (h *handlers) deliveriesAPI(c *fiber.Ctx) error {
 	}
 	ds, err := h.Webhooks.Deliveries(c.UserContext(), p.ID, c.Params("id"), 100)
 	if errors.Is(err, webhooks.ErrNotFound) {
-		return &apiError{Status: http.StatusNotFound, Code: "not_found", Message: "no webhook " + c.Params("id")}
+		return describe(err, "", "no webhook "+c.Params("id"))
 	} else if err != nil {
 		return err
 	}
