@@ -19,6 +19,8 @@ const (
 	Unauthorized = "UNAUTHORIZED"
 	// Unavailable says Berth or the registry behind it cannot answer now.
 	Unavailable = "UNAVAILABLE"
+	// TooManyRequests says an allowance, such as a pull quota, is used up.
+	TooManyRequests = "TOOMANYREQUESTS"
 )
 
 // ContentType is the media type of an error body.
