@@ -44,7 +44,7 @@ var (
 	// ErrForbidden means the caller may not do that.
 	ErrForbidden = errors.New("you do not have permission to do that")
 	// ErrLastOwner means the change would leave an organisation without an owner.
-	ErrLastOwner = errors.New("an organisation must keep at least one owner")
+	ErrLastOwner = errors.New("an organisation must keep at least one owner: make another member an owner first, or delete the organisation")
 )
 
 // InvalidError reports input that fails validation; Field names the offending field.

@@ -92,7 +92,7 @@ func (h *handlers) analyticsAPI(c *fiber.Ctx) error {
 func (h *handlers) analyticsCSV(c *fiber.Ctx) error {
 	kind := c.Query("kind", "sales")
 	if kind != "sales" && kind != "pulls" {
-		return fiber.NewError(http.StatusBadRequest, "kind: sales or pulls")
+		return badRequest("kind", "kind: sales or pulls")
 	}
 	slug, a, err := h.report(c)
 	if err != nil {

@@ -23,15 +23,15 @@ func basicCredentials(c *fiber.Ctx) (string, string, error) {
 	}
 	scheme, payload, ok := strings.Cut(header, " ")
 	if !ok || !strings.EqualFold(scheme, "basic") {
-		return "", "", &apiError{Status: http.StatusUnauthorized, Code: "unauthorized", Message: "use HTTP basic authentication"}
+		return "", "", unauthenticated("use HTTP basic authentication")
 	}
 	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(payload))
 	if err != nil {
-		return "", "", &apiError{Status: http.StatusUnauthorized, Code: "unauthorized", Message: "malformed basic credentials"}
+		return "", "", unauthenticated("malformed basic credentials")
 	}
 	user, pass, ok := strings.Cut(string(raw), ":")
 	if !ok {
-		return "", "", &apiError{Status: http.StatusUnauthorized, Code: "unauthorized", Message: "malformed basic credentials"}
+		return "", "", unauthenticated("malformed basic credentials")
 	}
 	return user, pass, nil
 }

@@ -1,10 +1,8 @@
 package frontend
 
 import (
-	"errors"
 	"fmt"
 	"html/template"
-	"net/http"
 	"strconv"
 	"strings"
 
@@ -21,13 +19,12 @@ var badgeKinds = []string{"size", "layers", "version", "signed", "license"}
 func (h *handlers) badge(c *fiber.Ctx) error {
 	kind, ok := strings.CutSuffix(c.Params("file"), ".svg")
 	if !ok || !slicesContains(badgeKinds, kind) {
-		return &apiError{Status: http.StatusNotFound, Code: "not_found", Message: "badges are " + strings.Join(badgeKinds, ", ") + " (.svg)"}
+		return pathNotFound("badges are " + strings.Join(badgeKinds, ", ") + " (.svg)")
 	}
 	label, value, color := kind, "not found", "#9f9f9f"
 	img, t, err := h.imageTag(c)
-	var ae *apiError
 	switch {
-	case errors.As(err, &ae) && ae.Status == http.StatusNotFound:
+	case isNotFound(err):
 	case err != nil:
 		return err
 	default:

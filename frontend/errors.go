@@ -2,21 +2,25 @@ package frontend
 
 import (
 	"errors"
-	"github.com/berth/berth/access"
-	"github.com/berth/berth/audit"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/berth/berth/access"
 	"github.com/berth/berth/account"
+	"github.com/berth/berth/audit"
 	"github.com/berth/berth/billing"
 	"github.com/berth/berth/catalog"
 	"github.com/berth/berth/licensing"
+	"github.com/berth/berth/registry/errcode"
+	"github.com/berth/berth/webhooks"
 )
 
-// apiError is an error with the status and machine-readable code the client sees.
+// apiError is what the client is told of an error: the status, a
+// machine-readable code, a message and the field at fault. classify makes
+// them; handlers return typed errors instead.
 type apiError struct {
 	Status  int
 	Code    string
@@ -26,21 +30,40 @@ type apiError struct {
 
 func (e *apiError) Error() string { return e.Message }
 
-// errUnauthorized asks for credentials.
-var errUnauthorized = &apiError{Status: http.StatusUnauthorized, Code: "unauthorized",
-	Message: "sign in: send your username and password with HTTP basic authentication"}
+// requestProblems are the statuses and codes of requestError's problems.
+var requestProblems = map[problem]apiError{
+	malformed:     {Status: http.StatusBadRequest, Code: "bad_request"},
+	unprocessable: {Status: http.StatusUnprocessableEntity, Code: "invalid"},
+	wrongMedia:    {Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type"},
+	noSuchPath:    {Status: http.StatusNotFound, Code: "not_found"},
+	noCredential:  {Status: http.StatusUnauthorized, Code: "unauthorized"},
+	forged:        {Status: http.StatusForbidden, Code: "csrf"},
+	tooFast:       {Status: http.StatusTooManyRequests, Code: "too_many_requests"},
+	unconnected:   {Status: http.StatusServiceUnavailable, Code: "unavailable"},
+}
 
-// classify maps an error to what the client is told. Anything it does not
-// recognise is a 500 whose details are logged, never sent.
+// errInternal is what any error classify does not recognise answers: its
+// details are logged, never sent.
+var errInternal = apiError{Status: http.StatusInternalServerError, Code: "internal",
+	Message: "something went wrong on our side; it has been logged"}
+
+// classify maps an error to what the client is told, by its type: this is
+// the one place statuses are chosen.
 func classify(err error) *apiError {
+	for _, match := range []func(error) *apiError{frontendError, accountError, catalogError, licensingError, billingError, otherError} {
+		if ae := match(err); ae != nil {
+			return ae
+		}
+	}
+	ae := errInternal
+	return &ae
+}
+
+// frontendError maps the errors this package makes, and refusals.
+func frontendError(err error) *apiError {
+	var described *describedError
 	var ae *apiError
-	var invalid *account.InvalidError
-	var already *licensing.AlreadyLicensedError
-	var catInvalid *catalog.InvalidError
-	var soleOwner *account.SoleOwnerError
-	var fe *fiber.Error
-	var quantity *billing.QuantityError
-	var tooMany *account.TooManyAttemptsError
+	var re *requestError
 	var refused *access.RefusedError
 	var auditInvalid *audit.InvalidError
 	if ae := supplyError(err); ae != nil { // the publisher and listings services
@@ -49,45 +72,31 @@ func classify(err error) *apiError {
 	switch {
 	case errors.As(err, &auditInvalid):
 		return &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid", Field: auditInvalid.Field, Message: auditInvalid.Error()}
-	case errors.As(err, &refused):
-		return refusalError(refused.Decision)
-	case errors.As(err, &tooMany):
-		return &apiError{Status: http.StatusTooManyRequests, Code: "too_many_requests", Message: tooMany.Error()}
+	case errors.As(err, &described):
+		out := *classify(described.err)
+		if out.Status < http.StatusInternalServerError {
+			out.Message = described.msg
+			if described.field != "" {
+				out.Field = described.field
+			}
+		}
+		return &out
 	case errors.As(err, &ae):
 		return ae
-	case errors.As(err, &invalid):
-		return &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid", Field: invalid.Field, Message: invalid.Error()}
-	case errors.Is(err, account.ErrUsernameTaken), errors.Is(err, account.ErrNamespaceTaken), errors.Is(err, catalog.ErrRepositoryExists):
-		return &apiError{Status: http.StatusConflict, Code: "conflict", Message: rootMessage(err)}
-	case errors.As(err, &catInvalid):
-		return &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid", Field: catInvalid.Field, Message: catInvalid.Error()}
-	case errors.As(err, &soleOwner):
-		return &apiError{Status: http.StatusConflict, Code: "sole_owner", Message: soleOwner.Error()}
-	case errors.Is(err, account.ErrLastOwner), errors.Is(err, account.ErrStale):
-		return &apiError{Status: http.StatusConflict, Code: "conflict", Message: rootMessage(err)}
-	case errors.Is(err, account.ErrForbidden):
-		return &apiError{Status: http.StatusForbidden, Code: "forbidden", Message: rootMessage(err)}
-	case errors.Is(err, account.ErrNotFound):
-		return &apiError{Status: http.StatusNotFound, Code: "not_found", Message: "not found"}
-	case errors.As(err, &already):
-		return &apiError{Status: http.StatusConflict, Code: "already_licensed", Message: already.Error()}
-	case errors.Is(err, catalog.ErrNotFound), errors.Is(err, licensing.ErrTierNotFound):
-		return &apiError{Status: http.StatusNotFound, Code: "not_found", Message: err.Error()}
-	case errors.Is(err, licensing.ErrNotFound):
-		return &apiError{Status: http.StatusNotFound, Code: "not_found", Message: "license not found"}
-	case errors.Is(err, licensing.ErrPaymentRequired), errors.Is(err, billing.ErrNotConfigured):
-		return &apiError{Status: http.StatusServiceUnavailable, Code: "payments_not_configured",
-			Message: "payments are not configured on this Berth (no Stripe keys): paid tiers cannot be bought here; an operator can grant them with `berth license grant`"}
-	case errors.As(err, &quantity):
-		return &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid", Field: "quantity", Message: quantity.Error()}
-	case errors.Is(err, billing.ErrNotFound):
-		return &apiError{Status: http.StatusNotFound, Code: "not_found", Message: "order not found"}
-	case errors.Is(err, account.ErrBadCredentials), errors.Is(err, licensing.ErrBadCredentials):
-		return &apiError{Status: http.StatusUnauthorized, Code: "unauthorized", Message: "incorrect username or password"}
-	case errors.As(err, &fe):
-		return &apiError{Status: fe.Code, Code: strings.ReplaceAll(strings.ToLower(http.StatusText(fe.Code)), " ", "_"), Message: fe.Message}
+	case errors.As(err, &re):
+		out, ok := requestProblems[re.problem]
+		if !ok {
+			return nil
+		}
+		out.Field, out.Message = re.field, re.msg
+		if re.code != "" {
+			out.Code = re.code
+		}
+		return &out
+	case errors.As(err, &refused):
+		return refusalError(refused.Decision)
 	}
-	return &apiError{Status: http.StatusInternalServerError, Code: "internal", Message: "something went wrong on our side; it has been logged"}
+	return nil
 }
 
 // refusalError is what a refused authorization decision answers.
@@ -99,6 +108,143 @@ func refusalError(d access.Decision) *apiError {
 		return &apiError{Status: http.StatusNotFound, Code: "not_found", Message: d.Reason}
 	}
 	return &apiError{Status: http.StatusUnauthorized, Code: "unauthorized", Message: d.Reason}
+}
+
+func accountError(err error) *apiError {
+	var invalid *account.InvalidError
+	var soleOwner *account.SoleOwnerError
+	var tooMany *account.TooManyAttemptsError
+	switch {
+	case errors.As(err, &tooMany):
+		return &apiError{Status: http.StatusTooManyRequests, Code: "too_many_requests", Message: tooMany.Error()}
+	case errors.As(err, &invalid):
+		return &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid", Field: invalid.Field, Message: invalid.Error()}
+	case errors.As(err, &soleOwner):
+		return &apiError{Status: http.StatusConflict, Code: "sole_owner", Message: soleOwner.Error()}
+	case errors.Is(err, account.ErrUsernameTaken), errors.Is(err, account.ErrNamespaceTaken),
+		errors.Is(err, account.ErrLastOwner), errors.Is(err, account.ErrStale):
+		return &apiError{Status: http.StatusConflict, Code: "conflict", Message: rootMessage(err)}
+	case errors.Is(err, account.ErrForbidden):
+		return &apiError{Status: http.StatusForbidden, Code: "forbidden", Message: rootMessage(err)}
+	case errors.Is(err, account.ErrNotFound):
+		return &apiError{Status: http.StatusNotFound, Code: "not_found", Message: "not found"}
+	case errors.Is(err, account.ErrBadCredentials):
+		return &apiError{Status: http.StatusUnauthorized, Code: "unauthorized", Message: "incorrect username or password"}
+	}
+	return nil
+}
+
+func catalogError(err error) *apiError {
+	var invalid *catalog.InvalidError
+	switch {
+	case errors.As(err, &invalid):
+		return &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid", Field: invalid.Field, Message: invalid.Error()}
+	case errors.Is(err, catalog.ErrRepositoryExists):
+		return &apiError{Status: http.StatusConflict, Code: "conflict", Message: rootMessage(err)}
+	case errors.Is(err, catalog.ErrNotFound):
+		return &apiError{Status: http.StatusNotFound, Code: "not_found", Message: err.Error()}
+	}
+	return nil
+}
+
+func licensingError(err error) *apiError {
+	if ae := tokenServerError(err); ae != nil {
+		return ae
+	}
+	var already *licensing.AlreadyLicensedError
+	var stale *licensing.StaleTermsError
+	var notAccepted *licensing.TermsNotAcceptedError
+	switch {
+	case errors.As(err, &already):
+		return &apiError{Status: http.StatusConflict, Code: "already_licensed", Message: already.Error()}
+	case errors.As(err, &stale):
+		return &apiError{Status: http.StatusConflict, Code: "stale_terms", Field: "version", Message: stale.Error()}
+	case errors.As(err, &notAccepted):
+		return &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid", Field: "accept_terms", Message: notAccepted.Error()}
+	case errors.Is(err, licensing.ErrTierWithdrawn):
+		return &apiError{Status: http.StatusConflict, Code: "conflict", Message: rootMessage(err)}
+	case errors.Is(err, licensing.ErrTierNotFound):
+		return &apiError{Status: http.StatusNotFound, Code: "not_found", Message: err.Error()}
+	case errors.Is(err, licensing.ErrNotFound):
+		return &apiError{Status: http.StatusNotFound, Code: "not_found", Message: "license not found"}
+	case errors.Is(err, licensing.ErrPaymentRequired):
+		return errPaymentsOff()
+	}
+	return nil
+}
+
+// tokenServerError maps the token server's refusals: the registry error
+// format turns "denied" into DENIED and 401s into UNAUTHORIZED.
+func tokenServerError(err error) *apiError {
+	var inactive *licensing.InactiveLicenseError
+	var scope *licensing.ScopeError
+	switch {
+	case errors.As(err, &inactive):
+		return &apiError{Status: http.StatusUnauthorized, Code: "denied", Message: inactive.Error() + ": it no longer grants pulls"}
+	case errors.Is(err, licensing.ErrBadCredentials):
+		return &apiError{Status: http.StatusUnauthorized, Code: "unauthorized", Message: rootMessage(err)}
+	case errors.Is(err, licensing.ErrUnknownService):
+		return &apiError{Status: http.StatusBadRequest, Code: "invalid_request", Message: err.Error()}
+	case errors.As(err, &scope):
+		return &apiError{Status: http.StatusBadRequest, Code: "invalid_scope", Message: scope.Error()}
+	}
+	return nil
+}
+
+// errPaymentsOff answers a paid tier asked for where Stripe is not set up.
+func errPaymentsOff() *apiError {
+	return &apiError{Status: http.StatusServiceUnavailable, Code: "payments_not_configured",
+		Message: "payments are not configured on this Berth (no Stripe keys): paid tiers cannot be bought here; an operator can grant them with `berth license grant`"}
+}
+
+func billingError(err error) *apiError {
+	var quantity *billing.QuantityError
+	switch {
+	case errors.Is(err, billing.ErrNotConfigured):
+		return errPaymentsOff()
+	case errors.Is(err, billing.ErrBadSignature):
+		return &apiError{Status: http.StatusBadRequest, Code: "bad_signature", Message: "the Stripe-Signature header does not verify for this payload, or its timestamp is outside the tolerance"}
+	case errors.As(err, &quantity):
+		return &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid", Field: "quantity", Message: quantity.Error()}
+	case errors.Is(err, billing.ErrNotFound):
+		return &apiError{Status: http.StatusNotFound, Code: "not_found", Message: "order not found"}
+	}
+	return nil
+}
+
+// otherError maps webhooks' errors and fiber's own (unknown routes).
+func otherError(err error) *apiError {
+	var invalid *webhooks.InvalidError
+	var fe *fiber.Error
+	switch {
+	case errors.As(err, &invalid):
+		return &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid", Field: invalid.Field, Message: invalid.Error()}
+	case errors.Is(err, webhooks.ErrNotFound):
+		return &apiError{Status: http.StatusNotFound, Code: "not_found", Message: rootMessage(err)}
+	case errors.As(err, &fe):
+		return &apiError{Status: fe.Code, Code: strings.ReplaceAll(strings.ToLower(http.StatusText(fe.Code)), " ", "_"), Message: fe.Message}
+	}
+	return nil
+}
+
+// isNotFound reports whether err answers 404: what was asked for is not
+// there, or not there for this caller.
+func isNotFound(err error) bool { return err != nil && classify(err).Status == http.StatusNotFound }
+
+// clientError returns what the client is told of err when err is the
+// client's to fix (a 4xx), for pages that show it beside a form.
+func clientError(err error) (*apiError, bool) {
+	if err == nil {
+		return nil, false
+	}
+	ae := classify(err)
+	return ae, ae.Status < http.StatusInternalServerError
+}
+
+// isFormError reports whether err is the visitor's to fix by changing
+// what they typed, rather than a refusal, a missing page or a failure.
+func isFormError(ae *apiError) bool {
+	return ae.Status < http.StatusInternalServerError && ae.Status != http.StatusForbidden && ae.Status != http.StatusNotFound
 }
 
 // rootMessage is the message of the innermost wrapped error: the domain's
@@ -121,7 +267,7 @@ func (h *handlers) handleError(c *fiber.Ctx, err error) error {
 	if errors.As(err, &tooMany) {
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(tooMany.RetryAfter.Seconds())+1))
 	}
-	if ae.Status >= 500 && ae.Status != http.StatusServiceUnavailable {
+	if ae.Status >= http.StatusInternalServerError && ae.Status != http.StatusServiceUnavailable {
 		h.Logger.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
 	}
 	path := c.Path()
@@ -133,7 +279,8 @@ func (h *handlers) handleError(c *fiber.Ctx, err error) error {
 		if ae.Status == http.StatusUnauthorized {
 			c.Set(fiber.HeaderWWWAuthenticate, `Basic realm="Berth", charset="UTF-8"`)
 		}
-		return c.Status(ae.Status).JSON(registryErrors(ae))
+		c.Set(fiber.HeaderContentType, errcode.ContentType)
+		return c.Status(ae.Status).Send(errcode.Body(registryCode(ae), ae.Message))
 	case strings.HasPrefix(path, "/api/"):
 		body := fiber.Map{"code": ae.Code, "message": ae.Message}
 		if ae.Field != "" {
@@ -145,14 +292,15 @@ func (h *handlers) handleError(c *fiber.Ctx, err error) error {
 	}
 }
 
-// registryErrors renders an error in the registry's JSON error format.
-func registryErrors(ae *apiError) fiber.Map {
-	code := strings.ToUpper(ae.Code)
+// registryCode is the registry error code of ae: DENIED for a refusal,
+// UNAUTHORIZED for a missing or wrong credential, else its own code in
+// capitals.
+func registryCode(ae *apiError) string {
 	switch {
 	case ae.Code == "denied" || ae.Status == http.StatusForbidden:
-		code = "DENIED"
+		return errcode.Denied
 	case ae.Status == http.StatusUnauthorized:
-		code = "UNAUTHORIZED"
+		return errcode.Unauthorized
 	}
-	return fiber.Map{"errors": []fiber.Map{{"code": code, "message": ae.Message}}}
+	return strings.ToUpper(ae.Code)
 }

@@ -30,11 +30,11 @@ var manifestTypes = map[string]bool{
 func (h *handlers) registryEvents(c *fiber.Ctx) error {
 	token, ok := strings.CutPrefix(c.Get(fiber.HeaderAuthorization), "Bearer ")
 	if !ok || !secret.Equal(token, h.NotifyToken) {
-		return &apiError{Status: http.StatusUnauthorized, Code: "unauthorized", Message: "notifications need the registry's bearer secret"}
+		return unauthenticated("notifications need the registry's bearer secret")
 	}
 	events, err := registry.ParseEvents(c.Body())
 	if err != nil {
-		return &apiError{Status: http.StatusBadRequest, Code: "bad_request", Message: "not a registry event envelope"}
+		return badRequest("", "not a registry event envelope")
 	}
 	ctx := c.UserContext()
 	for _, e := range events {

@@ -26,34 +26,31 @@ func exploreQuery(c *fiber.Ctx) (catalog.ExploreQuery, error) {
 	q := catalog.ExploreQuery{Tab: c.Query("tab"), Sort: c.Query("sort"), Category: c.Query("category"),
 		Kind: catalog.Kind(c.Query("kind")), Publisher: c.Query("publisher"), Price: c.Query("price"),
 		OS: c.Query("os"), Arch: c.Query("arch"), Limit: 24}
-	bad := func(field, msg string) error {
-		return &apiError{Status: http.StatusBadRequest, Code: "bad_request", Field: field, Message: msg}
-	}
 	switch q.Tab {
 	case "", "official", "certified", "plugins":
 	default:
-		return q, bad("tab", "tab must be official, certified or plugins")
+		return q, badRequest("tab", "tab must be official, certified or plugins")
 	}
 	switch q.Sort {
 	case "", catalog.SortPopular, catalog.SortNewest, catalog.SortUpdated, catalog.SortName:
 	default:
-		return q, bad("sort", "sort must be popular, newest, updated or name")
+		return q, badRequest("sort", "sort must be popular, newest, updated or name")
 	}
 	switch q.Kind {
 	case "", catalog.KindImage, catalog.KindPlugin:
 	default:
-		return q, bad("kind", "kind must be image or plugin")
+		return q, badRequest("kind", "kind must be image or plugin")
 	}
 	switch q.Price {
 	case "", "free", "paid":
 	default:
-		return q, bad("price", "price must be free or paid")
+		return q, badRequest("price", "price must be free or paid")
 	}
 	for name, dst := range map[string]*int{"limit": &q.Limit, "offset": &q.Offset} {
 		if v := c.Query(name); v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 0 || (name == "limit" && (n == 0 || n > 100)) || (name == "offset" && n > 10000) {
-				return q, bad(name, name+" must be a whole number (limit 1 to 100, offset at most 10000)")
+				return q, badRequest(name, name+" must be a whole number (limit 1 to 100, offset at most 10000)")
 			}
 			*dst = n
 		}
@@ -61,7 +58,7 @@ func exploreQuery(c *fiber.Ctx) (catalog.ExploreQuery, error) {
 	if v := c.Query("page"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 400 {
-			return q, bad("page", "page must be a whole number from 1")
+			return q, badRequest("page", "page must be a whole number from 1")
 		}
 		q.Offset = (n - 1) * q.Limit
 	}
@@ -96,13 +93,13 @@ type searchHitJSON struct {
 func (h *handlers) searchAPI(c *fiber.Ctx) error {
 	text := strings.TrimSpace(c.Query("q"))
 	if len(text) > 200 {
-		return &apiError{Status: http.StatusBadRequest, Code: "bad_request", Field: "q", Message: "q must be at most 200 characters"}
+		return badRequest("q", "q must be at most 200 characters")
 	}
 	limit := 10
 	if v := c.Query("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 50 {
-			return &apiError{Status: http.StatusBadRequest, Code: "bad_request", Field: "limit", Message: "limit must be from 1 to 50"}
+			return badRequest("limit", "limit must be from 1 to 50")
 		}
 		limit = n
 	}

@@ -53,10 +53,11 @@ func (h *handlers) checkoutForm(c *fiber.Ctx) error {
 	}
 	tier, ok := p.Tier(c.FormValue("tier"))
 	if !ok {
-		return refuse(&apiError{Status: http.StatusUnprocessableEntity, Code: "invalid", Field: "tier", Message: "Choose one of the tiers below."})
+		return refuse(badInput("tier", "Choose one of the tiers below."))
 	}
+	// The form asks every buyer to accept the tier's terms, versioned or not.
 	if c.FormValue("accept") != "yes" {
-		return h.render(c, http.StatusUnprocessableEntity, "product", p.Name, h.productView(p, "Accept the license terms to take this tier."))
+		return refuse(&licensing.TermsNotAcceptedError{Version: tier.TermsVersion})
 	}
 	owner, err := h.licenseOwner(c.UserContext(), u, c.FormValue("for"))
 	if err != nil {
@@ -142,11 +143,10 @@ func (h *handlers) licensePage(c *fiber.Ctx) error {
 
 // releaseSeatForm frees a seat and goes back to the license page.
 func (h *handlers) releaseSeatForm(c *fiber.Ctx) error {
-	u, ok, err := h.requirePageUser(c)
-	if !ok {
+	if _, ok, err := h.requirePageUser(c); !ok {
 		return err
 	}
-	if err := h.releaseSeat(c.UserContext(), u, c.Params("id"), c.FormValue("holder")); err != nil {
+	if err := h.releaseSeat(c.UserContext(), c.Params("id"), c.FormValue("holder")); err != nil {
 		return err
 	}
 	return h.done(c, "/licenses/"+c.Params("id"), "Seat freed")

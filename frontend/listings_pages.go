@@ -115,8 +115,9 @@ func (h *handlers) editListingForm(c *fiber.Ctx) error {
 		return h.render(c, http.StatusOK, "listing_edit", "Edit "+prod.Name, view)
 	}
 	if err := json.Unmarshal([]byte(view.TiersJSON), &in.Tiers); err != nil {
-		view.Form = form{Error: "tiers: not valid JSON: " + err.Error(), Field: "tiers"}
-		return h.render(c, http.StatusUnprocessableEntity, "listing_edit", "Edit "+prod.Name, view)
+		bad := badInput("tiers", "tiers: not valid JSON: "+err.Error())
+		view.Form = form{Error: bad.Error(), Field: "tiers"}
+		return h.render(c, classify(bad).Status, "listing_edit", "Edit "+prod.Name, view)
 	}
 	saved, err := h.saveListing(c.UserContext(), u, c.Params("slug"), prod.Slug, in)
 	if err != nil {

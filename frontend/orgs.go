@@ -97,7 +97,6 @@ func orgActor(c *fiber.Ctx, org string) (account.User, bool, error) {
 // orgRefused shows the organisation page again with what was wrong, or
 // passes on an error that is not the visitor's to fix (403, 404, 5xx).
 func (h *handlers) orgRefused(c *fiber.Ctx, org string, err error) error {
-	err = lastOwnerHint(err)
 	f, ferr := formError(err, nil)
 	if ferr != nil {
 		return ferr
@@ -108,16 +107,6 @@ func (h *handlers) orgRefused(c *fiber.Ctx, org string, err error) error {
 	}
 	v.Form = f
 	return h.render(c, classify(err).Status, "org", v.Title(), v)
-}
-
-// lastOwnerHint says what to do instead when a change would leave an
-// organisation without an owner.
-func lastOwnerHint(err error) error {
-	if errors.Is(err, account.ErrLastOwner) {
-		return &apiError{Status: http.StatusConflict, Code: "conflict",
-			Message: "an organisation must keep at least one owner: make another member an owner first, or delete the organisation"}
-	}
-	return err
 }
 
 func (h *handlers) deleteOrgForm(c *fiber.Ctx) error {
@@ -153,21 +142,8 @@ func (h *handlers) removeMemberForm(c *fiber.Ctx) error {
 		done = "You left the organisation"
 	}
 	return h.orgAction(c, done, func(ctx context.Context, u account.User, org string) error {
-		return h.removeOrgMember(ctx, u, org, target)
+		return h.Accounts.RemoveMember(ctx, u, org, target)
 	})
-}
-
-// removeOrgMember is RemoveMember refusing outsiders before the target is
-// looked at, so that they cannot probe who belongs.
-func (h *handlers) removeOrgMember(ctx context.Context, actor account.User, org, userID string) error {
-	o, err := h.Accounts.Org(ctx, org)
-	if err != nil {
-		return err
-	}
-	if o.Role(actor.ID) == "" {
-		return account.ErrForbidden
-	}
-	return lastOwnerHint(h.Accounts.RemoveMember(ctx, actor, org, userID))
 }
 
 func (h *handlers) createTeamForm(c *fiber.Ctx) error {

@@ -192,19 +192,21 @@ func (h *handlers) setRoleAPI(c *fiber.Ctx) error {
 		return err
 	}
 	if err := h.Accounts.SetRole(c.UserContext(), u, c.Params("name"), target.ID, account.Role(in.Role)); err != nil {
-		return lastOwnerHint(err)
+		return err
 	}
 	return c.JSON(orgMemberJSON{Username: target.Username, Role: in.Role})
 }
 
-// removeMemberAPI removes a member; naming oneself leaves.
+// removeMemberAPI removes a member; naming oneself leaves. The route
+// declares access.OnOrg(access.Read): outsiders are refused before the
+// member named is looked up, so they cannot probe who belongs.
 func (h *handlers) removeMemberAPI(c *fiber.Ctx) error {
 	return h.orgAPIChange(c, func(ctx context.Context, u account.User, org string) error {
 		target, err := h.Accounts.UserByUsername(ctx, c.Params("username"))
 		if err != nil {
 			return err
 		}
-		return h.removeOrgMember(ctx, u, org, target.ID)
+		return h.Accounts.RemoveMember(ctx, u, org, target.ID)
 	})
 }
 

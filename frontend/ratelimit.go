@@ -1,7 +1,6 @@
 package frontend
 
 import (
-	"net/http"
 	"strconv"
 	"sync"
 	"time"
@@ -48,8 +47,7 @@ func signupLimiter(max int, client func(*fiber.Ctx) string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		if ok, reset := w.take(client(c)); !ok {
 			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(reset.Seconds())+1))
-			return &apiError{Status: http.StatusTooManyRequests, Code: "too_many_requests",
-				Message: "too many sign-ups from your address; wait a minute and try again"}
+			return throttled("too many sign-ups from your address; wait a minute and try again")
 		}
 		return c.Next()
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"github.com/berth/berth/access"
-	"net/http"
 	"strings"
 
 	"github.com/berth/berth/account"
@@ -32,23 +31,14 @@ func (h *handlers) repositoryRoutes(app, api routes) {
 
 // errNoRepository answers alike for a repository that does not exist and
 // for a private one the viewer may not see, so that neither is revealed.
-var errNoRepository = &apiError{Status: http.StatusNotFound, Code: "not_found", Message: "repository not found"}
-
-// errCannotCreate refuses a repository in a namespace the viewer does not administer.
-var errCannotCreate = &apiError{Status: http.StatusForbidden, Code: "forbidden", Field: "namespace",
-	Message: "you can create repositories only in your own namespace or in organisations you own or administer"}
-
-// errTokenLimited refuses a repository outside the resources of the
-// personal access token used.
-var errTokenLimited = &apiError{Status: http.StatusForbidden, Code: "forbidden", Field: "namespace",
-	Message: "this access token is limited to other namespaces or repositories"}
+var errNoRepository = describe(catalog.ErrNotFound, "", "repository not found")
 
 // namespaceOwner returns who owns namespace ns, or a not-found error that
 // names it.
 func (h *handlers) namespaceOwner(ctx context.Context, ns string) (account.Namespace, error) {
 	owner, err := h.Accounts.Namespace(ctx, ns)
 	if errors.Is(err, account.ErrNotFound) {
-		return owner, &apiError{Status: http.StatusNotFound, Code: "not_found", Message: "no user or organisation is called " + ns}
+		return owner, describe(err, "", "no user or organisation is called "+ns)
 	}
 	return owner, err
 }
@@ -103,9 +93,10 @@ func tokenCovers(t *account.AccessToken, repo string) bool {
 }
 
 // repository loads ns/name for v. It answers errNoRepository when there
-// is none or v may not see it, and account.ErrForbidden when admin is
-// needed and v is not an administrator of it.
-func (h *handlers) repository(ctx context.Context, v viewer, ns, name string, needAdmin bool) (repoAccess, error) {
+// is none or v may not see it: the tag pages, which anyone may ask for,
+// rely on that. Routes that change a repository declare
+// access.OnRepository(access.Manage), which decided that v administers it.
+func (h *handlers) repository(ctx context.Context, v viewer, ns, name string) (repoAccess, error) {
 	full := strings.ToLower(ns + "/" + name)
 	r, err := h.Repositories.Get(ctx, full)
 	if errors.Is(err, catalog.ErrNotFound) {
@@ -118,20 +109,17 @@ func (h *handlers) repository(ctx context.Context, v viewer, ns, name string, ne
 		return repoAccess{}, err
 	}
 	a := repoAccess{Repo: r, Perm: p}
-	switch {
-	case !a.CanSee():
+	if !a.CanSee() {
 		return repoAccess{}, errNoRepository
-	case needAdmin && !a.CanAdmin():
-		return repoAccess{}, account.ErrForbidden
 	}
 	return a, nil
 }
 
 // canCreateIn reports whether v's account may create repositories in
-// namespace ns: its owner, or an organisation's owners and admins. The
-// probe name ends in "/" so that no team's grant on a real repository can
-// match it. A token's resource limits are for the caller to check against
-// the new repository's name.
+// namespace ns (its owner, or an organisation's owners and admins), for
+// the pages to offer the namespaces where creating would be allowed;
+// access decides when a repository is created. The probe name ends in "/"
+// so that no team's grant on a real repository can match it.
 func (h *handlers) canCreateIn(ctx context.Context, v viewer, ns string) (bool, error) {
 	if ns == "" {
 		return false, nil
@@ -178,7 +166,9 @@ func (h *handlers) defaultPrivate(ctx context.Context, v viewer, ns string) (boo
 }
 
 // createRepository creates a repository for v; a nil private takes the
-// namespace's default visibility.
+// namespace's default visibility. The routes that call it declare
+// access.InNamespace(access.Write, "namespace"), which decided that v may
+// create in the namespace, within the limits of the token used.
 func (h *handlers) createRepository(ctx context.Context, v viewer, in catalog.NewRepository, private *bool) (catalog.Repository, error) {
 	in.Namespace = strings.ToLower(strings.TrimSpace(in.Namespace))
 	if in.Namespace == "" {
@@ -188,20 +178,13 @@ func (h *handlers) createRepository(ctx context.Context, v viewer, in catalog.Ne
 		// Pages and API address ns/name only, for now.
 		return catalog.Repository{}, &catalog.InvalidError{Field: "name", Message: "use one name below the namespace, without '/'"}
 	}
-	if !tokenCovers(v.Token, in.Namespace+"/"+strings.ToLower(strings.TrimSpace(in.Name))) {
-		return catalog.Repository{}, errTokenLimited
-	}
-	ok, err := h.canCreateIn(ctx, v, in.Namespace)
-	if err != nil {
-		return catalog.Repository{}, err
-	}
-	if !ok {
-		return catalog.Repository{}, errCannotCreate
-	}
 	if private != nil {
 		in.Private = *private
-	} else if in.Private, err = h.defaultPrivate(ctx, v, in.Namespace); err != nil {
-		return catalog.Repository{}, err
+	} else {
+		var err error
+		if in.Private, err = h.defaultPrivate(ctx, v, in.Namespace); err != nil {
+			return catalog.Repository{}, err
+		}
 	}
 	return h.Repositories.Create(ctx, in)
 }

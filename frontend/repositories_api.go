@@ -50,14 +50,14 @@ func (h *handlers) apiViewer(c *fiber.Ctx, write bool) (viewer, error) {
 }
 
 // apiRepository loads the repository named in the path for the caller, as
-// h.repository does; admin asks for a credential that may write and for
-// the admin permission.
-func (h *handlers) apiRepository(c *fiber.Ctx, admin bool) (repoAccess, error) {
-	v, err := h.apiViewer(c, admin)
+// h.repository does; write asks for a signed-in caller. The route's
+// declared permission decided what the caller may do with it.
+func (h *handlers) apiRepository(c *fiber.Ctx, write bool) (repoAccess, error) {
+	v, err := h.apiViewer(c, write)
 	if err != nil {
 		return repoAccess{}, err
 	}
-	return h.repository(c.UserContext(), v, c.Params("ns"), c.Params("name"), admin)
+	return h.repository(c.UserContext(), v, c.Params("ns"), c.Params("name"))
 }
 
 // createRepositoryAPI creates a repository. Without a namespace it goes

@@ -117,7 +117,7 @@ func (h *handlers) namespacePage(c *fiber.Ctx) error {
 }
 
 func (h *handlers) repositoryPage(c *fiber.Ctx) error {
-	a, err := h.repository(c.UserContext(), viewerOf(c), c.Params("ns"), c.Params("name"), false)
+	a, err := h.repository(c.UserContext(), viewerOf(c), c.Params("ns"), c.Params("name"))
 	if err != nil {
 		return err
 	}
@@ -149,7 +149,7 @@ func (h *handlers) repositorySettingsForm(c *fiber.Ctx) error {
 	if _, ok, err := h.requirePageUser(c); !ok {
 		return err
 	}
-	a, err := h.repository(c.UserContext(), viewerOf(c), c.Params("ns"), c.Params("name"), true)
+	a, err := h.repository(c.UserContext(), viewerOf(c), c.Params("ns"), c.Params("name"))
 	if err != nil {
 		return err
 	}
@@ -172,13 +172,17 @@ func (h *handlers) deleteRepositoryForm(c *fiber.Ctx) error {
 	if _, ok, err := h.requirePageUser(c); !ok {
 		return err
 	}
-	a, err := h.repository(c.UserContext(), viewerOf(c), c.Params("ns"), c.Params("name"), true)
+	a, err := h.repository(c.UserContext(), viewerOf(c), c.Params("ns"), c.Params("name"))
 	if err != nil {
 		return err
 	}
 	if strings.TrimSpace(c.FormValue("confirm")) != a.Repo.Name {
-		return h.renderRepository(c, http.StatusUnprocessableEntity, a, form{},
-			form{Error: "type " + a.Repo.Name + " to confirm the deletion", Field: "confirm"})
+		err := badInput("confirm", "type "+a.Repo.Name+" to confirm the deletion")
+		f, ferr := formError(err, nil)
+		if ferr != nil {
+			return ferr
+		}
+		return h.renderRepository(c, classify(err).Status, a, form{}, f)
 	}
 	if err := h.deleteRepository(c.UserContext(), a.Repo); err != nil {
 		return err

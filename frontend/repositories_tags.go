@@ -3,16 +3,11 @@ package frontend
 import (
 	"cmp"
 	"context"
-	"net/http"
 	"slices"
 	"strings"
 
 	"github.com/berth/berth/signing"
 )
-
-// errNoRegistry answers for tags when Berth runs without its registry client.
-var errNoRegistry = &apiError{Status: http.StatusServiceUnavailable, Code: "unavailable",
-	Message: "the registry is not connected, so tags cannot be listed"}
 
 // repositoryTags lists a repository's tags in display order.
 func (h *handlers) repositoryTags(ctx context.Context, repo string) ([]string, error) {

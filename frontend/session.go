@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"net/http"
 	"strings"
 	"time"
 
@@ -121,9 +120,6 @@ func (h *handlers) checkCSRF(c *fiber.Ctx) error {
 	}
 	return c.Next()
 }
-
-// errCSRF refuses a change that did not come from Berth's own pages.
-var errCSRF = &apiError{Status: http.StatusForbidden, Code: "csrf", Message: "this form has expired or did not come from Berth; reload the page and try again"}
 
 // setCookie sets an HttpOnly, SameSite=Lax cookie, Secure when Berth is
 // served over https. A zero expiry makes a browser-session cookie.

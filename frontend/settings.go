@@ -172,8 +172,7 @@ func (h *handlers) visibilityForm(c *fiber.Ctx) error {
 	case "private":
 		private = true
 	default:
-		return h.settingsRefused(c, v, &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid", Field: "visibility",
-			Message: "choose public or private"}, "visibility", nil)
+		return h.settingsRefused(c, v, badInput("visibility", "choose public or private"), "visibility", nil)
 	}
 	if _, err := h.Accounts.UpdateProfile(c.UserContext(), v.User.ID, account.Profile{DefaultPrivate: &private}); err != nil {
 		return h.settingsRefused(c, v, err, "visibility", nil)

@@ -61,8 +61,8 @@ func expiryInDays(days string, now time.Time) (time.Time, error) {
 	}
 	n, err := strconv.Atoi(days)
 	if err != nil || n < 1 || n > maxTokenDays {
-		return time.Time{}, &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid", Field: "expires_days",
-			Message: "expires_days: enter a whole number of days from 1 to " + strconv.Itoa(maxTokenDays) + ", or leave it blank for no expiry"}
+		return time.Time{}, badInput("expires_days",
+			"expires_days: enter a whole number of days from 1 to "+strconv.Itoa(maxTokenDays)+", or leave it blank for no expiry")
 	}
 	return now.AddDate(0, 0, n), nil
 }

@@ -25,7 +25,7 @@ type form struct {
 // unchanged when it is not the visitor's to fix.
 func formError(err error, values map[string]string) (form, error) {
 	ae := classify(err)
-	if ae.Status >= 500 || ae.Status == http.StatusForbidden || ae.Status == http.StatusNotFound {
+	if !isFormError(ae) {
 		return form{}, err
 	}
 	return form{Error: ae.Message, Field: ae.Field, Values: values}, nil

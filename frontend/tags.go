@@ -29,7 +29,8 @@ func (h *handlers) tagRoutes(app, api routes) {
 	app.Get("/badge/:ns/:name/:tag/:file", access.Anyone, h.badge)
 }
 
-var errNoImage = &apiError{Status: http.StatusNotFound, Code: "not_found", Message: "no such image"}
+// errNoImage answers for an image that is not there or not the viewer's to see.
+var errNoImage = describe(catalog.ErrNotFound, "", "no such image")
 
 // image is a repository the viewer may look into: a catalog product's
 // (their metadata is public, as on any store), or a user's or
@@ -48,7 +49,7 @@ func (h *handlers) image(ctx context.Context, v viewer, ns, name string) (image,
 	} else if !errors.Is(err, catalog.ErrNotFound) {
 		return image{}, err
 	}
-	if _, err := h.repository(ctx, v, ns, name, false); err != nil {
+	if _, err := h.repository(ctx, v, ns, name); err != nil {
 		if errors.Is(err, errNoRepository) {
 			return image{}, errNoImage
 		}
@@ -69,7 +70,7 @@ func (h *handlers) imageTag(c *fiber.Ctx) (image, catalog.Tag, error) {
 	}
 	t, err := h.Tags.Tag(ctx, img.Repo, c.Params("tag"))
 	if errors.Is(err, catalog.ErrNotFound) {
-		return img, t, &apiError{Status: http.StatusNotFound, Code: "not_found", Message: "no tag " + c.Params("tag") + " of " + img.Repo}
+		return img, t, describe(err, "", "no tag "+c.Params("tag")+" of "+img.Repo)
 	}
 	return img, t, err
 }
@@ -277,8 +278,7 @@ func diffTags(from, to catalog.Tag, platform string) (diff, error) {
 		}
 	}
 	if len(d.Platforms) == 0 {
-		return d, &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid", Field: "to",
-			Message: fmt.Sprintf("%s and %s share no platform to compare", from.Name, to.Name)}
+		return d, badInput("to", fmt.Sprintf("%s and %s share no platform to compare", from.Name, to.Name))
 	}
 	if platform == "" {
 		platform = d.Platforms[0]
@@ -289,8 +289,7 @@ func diffTags(from, to catalog.Tag, platform string) (diff, error) {
 	a, okA := pick(from, platform)
 	b, okB := pick(to, platform)
 	if !okA || !okB {
-		return d, &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid", Field: "platform",
-			Message: "both tags must have platform " + platform + "; they share " + strings.Join(d.Platforms, ", ")}
+		return d, badInput("platform", "both tags must have platform "+platform+"; they share "+strings.Join(d.Platforms, ", "))
 	}
 	d.Platform = platform
 	inA, inB := map[string]bool{}, map[string]bool{}
@@ -330,11 +329,11 @@ func (h *handlers) imageDiff(c *fiber.Ctx) (image, diff, error) {
 	for i, field := range []string{"from", "to"} {
 		name := c.Query(field)
 		if name == "" {
-			return img, diff{}, &apiError{Status: http.StatusBadRequest, Code: "bad_request", Field: field, Message: field + ": name a tag"}
+			return img, diff{}, badRequest(field, field+": name a tag")
 		}
 		t, err := h.Tags.Tag(ctx, img.Repo, name)
 		if errors.Is(err, catalog.ErrNotFound) {
-			return img, diff{}, &apiError{Status: http.StatusNotFound, Code: "not_found", Field: field, Message: "no tag " + name + " of " + img.Repo}
+			return img, diff{}, describe(err, field, "no tag "+name+" of "+img.Repo)
 		} else if err != nil {
 			return img, diff{}, err
 		}
@@ -389,13 +388,11 @@ func (h *handlers) diffPage(c *fiber.Ctx) error {
 	status := http.StatusOK
 	if view.From != "" && view.To != "" {
 		_, d, err := h.imageDiff(c)
-		var ae *apiError
-		switch {
-		case errors.As(err, &ae) && ae.Status < 500:
+		if ae, ok := clientError(err); ok {
 			view.Error, status = ae.Message, ae.Status
-		case err != nil:
+		} else if err != nil {
 			return err
-		default:
+		} else {
 			view.Diff = &d
 		}
 	}

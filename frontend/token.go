@@ -1,8 +1,6 @@
 package frontend
 
 import (
-	"errors"
-	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -50,14 +48,14 @@ func (h *handlers) tokenPost(c *fiber.Ctx) error {
 	case "password":
 		req.Username, req.Password, req.Offline = value("username"), value("password"), value("access_type") == "offline"
 		if req.Username == "" || req.Password == "" {
-			return &apiError{Status: http.StatusBadRequest, Code: "invalid_request", Message: "username and password are required"}
+			return badTokenRequest("invalid_request", "username and password are required")
 		}
 	case "refresh_token":
 		if req.RefreshToken = value("refresh_token"); req.RefreshToken == "" {
-			return &apiError{Status: http.StatusBadRequest, Code: "invalid_request", Message: "refresh_token is required"}
+			return badTokenRequest("invalid_request", "refresh_token is required")
 		}
 	default:
-		return &apiError{Status: http.StatusBadRequest, Code: "unsupported_grant_type", Message: "grant_type must be password or refresh_token"}
+		return badTokenRequest("unsupported_grant_type", "grant_type must be password or refresh_token")
 	}
 	return h.issueToken(c, req, multi(form.PeekMulti("scope")), true)
 }
@@ -77,13 +75,13 @@ func multi(values [][]byte) []string {
 func (h *handlers) issueToken(c *fiber.Ctx, req licensing.TokenRequest, scopes []string, oauth bool) error {
 	var err error
 	if req.Scopes, err = licensing.ParseScopes(scopes); err != nil {
-		return &apiError{Status: http.StatusBadRequest, Code: "invalid_scope", Message: err.Error()}
+		return badTokenRequest("invalid_scope", err.Error())
 	}
 	req.ClientIP, req.UserAgent = h.clientIP(c), string(c.Request().Header.UserAgent())
 	tok, err := h.Tokens.Issue(c.UserContext(), req)
 	if err != nil {
 		h.metrics.tokens.WithLabelValues("refused").Inc()
-		return tokenError(err)
+		return err
 	}
 	h.metrics.tokens.WithLabelValues("issued").Inc()
 	c.Set(fiber.HeaderCacheControl, "no-store")
@@ -106,19 +104,6 @@ func (h *handlers) issueToken(c *fiber.Ctx, req licensing.TokenRequest, scopes [
 		resp.Scope = scopeString(tok.Access)
 	}
 	return c.JSON(resp)
-}
-
-func tokenError(err error) error {
-	var inactive *licensing.InactiveLicenseError
-	switch {
-	case errors.As(err, &inactive):
-		return &apiError{Status: http.StatusUnauthorized, Code: "denied", Message: inactive.Error() + ": it no longer grants pulls"}
-	case errors.Is(err, licensing.ErrBadCredentials):
-		return &apiError{Status: http.StatusUnauthorized, Code: "unauthorized", Message: "incorrect username, password or license key"}
-	case errors.Is(err, licensing.ErrUnknownService):
-		return &apiError{Status: http.StatusBadRequest, Code: "invalid_request", Message: err.Error()}
-	}
-	return err
 }
 
 func scopeString(access []licensing.Access) string {

@@ -58,7 +58,7 @@ func (h *handlers) addWebhook(ctx context.Context, u account.User, slug, url str
 	}
 	e, secret, err := h.Webhooks.AddEndpoint(ctx, id, strings.TrimSpace(url), events)
 	if err != nil {
-		return endpointJSON{}, &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid", Field: "url", Message: err.Error()}
+		return endpointJSON{}, err
 	}
 	return endpointJSON{ID: e.ID, URL: e.URL, Events: e.Events, CreatedAt: e.CreatedAt, Secret: secret}, nil
 }
@@ -102,7 +102,7 @@ func (h *handlers) deleteWebhook(ctx context.Context, u account.User, slug, id s
 		return err
 	}
 	if err := h.Webhooks.DeleteEndpoint(ctx, pid, id); errors.Is(err, webhooks.ErrNotFound) {
-		return &apiError{Status: http.StatusNotFound, Code: "not_found", Message: "no webhook " + id}
+		return describe(err, "", "no webhook "+id)
 	} else if err != nil {
 		return err
 	}
@@ -127,7 +127,7 @@ func (h *handlers) deliveriesAPI(c *fiber.Ctx) error {
 	}
 	ds, err := h.Webhooks.Deliveries(c.UserContext(), p.ID, c.Params("id"), 100)
 	if errors.Is(err, webhooks.ErrNotFound) {
-		return &apiError{Status: http.StatusNotFound, Code: "not_found", Message: "no webhook " + c.Params("id")}
+		return describe(err, "", "no webhook "+c.Params("id"))
 	} else if err != nil {
 		return err
 	}

@@ -92,9 +92,20 @@ func (s *Service) ChangeTier(ctx context.Context, id, tier string, quantity int)
 	})
 }
 
-// AcceptTerms records that the holder accepted version of the tier's terms.
+// AcceptTerms records that the holder accepted version of the tier's
+// terms, which must be the tier's current version (else StaleTermsError);
+// a tier no longer sold has no terms to accept (ErrTierWithdrawn).
 func (s *Service) AcceptTerms(ctx context.Context, id string, version int) (License, error) {
 	return s.update(ctx, id, func(l *License) error {
+		t, err := s.catalog.Tier(ctx, l.Product, l.Tier)
+		if errors.Is(err, ErrTierNotFound) {
+			return ErrTierWithdrawn
+		} else if err != nil {
+			return fmt.Errorf("looking up the tier of license %s: %w", l.ID, err)
+		}
+		if version != t.TermsVersion {
+			return &StaleTermsError{Current: t.TermsVersion}
+		}
 		l.TermsVersion, l.TermsAcceptedAt = version, s.now().UTC()
 		return nil
 	})

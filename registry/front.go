@@ -10,6 +10,8 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"time"
+
+	"github.com/berth/berth/registry/errcode"
 )
 
 // Front serves an external registry's API through Berth: a streaming reverse
@@ -40,9 +42,7 @@ func NewFront(upstream string, wrap func(http.Handler) http.Handler, log *slog.L
 		ErrorLog:      slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			log.Warn("registry upstream failed", "method", r.Method, "path", r.URL.Path, "err", err)
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusBadGateway)
-			_, _ = w.Write([]byte(`{"errors":[{"code":"UNAVAILABLE","message":"the registry behind Berth did not answer; try again"}]}` + "\n"))
+			errcode.Write(w, http.StatusBadGateway, errcode.Unavailable, "the registry behind Berth did not answer; try again")
 		},
 	}
 	h := http.Handler(proxy)

@@ -93,17 +93,17 @@ func Sign(secret string, t time.Time, body []byte) string {
 }
 
 // AddEndpoint registers an endpoint and returns it with its secret, shown
-// this once.
+// this once. A URL or event it cannot take is an InvalidError.
 func (d *Dispatcher) AddEndpoint(ctx context.Context, publisher, rawURL string, events []string) (Endpoint, string, error) {
 	if err := d.ValidURL(rawURL); err != nil {
-		return Endpoint{}, "", err
+		return Endpoint{}, "", &InvalidError{Field: "url", Message: err.Error()}
 	}
 	if len(events) == 0 {
 		events = slices.Clone(Events)
 	}
 	for _, e := range events {
 		if !slices.Contains(Events, e) {
-			return Endpoint{}, "", fmt.Errorf("event %q is not one of %v", e, Events)
+			return Endpoint{}, "", &InvalidError{Field: "events", Message: fmt.Sprintf("event %q is not one of %v", e, Events)}
 		}
 	}
 	e := Endpoint{ID: secret.ID(), Publisher: publisher, URL: rawURL, Events: events, CreatedAt: d.now().UTC()}
