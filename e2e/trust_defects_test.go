@@ -268,3 +268,23 @@ func TestFlashComesFromTheServer(t *testing.T) {
 		t.Error("the flash cookie is not cleared after it showed")
 	}
 }
+
+// TestRepositoryNamespaceDefault: a repository created without a
+// namespace goes to the account the caller acts for; the permission is
+// decided on that namespace, not refused as "no namespace".
+func TestRepositoryNamespaceDefault(t *testing.T) {
+	cfg := config(t, backend{name: "sqlite"})
+	cfg.Demo = false
+	in := start(t, cfg)
+	w := newTrustWorld(t, in, 0)
+	var r struct {
+		FullName string `json:"full_name"`
+	}
+	if s := in.call("POST", "/api/v1/repositories", w.alice.Username, "alice-password", map[string]any{"name": "tools"}, &r); s != http.StatusCreated || r.FullName != w.alice.Username+"/tools" {
+		t.Errorf("creating without a namespace: %d %q, want 201 %s/tools", s, r.FullName, w.alice.Username)
+	}
+	pat := w.creds["pat-limited"]
+	if s := in.call("POST", "/api/v1/repositories", pat.user, pat.pass, map[string]any{"name": "more"}, nil); s != http.StatusForbidden {
+		t.Errorf("a token limited to %s/app creating %s/more: %d, want 403", w.alice.Username, w.alice.Username, s)
+	}
+}

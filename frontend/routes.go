@@ -114,16 +114,30 @@ func resourceName(c *fiber.Ctx, perm access.Permission) string {
 	if perm.Param == "" {
 		return ""
 	}
-	if v := c.Params(perm.Param); v != "" {
+	if name := paramValue(c, perm.Param); name != "" || perm.Resource != access.Namespace {
+		return name
+	}
+	// A namespace left out is the account the caller acts for, as the
+	// handler will take it.
+	if v := viewerOf(c); v.SignedIn() {
+		return actingNamespace(v)
+	}
+	return ""
+}
+
+// paramValue reads a route parameter, or failing that the form or JSON
+// body field of the same name.
+func paramValue(c *fiber.Ctx, param string) string {
+	if v := c.Params(param); v != "" {
 		return v
 	}
 	if strings.HasPrefix(strings.ToLower(c.Get(fiber.HeaderContentType)), fiber.MIMEApplicationJSON) {
 		var body map[string]json.RawMessage
 		var s string
-		if json.Unmarshal(c.Body(), &body) == nil && json.Unmarshal(body[perm.Param], &s) == nil {
+		if json.Unmarshal(c.Body(), &body) == nil && json.Unmarshal(body[param], &s) == nil {
 			return strings.TrimSpace(s)
 		}
 		return ""
 	}
-	return strings.TrimSpace(c.FormValue(perm.Param))
+	return strings.TrimSpace(c.FormValue(param))
 }
