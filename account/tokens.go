@@ -45,7 +45,18 @@ func (s *Service) CreateToken(ctx context.Context, userID string, in NewToken) (
 	if err := s.validToken(&in); err != nil {
 		return AccessToken{}, "", err
 	}
-	existing, err := s.st.Tokens.TokensByUser(ctx, userID)
+	t := AccessToken{UserID: userID, Name: in.Name, Access: in.Access, Resources: in.Resources, ExpiresAt: in.ExpiresAt.UTC()}
+	if in.ExpiresAt.IsZero() {
+		t.ExpiresAt = time.Time{}
+	}
+	return s.issueToken(ctx, t)
+}
+
+// issueToken gives t an ID and a new secret and stores it, within the
+// number of tokens one account may hold. The secret is returned here only;
+// it is stored as a hash.
+func (s *Service) issueToken(ctx context.Context, t AccessToken) (AccessToken, string, error) {
+	existing, err := s.st.Tokens.TokensByUser(ctx, t.UserID)
 	if err != nil {
 		return AccessToken{}, "", err
 	}
@@ -53,13 +64,7 @@ func (s *Service) CreateToken(ctx context.Context, userID string, in NewToken) (
 		return AccessToken{}, "", &InvalidError{Field: "name", Message: fmt.Sprintf("you have %d tokens, the most one account may hold; revoke some first", maxTokens)}
 	}
 	token := secret.Token(TokenPrefix)
-	t := AccessToken{
-		ID: secret.ID(), UserID: userID, Name: in.Name, TokenHash: secret.Hash(token), Hint: secret.Hint(token),
-		Access: in.Access, Resources: in.Resources, CreatedAt: s.now().UTC(), ExpiresAt: in.ExpiresAt.UTC(),
-	}
-	if in.ExpiresAt.IsZero() {
-		t.ExpiresAt = time.Time{}
-	}
+	t.ID, t.TokenHash, t.Hint, t.CreatedAt = secret.ID(), secret.Hash(token), secret.Hint(token), s.now().UTC()
 	if err := s.st.Tokens.CreateToken(ctx, t); err != nil {
 		return AccessToken{}, "", fmt.Errorf("storing token: %w", err)
 	}

@@ -195,6 +195,16 @@ func (h *handlers) securityQuery(c *fiber.Ctx, org bool) (audit.Query, error) {
 	return q, nil
 }
 
+// securityEvents reads the page of the log the request asks for.
+func (h *handlers) securityEvents(c *fiber.Ctx, org bool) (audit.Query, []audit.Event, error) {
+	q, err := h.securityQuery(c, org)
+	if err != nil {
+		return q, nil, err
+	}
+	events, err := h.Security.List(c.UserContext(), q)
+	return q, events, err
+}
+
 type securityEventJSON struct {
 	ID         string    `json:"id"`
 	At         time.Time `json:"at"`
@@ -210,11 +220,7 @@ type securityEventJSON struct {
 
 func (h *handlers) securityEventsAPI(org bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		q, err := h.securityQuery(c, org)
-		if err != nil {
-			return err
-		}
-		events, err := h.Security.List(c.UserContext(), q)
+		q, events, err := h.securityEvents(c, org)
 		if err != nil {
 			return err
 		}
@@ -243,11 +249,7 @@ type securityView struct {
 
 func (h *handlers) securityPage(org bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		q, err := h.securityQuery(c, org)
-		if err != nil {
-			return err
-		}
-		events, err := h.Security.List(c.UserContext(), q)
+		q, events, err := h.securityEvents(c, org)
 		if err != nil {
 			return err
 		}
