@@ -6,8 +6,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/berth/berth/audit"
 	"net"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -208,5 +210,22 @@ func (c *command) admin(ctx context.Context, name string, args []string, flags f
 		return err
 	}
 	defer b.Close(context.WithoutCancel(ctx))
-	return body(adminRun{cfg: cfg, fs: fs, b: b})
+	err = body(adminRun{cfg: cfg, fs: fs, b: b})
+	if !strings.HasSuffix(name, " list") {
+		recordAdmin(ctx, b, name, args, err)
+	}
+	return err
+}
+
+// recordAdmin writes an operator's command to the security audit log: an
+// admin action at the command line (passwords come from standard input,
+// never from the arguments recorded).
+func recordAdmin(ctx context.Context, b *server.Backend, name string, args []string, err error) {
+	outcome := audit.Success
+	if err != nil {
+		outcome = audit.Failure
+	}
+	e := audit.Event{Action: audit.AdminAction, ActorName: os.Getenv("USER"), Credential: audit.CredentialCLI, Outcome: outcome,
+		Target: "berth " + name, Detail: strings.Join(append([]string{"berth", name}, args...), " ")}
+	_ = b.Security.Record(context.WithoutCancel(ctx), e) // the command's own answer matters more than its record
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"github.com/berth/berth/audit"
 	"io"
 	"log/slog"
 	"os"
@@ -177,6 +178,41 @@ func TestLicenseCommands(t *testing.T) {
 				t.Errorf("berth %v: %q, %v; want refused", args, out, err)
 			}
 		})
+	}
+	checkAdminRecords(t, dir, map[string]int{"berth license grant success": 1, "berth license revoke success": 1,
+		"berth license grant failure": 4, "berth user create success": 1})
+}
+
+// checkAdminRecords counts the security audit log's command-line admin
+// actions by command and outcome; listing commands are not recorded.
+func checkAdminRecords(t *testing.T, dir string, want map[string]int) {
+	t.Helper()
+	ctx := context.Background()
+	cfg := server.Defaults()
+	cfg.DataDir = dir
+	b, err := server.OpenBackend(ctx, cfg, "", "", "", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close(ctx)
+	events, err := b.Security.List(ctx, audit.Query{Action: audit.AdminAction, Limit: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for _, e := range events {
+		if e.Credential != audit.CredentialCLI {
+			t.Errorf("admin event %+v is not marked as the command line's", e)
+		}
+		got[e.Target+" "+string(e.Outcome)]++
+	}
+	for k, n := range want {
+		if got[k] != n {
+			t.Errorf("%d %q records, want %d (all: %v)", got[k], k, n, got)
+		}
+	}
+	if got["berth license list success"] != 0 {
+		t.Error("listing licenses was recorded as an admin action")
 	}
 }
 
