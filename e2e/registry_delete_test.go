@@ -1,7 +1,10 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -201,5 +204,41 @@ func waitCatalog(t *testing.T, in *instance, repo, tag string, present bool) {
 			t.Fatalf("the catalog's tags of %s after 15s: %v; want %s present=%v", repo, tags, tag, present)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestRegistryForeignLayers: a non-distributable layer with an https URL is
+// accepted without its blob (clients fetch it from there and check its
+// digest); any other URL is refused with 400 saying why, where
+// distribution would answer 500.
+func TestRegistryForeignLayers(t *testing.T) {
+	o := newRegistryOwner(t)
+	img, err := random.Image(256, 1)
+	must(t, err)
+	must(t, remote.Write(ref(t, o.in.Registry, "alice/app", "1"), img, o.auth()))
+	cfg, err := img.Manifest()
+	must(t, err)
+	token := issueRaw(t, o.in, "alice", o.pat, "repository:alice/app:pull,push")
+	foreign := "sha256:" + strings.Repeat("ab", 32)
+	for _, tc := range []struct {
+		url  string
+		want int
+	}{{"https://store.example.com/blobs/" + foreign, http.StatusCreated}, {"http://store.example.com/blob", http.StatusBadRequest}} {
+		body, err := json.Marshal(map[string]any{"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+			"config": map[string]any{"mediaType": "application/vnd.oci.image.config.v1+json", "digest": cfg.Config.Digest.String(), "size": cfg.Config.Size},
+			"layers": []any{map[string]any{"mediaType": "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
+				"digest": foreign, "size": 123456, "urls": []string{tc.url}}}})
+		must(t, err)
+		req, err := http.NewRequest("PUT", "http://"+o.in.Registry+"/v2/alice/app/manifests/foreign", bytes.NewReader(body))
+		must(t, err)
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/vnd.oci.image.manifest.v1+json")
+		resp, err := http.DefaultClient.Do(req)
+		must(t, err)
+		msg, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tc.want || (tc.want == http.StatusBadRequest && !strings.Contains(string(msg), "must be https")) {
+			t.Errorf("a foreign layer at %s: %d %s; want %d", tc.url, resp.StatusCode, msg, tc.want)
+		}
 	}
 }

@@ -34,14 +34,15 @@ import (
 // namespace, public repositories) and every other request pass untouched;
 // the registry still checks every token itself.
 type Gate struct {
-	next   http.Handler
-	verify *verifier
-	usage  UsageStore
-	pulls  *Batcher[Pull]
-	index  *indexes
-	red    *redistribution // nil: the rule is not enforced
-	log    *slog.Logger
-	now    func() time.Time
+	next      http.Handler
+	verify    *verifier
+	usage     UsageStore
+	referrers ReferrerStore // nil: no referrers API
+	pulls     *Batcher[Pull]
+	index     *indexes
+	red       *redistribution // nil: the rule is not enforced
+	log       *slog.Logger
+	now       func() time.Time
 }
 
 // Redistribution is what the gate asks to keep paid products' content out
@@ -60,14 +61,21 @@ type Redistribution interface {
 type GateOptions struct {
 	// Redistribution, when set, enforces the redistribution rule.
 	Redistribution Redistribution
+	// Referrers keeps the referrers index. Unset, the usage store is used
+	// when it is one (both Berth stores are); with neither there is no
+	// referrers API and clients fall back to the referrers tag schema.
+	Referrers ReferrerStore
 }
 
 // NewGate wraps next, the registry's handler. tokens signs the token the
 // gate reads repositories with; pulls receives the pulls it attributes.
 func NewGate(next http.Handler, tokens *TokenServer, usage UsageStore, pulls *Batcher[Pull], log *slog.Logger, opts GateOptions) *Gate {
 	g := &Gate{next: next, verify: newVerifier(tokens.keys, tokens.cfg.Issuer, tokens.cfg.Service), usage: usage, pulls: pulls,
-		log: log, now: time.Now}
-	g.index = newIndexes(next, tokens, usage)
+		referrers: opts.Referrers, log: log, now: time.Now}
+	if g.referrers == nil {
+		g.referrers, _ = usage.(ReferrerStore)
+	}
+	g.index = newIndexes(next, tokens, usage, g.referrers)
 	if opts.Redistribution != nil {
 		g.red = &redistribution{source: opts.Redistribution, indexes: g.index}
 	}
@@ -102,6 +110,8 @@ func (g *Gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch {
+	case r.Method == http.MethodGet && g.referrers != nil && referrersPath.MatchString(r.URL.Path):
+		g.serveReferrers(w, r)
 	case r.Method == http.MethodPost && uploadPath.MatchString(r.URL.Path) && r.URL.Query().Has("mount"):
 		g.serveMount(w, r)
 	case rt.kind == "manifests" && (r.Method == http.MethodPut || r.Method == http.MethodDelete):
@@ -114,22 +124,39 @@ func (g *Gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // serveWrite passes a manifest write on, then forgets the repository's
-// index and records a tag's release.
+// index and records a tag's release. A manifest with a subject joins the
+// referrers index; a manifest deleted by digest leaves it.
 func (g *Gate) serveWrite(w http.ResponseWriter, r *http.Request, rt route) {
-	if r.Method == http.MethodPut && g.red != nil && g.refuseManifestPush(w, r, rt.repo) {
-		return
+	var push manifestPush
+	if r.Method == http.MethodPut {
+		var ok bool
+		if push, ok = g.readManifestPush(w, r, rt.repo); !ok {
+			return
+		}
 	}
-	rec := &statusWriter{ResponseWriter: w}
-	g.next.ServeHTTP(rec, r)
-	if rec.status >= 300 {
+	var digest string
+	var stored bool
+	if g.referrers != nil && push.m.subject() != "" {
+		digest, stored = g.passReferrer(w, r, rt.repo, push)
+	} else {
+		rec := &statusWriter{ResponseWriter: w}
+		g.next.ServeHTTP(rec, r)
+		digest, stored = rec.Header().Get("Docker-Content-Digest"), rec.status < 300
+	}
+	if !stored {
 		return
 	}
 	g.index.forget(rt.repo)
 	if g.red != nil {
 		g.red.changed(rt.repo)
 	}
-	if r.Method == http.MethodPut && !strings.Contains(rt.ref, ":") {
-		digest := rec.Header().Get("Docker-Content-Digest")
+	isDigest := strings.Contains(rt.ref, ":")
+	switch {
+	case r.Method == http.MethodDelete && isDigest && g.referrers != nil:
+		if err := g.referrers.DeleteReferrer(r.Context(), rt.repo, rt.ref); err != nil {
+			g.log.Error("forgetting a deleted referrer", "repository", rt.repo, "digest", rt.ref, "err", err)
+		}
+	case r.Method == http.MethodPut && !isDigest:
 		if err := g.usage.RecordRelease(r.Context(), Release{Repository: rt.repo, Tag: rt.ref, Digest: digest, At: g.now().UTC()}); err != nil {
 			g.log.Error("recording a tag release", "repository", rt.repo, "tag", rt.ref, "err", err)
 		}

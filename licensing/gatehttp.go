@@ -72,16 +72,31 @@ func (b *bufferWriter) Write(p []byte) (int, error) {
 
 // manifestBody is the part of an image manifest or index the gate reads.
 type manifestBody struct {
-	MediaType string `json:"mediaType"`
-	Config    struct {
-		Digest string `json:"digest"`
+	MediaType    string `json:"mediaType"`
+	ArtifactType string `json:"artifactType"`
+	Config       struct {
+		MediaType string `json:"mediaType"`
+		Digest    string `json:"digest"`
 	} `json:"config"`
 	Layers []struct {
-		Digest string `json:"digest"`
+		Digest string   `json:"digest"`
+		URLs   []string `json:"urls"`
 	} `json:"layers"`
 	Manifests []struct {
 		Digest string `json:"digest"`
 	} `json:"manifests"`
+	Subject *struct {
+		Digest string `json:"digest"`
+	} `json:"subject"`
+	Annotations map[string]string `json:"annotations"`
+}
+
+// subject returns the digest the manifest's subject names, or "".
+func (m manifestBody) subject() string {
+	if m.Subject == nil {
+		return ""
+	}
+	return m.Subject.Digest
 }
 
 // manifestRefs is what one manifest names: an image its config and layers,
