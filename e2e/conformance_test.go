@@ -6,15 +6,18 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/distribution/distribution/v3/configuration"
 	"github.com/distribution/distribution/v3/registry/handlers"
+	"github.com/sirupsen/logrus"
 
 	"github.com/berth/berth/account"
 	"github.com/berth/berth/internal/secret"
@@ -29,7 +32,11 @@ const conformanceModule = "github.com/opencontainers/distribution-spec/conforman
 // push, content discovery with referrers, content management with deletes)
 // against Berth, through its own token auth with a read-write personal
 // access token, and against plain distribution (anonymous, in process) for
-// comparison. Berth must fail none of it.
+// comparison. Berth must fail none of it, and skip only what the suite
+// leaves out by default (cancelling an upload) and a mount that names no
+// source repository (a registry may answer it with an ordinary upload,
+// and Berth does: it would have to search the repositories the caller may
+// read).
 func TestConformance(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the OCI conformance suite")
@@ -59,21 +66,11 @@ func TestConformance(t *testing.T) {
 	if len(berth.passed) < len(plain.passed) {
 		t.Errorf("Berth passes %d tests, plain distribution %d", len(berth.passed), len(plain.passed))
 	}
-	plainSkips := counts(plain.skipped)
-	for name, n := range counts(berth.skipped) {
-		if n > plainSkips[name] {
-			t.Errorf("Berth skips %s %d times, plain distribution %d", name, n, plainSkips[name])
+	for _, name := range berth.skipped {
+		if !strings.HasSuffix(name, "/blob-mount-anonymous") && !strings.HasSuffix(name, "/blob-post-cancel") {
+			t.Errorf("Berth skips %s", name)
 		}
 	}
-}
-
-// counts counts each name (the suite repeats test names across its data).
-func counts(names []string) map[string]int {
-	m := map[string]int{}
-	for _, n := range names {
-		m[n]++
-	}
-	return m
 }
 
 // buildConformance compiles the pinned suite with `go test -c` from the
@@ -127,10 +124,6 @@ func runConformance(t *testing.T, bin string, target suiteTarget) suiteCounts {
 		"OCI_PASSWORD=" + target.pass,
 		"OCI_RESULTS_DIR=" + dir,
 		"OCI_LOG=error",
-		// Distribution stores blobs under sha256 alone: it accepts a
-		// sha512 upload but names it by its sha256 digest, and refuses a
-		// manifest addressed by sha512.
-		"OCI_DATA_SHA512=false",
 		"HOME=" + dir,
 	}
 	var out bytes.Buffer
@@ -187,9 +180,13 @@ func parseJunit(raw []byte) (suiteCounts, error) {
 }
 
 // plainDistribution serves a stock distribution registry, anonymous, with
-// deletes enabled, on a loopback port, and returns its host:port.
+// deletes enabled, on a loopback port, and returns its host:port. It logs
+// nothing: distribution logs through the global logrus logger, which an
+// earlier Berth in this process routed into its own log.
 func plainDistribution(t *testing.T) string {
 	t.Helper()
+	logrus.StandardLogger().SetOutput(io.Discard)
+	logrus.StandardLogger().ReplaceHooks(logrus.LevelHooks{})
 	ln, err := net.Listen("tcp", "localhost:0")
 	if err != nil {
 		t.Fatal(err)

@@ -105,6 +105,12 @@ func parseRoute(path string) route {
 var uploadPath = regexp.MustCompile(`^/v2/(.+)/blobs/uploads/$`)
 
 func (g *Gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !g.serveOtherDigest(w, r) {
+		g.serve(w, r)
+	}
+}
+
+func (g *Gate) serve(w http.ResponseWriter, r *http.Request) {
 	rt := parseRoute(r.URL.Path)
 	if repo, digest, ok := blobWrite(r); ok && g.red != nil && g.refuseBlobWrite(w, r, repo, digest) {
 		return
@@ -114,52 +120,14 @@ func (g *Gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.serveReferrers(w, r)
 	case r.Method == http.MethodPost && uploadPath.MatchString(r.URL.Path) && r.URL.Query().Has("mount"):
 		g.serveMount(w, r)
+	case r.Method == http.MethodPost && uploadPath.MatchString(r.URL.Path) && r.URL.Query().Has("digest"):
+		g.serveSinglePost(w, r)
 	case rt.kind == "manifests" && (r.Method == http.MethodPut || r.Method == http.MethodDelete):
 		g.serveWrite(w, r, rt)
 	case rt.kind != "" && (r.Method == http.MethodGet || r.Method == http.MethodHead):
 		g.serveRead(w, r, rt)
 	default:
 		g.next.ServeHTTP(w, r)
-	}
-}
-
-// serveWrite passes a manifest write on, then forgets the repository's
-// index and records a tag's release. A manifest with a subject joins the
-// referrers index; a manifest deleted by digest leaves it.
-func (g *Gate) serveWrite(w http.ResponseWriter, r *http.Request, rt route) {
-	var push manifestPush
-	if r.Method == http.MethodPut {
-		var ok bool
-		if push, ok = g.readManifestPush(w, r, rt.repo); !ok {
-			return
-		}
-	}
-	var digest string
-	var stored bool
-	if g.referrers != nil && push.m.subject() != "" {
-		digest, stored = g.passReferrer(w, r, rt.repo, push)
-	} else {
-		rec := &statusWriter{ResponseWriter: w}
-		g.next.ServeHTTP(rec, r)
-		digest, stored = rec.Header().Get("Docker-Content-Digest"), rec.status < 300
-	}
-	if !stored {
-		return
-	}
-	g.index.forget(rt.repo)
-	if g.red != nil {
-		g.red.changed(rt.repo)
-	}
-	isDigest := strings.Contains(rt.ref, ":")
-	switch {
-	case r.Method == http.MethodDelete && isDigest && g.referrers != nil:
-		if err := g.referrers.DeleteReferrer(r.Context(), rt.repo, rt.ref); err != nil {
-			g.log.Error("forgetting a deleted referrer", "repository", rt.repo, "digest", rt.ref, "err", err)
-		}
-	case r.Method == http.MethodPut && !isDigest:
-		if err := g.usage.RecordRelease(r.Context(), Release{Repository: rt.repo, Tag: rt.ref, Digest: digest, At: g.now().UTC()}); err != nil {
-			g.log.Error("recording a tag release", "repository", rt.repo, "tag", rt.ref, "err", err)
-		}
 	}
 }
 

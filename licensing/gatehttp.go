@@ -70,6 +70,15 @@ func (b *bufferWriter) Write(p []byte) (int, error) {
 	return b.body.Write(p)
 }
 
+// copyAnswer sends a buffered answer.
+func copyAnswer(w http.ResponseWriter, buf *bufferWriter) {
+	for k, v := range buf.header {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(buf.status)
+	_, _ = w.Write(buf.body.Bytes())
+}
+
 // manifestBody is the part of an image manifest or index the gate reads.
 type manifestBody struct {
 	MediaType    string `json:"mediaType"`

@@ -222,6 +222,13 @@ func (s *indexes) walk(ctx context.Context, token, repo, ref string, x *repoInde
 	if depth > 4 {
 		return "", fmt.Errorf("manifests of %s nest too deep", repo)
 	}
+	if d, ok := otherDigest(ref); ok {
+		canonical, found, err := s.resolve(ctx, repo, d)
+		if err != nil || !found {
+			return "", err
+		}
+		ref = canonical
+	}
 	var m manifestBody
 	status, h, err := s.fetch(ctx, token, "/v2/"+repo+"/manifests/"+ref, &m)
 	if err != nil || status == http.StatusNotFound {

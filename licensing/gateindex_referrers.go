@@ -72,18 +72,24 @@ func (s *indexes) reachReferrers(ctx context.Context, token, repo string, x *rep
 	return nil
 }
 
-// exists reports whether the manifest digest is in repo.
+// exists reports whether the manifest digest is in repo, by its sha256
+// digest or another the gate linked to it.
 func (s *indexes) exists(ctx context.Context, repo, digest string) (bool, error) {
-	tok, err := s.tokens.Sign(InternalSubject+"gate", []Access{{Type: "repository", Name: repo, Actions: []string{"pull"}}})
+	if d, ok := otherDigest(digest); ok {
+		canonical, found, err := s.resolve(ctx, repo, d)
+		if err != nil || !found {
+			return false, err
+		}
+		digest = canonical
+	}
+	tok, err := s.internalToken(map[string][]string{repo: {"pull"}})
 	if err != nil {
 		return false, err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodHead, "/v2/"+repo+"/manifests/"+digest, nil)
+	req, err := s.request(ctx, http.MethodHead, "/v2/"+repo+"/manifests/"+digest, nil, tok)
 	if err != nil {
 		return false, err
 	}
-	req.Host = "localhost"
-	req.Header.Set("Authorization", "Bearer "+tok.Token)
 	req.Header.Set("Accept", manifestAccept)
 	w := &bufferWriter{header: http.Header{}}
 	s.registry.ServeHTTP(w, req)

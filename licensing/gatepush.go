@@ -20,6 +20,46 @@ type manifestPush struct {
 	parsed bool // the body is a manifest of at most maxManifest bytes
 }
 
+// serveWrite passes a manifest write on, then forgets the repository's
+// index and records a tag's release. A manifest with a subject joins the
+// referrers index; a manifest deleted by digest leaves it.
+func (g *Gate) serveWrite(w http.ResponseWriter, r *http.Request, rt route) {
+	var push manifestPush
+	if r.Method == http.MethodPut {
+		var ok bool
+		if push, ok = g.readManifestPush(w, r, rt.repo); !ok {
+			return
+		}
+	}
+	var digest string
+	var stored bool
+	if g.referrers != nil && push.m.subject() != "" {
+		digest, stored = g.passReferrer(w, r, rt.repo, push)
+	} else {
+		rec := &statusWriter{ResponseWriter: w}
+		g.next.ServeHTTP(rec, r)
+		digest, stored = rec.Header().Get("Docker-Content-Digest"), rec.status < 300
+	}
+	if !stored {
+		return
+	}
+	g.index.forget(rt.repo)
+	if g.red != nil {
+		g.red.changed(rt.repo)
+	}
+	isDigest := strings.Contains(rt.ref, ":")
+	switch {
+	case r.Method == http.MethodDelete && isDigest && g.referrers != nil:
+		if err := g.referrers.DeleteReferrer(r.Context(), rt.repo, rt.ref); err != nil {
+			g.log.Error("forgetting a deleted referrer", "repository", rt.repo, "digest", rt.ref, "err", err)
+		}
+	case r.Method == http.MethodPut && !isDigest:
+		if err := g.usage.RecordRelease(r.Context(), Release{Repository: rt.repo, Tag: rt.ref, Digest: digest, At: g.now().UTC()}); err != nil {
+			g.log.Error("recording a tag release", "repository", rt.repo, "tag", rt.ref, "err", err)
+		}
+	}
+}
+
 // readManifestPush reads a manifest PUT's body and puts it back. It answers
 // (and reports false for) a manifest the gate refuses: a layer URL other
 // than https, a subject that names no digest, or content the
@@ -42,6 +82,9 @@ func (g *Gate) readManifestPush(w http.ResponseWriter, r *http.Request, repo str
 	}
 	if msg := p.m.invalid(); msg != "" {
 		registryError(w, http.StatusBadRequest, "MANIFEST_INVALID", msg)
+		return p, false
+	}
+	if !g.childrenExist(w, r, repo, p.m) {
 		return p, false
 	}
 	if g.red != nil && g.refuseManifestPush(w, r, repo, p) {
@@ -89,12 +132,34 @@ func (g *Gate) passReferrer(w http.ResponseWriter, r *http.Request, repo string,
 		}
 		buf.header.Set("OCI-Subject", ref.Subject)
 	}
-	for k, v := range buf.header {
-		w.Header()[k] = v
-	}
-	w.WriteHeader(buf.status)
-	_, _ = w.Write(buf.body.Bytes())
+	copyAnswer(w, buf)
 	return pushed, stored
+}
+
+// childrenExist answers (and reports false for) an index naming a
+// manifest repo does not hold. The gate checks what distribution checks
+// with its default settings, which find a manifest by its sha256 digest
+// only (see gatedigests.go); registry/embedded.go turns distribution's
+// check off.
+func (g *Gate) childrenExist(w http.ResponseWriter, r *http.Request, repo string, m manifestBody) bool {
+	var missing []string
+	for _, c := range m.Manifests {
+		ok, err := g.index.exists(r.Context(), repo, c.Digest)
+		if err != nil {
+			g.log.Error("checking the manifests of an index", "repository", repo, "digest", c.Digest, "err", err)
+			registryError(w, http.StatusServiceUnavailable, "UNAVAILABLE", "Berth could not check the manifests this index names; try again")
+			return false
+		}
+		if !ok {
+			missing = append(missing, c.Digest)
+		}
+	}
+	if len(missing) > 0 {
+		registryError(w, http.StatusBadRequest, "MANIFEST_BLOB_UNKNOWN",
+			"this index names manifests "+repo+" does not hold; push them first: "+strings.Join(missing, ", "))
+		return false
+	}
+	return true
 }
 
 // referrer describes the manifest, pushed to repo as digest, as an entry

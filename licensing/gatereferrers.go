@@ -79,6 +79,12 @@ func (g *Gate) serveReferrers(w http.ResponseWriter, r *http.Request) {
 		registryError(w, http.StatusServiceUnavailable, "UNAVAILABLE", "Berth could not list the referrers; try again")
 		return
 	}
+	writeReferrers(w, r, refs)
+}
+
+// writeReferrers answers with the referrers list, filtered by the
+// artifactType the request names, if any.
+func writeReferrers(w http.ResponseWriter, r *http.Request, refs []Referrer) {
 	list := referrersList{SchemaVersion: 2, MediaType: indexMediaType, Manifests: []referrerDescriptor{}}
 	q := r.URL.Query()
 	filter, filtered := q.Get("artifactType"), q.Has("artifactType")
@@ -119,11 +125,7 @@ func (g *Gate) refuseReferrers(w http.ResponseWriter, r *http.Request, repo stri
 		registryError(w, http.StatusUnauthorized, "UNAUTHORIZED", "authentication required")
 		return
 	}
-	for k, v := range buf.header {
-		w.Header()[k] = v
-	}
-	w.WriteHeader(buf.status)
-	_, _ = w.Write(buf.body.Bytes())
+	copyAnswer(w, buf)
 }
 
 // referrersOf lists the referrers of subject in repo: those recorded, in
