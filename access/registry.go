@@ -48,19 +48,37 @@ func (d *Decider) Registry(ctx context.Context, p Principal) (*Reach, error) {
 	return r, err
 }
 
-// Actions returns the registry actions ("pull", "push") the principal has
-// on repo, from the same rules as Decide: public pull for everyone but
-// push tokens, repository permissions, publisher namespaces (members
-// pull; owners and editors push to staging only, since what reaches
-// buyers is what the publishing pipeline verified), then the credential's
-// limits. A license key reaches only what is public here (licensing adds
-// what its license covers); a push token only its staging namespaces.
+// Registry actions a token may carry. Delete goes with write: whoever may
+// push over a tag may remove it.
+const (
+	ActionPull   = "pull"
+	ActionPush   = "push"
+	ActionDelete = "delete"
+)
+
+// writeActions are what write on a repository gives in the registry.
+var writeActions = []string{ActionDelete, ActionPull, ActionPush}
+
+// Actions returns the registry actions ("pull", "push", "delete") the
+// principal has on repo, from the same rules as Decide: public pull for
+// everyone but push tokens; repository permissions (read pulls; write and
+// admin, which the namespace's user and an organisation's owners and admins
+// have, push and delete); publisher namespaces (members pull; owners and
+// editors push and delete in staging only, since what reaches buyers is
+// what the publishing pipeline verified, and buyer-facing tags are
+// withdrawn on the portal, which records why); then the credential's
+// limits (a read-only token pulls only; a limited one reaches nothing
+// outside its limits). A license key reaches only what is public here
+// (licensing adds what its license covers) and never deletes. A push token
+// pushes and deletes in its staging namespaces only: staging is the
+// publisher's inbox, where a push over a tag is already as destructive as
+// a delete, and nothing there reaches buyers without the pipeline.
 func (r *Reach) Actions(ctx context.Context, repo string) ([]string, error) {
 	repo = strings.ToLower(repo)
 	switch r.p.Kind {
 	case PushToken:
 		if r.p.Limited() && r.p.Covers(repo) {
-			return []string{"pull", "push"}, nil
+			return slices.Clone(writeActions), nil
 		}
 		return nil, nil
 	case LicenseKey:
@@ -80,9 +98,9 @@ func (r *Reach) accountActions(ctx context.Context, repo string) ([]string, erro
 	for _, g := range r.namespaces {
 		switch {
 		case under(repo, g.Staging) && publisherLevels[g.Role] >= Write:
-			actions = append(actions, "pull", "push")
+			actions = append(actions, writeActions...)
 		case under(repo, g.Namespace) && publisherLevels[g.Role] >= Read:
-			actions = append(actions, "pull")
+			actions = append(actions, ActionPull)
 		}
 	}
 	f, err := r.d.facts.Repository(ctx, r.p.UserID, repo)
@@ -90,13 +108,13 @@ func (r *Reach) accountActions(ctx context.Context, repo string) ([]string, erro
 		return nil, err
 	}
 	if f.Public {
-		actions = append(actions, "pull")
+		actions = append(actions, ActionPull)
 	}
 	switch repoLevels[f.Perm] {
 	case Read:
-		actions = append(actions, "pull")
+		actions = append(actions, ActionPull)
 	case Write, Manage:
-		actions = append(actions, "pull", "push")
+		actions = append(actions, writeActions...)
 	}
 	slices.Sort(actions)
 	return slices.Compact(actions), nil
@@ -110,7 +128,7 @@ func (r *Reach) public(ctx context.Context, repo string) ([]string, error) {
 	if err != nil || !f.Public {
 		return nil, err
 	}
-	return []string{"pull"}, nil
+	return []string{ActionPull}, nil
 }
 
 // limit applies a token's read-only flag and repository limits.
@@ -119,7 +137,7 @@ func (r *Reach) limit(repo string, actions []string) []string {
 		return nil
 	}
 	if r.p.ReadOnly {
-		return slices.DeleteFunc(actions, func(a string) bool { return a != "pull" })
+		return slices.DeleteFunc(actions, func(a string) bool { return a != ActionPull })
 	}
 	return actions
 }

@@ -12,8 +12,10 @@ import (
 )
 
 // TestRegistryReachTable: /token derives registry scopes from the same
-// trust model as the routes. For each credential kind it asks for pull and
-// push on four repositories and checks exactly what the token grants:
+// trust model as the routes. For each credential kind it asks for pull,
+// push and delete on four repositories and checks exactly what the token
+// grants (delete goes with push: never to a read-only token, a license key
+// or outside a token's limits):
 // alice's private repository, her publisher's staging namespace, her
 // publisher's buyer-facing repository (which her license also covers),
 // and bob's public repository.
@@ -25,15 +27,15 @@ func TestRegistryReachTable(t *testing.T) {
 	_, err := in.srv.Backend.Repositories.Create(context.Background(), catalog.NewRepository{Namespace: w.bob.Username, Name: "pub"})
 	must(t, err)
 	own, staging, listed, public := w.alice.Username+"/app", "staging/"+w.names["image-ns"]+"/app", w.names["image-ns"]+"/app", w.bob.Username+"/pub"
-	full := map[string]string{own: "pull,push", staging: "pull,push", listed: "pull", public: "pull"}
+	full := map[string]string{own: "delete,pull,push", staging: "delete,pull,push", listed: "pull", public: "pull"}
 	want := map[string]map[string]string{
 		"anonymous":     {public: "pull"},
 		"password":      full,
 		"pat-write":     full,
 		"refresh-token": full,
 		"pat-read":      {own: "pull", staging: "pull", listed: "pull", public: "pull"},
-		"pat-limited":   {own: "pull,push"},
-		"push-token":    {staging: "pull,push"},
+		"pat-limited":   {own: "delete,pull,push"},
+		"push-token":    {staging: "delete,pull,push"},
 		"license-key":   {listed: "pull", public: "pull"},
 		"admin":         {public: "pull"},
 	}
@@ -44,7 +46,7 @@ func TestRegistryReachTable(t *testing.T) {
 	for kind, expected := range want {
 		q := url.Values{"service": {in.Registry}}
 		for _, repo := range []string{own, staging, listed, public} {
-			q.Add("scope", "repository:"+repo+":pull,push")
+			q.Add("scope", "repository:"+repo+":pull,push,delete")
 		}
 		var a tokenAnswer
 		if kind == "refresh-token" {

@@ -34,14 +34,15 @@ import (
 // namespace, public repositories) and every other request pass untouched;
 // the registry still checks every token itself.
 type Gate struct {
-	next   http.Handler
-	verify *verifier
-	usage  UsageStore
-	pulls  *Batcher[Pull]
-	index  *indexes
-	red    *redistribution // nil: the rule is not enforced
-	log    *slog.Logger
-	now    func() time.Time
+	next      http.Handler
+	verify    *verifier
+	usage     UsageStore
+	referrers ReferrerStore // nil: no referrers API
+	pulls     *Batcher[Pull]
+	index     *indexes
+	red       *redistribution // nil: the rule is not enforced
+	log       *slog.Logger
+	now       func() time.Time
 }
 
 // Redistribution is what the gate asks to keep paid products' content out
@@ -60,14 +61,21 @@ type Redistribution interface {
 type GateOptions struct {
 	// Redistribution, when set, enforces the redistribution rule.
 	Redistribution Redistribution
+	// Referrers keeps the referrers index. Unset, the usage store is used
+	// when it is one (both Berth stores are); with neither there is no
+	// referrers API and clients fall back to the referrers tag schema.
+	Referrers ReferrerStore
 }
 
 // NewGate wraps next, the registry's handler. tokens signs the token the
 // gate reads repositories with; pulls receives the pulls it attributes.
 func NewGate(next http.Handler, tokens *TokenServer, usage UsageStore, pulls *Batcher[Pull], log *slog.Logger, opts GateOptions) *Gate {
 	g := &Gate{next: next, verify: newVerifier(tokens.keys, tokens.cfg.Issuer, tokens.cfg.Service), usage: usage, pulls: pulls,
-		log: log, now: time.Now}
-	g.index = newIndexes(next, tokens, usage)
+		referrers: opts.Referrers, log: log, now: time.Now}
+	if g.referrers == nil {
+		g.referrers, _ = usage.(ReferrerStore)
+	}
+	g.index = newIndexes(next, tokens, usage, g.referrers)
 	if opts.Redistribution != nil {
 		g.red = &redistribution{source: opts.Redistribution, indexes: g.index}
 	}
@@ -97,42 +105,29 @@ func parseRoute(path string) route {
 var uploadPath = regexp.MustCompile(`^/v2/(.+)/blobs/uploads/$`)
 
 func (g *Gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !g.serveOtherDigest(w, r) {
+		g.serve(w, r)
+	}
+}
+
+func (g *Gate) serve(w http.ResponseWriter, r *http.Request) {
 	rt := parseRoute(r.URL.Path)
 	if repo, digest, ok := blobWrite(r); ok && g.red != nil && g.refuseBlobWrite(w, r, repo, digest) {
 		return
 	}
 	switch {
+	case r.Method == http.MethodGet && g.referrers != nil && referrersPath.MatchString(r.URL.Path):
+		g.serveReferrers(w, r)
 	case r.Method == http.MethodPost && uploadPath.MatchString(r.URL.Path) && r.URL.Query().Has("mount"):
 		g.serveMount(w, r)
+	case r.Method == http.MethodPost && uploadPath.MatchString(r.URL.Path) && r.URL.Query().Has("digest"):
+		g.serveSinglePost(w, r)
 	case rt.kind == "manifests" && (r.Method == http.MethodPut || r.Method == http.MethodDelete):
 		g.serveWrite(w, r, rt)
 	case rt.kind != "" && (r.Method == http.MethodGet || r.Method == http.MethodHead):
 		g.serveRead(w, r, rt)
 	default:
 		g.next.ServeHTTP(w, r)
-	}
-}
-
-// serveWrite passes a manifest write on, then forgets the repository's
-// index and records a tag's release.
-func (g *Gate) serveWrite(w http.ResponseWriter, r *http.Request, rt route) {
-	if r.Method == http.MethodPut && g.red != nil && g.refuseManifestPush(w, r, rt.repo) {
-		return
-	}
-	rec := &statusWriter{ResponseWriter: w}
-	g.next.ServeHTTP(rec, r)
-	if rec.status >= 300 {
-		return
-	}
-	g.index.forget(rt.repo)
-	if g.red != nil {
-		g.red.changed(rt.repo)
-	}
-	if r.Method == http.MethodPut && !strings.Contains(rt.ref, ":") {
-		digest := rec.Header().Get("Docker-Content-Digest")
-		if err := g.usage.RecordRelease(r.Context(), Release{Repository: rt.repo, Tag: rt.ref, Digest: digest, At: g.now().UTC()}); err != nil {
-			g.log.Error("recording a tag release", "repository", rt.repo, "tag", rt.ref, "err", err)
-		}
 	}
 }
 

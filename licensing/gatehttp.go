@@ -70,18 +70,42 @@ func (b *bufferWriter) Write(p []byte) (int, error) {
 	return b.body.Write(p)
 }
 
+// copyAnswer sends a buffered answer.
+func copyAnswer(w http.ResponseWriter, buf *bufferWriter) {
+	for k, v := range buf.header {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(buf.status)
+	_, _ = w.Write(buf.body.Bytes())
+}
+
 // manifestBody is the part of an image manifest or index the gate reads.
 type manifestBody struct {
-	MediaType string `json:"mediaType"`
-	Config    struct {
-		Digest string `json:"digest"`
+	MediaType    string `json:"mediaType"`
+	ArtifactType string `json:"artifactType"`
+	Config       struct {
+		MediaType string `json:"mediaType"`
+		Digest    string `json:"digest"`
 	} `json:"config"`
 	Layers []struct {
-		Digest string `json:"digest"`
+		Digest string   `json:"digest"`
+		URLs   []string `json:"urls"`
 	} `json:"layers"`
 	Manifests []struct {
 		Digest string `json:"digest"`
 	} `json:"manifests"`
+	Subject *struct {
+		Digest string `json:"digest"`
+	} `json:"subject"`
+	Annotations map[string]string `json:"annotations"`
+}
+
+// subject returns the digest the manifest's subject names, or "".
+func (m manifestBody) subject() string {
+	if m.Subject == nil {
+		return ""
+	}
+	return m.Subject.Digest
 }
 
 // manifestRefs is what one manifest names: an image its config and layers,

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -30,6 +31,13 @@ type repoIndex struct {
 	media    map[string]string          // manifest digest → media type
 	releases map[string]time.Time       // tag → release time
 	refs     map[string]manifestRefs    // manifest digest → what it names
+	// referrer marks manifests reached only as referrers of another
+	// (signatures, SBOMs): reading one is not a pull.
+	referrer map[string]bool
+	// tagged holds the manifests read here that name a subject, as
+	// referrers: those pushed before the referrers index, or listed in a
+	// referrers tag schema index, are found this way.
+	tagged map[string]Referrer
 }
 
 type tagEntry struct {
@@ -41,7 +49,7 @@ func (x *repoIndex) released(tag string) time.Time { return x.releases[tag] }
 // isImage reports whether digest is a manifest of one image (not an index).
 func (x *repoIndex) isImage(digest string) bool {
 	mt, ok := x.media[digest]
-	return ok && !types.MediaType(mt).IsIndex()
+	return ok && !types.MediaType(mt).IsIndex() && !x.referrer[digest]
 }
 
 // reachable finds a tag one of ents covers whose manifest reaches digest,
@@ -88,9 +96,10 @@ func (x *repoIndex) tagOf(digest string, ents []Entitled) (string, bool) {
 // handler, and keeps them until a manifest write through the gate, or for
 // at most indexTTL.
 type indexes struct {
-	registry http.Handler
-	tokens   *TokenServer
-	usage    UsageStore
+	registry  http.Handler
+	tokens    *TokenServer
+	usage     UsageStore
+	referrers ReferrerStore // nil: tags reach no referrers but cosign's
 
 	mu    sync.Mutex
 	repos map[string]*repoIndex
@@ -104,8 +113,8 @@ const (
 	maxIndexes = 1024
 )
 
-func newIndexes(registry http.Handler, tokens *TokenServer, usage UsageStore) *indexes {
-	return &indexes{registry: registry, tokens: tokens, usage: usage, repos: map[string]*repoIndex{}}
+func newIndexes(registry http.Handler, tokens *TokenServer, usage UsageStore, referrers ReferrerStore) *indexes {
+	return &indexes{registry: registry, tokens: tokens, usage: usage, referrers: referrers, repos: map[string]*repoIndex{}}
 }
 
 func (s *indexes) forget(repo string) {
@@ -146,7 +155,8 @@ func (s *indexes) build(ctx context.Context, repo string) (*repoIndex, error) {
 		return nil, err
 	}
 	x := &repoIndex{built: time.Now(), tags: map[string]tagEntry{}, reach: map[string]map[string]bool{},
-		media: map[string]string{}, releases: map[string]time.Time{}, refs: map[string]manifestRefs{}}
+		media: map[string]string{}, releases: map[string]time.Time{}, refs: map[string]manifestRefs{},
+		referrer: map[string]bool{}, tagged: map[string]Referrer{}}
 	tags, err := s.tags(ctx, tok.Token, repo)
 	if err != nil {
 		return nil, err
@@ -159,6 +169,9 @@ func (s *indexes) build(ctx context.Context, repo string) (*repoIndex, error) {
 		if digest != "" {
 			x.tags[tag] = tagEntry{digest: digest}
 		}
+	}
+	if err := s.addReferrers(ctx, tok.Token, repo, x); err != nil {
+		return nil, err
 	}
 	releases, err := s.usage.Releases(ctx, repo)
 	if err != nil {
@@ -209,6 +222,13 @@ func (s *indexes) walk(ctx context.Context, token, repo, ref string, x *repoInde
 	if depth > 4 {
 		return "", fmt.Errorf("manifests of %s nest too deep", repo)
 	}
+	if d, ok := otherDigest(ref); ok {
+		canonical, found, err := s.resolve(ctx, repo, d)
+		if err != nil || !found {
+			return "", err
+		}
+		ref = canonical
+	}
 	var m manifestBody
 	status, h, err := s.fetch(ctx, token, "/v2/"+repo+"/manifests/"+ref, &m)
 	if err != nil || status == http.StatusNotFound {
@@ -223,6 +243,10 @@ func (s *indexes) walk(ctx context.Context, token, repo, ref string, x *repoInde
 		mt = h.Get("Content-Type")
 	}
 	x.media[digest] = mt
+	if m.subject() != "" {
+		size, _ := strconv.ParseInt(h.Get("Content-Length"), 10, 64)
+		x.tagged[digest] = m.referrer(repo, digest, size, h.Get("Content-Type"))
+	}
 	refs := m.refs(digest)
 	x.refs[digest] = refs
 	reach := map[string]bool{digest: true}

@@ -1,13 +1,10 @@
 package licensing
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"regexp"
 	"strings"
@@ -201,28 +198,12 @@ func (g *Gate) refuseBlobWrite(w http.ResponseWriter, r *http.Request, repo, dig
 }
 
 // refuseManifestPush refuses a manifest the rule finds paid (see verdict)
-// into a public repository. It reads the body and puts it back.
-func (g *Gate) refuseManifestPush(w http.ResponseWriter, r *http.Request, repo string) bool {
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxManifest+1))
-	if err != nil {
-		registryError(w, http.StatusBadRequest, "MANIFEST_INVALID", "the manifest could not be read: "+err.Error())
-		return true
-	}
-	r.Body = struct {
-		io.Reader
-		io.Closer
-	}{io.MultiReader(bytes.NewReader(body), r.Body), r.Body}
-	if len(body) > maxManifest {
-		return false // distribution refuses it
-	}
-	var m manifestBody
-	if json.Unmarshal(body, &m) != nil {
-		return false // distribution refuses it
-	}
-	sum := sha256.Sum256(body)
-	refs := m.refs("sha256:" + hex.EncodeToString(sum[:]))
-	return g.refuse(w, r, repo, false, func(p *paidSet) (paidRef, bool, error) {
-		ref, bad := p.verdict(refs)
+// into a public repository.
+func (g *Gate) refuseManifestPush(w http.ResponseWriter, r *http.Request, repo string, p manifestPush) bool {
+	sum := sha256.Sum256(p.body)
+	refs := p.m.refs("sha256:" + hex.EncodeToString(sum[:]))
+	return g.refuse(w, r, repo, false, func(set *paidSet) (paidRef, bool, error) {
+		ref, bad := set.verdict(refs)
 		return ref, bad, nil
 	}, pushRefused)
 }

@@ -77,6 +77,13 @@ func configurationOf(cfg Config) *configuration.Configuration {
 			"enabled": true, "age": "168h", "interval": "24h", "dryrun": false,
 		}},
 	}
+	// Layers with foreign URLs (non-distributable layers) are accepted
+	// when the URLs are https: clients fetch and verify them by digest.
+	// distribution's default refuses every URL, and answers 500.
+	c.Validation.Manifests.URLs.Allow = []string{"^https://"}
+	// Berth's gate checks that an index's manifests exist, by any digest
+	// (distribution finds a manifest by its sha256 digest only).
+	c.Validation.Manifests.Indexes.Platforms = "none"
 	c.Auth = configuration.Auth{"token": configuration.Parameters{
 		"realm":          cfg.Realm,
 		"service":        cfg.Service,

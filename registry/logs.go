@@ -42,7 +42,7 @@ func (h slogHook) Fire(e *logrus.Entry) error {
 	if status, ok := e.Data["http.response.status"].(int); ok && status < 500 {
 		level = slog.LevelDebug
 	}
-	if strings.HasPrefix(e.Message, "error authorizing context") {
+	if quiet(e.Message) {
 		level = slog.LevelDebug
 	}
 	if !h.log.Enabled(context.Background(), level) {
@@ -57,4 +57,29 @@ func (h slogHook) Fire(e *logrus.Entry) error {
 	}
 	h.log.Log(context.Background(), level, e.Message, attrs...)
 	return nil
+}
+
+// quietMessages start messages distribution logs as warnings or errors
+// without a response status that are the protocol working: a refused
+// token; a client's malformed digest, or content that does not match its
+// digest (answered 400), and the cleanup of its upload; a blob looked up
+// by its sha512 digest; and the index check Berth's gate does instead
+// (embedded.go).
+var quietMessages = []string{
+	"error authorizing context",
+	"error parsing digest",
+	"canonical digest does match provided digest", // sic
+	"payload digest does not match",
+	"error canceling upload after error",
+	"looking up blob with canonical target",
+	"Image index completeness validation has been disabled",
+}
+
+func quiet(message string) bool {
+	for _, prefix := range quietMessages {
+		if strings.HasPrefix(message, prefix) {
+			return true
+		}
+	}
+	return false
 }

@@ -49,7 +49,8 @@ type licenseDoc struct {
 // Store implements licensing.Store and licensing.RefreshStore on MongoDB
 // with the collections licenses, token_keys and refresh_tokens, and
 // licensing.UsageStore with license_seats, token_records, pulls,
-// pull_counts and releases (see usage.go).
+// pull_counts and releases (see usage.go), and licensing.ReferrerStore
+// with referrers (see referrers.go).
 type Store struct {
 	licenses     *mongo.Collection
 	keys         *mongo.Collection
@@ -59,6 +60,7 @@ type Store struct {
 	pulls        *mongo.Collection
 	pullCounts   *mongo.Collection
 	releases     *mongo.Collection
+	referrers    *mongo.Collection
 }
 
 var _ licensing.Store = (*Store)(nil)
@@ -68,7 +70,8 @@ func New(ctx context.Context, db *mongo.Database) (*Store, error) {
 	s := &Store{licenses: db.Collection("licenses"), keys: db.Collection("token_keys"),
 		refresh: db.Collection("refresh_tokens"), seats: db.Collection("license_seats"),
 		tokenRecords: db.Collection("token_records"), pulls: db.Collection("pulls"),
-		pullCounts: db.Collection("pull_counts"), releases: db.Collection("releases")}
+		pullCounts: db.Collection("pull_counts"), releases: db.Collection("releases"),
+		referrers: db.Collection("referrers")}
 	err := mongodb.CreateIndexes(ctx, s.licenses,
 		mongo.IndexModel{Keys: bson.D{{Key: "key_hash", Value: 1}},
 			Options: options.Index().SetName("key_hash_unique").SetUnique(true)},
@@ -89,6 +92,9 @@ func New(ctx context.Context, db *mongo.Database) (*Store, error) {
 		return nil, err
 	}
 	if err := s.createUsageIndexes(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.createReferrerIndexes(ctx); err != nil {
 		return nil, err
 	}
 	return s, nil

@@ -32,6 +32,10 @@ func TestUsageStore(t *testing.T) {
 	})
 }
 
+func TestReferrerStore(t *testing.T) {
+	storetest.RunReferrers(t, func(t *testing.T) licensing.ReferrerStore { return newStore(t) })
+}
+
 // TestSealedKeys scans every document of the database as the server sends
 // it (raw BSON).
 func TestSealedKeys(t *testing.T) {

@@ -71,10 +71,11 @@ var schema = []string{
 	ALTER TABLE licenses ADD COLUMN terms_accepted_at INTEGER NOT NULL DEFAULT 0`,
 	// A product's licenses, listed newest first.
 	`CREATE INDEX IF NOT EXISTS licenses_product ON licenses (product, created_at DESC)`,
+	referrersSchema,
 }
 
-// Store implements licensing.Store, licensing.RefreshStore and
-// licensing.UsageStore on SQLite.
+// Store implements licensing.Store, licensing.RefreshStore,
+// licensing.UsageStore and licensing.ReferrerStore on SQLite.
 type Store struct {
 	db *sql.DB
 }

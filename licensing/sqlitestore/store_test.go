@@ -32,6 +32,10 @@ func TestUsageStore(t *testing.T) {
 	storetest.RunUsage(t, func(t *testing.T) licensing.UsageStore { return newStore(t) }, storetest.Options{})
 }
 
+func TestReferrerStore(t *testing.T) {
+	storetest.RunReferrers(t, func(t *testing.T) licensing.ReferrerStore { return newStore(t) })
+}
+
 // TestSealedKeys scans the database files themselves: the file, its
 // write-ahead log and its shared-memory index.
 func TestSealedKeys(t *testing.T) {
