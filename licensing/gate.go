@@ -3,6 +3,7 @@ package licensing
 import (
 	"context"
 	"fmt"
+	"github.com/berth/berth/registry/errcode"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -161,10 +162,10 @@ func (g *Gate) serveRead(w http.ResponseWriter, r *http.Request, rt route) {
 	if !grants(c.Access, rt.repo, "pull") {
 		if d, ok := c.Berth.denial(rt.repo); ok {
 			status := http.StatusForbidden
-			if d.Code == codeTooManyRequests {
+			if d.Code == errcode.TooManyRequests {
 				status = http.StatusTooManyRequests
 			}
-			registryError(w, status, d.Code, d.Message)
+			errcode.Write(w, status, d.Code, d.Message)
 			return
 		}
 		g.next.ServeHTTP(w, r)
@@ -179,11 +180,11 @@ func (g *Gate) serveRead(w http.ResponseWriter, r *http.Request, rt route) {
 	d, err := g.decide(ctx, rt, ents)
 	if err != nil {
 		g.log.Error("deciding an entitled pull", "repository", rt.repo, "reference", rt.ref, "err", err)
-		registryError(w, http.StatusServiceUnavailable, "UNAVAILABLE", "Berth could not check your license for this request; try again")
+		errcode.Write(w, http.StatusServiceUnavailable, errcode.Unavailable, "Berth could not check your license for this request; try again")
 		return
 	}
 	if !d.allowed {
-		registryError(w, http.StatusForbidden, codeDenied, d.reason)
+		errcode.Write(w, http.StatusForbidden, errcode.Denied, d.reason)
 		return
 	}
 	counts := rt.kind == "manifests" && r.Method == http.MethodGet && d.image
@@ -192,11 +193,11 @@ func (g *Gate) serveRead(w http.ResponseWriter, r *http.Request, rt route) {
 		_, ok, err := g.usage.CountPull(ctx, d.by.License, period, d.by.Quota)
 		if err != nil {
 			g.log.Error("counting a pull", "license", d.by.License, "err", err)
-			registryError(w, http.StatusServiceUnavailable, "UNAVAILABLE", "Berth could not count this pull against your quota; try again")
+			errcode.Write(w, http.StatusServiceUnavailable, errcode.Unavailable, "Berth could not count this pull against your quota; try again")
 			return
 		}
 		if !ok {
-			registryError(w, http.StatusTooManyRequests, codeTooManyRequests, fmt.Sprintf(
+			errcode.Write(w, http.StatusTooManyRequests, errcode.TooManyRequests, fmt.Sprintf(
 				"the pull quota of your license (%d pulls a %s) is used up; it resets at %s",
 				d.by.Quota, d.by.Period, reset.Format("2006-01-02 15:04 UTC")))
 			return

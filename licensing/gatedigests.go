@@ -2,6 +2,7 @@ package licensing
 
 import (
 	"bytes"
+	"github.com/berth/berth/registry/errcode"
 	"io"
 	"net/http"
 	"strings"
@@ -69,13 +70,13 @@ func (g *Gate) putOtherManifest(w http.ResponseWriter, r *http.Request, repo str
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxManifest+1))
 	switch {
 	case err != nil:
-		registryError(w, http.StatusBadRequest, "MANIFEST_INVALID", "the manifest could not be read: "+err.Error())
+		errcode.Write(w, http.StatusBadRequest, "MANIFEST_INVALID", "the manifest could not be read: "+err.Error())
 		return
 	case len(body) > maxManifest:
-		registryError(w, http.StatusRequestEntityTooLarge, "MANIFEST_INVALID", "a manifest may hold at most 4 MiB")
+		errcode.Write(w, http.StatusRequestEntityTooLarge, "MANIFEST_INVALID", "a manifest may hold at most 4 MiB")
 		return
 	case !verifies(d, body):
-		registryError(w, http.StatusBadRequest, "DIGEST_INVALID", "the manifest's "+string(d.Algorithm())+" digest is not "+d.String())
+		errcode.Write(w, http.StatusBadRequest, "DIGEST_INVALID", "the manifest's "+string(d.Algorithm())+" digest is not "+d.String())
 		return
 	}
 	canonical := r.Clone(r.Context())
@@ -86,7 +87,7 @@ func (g *Gate) putOtherManifest(w http.ResponseWriter, r *http.Request, repo str
 	if buf.status == http.StatusCreated {
 		if err := g.index.linkBlob(r.Context(), repo, d, body); err != nil {
 			g.log.Error("linking a manifest's digest", "repository", repo, "digest", d, "err", err)
-			registryError(w, http.StatusServiceUnavailable, "UNAVAILABLE", "the manifest was stored under its sha256 digest, but not yet under "+d.String()+"; push it again")
+			errcode.Write(w, http.StatusServiceUnavailable, errcode.Unavailable, "the manifest was stored under its sha256 digest, but not yet under "+d.String()+"; push it again")
 			return
 		}
 		setDigest(buf.header, d, true)
@@ -102,7 +103,7 @@ func (g *Gate) resolveOtherManifest(w http.ResponseWriter, r *http.Request, repo
 	canonical, ok, err := g.index.resolve(ctx, repo, d)
 	if err != nil {
 		g.log.Error("resolving a manifest digest", "repository", repo, "digest", d, "err", err)
-		registryError(w, http.StatusServiceUnavailable, "UNAVAILABLE", "Berth could not resolve "+d.String()+"; try again")
+		errcode.Write(w, http.StatusServiceUnavailable, errcode.Unavailable, "Berth could not resolve "+d.String()+"; try again")
 		return
 	}
 	if !ok {
@@ -129,7 +130,7 @@ func (g *Gate) mountOther(w http.ResponseWriter, r *http.Request, repo, from str
 	if buf.status == http.StatusCreated {
 		if err := g.index.copyBlob(r.Context(), from, repo, d); err != nil {
 			g.log.Error("copying a mounted blob", "from", from, "repository", repo, "digest", d, "err", err)
-			registryError(w, http.StatusServiceUnavailable, "UNAVAILABLE", "Berth could not mount "+d.String()+"; upload the blob instead")
+			errcode.Write(w, http.StatusServiceUnavailable, errcode.Unavailable, "Berth could not mount "+d.String()+"; upload the blob instead")
 			return
 		}
 		setDigest(buf.header, d, true)

@@ -2,18 +2,9 @@ package licensing
 
 import (
 	"bytes"
-	"encoding/json"
 	"net/http"
 	"strings"
 )
-
-// registryError answers in the registry's JSON error format.
-func registryError(w http.ResponseWriter, status int, code, message string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Docker-Distribution-Api-Version", "registry/2.0")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]any{"errors": []map[string]string{{"code": code, "message": message}}})
-}
 
 // statusWriter remembers the status the wrapped handler answered with.
 type statusWriter struct {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/berth/berth/registry/errcode"
 	"io"
 	"net/http"
 	"strings"
@@ -67,7 +68,7 @@ func (g *Gate) serveWrite(w http.ResponseWriter, r *http.Request, rt route) {
 func (g *Gate) readManifestPush(w http.ResponseWriter, r *http.Request, repo string) (manifestPush, bool) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxManifest+1))
 	if err != nil {
-		registryError(w, http.StatusBadRequest, "MANIFEST_INVALID", "the manifest could not be read: "+err.Error())
+		errcode.Write(w, http.StatusBadRequest, "MANIFEST_INVALID", "the manifest could not be read: "+err.Error())
 		return manifestPush{}, false
 	}
 	r.Body = struct {
@@ -81,7 +82,7 @@ func (g *Gate) readManifestPush(w http.ResponseWriter, r *http.Request, repo str
 		return p, true
 	}
 	if msg := p.m.invalid(); msg != "" {
-		registryError(w, http.StatusBadRequest, "MANIFEST_INVALID", msg)
+		errcode.Write(w, http.StatusBadRequest, "MANIFEST_INVALID", msg)
 		return p, false
 	}
 	if !g.childrenExist(w, r, repo, p.m) {
@@ -126,7 +127,7 @@ func (g *Gate) passReferrer(w http.ResponseWriter, r *http.Request, repo string,
 		ref.PushedAt = g.now().UTC()
 		if err := g.referrers.PutReferrer(r.Context(), ref); err != nil {
 			g.log.Error("indexing a referrer", "repository", repo, "digest", pushed, "subject", ref.Subject, "err", err)
-			registryError(w, http.StatusServiceUnavailable, "UNAVAILABLE",
+			errcode.Write(w, http.StatusServiceUnavailable, errcode.Unavailable,
 				"the manifest was stored, but Berth could not list it as a referrer of "+ref.Subject+"; push it again")
 			return pushed, true
 		}
@@ -147,7 +148,7 @@ func (g *Gate) childrenExist(w http.ResponseWriter, r *http.Request, repo string
 		ok, err := g.index.exists(r.Context(), repo, c.Digest)
 		if err != nil {
 			g.log.Error("checking the manifests of an index", "repository", repo, "digest", c.Digest, "err", err)
-			registryError(w, http.StatusServiceUnavailable, "UNAVAILABLE", "Berth could not check the manifests this index names; try again")
+			errcode.Write(w, http.StatusServiceUnavailable, errcode.Unavailable, "Berth could not check the manifests this index names; try again")
 			return false
 		}
 		if !ok {
@@ -155,7 +156,7 @@ func (g *Gate) childrenExist(w http.ResponseWriter, r *http.Request, repo string
 		}
 	}
 	if len(missing) > 0 {
-		registryError(w, http.StatusBadRequest, "MANIFEST_BLOB_UNKNOWN",
+		errcode.Write(w, http.StatusBadRequest, "MANIFEST_BLOB_UNKNOWN",
 			"this index names manifests "+repo+" does not hold; push them first: "+strings.Join(missing, ", "))
 		return false
 	}

@@ -3,6 +3,7 @@ package licensing
 import (
 	"context"
 	"encoding/json"
+	"github.com/berth/berth/registry/errcode"
 	"net/http"
 	"regexp"
 	"slices"
@@ -52,7 +53,7 @@ func (g *Gate) serveReferrers(w http.ResponseWriter, r *http.Request) {
 	m := referrersPath.FindStringSubmatch(r.URL.Path)
 	repo, subject := m[1], m[2]
 	if _, err := digest.Parse(subject); err != nil {
-		registryError(w, http.StatusBadRequest, "DIGEST_INVALID", subject+" is not a digest such as sha256:<64 hex digits>")
+		errcode.Write(w, http.StatusBadRequest, "DIGEST_INVALID", subject+" is not a digest such as sha256:<64 hex digits>")
 		return
 	}
 	c := g.claimsOf(r)
@@ -65,18 +66,18 @@ func (g *Gate) serveReferrers(w http.ResponseWriter, r *http.Request) {
 		d, err := g.decide(ctx, route{repo: repo, kind: "manifests", ref: subject}, ents)
 		if err != nil {
 			g.log.Error("deciding an entitled referrers list", "repository", repo, "subject", subject, "err", err)
-			registryError(w, http.StatusServiceUnavailable, "UNAVAILABLE", "Berth could not check your license for this request; try again")
+			errcode.Write(w, http.StatusServiceUnavailable, errcode.Unavailable, "Berth could not check your license for this request; try again")
 			return
 		}
 		if !d.allowed {
-			registryError(w, http.StatusForbidden, codeDenied, d.reason)
+			errcode.Write(w, http.StatusForbidden, errcode.Denied, d.reason)
 			return
 		}
 	}
 	refs, err := g.referrersOf(ctx, repo, subject)
 	if err != nil {
 		g.log.Error("listing referrers", "repository", repo, "subject", subject, "err", err)
-		registryError(w, http.StatusServiceUnavailable, "UNAVAILABLE", "Berth could not list the referrers; try again")
+		errcode.Write(w, http.StatusServiceUnavailable, errcode.Unavailable, "Berth could not list the referrers; try again")
 		return
 	}
 	writeReferrers(w, r, refs)
@@ -110,10 +111,10 @@ func (g *Gate) refuseReferrers(w http.ResponseWriter, r *http.Request, repo stri
 	if c != nil {
 		if d, ok := c.Berth.denial(repo); ok {
 			status := http.StatusForbidden
-			if d.Code == codeTooManyRequests {
+			if d.Code == errcode.TooManyRequests {
 				status = http.StatusTooManyRequests
 			}
-			registryError(w, status, d.Code, d.Message)
+			errcode.Write(w, status, d.Code, d.Message)
 			return
 		}
 	}
@@ -122,7 +123,7 @@ func (g *Gate) refuseReferrers(w http.ResponseWriter, r *http.Request, repo stri
 	buf := &bufferWriter{header: http.Header{}}
 	g.next.ServeHTTP(buf, probe)
 	if buf.status != http.StatusUnauthorized && buf.status != http.StatusForbidden {
-		registryError(w, http.StatusUnauthorized, "UNAUTHORIZED", "authentication required")
+		errcode.Write(w, http.StatusUnauthorized, "UNAUTHORIZED", "authentication required")
 		return
 	}
 	copyAnswer(w, buf)

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"github.com/berth/berth/registry/errcode"
 	"net/http"
 	"regexp"
 	"strings"
@@ -138,9 +139,9 @@ func (g *Gate) refusal(r *http.Request, repo string, public bool, paid func(*pai
 	switch {
 	case err != nil:
 		g.log.Error("checking the redistribution rule", "repository", repo, "err", err)
-		return http.StatusServiceUnavailable, "UNAVAILABLE", unavailable
+		return http.StatusServiceUnavailable, errcode.Unavailable, unavailable
 	case refused && !g.internal(r):
-		return http.StatusForbidden, codeDenied, message(ref, repo)
+		return http.StatusForbidden, errcode.Denied, message(ref, repo)
 	}
 	return 0, "", ""
 }
@@ -158,7 +159,7 @@ func (g *Gate) refuse(w http.ResponseWriter, r *http.Request, repo string, publi
 	if status == 0 {
 		return false
 	}
-	registryError(w, status, code, msg)
+	errcode.Write(w, status, code, msg)
 	return true
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/berth/berth/registry/errcode"
 	"net/http"
 )
 
@@ -21,7 +22,7 @@ func (g *Gate) serveUnlicensed(w http.ResponseWriter, r *http.Request, rt route)
 	public, err := g.red.public(r.Context(), rt.repo)
 	if err != nil {
 		g.log.Error("checking the redistribution rule", "repository", rt.repo, "err", err)
-		registryError(w, http.StatusServiceUnavailable, "UNAVAILABLE", unavailable)
+		errcode.Write(w, http.StatusServiceUnavailable, errcode.Unavailable, unavailable)
 		return
 	}
 	if !public {
@@ -103,7 +104,7 @@ func (g *guardWriter) WriteHeader(code int) {
 		if status, c, msg := g.decide(); status != 0 {
 			g.refused = true
 			clear(g.ResponseWriter.Header())
-			registryError(g.ResponseWriter, status, c, msg)
+			errcode.Write(g.ResponseWriter, status, c, msg)
 			return
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/berth/berth/registry/errcode"
 	"slices"
 	"strings"
 	"time"
@@ -268,7 +269,7 @@ func (s *TokenServer) licensedPulls(ctx context.Context, p principal, scopes []A
 			continue
 		}
 		var reasons []string
-		code := codeTooManyRequests
+		code := errcode.TooManyRequests
 		for _, l := range p.Licensed[a.Name] {
 			why, seen := verdicts[l.ID]
 			if !seen {
@@ -280,8 +281,8 @@ func (s *TokenServer) licensedPulls(ctx context.Context, p principal, scopes []A
 			}
 			if why != nil {
 				reasons = append(reasons, why.Message)
-				if why.Code != codeTooManyRequests {
-					code = codeDenied
+				if why.Code != errcode.TooManyRequests {
+					code = errcode.Denied
 				}
 				continue
 			}
@@ -309,7 +310,7 @@ func (s *TokenServer) licenseVerdict(ctx context.Context, p principal, l License
 			return nil, fmt.Errorf("reading the terms of %s/%s: %w", l.Product, l.Tier, err)
 		}
 		if current > l.TermsVersion {
-			return &Denial{Code: codeDenied, Message: fmt.Sprintf(
+			return &Denial{Code: errcode.Denied, Message: fmt.Sprintf(
 				"the publisher of %s published new license terms (version %d); accept them at %s/licenses/%s before pulling again",
 				l.Product, current, s.cfg.PublicURL, l.ID)}, nil
 		}
@@ -320,7 +321,7 @@ func (s *TokenServer) licenseVerdict(ctx context.Context, p principal, l License
 			return nil, fmt.Errorf("claiming a seat on license %s: %w", l.ID, err)
 		}
 		if !ok {
-			return &Denial{Code: codeDenied, Message: fmt.Sprintf("all %d seats of license …%s are taken by other credentials; an owner can free one on the license page",
+			return &Denial{Code: errcode.Denied, Message: fmt.Sprintf("all %d seats of license …%s are taken by other credentials; an owner can free one on the license page",
 				l.Seats, l.KeyHint)}, nil
 		}
 	}
@@ -335,17 +336,11 @@ func (s *TokenServer) licenseVerdict(ctx context.Context, p principal, l License
 			out.quota = &QuotaStatus{Limit: l.Quota.Pulls, Remaining: left, Reset: reset}
 		}
 		if left == 0 {
-			return &Denial{Code: codeTooManyRequests, Message: quotaExhausted(l, reset)}, nil
+			return &Denial{Code: errcode.TooManyRequests, Message: quotaExhausted(l, reset)}, nil
 		}
 	}
 	return nil, nil
 }
-
-// Registry error codes the gate answers with.
-const (
-	codeDenied          = "DENIED"
-	codeTooManyRequests = "TOOMANYREQUESTS"
-)
 
 // grants reports whether access includes action on repo.
 func grants(access []Access, repo, action string) bool {
