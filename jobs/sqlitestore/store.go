@@ -129,7 +129,7 @@ func (s *Store) DeleteFinished(ctx context.Context, before time.Time) (int, erro
 // scan reads one row of columns; an empty payload reads back as nil.
 func scan(sc sqldb.Scanner) (jobs.Job, error) {
 	var (
-		j                     jobs.Job
+		j                       jobs.Job
 		runAt, created, updated int64
 	)
 	if err := sc.Scan(&j.ID, &j.Kind, &j.Payload, &j.Status, &j.Attempts, &runAt, &j.Lease, &j.LastError,
