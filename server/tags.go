@@ -9,39 +9,61 @@ import (
 
 	"github.com/berth/berth/catalog"
 	"github.com/berth/berth/publishing"
+	"github.com/berth/berth/registry"
 	"github.com/berth/berth/signing"
 )
 
-// RecordTag reads repo:tag from the registry into the catalog: its
-// platforms, layers and build steps; and refreshes the platforms of the
-// product that ships repo. The registry's push notifications call it, so
-// that a new tag appears without anyone re-scanning.
-func (b *Backend) RecordTag(ctx context.Context, repo, tag string) error {
-	return b.recordTag(ctx, repo, tag, false)
+// RecordTag records in the catalog that repo:tag was pushed at digest at
+// time at, as the registry's push notification says: it reads the
+// manifest by its digest (the registry notifies before it links the tag)
+// for its platforms, layers and build steps, and refreshes the platforms
+// of the product that ships repo. A notification older than the tag's
+// record of another digest changes nothing, so that notifications applied
+// out of order leave the newest push.
+func (b *Backend) RecordTag(ctx context.Context, repo, tag, digest string, at time.Time) error {
+	return b.recordTag(ctx, repo, tag, digest, at, false)
 }
 
 // RecordSignedTag records a tag the publishing pipeline promoted and Berth
-// signed.
+// signed: the pipeline has finished writing it, so it is read by name.
 func (b *Backend) RecordSignedTag(ctx context.Context, repo, tag string) error {
-	return b.recordTag(ctx, repo, tag, true)
+	return b.recordTag(ctx, repo, tag, "", time.Now().UTC(), true)
 }
 
-func (b *Backend) recordTag(ctx context.Context, repo, tag string, signed bool) error {
+func (b *Backend) recordTag(ctx context.Context, repo, tag, digest string, at time.Time, signed bool) error {
 	// Staging repositories are publishers' inboxes, not the catalog.
 	if _, staging := publishing.Target(repo); staging || signing.IsArtifactTag(tag) || b.Registry == nil {
 		return nil
 	}
-	t, err := b.Registry.Inspect(ctx, repo, tag)
-	if err != nil {
+	t, err := b.Registry.Inspect(ctx, repo, tag, digest)
+	if errors.Is(err, registry.ErrManifestUnknown) {
+		// Deleted since: its delete notification does the rest.
+		b.log.Debug("not recording a tag whose manifest is gone", "repository", repo, "tag", tag, "digest", digest)
+		return nil
+	} else if err != nil {
 		return err
 	}
 	t.Signed = signed
-	if old, err := b.Stores.Tags.Tag(ctx, repo, tag); err == nil && old.Digest == t.Digest {
-		t.Signed = t.Signed || old.Signed
+	if old, err := b.Stores.Tags.Tag(ctx, repo, tag); err == nil {
+		if old.Digest == t.Digest {
+			t.Signed = t.Signed || old.Signed
+		} else if old.PushedAt.After(at) {
+			return nil
+		}
+	} else if !errors.Is(err, catalog.ErrNotFound) {
+		return err
 	}
-	t.PushedAt = time.Now().UTC()
+	t.PushedAt = at.UTC()
 	if err := b.Stores.Tags.PutTag(ctx, t); err != nil {
 		return fmt.Errorf("recording %s:%s: %w", repo, tag, err)
+	}
+	return b.refreshPlatforms(ctx, repo)
+}
+
+// ForgetTag removes a deleted tag from the catalog.
+func (b *Backend) ForgetTag(ctx context.Context, repo, tag string) error {
+	if err := b.Stores.Tags.DeleteTag(ctx, repo, tag); err != nil && !errors.Is(err, catalog.ErrNotFound) {
+		return err
 	}
 	return b.refreshPlatforms(ctx, repo)
 }
@@ -132,7 +154,7 @@ func (b *Backend) syncRepository(ctx context.Context, repo string) error {
 		if signing.IsArtifactTag(name) || slices.ContainsFunc(known, func(t catalog.Tag) bool { return t.Name == name }) {
 			continue
 		}
-		if err := b.RecordTag(ctx, repo, name); err != nil {
+		if err := b.RecordTag(ctx, repo, name, "", time.Now()); err != nil {
 			return err
 		}
 	}
