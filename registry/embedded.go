@@ -87,9 +87,9 @@ func configurationOf(cfg Config) *configuration.Configuration {
 	}}
 	if cfg.NotifyURL != "" {
 		c.Notifications.Endpoints = []configuration.Endpoint{{
-			Name:      "berth",
-			URL:       cfg.NotifyURL,
-			Headers:   http.Header{"Authorization": []string{"Bearer " + cfg.NotifyToken}},
+			Name:    "berth",
+			URL:     cfg.NotifyURL,
+			Headers: http.Header{"Authorization": []string{"Bearer " + cfg.NotifyToken}},
 			Timeout: 5 * time.Second,
 			// distribution (v3.1.x has no maxretries) retries an event that
 			// is not answered 2xx for ever, the first Threshold tries at
