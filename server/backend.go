@@ -238,6 +238,9 @@ type Backend struct {
 	// stores the registry's notifications in it as jobs.
 	Jobs   *jobs.Queue
 	Events *registry.Intake
+	// tagLocks makes recording one tag in the catalog one writer's work
+	// at a time in this process.
+	tagLocks keyedMutex
 	// Sealer seals the private keys: another KeyRing over these stores (an
 	// operator's) needs it.
 	Sealer licensing.Sealer

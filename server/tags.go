@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/berth/berth/catalog"
@@ -35,6 +36,24 @@ func (b *Backend) recordTag(ctx context.Context, repo, tag, digest string, at ti
 	if _, staging := publishing.Target(repo); staging || signing.IsArtifactTag(tag) || b.Registry == nil {
 		return nil
 	}
+	// The record is read, then written: one writer per tag at a time, or
+	// a push notification applied beside the pipeline's signed record
+	// could write over it unsigned.
+	defer b.tagLocks.lock(repo + ":" + tag)()
+	old, err := b.Stores.Tags.Tag(ctx, repo, tag)
+	if err != nil && !errors.Is(err, catalog.ErrNotFound) {
+		return err
+	}
+	known := err == nil
+	if known && digest != "" && old.Digest == digest {
+		// Recorded at this digest already (by the pipeline or the demo
+		// seed, right after writing it): only a later push time moves.
+		if !at.After(old.PushedAt) {
+			return nil
+		}
+		old.PushedAt = at.UTC()
+		return b.Stores.Tags.PutTag(ctx, old)
+	}
 	t, err := b.Registry.Inspect(ctx, repo, tag, digest)
 	if errors.Is(err, registry.ErrManifestUnknown) {
 		// Deleted since: its delete notification does the rest.
@@ -43,21 +62,53 @@ func (b *Backend) recordTag(ctx context.Context, repo, tag, digest string, at ti
 	} else if err != nil {
 		return err
 	}
-	t.Signed = signed
-	if old, err := b.Stores.Tags.Tag(ctx, repo, tag); err == nil {
-		if old.Digest == t.Digest {
-			t.Signed = t.Signed || old.Signed
-		} else if old.PushedAt.After(at) {
-			return nil
-		}
-	} else if !errors.Is(err, catalog.ErrNotFound) {
-		return err
+	t.Signed, t.PushedAt = signed, at.UTC()
+	switch {
+	case known && old.Digest == t.Digest:
+		t.Signed = t.Signed || old.Signed
+	case known && old.PushedAt.After(at):
+		return nil // a later push of another digest is recorded
 	}
-	t.PushedAt = at.UTC()
 	if err := b.Stores.Tags.PutTag(ctx, t); err != nil {
 		return fmt.Errorf("recording %s:%s: %w", repo, tag, err)
 	}
 	return b.refreshPlatforms(ctx, repo)
+}
+
+// keyedMutex holds one lock per key, kept while anyone holds or waits for
+// it. The zero value is ready to use.
+type keyedMutex struct {
+	mu   sync.Mutex
+	keys map[string]*keyLock
+}
+
+type keyLock struct {
+	sync.Mutex
+	users int
+}
+
+// lock takes key's lock and returns its release.
+func (k *keyedMutex) lock(key string) func() {
+	k.mu.Lock()
+	if k.keys == nil {
+		k.keys = map[string]*keyLock{}
+	}
+	l := k.keys[key]
+	if l == nil {
+		l = &keyLock{}
+		k.keys[key] = l
+	}
+	l.users++
+	k.mu.Unlock()
+	l.Lock()
+	return func() {
+		l.Unlock()
+		k.mu.Lock()
+		if l.users--; l.users == 0 {
+			delete(k.keys, key)
+		}
+		k.mu.Unlock()
+	}
 }
 
 // ForgetTag removes a deleted tag from the catalog.
