@@ -41,6 +41,11 @@ type Queue struct {
 	mu       sync.RWMutex
 	handlers map[string]Handler
 	kinds    []string
+	// claiming makes this process's workers claim one at a time. The
+	// stores' claims are atomic on their own (SQLite, MongoDB), but
+	// FerretDB, the tests' MongoDB, reads and then writes a
+	// findAndModify, and would hand one job to two workers.
+	claiming sync.Mutex
 }
 
 // New returns a queue over store. Register handlers with Handle, then call
@@ -157,8 +162,10 @@ func (q *Queue) RunOne(ctx context.Context) (bool, error) {
 	if len(kinds) == 0 {
 		return false, nil
 	}
+	q.claiming.Lock()
 	now := q.now().UTC()
 	j, err := q.store.Claim(ctx, kinds, now, now.Add(q.cfg.Lease), secret.ID())
+	q.claiming.Unlock()
 	if errors.Is(err, ErrNoneDue) {
 		return false, nil
 	} else if err != nil {

@@ -8,8 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/berth/berth/internal/mongotest"
 	"github.com/berth/berth/internal/sqldb/sqldbtest"
 	"github.com/berth/berth/jobs"
+	"github.com/berth/berth/jobs/mongostore"
 	"github.com/berth/berth/jobs/sqlitestore"
 )
 
@@ -184,16 +186,34 @@ func TestOnlyHandledKindsAreClaimed(t *testing.T) {
 	}
 }
 
+// TestRunWorksThroughEnqueuedJobs runs several workers over a burst of
+// jobs on each store: every job runs once. On FerretDB, whose
+// findAndModify is not atomic, this holds because one process's workers
+// claim one at a time.
 func TestRunWorksThroughEnqueuedJobs(t *testing.T) {
+	stores := map[string]func(t *testing.T) jobs.Store{
+		"sqlite": func(t *testing.T) jobs.Store {
+			s, err := sqlitestore.New(context.Background(), sqldbtest.Open(t))
+			must(t, err)
+			return s
+		},
+		"ferretdb": func(t *testing.T) jobs.Store {
+			s, err := mongostore.New(context.Background(), mongotest.Start(t))
+			must(t, err)
+			return s
+		},
+	}
+	for name, newStore := range stores {
+		t.Run(name, func(t *testing.T) { runBurst(t, newStore(t)) })
+	}
+}
+
+func runBurst(t *testing.T, store jobs.Store) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	store, err := sqlitestore.New(ctx, sqldbtest.Open(t))
-	if err != nil {
-		t.Fatal(err)
-	}
 	q := jobs.New(jobs.Config{Workers: 3, Poll: time.Hour}, store, slog.New(slog.NewTextHandler(t.Output(), nil)))
 	const n = 30
-	done := make(chan string, n)
+	done := make(chan string, 2*n)
 	q.Handle("k", func(_ context.Context, p []byte) error { done <- string(p); return nil })
 	stopped := make(chan struct{})
 	go func() { q.Run(ctx); close(stopped) }()
@@ -218,4 +238,15 @@ func TestRunWorksThroughEnqueuedJobs(t *testing.T) {
 	}
 	cancel()
 	<-stopped
+	close(done)
+	for id := range done {
+		t.Errorf("job %s ran again", id)
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
 }
