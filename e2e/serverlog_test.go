@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"testing"
 )
 
 // serverLog is the slog handler instances log through: it passes every
@@ -139,4 +140,28 @@ func (in *instance) serverErrors() []string {
 		out = append(out, fmt.Sprintf("5xx answer: %s %s %s (%s times)", m[1], m[2], m[3], m[4]))
 	}
 	return out
+}
+
+// TestServerLogRecordsWhatTheHarnessChecks: the handler instances log
+// through keeps WARN and ERROR lines, attributes and groups included, and
+// passes every record on; expectErrors patterns match the recorded text.
+func TestServerLogRecordsWhatTheHarnessChecks(t *testing.T) {
+	var passed bytes.Buffer
+	h := newServerLog(slog.NewTextHandler(&passed, &slog.HandlerOptions{Level: slog.LevelDebug}), slog.LevelWarn)
+	log := slog.New(h).With("component", "registry").WithGroup("req")
+	log.Debug("quiet detail")
+	log.Warn("slow answer", "took", "2s")
+	log.Error("request failed", "path", "/token")
+	errs, all := h.lines(slog.LevelError), h.lines(slog.LevelWarn)
+	if len(errs) != 1 || !strings.Contains(errs[0], `msg="request failed" component=registry req.path=/token`) || len(all) != 2 {
+		t.Fatalf("recorded errors %q, all %q", errs, all)
+	}
+	if n := strings.Count(passed.String(), "\n"); n != 3 {
+		t.Errorf("the handler the test chose got %d records, want 3:\n%s", n, passed.String())
+	}
+	in := &instance{t: t}
+	in.expectErrors(`request failed.*path=/token`)
+	if !in.isExpected(errs[0]) || in.isExpected(all[0]) {
+		t.Errorf("expectErrors: %q expected %v, %q expected %v", errs[0], in.isExpected(errs[0]), all[0], in.isExpected(all[0]))
+	}
 }
