@@ -36,12 +36,12 @@ type Deps struct {
 	// Logger receives a debug line per tag pushed or skipped; nil discards.
 	// The summary is the returned Report.
 	Logger *slog.Logger
-	// Sign, when set, publishes through Berth's pipeline: each image is
-	// pushed to staging/<repo> (Auth then needs pull and push there too) and
-	// Sign is called to sign its digest there, as its publisher would with
-	// cosign; the pipeline promotes it to <repo>. A tag already promoted at
-	// the same digest is skipped.
-	Sign func(ctx context.Context, stagingRepo, digest string) error
+	// Published, when set, is called for every demo tag once the registry
+	// holds it (pushed now, or found there at the same digest), before Seed
+	// returns: Berth counter-signs and records each demo image with it, so
+	// that when Seed returns every demo image is pullable, signed and in
+	// the catalog, without waiting for the registry's notifications.
+	Published func(ctx context.Context, repo, tag, digest string) error
 }
 
 // Report says what Seed found and did.
@@ -72,7 +72,7 @@ func Seed(ctx context.Context, d Deps) (Report, error) {
 		return rep, err
 	}
 	p := pusher{registry: d.Registry, log: log, opts: []remote.Option{remote.WithAuth(anonymousIfNil(d.Auth)), remote.WithUserAgent("berth-demo")},
-		sign: d.Sign}
+		published: d.Published}
 	if d.Insecure {
 		p.nameOpts = append(p.nameOpts, name.Insecure)
 	}

@@ -19,11 +19,11 @@ const parallelRepositories = 4
 
 // pusher pushes demo images to one registry.
 type pusher struct {
-	registry string
-	nameOpts []name.Option
-	opts     []remote.Option
-	log      *slog.Logger
-	sign     func(ctx context.Context, stagingRepo, digest string) error
+	registry  string
+	nameOpts  []name.Option
+	opts      []remote.Option
+	log       *slog.Logger
+	published func(ctx context.Context, repo, tag, digest string) error
 }
 
 // pushAll pushes every tag of every recipe the registry lacks, a few
@@ -85,7 +85,8 @@ func (p pusher) pushRecipe(ctx context.Context, r recipe) (pushed, skipped int, 
 }
 
 // push writes a under ref ("namespace/name:tag") unless the tag already
-// points at a's digest, and reports whether it wrote.
+// points at a's digest, hands the tag to the published callback, and
+// reports whether it wrote.
 func (p pusher) push(ctx context.Context, ref string, a artifact) (bool, error) {
 	tag, err := name.NewTag(p.registry+"/"+ref, p.nameOpts...)
 	if err != nil {
@@ -97,33 +98,26 @@ func (p pusher) push(ctx context.Context, ref string, a artifact) (bool, error) 
 	}
 	opts := append([]remote.Option{remote.WithContext(ctx)}, p.opts...)
 	desc, err := remote.Head(tag, opts...)
+	wrote := false
 	switch {
 	case err == nil && desc.Digest == want:
 		p.log.DebugContext(ctx, "demo tag up to date", "ref", ref, "digest", want.String())
-		return false, nil
 	case err != nil && !notFound(err):
 		return false, fmt.Errorf("checking %s: %w", ref, err)
-	}
-	if p.sign != nil {
-		// Through the pipeline: to staging, signed; Berth promotes it.
-		staged, err := name.NewTag(p.registry+"/staging/"+ref, p.nameOpts...)
-		if err != nil {
-			return false, fmt.Errorf("demo reference staging/%s: %w", ref, err)
+	default:
+		if err := remote.Push(tag, a, opts...); err != nil {
+			return false, fmt.Errorf("pushing %s: %w", ref, err)
 		}
-		if err := remote.Push(staged, a, opts...); err != nil {
-			return false, fmt.Errorf("pushing staging/%s: %w", ref, err)
-		}
-		if err := p.sign(ctx, staged.Context().RepositoryStr(), want.String()); err != nil {
-			return false, fmt.Errorf("signing staging/%s: %w", ref, err)
-		}
-		p.log.DebugContext(ctx, "demo tag staged and signed", "ref", ref, "digest", want.String())
-		return true, nil
+		p.log.DebugContext(ctx, "demo tag pushed", "ref", ref, "digest", want.String())
+		wrote = true
 	}
-	if err := remote.Push(tag, a, opts...); err != nil {
-		return false, fmt.Errorf("pushing %s: %w", ref, err)
+	if p.published != nil {
+		repo := tag.Context().RepositoryStr()
+		if err := p.published(ctx, repo, tag.TagStr(), want.String()); err != nil {
+			return wrote, fmt.Errorf("publishing %s: %w", ref, err)
+		}
 	}
-	p.log.DebugContext(ctx, "demo tag pushed", "ref", ref, "digest", want.String())
-	return true, nil
+	return wrote, nil
 }
 
 // notFound reports whether err is the registry saying the tag or the

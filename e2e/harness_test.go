@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -37,6 +38,11 @@ type instance struct {
 	Registry string // registry host:port as clients address it
 	cancel   context.CancelFunc
 	done     chan error
+	// log records what the server logged at WARN and ERROR; expected holds the patterns of the errors the test
+	// provokes on purpose. Any other ERROR line, or 5xx answer, fails the
+	// test when the instance stops.
+	log      *serverLog
+	expected []*regexp.Regexp
 }
 
 // config returns a configuration on free loopback ports in a fresh data dir.
@@ -65,17 +71,19 @@ func warnings() *slog.Logger {
 }
 
 // startWith runs Berth with cfg logging to log, and waits for readiness
-// when wait is set.
+// when wait is set. The instance records the server's WARN and ERROR
+// lines beside log, and checks the ERROR lines when it stops.
 func startWith(t *testing.T, cfg server.Config, log *slog.Logger, wait bool) *instance {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := server.New(ctx, cfg, log)
+	rec := newServerLog(log.Handler(), slog.LevelWarn)
+	srv, err := server.New(ctx, cfg, slog.New(rec))
 	if err != nil {
 		cancel()
 		t.Fatalf("starting berth: %v", err)
 	}
 	in := &instance{t: t, srv: srv, cfg: cfg, URL: srv.PublicURL, Registry: strings.TrimPrefix(srv.RegistryURL, "http://"),
-		cancel: cancel, done: make(chan error, 1)}
+		cancel: cancel, done: make(chan error, 1), log: rec}
 	go func() { in.done <- srv.Run(ctx) }()
 	t.Cleanup(in.stop)
 	if wait {
@@ -102,11 +110,17 @@ func (in *instance) waitReady(limit time.Duration) {
 	}
 }
 
-// stop shuts the instance down and checks that it stopped cleanly.
+// stop shuts the instance down and checks that it stopped cleanly, and
+// that it logged no ERROR line and answered no 5xx the test did not
+// expect.
 func (in *instance) stop() {
 	if in.cancel == nil {
 		return
 	}
+	answers := in.serverErrors()
+	// The test's idle keep-alive connections would hold up the web
+	// server's graceful stop.
+	http.DefaultClient.CloseIdleConnections()
 	in.cancel()
 	in.cancel = nil
 	select {
@@ -116,6 +130,11 @@ func (in *instance) stop() {
 		}
 	case <-time.After(20 * time.Second):
 		in.t.Error("berth did not stop within 20s")
+	}
+	for _, line := range append(answers, in.log.lines(slog.LevelError)...) {
+		if !in.isExpected(line) {
+			in.t.Errorf("the server logged or answered an error the test did not expect (declare it with in.expectErrors): %s", line)
+		}
 	}
 }
 

@@ -89,7 +89,7 @@ func TestRegistryDeletes(t *testing.T) {
 	must(t, err)
 	must(t, remote.Write(ref(t, o.in.Registry, "alice/app", "1"), first, o.auth()))
 	must(t, remote.Write(ref(t, o.in.Registry, "alice/app", "2"), second, o.auth()))
-	waitTag(t, o.in, "alice/app", "2")
+	waitCatalogTag(t, o.in, "alice/app", "2")
 
 	_, ro, err := b.Accounts.CreateToken(ctx, o.user.ID, account.NewToken{Name: "ro", Access: account.TokenRead})
 	must(t, err)
@@ -178,9 +178,9 @@ func grantedOn(c accessClaims, repo string) string {
 	return ""
 }
 
-// waitTag waits until the catalog records repo:tag (the registry's push
+// waitCatalogTag waits until the catalog records repo:tag (the registry's push
 // notification reached Berth).
-func waitTag(t *testing.T, in *instance, repo, tag string) {
+func waitCatalogTag(t *testing.T, in *instance, repo, tag string) {
 	t.Helper()
 	waitCatalog(t, in, repo, tag, true)
 }

@@ -49,14 +49,6 @@ type Products interface {
 	PublisherSlugs(ctx context.Context) ([]string, error)
 }
 
-// TagRecorder keeps the catalog's tags current from registry notifications.
-type TagRecorder interface {
-	RecordTag(ctx context.Context, repo, tag string) error
-	ForgetDigest(ctx context.Context, repo, digest string) error
-	// Pulled tells the image's publisher of a pull (a webhook).
-	Pulled(ctx context.Context, repo, tag, digest string, at time.Time) error
-}
-
 // Publishers is what the front end needs of publishers: whom a user
 // publishes for, for the "Contributed" list on profiles.
 type Publishers interface {
@@ -79,9 +71,8 @@ type Deps struct {
 	Repositories *catalog.Repositories
 	Stars        catalog.StarStore
 	Tags         catalog.TagStore
-	TagRecorder  TagRecorder
 	Publishers   PublisherStore
-	Publishing   Publishing
+	Events       RegistryEvents // stores the registry's notifications
 	Webhooks     *webhooks.Dispatcher
 	Registry     *registry.Client // Berth's own registry client: tags for repository pages
 	RegistryHost string           // host[:port] clients pull from, for pull commands

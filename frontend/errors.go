@@ -267,7 +267,13 @@ func (h *handlers) handleError(c *fiber.Ctx, err error) error {
 	if errors.As(err, &tooMany) {
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(tooMany.RetryAfter.Seconds())+1))
 	}
-	if ae.Status >= http.StatusInternalServerError && ae.Status != http.StatusServiceUnavailable {
+	switch {
+	case errors.Is(err, fiber.ErrBadGateway):
+		// fiber's name for a connection that failed while a request was
+		// read (a client gone, or one Berth closed at shutdown): no fault
+		// of the server's.
+		h.Logger.Debug("reading a request failed", "err", err)
+	case ae.Status >= 500 && ae.Status != http.StatusServiceUnavailable:
 		h.Logger.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
 	}
 	path := c.Path()

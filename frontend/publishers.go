@@ -15,11 +15,6 @@ import (
 	"github.com/berth/berth/publisher"
 )
 
-// Publishing is the pipeline that takes pushes to staging repositories.
-type Publishing interface {
-	Pushed(ctx context.Context, repo, tag, digest, pusher string) error
-}
-
 // PublisherStore is what Deps.Publishers carries: the supply side's
 // services. (The name is the store's it replaced; frontend.Deps gains a
 // field per service when the composition is next reworked.)

@@ -17,9 +17,13 @@ import (
 // are the licenses that may entitle a pull of each repository, subject to
 // seats and quotas when a token is issued and to tag ranges at pull time.
 type principal struct {
-	Subject    access.Principal
-	Grants     Grants
-	Licensed   map[string][]License
+	Subject  access.Principal
+	Grants   Grants
+	Licensed map[string][]License
+	// Inactive are the account's licenses that no longer grant anything
+	// (expired, suspended, revoked), per repository: the reason given
+	// when a pull they name is refused.
+	Inactive   map[string][]License
 	Kind       CredentialKind
 	UserID     string
 	Credential string // the access token's or license's ID
@@ -32,6 +36,17 @@ func (p *principal) addLicense(l License) {
 	}
 	for _, repo := range l.Repositories {
 		p.Licensed[repo] = append(p.Licensed[repo], l)
+	}
+}
+
+// addInactive records that l, which grants nothing now, names its
+// repositories.
+func (p *principal) addInactive(l License) {
+	if p.Inactive == nil {
+		p.Inactive = map[string][]License{}
+	}
+	for _, repo := range l.Repositories {
+		p.Inactive[repo] = append(p.Inactive[repo], l)
 	}
 }
 
@@ -108,6 +123,8 @@ func (s *TokenServer) userPrincipal(ctx context.Context, subj access.Principal) 
 		for _, l := range licenses {
 			if l.Usable(now) {
 				p.addLicense(l)
+			} else {
+				p.addInactive(l)
 			}
 		}
 	}

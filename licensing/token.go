@@ -258,7 +258,7 @@ type licensed struct {
 // up, entitles nothing and says why.
 func (s *TokenServer) licensedPulls(ctx context.Context, p principal, scopes []Access, granted []Access) (licensed, error) {
 	var out licensed
-	if len(p.Licensed) == 0 {
+	if len(p.Licensed) == 0 && len(p.Inactive) == 0 {
 		return out, nil
 	}
 	now := s.now()
@@ -290,6 +290,9 @@ func (s *TokenServer) licensedPulls(ctx context.Context, p principal, scopes []A
 				out.entitled = map[string][]Entitled{}
 			}
 			out.entitled[a.Name] = append(out.entitled[a.Name], entitledBy(l, now))
+		}
+		if len(out.entitled[a.Name]) == 0 && len(p.Inactive[a.Name]) > 0 {
+			reasons, code = append(reasons, s.inactiveReasons(p.Inactive[a.Name], now)...), errcode.Denied
 		}
 		if len(out.entitled[a.Name]) == 0 && len(reasons) > 0 {
 			if out.denied == nil {
@@ -340,6 +343,25 @@ func (s *TokenServer) licenseVerdict(ctx context.Context, p principal, l License
 		}
 	}
 	return nil, nil
+}
+
+// inactiveReasons says why licenses that grant nothing now do not let the
+// account pull: the last few to end, newest first.
+func (s *TokenServer) inactiveReasons(ls []License, now time.Time) []string {
+	ended := func(l License) time.Time {
+		if !l.RevokedAt.IsZero() {
+			return l.RevokedAt
+		}
+		return l.ExpiresAt
+	}
+	ls = slices.Clone(ls)
+	slices.SortFunc(ls, func(a, b License) int { return ended(b).Compare(ended(a)) })
+	var out []string
+	for _, l := range ls[:min(len(ls), 3)] {
+		out = append(out, fmt.Sprintf("your license …%s for %s is %s; see %s/licenses/%s",
+			l.KeyHint, l.Product, effectiveStatus(l, now), s.cfg.PublicURL, l.ID))
+	}
+	return out
 }
 
 // grants reports whether access includes action on repo.

@@ -94,12 +94,18 @@ func configurationOf(cfg Config) *configuration.Configuration {
 	}}
 	if cfg.NotifyURL != "" {
 		c.Notifications.Endpoints = []configuration.Endpoint{{
-			Name:      "berth",
-			URL:       cfg.NotifyURL,
-			Headers:   http.Header{"Authorization": []string{"Bearer " + cfg.NotifyToken}},
-			Timeout:   5 * time.Second,
-			Threshold: 5,
-			Backoff:   time.Second,
+			Name:    "berth",
+			URL:     cfg.NotifyURL,
+			Headers: http.Header{"Authorization": []string{"Bearer " + cfg.NotifyToken}},
+			Timeout: 5 * time.Second,
+			// distribution (v3.1.x has no maxretries) retries an event that
+			// is not answered 2xx for ever, the first Threshold tries at
+			// once, then one try per Backoff, holding up the events behind
+			// it. Berth answers 202 once an event is stored, and accepts
+			// an event it failed to store registry.MaxDeliveries times
+			// (about a minute at these settings), logging what was lost.
+			Threshold: 3,
+			Backoff:   3 * time.Second,
 			// Blob events are noise: Berth counts manifests.
 			Ignore: configuration.Ignore{MediaTypes: []string{"application/octet-stream"}},
 		}}

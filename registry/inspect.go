@@ -2,28 +2,43 @@ package registry
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
+	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/berth/berth/catalog"
 )
 
-// Inspect reads what repo:tag points at from the registry, as the catalog
-// records it: for a single image, or for each platform of an index, the
-// layers with their sizes and the build steps that made them (the config's
-// history, empty layers skipped), the total compressed size, created time
-// and labels.
-func (c *Client) Inspect(ctx context.Context, repo, tag string) (catalog.Tag, error) {
+// ErrManifestUnknown means the registry holds no manifest at the
+// reference asked for (deleted since it was pushed, or never there).
+var ErrManifestUnknown = errors.New("manifest unknown")
+
+// Inspect reads the manifest digest of repo (repo:tag when digest is
+// empty) from the registry, as the catalog records it under tag: for a
+// single image, or for each platform of an index, the layers with their
+// sizes and the build steps that made them (the config's history, empty
+// layers skipped), the total compressed size, created time and labels.
+//
+// A push notification names the pushed digest: read by it, for the
+// registry notifies before it links the tag.
+func (c *Client) Inspect(ctx context.Context, repo, tag, digest string) (catalog.Tag, error) {
 	r, opts, err := c.auth(ctx, repo, "pull")
 	if err != nil {
 		return catalog.Tag{}, err
 	}
-	desc, err := remote.Get(r.Tag(tag), opts...)
-	if err != nil {
-		return catalog.Tag{}, fmt.Errorf("reading %s:%s: %w", repo, tag, err)
+	ref, at := name.Reference(r.Tag(tag)), repo+":"+tag
+	if digest != "" {
+		ref, at = r.Digest(digest), repo+"@"+digest
+	}
+	desc, err := remote.Get(ref, opts...)
+	if isNotFound(err) {
+		return catalog.Tag{}, fmt.Errorf("reading %s: %w", at, ErrManifestUnknown)
+	} else if err != nil {
+		return catalog.Tag{}, fmt.Errorf("reading %s: %w", at, err)
 	}
 	t := catalog.Tag{Repository: repo, Name: tag, Digest: desc.Digest.String(), MediaType: string(desc.MediaType)}
 	if desc.MediaType.IsIndex() {

@@ -32,6 +32,9 @@ import (
 	catalogmongo "github.com/berth/berth/catalog/mongostore"
 	catalogsqlite "github.com/berth/berth/catalog/sqlitestore"
 	"github.com/berth/berth/internal/sqldb"
+	"github.com/berth/berth/jobs"
+	jobsmongo "github.com/berth/berth/jobs/mongostore"
+	jobssqlite "github.com/berth/berth/jobs/sqlitestore"
 	"github.com/berth/berth/licensing"
 	licensingmongo "github.com/berth/berth/licensing/mongostore"
 	licensingsqlite "github.com/berth/berth/licensing/sqlitestore"
@@ -60,6 +63,8 @@ type Stores struct {
 	Webhooks     webhooks.Store
 	// Audit keeps the security audit log.
 	Audit audit.Store
+	// Jobs is the durable job queue's store.
+	Jobs jobs.Store
 	// Ping checks that the database answers.
 	Ping func(ctx context.Context) error
 	// Close releases the database.
@@ -122,8 +127,12 @@ func sqliteStores(ctx context.Context, db *sql.DB) (*Stores, error) {
 	if err != nil {
 		return nil, fmt.Errorf("preparing audit tables: %w", err)
 	}
+	jb, err := jobssqlite.New(ctx, db)
+	if err != nil {
+		return nil, fmt.Errorf("preparing job tables: %w", err)
+	}
 	return &Stores{Accounts: accountStores(a), Catalog: c, Repositories: c, Stars: c, Tags: c, Publishers: p, Licenses: l, Refresh: l, Usage: l,
-		Billing: bl, Webhooks: wh, Audit: au}, nil
+		Billing: bl, Webhooks: wh, Audit: au, Jobs: jb}, nil
 }
 
 // allAccountStores is what one account store implementation provides.
@@ -183,8 +192,12 @@ func mongoStores(ctx context.Context, db *mongo.Database) (*Stores, error) {
 	if err != nil {
 		return nil, fmt.Errorf("preparing audit collections: %w", err)
 	}
+	jb, err := jobsmongo.New(ctx, db)
+	if err != nil {
+		return nil, fmt.Errorf("preparing job collections: %w", err)
+	}
 	return &Stores{Accounts: accountStores(a), Catalog: c, Repositories: c, Stars: c, Tags: c, Publishers: p, Licenses: l, Refresh: l, Usage: l,
-		Billing: bl, Webhooks: wh, Audit: au}, nil
+		Billing: bl, Webhooks: wh, Audit: au, Jobs: jb}, nil
 }
 
 // keyReload is how often a running server reloads its token keys, so that
@@ -221,6 +234,13 @@ type Backend struct {
 	// Registry is Berth's own client of its registry; nil for admin
 	// commands, which do not talk to one.
 	Registry *registry.Client
+	// Jobs is the durable job queue background work runs on; Events
+	// stores the registry's notifications in it as jobs.
+	Jobs   *jobs.Queue
+	Events *registry.Intake
+	// tagLocks makes recording one tag in the catalog one writer's work
+	// at a time in this process.
+	tagLocks keyedMutex
 	// Sealer seals the private keys: another KeyRing over these stores (an
 	// operator's) needs it.
 	Sealer licensing.Sealer
@@ -284,6 +304,9 @@ func OpenBackend(ctx context.Context, cfg Config, service, registryURL, publicUR
 	b.Billing.OnPurchase = b.purchased
 	domains.Billing = b.Billing
 	b.Analytics = analytics.New(b.Billing, stores.Catalog, b.Licenses, stores.Tags, b.Accounts)
+	b.Jobs = jobs.New(jobs.Config{}, stores.Jobs, log)
+	b.Events = registry.NewIntake(b.Jobs, licensing.InternalSubject, log)
+	b.Jobs.Handle(registry.EventJob, registry.EventHandler(b.applyEvent))
 	if registryURL != "" {
 		if b.Registry, err = registry.NewClient(registryURL, b.sign); err != nil {
 			_ = stores.Close(ctx)

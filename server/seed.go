@@ -2,16 +2,11 @@ package server
 
 import (
 	"context"
-	"crypto/ed25519"
-	"crypto/sha256"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/url"
 	"path/filepath"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -19,17 +14,14 @@ import (
 	"github.com/berth/berth/demo"
 	"github.com/berth/berth/internal/secret"
 	"github.com/berth/berth/licensing"
-	"github.com/berth/berth/publisher"
-	"github.com/berth/berth/publishing"
 	"github.com/berth/berth/registry"
-	"github.com/berth/berth/signing"
 )
 
 // seedDemo seeds the demo catalog, retrying while the registry is not up
 // yet (in the compose stack it starts after Berth), until ctx ends.
 func (s *Server) seedDemo(ctx context.Context) {
 	for attempt := 1; ; attempt++ {
-		err := seed(ctx, s.Backend, s.registryDial, s.log, true)
+		err := seed(ctx, s.Backend, s.registryDial, s.service, s.log)
 		if err == nil {
 			s.demoSeeded.Store(true)
 			return
@@ -44,15 +36,16 @@ func (s *Server) seedDemo(ctx context.Context) {
 }
 
 // seed pushes the demo catalog to the registry at registryURL with a token
-// Berth signs for itself. Through the pipeline (a running server), each
-// image goes to its staging repository signed by its demo publisher's key,
-// and seed waits until the pipeline has promoted every tag, so that every
-// buyer-facing demo image carries Berth's signature.
-func seed(ctx context.Context, b *Backend, registryURL string, log *slog.Logger, pipeline bool) error {
+// Berth signs for itself, straight to the buyer-facing repositories, and
+// counter-signs and records each image as it goes: when seed returns,
+// every demo image is pullable, carries Berth's signature (naming
+// registryHost/repo, as the pipeline's do) and is in the catalog. Nothing
+// waits for the registry's notifications, which arrive meanwhile and are
+// applied from the job queue.
+func seed(ctx context.Context, b *Backend, registryURL, registryHost string, log *slog.Logger) error {
 	var access []licensing.Access
 	for _, repo := range demo.Repositories() {
-		access = append(access, licensing.Access{Type: "repository", Name: repo, Actions: []string{"pull", "push"}},
-			licensing.Access{Type: "repository", Name: publishing.StagingPrefix + repo, Actions: []string{"pull", "push"}})
+		access = append(access, licensing.Access{Type: "repository", Name: repo, Actions: []string{"pull", "push"}})
 	}
 	tok, err := b.Tokens.Sign(licensing.InternalSubject+"seed", access)
 	if err != nil {
@@ -70,18 +63,28 @@ func seed(ctx context.Context, b *Backend, registryURL string, log *slog.Logger,
 		Auth:       authn.FromConfig(authn.AuthConfig{RegistryToken: tok.Token}),
 		Insecure:   u.Scheme == "http",
 		Logger:     log,
-		Sign:       demoSigner(b, u.Host, pipeline),
+		Published:  counterSign(b, registryHost),
 	})
 	if err != nil {
 		return fmt.Errorf("seeding demo catalog: %w", err)
 	}
-	if pipeline {
-		if err := awaitPromotion(ctx, b); err != nil {
-			return err
-		}
-	}
 	log.Info("demo catalog seeded", "report", fmt.Sprintf("%+v", report), "took", time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+// counterSign signs a demo image with Berth's key, as the publishing
+// pipeline signs what it promotes, and records its tag as signed; a tag
+// the catalog already has signed at that digest is left alone.
+func counterSign(b *Backend, registryHost string) func(ctx context.Context, repo, tag, digest string) error {
+	return func(ctx context.Context, repo, tag, digest string) error {
+		if t, err := b.Stores.Tags.Tag(ctx, repo, tag); err == nil && t.Digest == digest && t.Signed {
+			return nil
+		}
+		if err := b.Registry.Attach(ctx, repo, digest, registryHost+"/"+repo, b.Keys.CosignSigner()); err != nil {
+			return err
+		}
+		return b.RecordSignedTag(ctx, repo, tag)
+	}
 }
 
 // SeedDemo seeds the demo catalog without serving: into the external
@@ -117,9 +120,10 @@ func SeedDemo(ctx context.Context, cfg Config, log *slog.Logger) error {
 		}
 		defer stop()
 	}
-	// No server runs here, so no pipeline: the images go straight to
-	// their repositories.
-	return seed(ctx, b, registryURL, log, false)
+	// Berth's signatures name the registry clients pull from, as a
+	// serving Berth's do.
+	host := orDefault(cfg.RegistryService, hostOf(orDefault(cfg.RegistryPublicURL, orDefault(cfg.RegistryURL, "http://"+cfg.RegistryAddr))))
+	return seed(ctx, b, registryURL, host, log)
 }
 
 // serveSeedRegistry serves the data directory's registry storage on ln,
@@ -148,75 +152,4 @@ func serveSeedRegistry(ctx context.Context, cfg Config, b *Backend, ln net.Liste
 		defer cancel()
 		_ = reg.Shutdown(ctx)
 	}, nil
-}
-
-// demoSigner signs staged demo images as their publishers would, with a
-// key derived from the publisher's namespace (the demo's keys are no
-// secret), registered with the publisher on first use; nil when not
-// publishing through the pipeline.
-func demoSigner(b *Backend, registryHost string, pipeline bool) func(ctx context.Context, stagingRepo, digest string) error {
-	if !pipeline || b.Registry == nil {
-		return nil
-	}
-	var mu sync.Mutex
-	registered := map[string]bool{}
-	return func(ctx context.Context, stagingRepo, digest string) error {
-		target, ok := publishing.Target(stagingRepo)
-		if !ok {
-			return fmt.Errorf("%s is not a staging repository", stagingRepo)
-		}
-		ns, _, _ := strings.Cut(target, "/")
-		seed := sha256.Sum256([]byte("berth demo publisher key: " + ns))
-		key := ed25519.NewKeyFromSeed(seed[:])
-		mu.Lock()
-		done := registered[ns]
-		mu.Unlock()
-		if !done {
-			pub, err := b.Stores.Publishers.PublisherByNamespace(ctx, ns)
-			if err != nil {
-				return fmt.Errorf("the demo publisher of %s: %w", ns, err)
-			}
-			pemKey, err := signing.MarshalPublicKey(key.Public())
-			if err != nil {
-				return err
-			}
-			err = b.Stores.Publishers.AddKey(ctx, publisher.Key{ID: signing.Fingerprint(key.Public()), Publisher: pub.ID,
-				Name: "demo release key", PEM: string(pemKey), CreatedAt: time.Now().UTC()})
-			if err != nil && !errors.Is(err, publisher.ErrConflict) {
-				return fmt.Errorf("registering the demo key of %s: %w", pub.Slug, err)
-			}
-			mu.Lock()
-			registered[ns] = true
-			mu.Unlock()
-		}
-		return b.Registry.Attach(ctx, stagingRepo, digest, registryHost+"/"+stagingRepo, key)
-	}
-}
-
-// awaitPromotion waits until every demo tag points at its image in its
-// buyer-facing repository.
-func awaitPromotion(ctx context.Context, b *Backend) error {
-	want, err := demo.Tags()
-	if err != nil {
-		return err
-	}
-	deadline := time.Now().Add(3 * time.Minute)
-	for ref, digest := range want {
-		repo, tag, _ := strings.Cut(ref, ":")
-		for {
-			got, err := b.Registry.Resolve(ctx, repo, tag)
-			if err == nil && got == digest {
-				break
-			}
-			if time.Now().After(deadline) {
-				return fmt.Errorf("demo image %s not promoted within 3 minutes (see the publisher's uploads)", ref)
-			}
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-time.After(50 * time.Millisecond):
-			}
-		}
-	}
-	return nil
 }

@@ -51,6 +51,7 @@ type Server struct {
 	registryDial string
 	service      string
 	notifyToken  string
+	notifyURL    string // where the embedded registry posts its events
 	demoSeeded   atomic.Bool
 	background   sync.WaitGroup // work that must end before the database closes
 	httpClient   *http.Client
@@ -166,13 +167,14 @@ func (s *Server) build(ctx context.Context) error {
 		if s.notifyToken == "" {
 			s.notifyToken = secret.Token("")
 		}
+		s.notifyURL = dialURLFor(s.webLn.Addr()) + "/internal/registry/events"
 		reg, err := registry.NewEmbedded(ctx, registry.Config{
 			RootDirectory:  filepath.Join(s.cfg.DataDir, "registry"),
 			Realm:          s.PublicURL + "/token",
 			Service:        s.service,
 			Issuer:         s.cfg.TokenIssuer,
 			RootCertBundle: s.rootCertFile(),
-			NotifyURL:      dialURLFor(s.webLn.Addr()) + "/internal/registry/events",
+			NotifyURL:      s.notifyURL,
 			NotifyToken:    s.notifyToken,
 			HTTPSecret:     secret.Token(""),
 			Logger:         s.log,
@@ -204,8 +206,7 @@ func (s *Server) build(ctx context.Context) error {
 		Repositories: s.Backend.Repositories,
 		Stars:        s.Backend.Stores.Stars,
 		Tags:         s.Backend.Stores.Tags,
-		TagRecorder:  s.Backend,
-		Publishing:   s.Backend.Pipeline,
+		Events:       s.Backend.Events,
 		Webhooks:     s.Backend.Webhooks,
 		Publishers:   &frontend.Supply{Service: s.Backend.Publishers, Listings: s.Backend.Listings, Analytics: s.Backend.Analytics},
 		Registry:     s.Backend.Registry,
@@ -256,7 +257,7 @@ func (s *Server) Run(ctx context.Context) error {
 		"token_realm", s.PublicURL+"/token", "service", s.service, "database", s.databaseName())
 	runCtx, stopBackground := context.WithCancel(ctx)
 	defer stopBackground()
-	tasks := []func(context.Context){s.sweep, s.reloadKeys, s.syncTags, s.Backend.Webhooks.Run}
+	tasks := []func(context.Context){s.sweep, s.reloadKeys, s.syncTags, s.Backend.Webhooks.Run, s.Backend.Jobs.Run}
 	if s.Backend.Pipeline != nil {
 		tasks = append(tasks, s.Backend.Pipeline.Run)
 	}
@@ -285,8 +286,8 @@ func (s *Server) databaseName() string {
 }
 
 // shutdown stops the registry first, so that pulls in flight can still get
-// tokens and their notifications still reach the web side; then the web
-// side; then, once background work has ended, the database. Each stage has
+// tokens, and waits for its notifications to reach the web side (which
+// stores them as jobs for the next start); then the web side; then, once background work has ended, the database. Each stage has
 // its own grace period.
 func (s *Server) shutdown() error {
 	var errs []error
@@ -301,6 +302,11 @@ func (s *Server) shutdown() error {
 	}
 	if s.reg != nil {
 		stage("stopping registry", shutdownGrace, s.reg.Shutdown)
+	}
+	if s.notifyURL != "" {
+		stage("delivering the registry's last events", webGrace, func(ctx context.Context) error {
+			return registry.DrainNotifications(ctx, s.notifyURL)
+		})
 	}
 	stage("stopping web", webGrace, s.stopWeb)
 	s.background.Wait()

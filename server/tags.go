@@ -5,43 +5,116 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/berth/berth/catalog"
 	"github.com/berth/berth/publishing"
+	"github.com/berth/berth/registry"
 	"github.com/berth/berth/signing"
 )
 
-// RecordTag reads repo:tag from the registry into the catalog: its
-// platforms, layers and build steps; and refreshes the platforms of the
-// product that ships repo. The registry's push notifications call it, so
-// that a new tag appears without anyone re-scanning.
-func (b *Backend) RecordTag(ctx context.Context, repo, tag string) error {
-	return b.recordTag(ctx, repo, tag, false)
+// RecordTag records in the catalog that repo:tag was pushed at digest at
+// time at, as the registry's push notification says: it reads the
+// manifest by its digest (the registry notifies before it links the tag)
+// for its platforms, layers and build steps, and refreshes the platforms
+// of the product that ships repo. A notification older than the tag's
+// record of another digest changes nothing, so that notifications applied
+// out of order leave the newest push.
+func (b *Backend) RecordTag(ctx context.Context, repo, tag, digest string, at time.Time) error {
+	return b.recordTag(ctx, repo, tag, digest, at, false)
 }
 
 // RecordSignedTag records a tag the publishing pipeline promoted and Berth
-// signed.
+// signed: the pipeline has finished writing it, so it is read by name.
 func (b *Backend) RecordSignedTag(ctx context.Context, repo, tag string) error {
-	return b.recordTag(ctx, repo, tag, true)
+	return b.recordTag(ctx, repo, tag, "", time.Now().UTC(), true)
 }
 
-func (b *Backend) recordTag(ctx context.Context, repo, tag string, signed bool) error {
+func (b *Backend) recordTag(ctx context.Context, repo, tag, digest string, at time.Time, signed bool) error {
 	// Staging repositories are publishers' inboxes, not the catalog.
 	if _, staging := publishing.Target(repo); staging || signing.IsArtifactTag(tag) || b.Registry == nil {
 		return nil
 	}
-	t, err := b.Registry.Inspect(ctx, repo, tag)
-	if err != nil {
+	// The record is read, then written: one writer per tag at a time, or
+	// a push notification applied beside the pipeline's signed record
+	// could write over it unsigned.
+	defer b.tagLocks.lock(repo + ":" + tag)()
+	old, err := b.Stores.Tags.Tag(ctx, repo, tag)
+	if err != nil && !errors.Is(err, catalog.ErrNotFound) {
 		return err
 	}
-	t.Signed = signed
-	if old, err := b.Stores.Tags.Tag(ctx, repo, tag); err == nil && old.Digest == t.Digest {
-		t.Signed = t.Signed || old.Signed
+	known := err == nil
+	if known && digest != "" && old.Digest == digest {
+		// Recorded at this digest already (by the pipeline or the demo
+		// seed, right after writing it): only a later push time moves.
+		if !at.After(old.PushedAt) {
+			return nil
+		}
+		old.PushedAt = at.UTC()
+		return b.Stores.Tags.PutTag(ctx, old)
 	}
-	t.PushedAt = time.Now().UTC()
+	t, err := b.Registry.Inspect(ctx, repo, tag, digest)
+	if errors.Is(err, registry.ErrManifestUnknown) {
+		// Deleted since: its delete notification does the rest.
+		b.log.Debug("not recording a tag whose manifest is gone", "repository", repo, "tag", tag, "digest", digest)
+		return nil
+	} else if err != nil {
+		return err
+	}
+	t.Signed, t.PushedAt = signed, at.UTC()
+	switch {
+	case known && old.Digest == t.Digest:
+		t.Signed = t.Signed || old.Signed
+	case known && old.PushedAt.After(at):
+		return nil // a later push of another digest is recorded
+	}
 	if err := b.Stores.Tags.PutTag(ctx, t); err != nil {
 		return fmt.Errorf("recording %s:%s: %w", repo, tag, err)
+	}
+	return b.refreshPlatforms(ctx, repo)
+}
+
+// keyedMutex holds one lock per key, kept while anyone holds or waits for
+// it. The zero value is ready to use.
+type keyedMutex struct {
+	mu   sync.Mutex
+	keys map[string]*keyLock
+}
+
+type keyLock struct {
+	sync.Mutex
+	users int
+}
+
+// lock takes key's lock and returns its release.
+func (k *keyedMutex) lock(key string) func() {
+	k.mu.Lock()
+	if k.keys == nil {
+		k.keys = map[string]*keyLock{}
+	}
+	l := k.keys[key]
+	if l == nil {
+		l = &keyLock{}
+		k.keys[key] = l
+	}
+	l.users++
+	k.mu.Unlock()
+	l.Lock()
+	return func() {
+		l.Unlock()
+		k.mu.Lock()
+		if l.users--; l.users == 0 {
+			delete(k.keys, key)
+		}
+		k.mu.Unlock()
+	}
+}
+
+// ForgetTag removes a deleted tag from the catalog.
+func (b *Backend) ForgetTag(ctx context.Context, repo, tag string) error {
+	if err := b.Stores.Tags.DeleteTag(ctx, repo, tag); err != nil && !errors.Is(err, catalog.ErrNotFound) {
+		return err
 	}
 	return b.refreshPlatforms(ctx, repo)
 }
@@ -132,7 +205,7 @@ func (b *Backend) syncRepository(ctx context.Context, repo string) error {
 		if signing.IsArtifactTag(name) || slices.ContainsFunc(known, func(t catalog.Tag) bool { return t.Name == name }) {
 			continue
 		}
-		if err := b.RecordTag(ctx, repo, name); err != nil {
+		if err := b.RecordTag(ctx, repo, name, "", time.Now()); err != nil {
 			return err
 		}
 	}

@@ -1,0 +1,227 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/berth/berth/internal/secret"
+)
+
+// Config sets the queue's workers and patience. Zero fields take the
+// defaults New names.
+type Config struct {
+	// Workers is how many jobs run at once in this process (default 2).
+	Workers int
+	// Lease is how long a claim holds a job (default 1 minute): a worker
+	// that has not reported back by then is presumed dead, and the job is
+	// due again. A handler must finish well within it.
+	Lease time.Duration
+	// MaxAttempts bounds the attempts of one job (default 8).
+	MaxAttempts int
+	// Poll is how often an idle worker looks for due jobs it was not woken
+	// for: retries coming due, jobs another instance enqueued (default 1 s).
+	Poll time.Duration
+	// Keep is how long finished jobs are kept (default 24 h): the window in
+	// which enqueueing a finished job's ID again does nothing.
+	Keep time.Duration
+}
+
+// Queue runs jobs from a Store with registered handlers.
+type Queue struct {
+	cfg      Config
+	store    Store
+	log      *slog.Logger
+	now      func() time.Time
+	wake     chan struct{}
+	mu       sync.RWMutex
+	handlers map[string]Handler
+	kinds    []string
+	// claiming makes this process's workers claim one at a time. The
+	// stores' claims are atomic on their own (SQLite, MongoDB), but
+	// FerretDB, the tests' MongoDB, reads and then writes a
+	// findAndModify, and would hand one job to two workers.
+	claiming sync.Mutex
+}
+
+// New returns a queue over store. Register handlers with Handle, then call
+// Run.
+func New(cfg Config, store Store, log *slog.Logger) *Queue {
+	if cfg.Workers < 1 {
+		cfg.Workers = 2
+	}
+	if cfg.Lease <= 0 {
+		cfg.Lease = time.Minute
+	}
+	if cfg.MaxAttempts < 1 {
+		cfg.MaxAttempts = 8
+	}
+	if cfg.Poll <= 0 {
+		cfg.Poll = time.Second
+	}
+	if cfg.Keep <= 0 {
+		cfg.Keep = 24 * time.Hour
+	}
+	return &Queue{cfg: cfg, store: store, log: log, now: time.Now, wake: make(chan struct{}, 1),
+		handlers: map[string]Handler{}}
+}
+
+// Handle makes h run the jobs of kind. Only kinds with a handler are
+// claimed, so an instance never takes work it cannot do.
+func (q *Queue) Handle(kind string, h Handler) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if _, ok := q.handlers[kind]; !ok {
+		q.kinds = append(q.kinds, kind)
+	}
+	q.handlers[kind] = h
+}
+
+// Enqueue stores a job of kind under id, due now, and wakes a worker. It
+// reports whether the job is new: an id the queue holds, pending or
+// finished within Config.Keep, is left as it is.
+func (q *Queue) Enqueue(ctx context.Context, kind, id string, payload []byte) (bool, error) {
+	if id == "" || kind == "" {
+		return false, errors.New("enqueueing a job: kind and id are required")
+	}
+	now := q.now().UTC()
+	added, err := q.store.Add(ctx, Job{ID: id, Kind: kind, Payload: payload, Status: Pending, RunAt: now,
+		CreatedAt: now, UpdatedAt: now})
+	if err != nil {
+		return false, fmt.Errorf("enqueueing %s job %s: %w", kind, id, err)
+	}
+	if added {
+		q.Wake()
+	}
+	return added, nil
+}
+
+// Wake makes an idle worker look for due jobs now.
+func (q *Queue) Wake() {
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run runs Config.Workers workers and deletes old finished jobs hourly,
+// until ctx ends.
+func (q *Queue) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	for range q.cfg.Workers {
+		wg.Go(func() { q.work(ctx) })
+	}
+	wg.Go(func() { q.purge(ctx) })
+	wg.Wait()
+}
+
+// work runs due jobs while there are any, then sleeps until woken or the
+// next poll.
+func (q *Queue) work(ctx context.Context) {
+	tick := time.NewTicker(q.cfg.Poll)
+	defer tick.Stop()
+	for {
+		ran, err := q.RunOne(ctx)
+		if err != nil && ctx.Err() == nil {
+			q.log.Warn("job queue: claiming a job failed", "err", err)
+		}
+		if ran {
+			// Another worker may share the rest of a burst.
+			q.Wake()
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-q.wake:
+		case <-tick.C:
+		}
+	}
+}
+
+// RunDue runs due jobs, one at a time, until none is due.
+func (q *Queue) RunDue(ctx context.Context) error {
+	for {
+		ran, err := q.RunOne(ctx)
+		if err != nil || !ran {
+			return err
+		}
+	}
+}
+
+// RunOne claims one due job, runs it and records its outcome. It reports
+// whether it found a job.
+func (q *Queue) RunOne(ctx context.Context) (bool, error) {
+	q.mu.RLock()
+	kinds := slices.Clone(q.kinds)
+	q.mu.RUnlock()
+	if len(kinds) == 0 {
+		return false, nil
+	}
+	q.claiming.Lock()
+	now := q.now().UTC()
+	j, err := q.store.Claim(ctx, kinds, now, now.Add(q.cfg.Lease), secret.ID())
+	q.claiming.Unlock()
+	if errors.Is(err, ErrNoneDue) {
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
+	q.run(ctx, j)
+	return true, nil
+}
+
+// run runs a claimed job's handler and releases the job with its outcome:
+// done, due again after a backoff, or failed.
+func (q *Queue) run(ctx context.Context, j Job) {
+	q.mu.RLock()
+	h := q.handlers[j.Kind]
+	q.mu.RUnlock()
+	runCtx, cancel := context.WithTimeout(ctx, q.cfg.Lease)
+	err := h(runCtx, j.Payload)
+	cancel()
+	if err != nil && ctx.Err() != nil {
+		return // stopping: the lease ends and the job is due again
+	}
+	now := q.now().UTC()
+	j.UpdatedAt, j.LastError = now, ""
+	switch {
+	case err == nil:
+		j.Status = Done
+	case IsPermanent(err) || j.Attempts >= q.cfg.MaxAttempts:
+		j.Status, j.LastError = Failed, err.Error()
+		q.log.Error("job failed; giving up", "kind", j.Kind, "job", j.ID, "attempts", j.Attempts, "err", err)
+	default:
+		j.RunAt, j.LastError = now.Add(Backoff(j.Attempts)), err.Error()
+		q.log.Warn("job failed; retrying", "kind", j.Kind, "job", j.ID, "attempt", j.Attempts, "retry_at", j.RunAt, "err", err)
+	}
+	if err := q.store.Release(context.WithoutCancel(ctx), j); err != nil {
+		q.log.Warn("job queue: recording a job's outcome failed; it runs again when its lease ends",
+			"kind", j.Kind, "job", j.ID, "err", err)
+	}
+}
+
+// Backoff is the pause after attempt n failed: 500 ms doubling to 5 min.
+func Backoff(n int) time.Duration {
+	return min(500*time.Millisecond<<min(max(n-1, 0), 10), 5*time.Minute)
+}
+
+// purge deletes finished jobs older than Config.Keep, hourly.
+func (q *Queue) purge(ctx context.Context) {
+	tick := time.NewTicker(time.Hour)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		if _, err := q.store.DeleteFinished(ctx, q.now().Add(-q.cfg.Keep)); err != nil && ctx.Err() == nil {
+			q.log.Warn("job queue: deleting finished jobs failed", "err", err)
+		}
+	}
+}
