@@ -64,6 +64,7 @@ func missing(err error, notFound error) error {
 	return err
 }
 
+// OrgRole is the user's role in the organisation named, from the account domain.
 func (f *Domains) OrgRole(ctx context.Context, userID, name string) (string, error) {
 	o, err := f.Accounts.Org(ctx, name)
 	if err != nil {
@@ -72,6 +73,8 @@ func (f *Domains) OrgRole(ctx context.Context, userID, name string) (string, err
 	return string(o.Role(userID)), nil
 }
 
+// PublisherRole is the user's role in the publisher: its recorded role, or
+// editor for members from before roles.
 func (f *Domains) PublisherRole(ctx context.Context, userID, slug string) (string, error) {
 	if f.Publishers == nil {
 		return "", access.ErrNoResource
@@ -95,6 +98,8 @@ func publisherRole(p publisher.Publisher, userID string) publisher.Role {
 	return ""
 }
 
+// LicenseRole is "manager" for the license's holder and the owners and
+// admins of the organisation holding it, "holder" for its other members.
 func (f *Domains) LicenseRole(ctx context.Context, userID, id string) (string, error) {
 	if f.Licenses == nil {
 		return "", access.ErrNoResource
@@ -122,6 +127,7 @@ func (f *Domains) LicenseRole(ctx context.Context, userID, id string) (string, e
 	return "", nil
 }
 
+// OrderRole is "buyer" for the user who bought the order.
 func (f *Domains) OrderRole(ctx context.Context, userID, id string) (string, error) {
 	if f.Billing == nil {
 		return "", access.ErrNoResource
@@ -136,11 +142,15 @@ func (f *Domains) OrderRole(ctx context.Context, userID, id string) (string, err
 	return "", nil
 }
 
+// Repository is the user's relation to a repository, from the catalog,
+// which owns repositories.
 func (f *Domains) Repository(ctx context.Context, userID, repo string) (access.RepositoryFacts, error) {
 	a, err := f.Repositories.Access(ctx, permissions{f.Accounts}, userID, repo)
 	return access.RepositoryFacts{Perm: a.Perm, Public: a.Public, Exists: a.Exists}, err
 }
 
+// NamespaceRole is "admin" for a namespace's user, or an owner or admin of
+// its organisation.
 func (f *Domains) NamespaceRole(ctx context.Context, userID, ns string) (string, error) {
 	if _, err := f.Accounts.Namespace(ctx, ns); err != nil {
 		return "", missing(err, account.ErrNotFound)
@@ -152,6 +162,8 @@ func (f *Domains) NamespaceRole(ctx context.Context, userID, ns string) (string,
 	return "", err
 }
 
+// PublisherNamespaces lists the namespaces of the approved publishers the
+// user has a role in, with their staging namespaces.
 func (f *Domains) PublisherNamespaces(ctx context.Context, userID string) ([]access.NamespaceGrant, error) {
 	if f.Publishers == nil {
 		return nil, nil
@@ -175,6 +187,7 @@ func (f *Domains) PublisherNamespaces(ctx context.Context, userID string) ([]acc
 // permissions adapts account permissions to the catalog's question.
 type permissions struct{ accounts *account.Service }
 
+// RepositoryPermission is the account domain's answer, as a string.
 func (p permissions) RepositoryPermission(ctx context.Context, userID, repo string) (string, error) {
 	perm, err := p.accounts.RepositoryPermission(ctx, userID, repo)
 	return string(perm), err
