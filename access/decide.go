@@ -79,6 +79,9 @@ type Facts interface {
 	// Listing names the publisher of a product and whether it is
 	// published.
 	Listing(ctx context.Context, slug string) (publisher string, published bool, err error)
+	// ImageListing names the product whose repository repo is, or
+	// ErrNoResource when no product ships it.
+	ImageListing(ctx context.Context, repo string) (slug string, err error)
 	// NamespaceRole is the user's permission on a user's or organisation's
 	// namespace: "admin" for its user or the organisation's owners and
 	// admins, "member" for other members, or "".
@@ -137,6 +140,8 @@ func (d *Decider) decide(ctx context.Context, p Principal, perm Permission, name
 		return d.repository(ctx, p, perm, name)
 	case Listing:
 		return d.listing(ctx, p, name)
+	case Image:
+		return d.image(ctx, p, name)
 	}
 	if dec := account(p, perm.Level); !dec.Allowed() {
 		return dec, nil

@@ -43,6 +43,12 @@ const (
 	// everyone sees a published one; a draft only its publisher's members
 	// and Berth's administrators, and to anyone else it does not exist.
 	Listing Resource = "listing"
+	// Image is what a repository holds, named by the route parameters "ns"
+	// and "name": a catalog product's repository is seen as its listing is
+	// (everyone, drafts only their publisher's members); a user's or
+	// organisation's as the repository is (private ones only by those with
+	// a permission on it).
+	Image Resource = "image"
 	// Acting is acting for the caller, or as a member of the organisation
 	// named by Param when it is set and not the caller.
 	Acting Resource = "acting"
@@ -108,7 +114,7 @@ func (p Permission) String() string {
 // a zero Permission is a route that forgot to declare.
 func (p Permission) Declared() bool {
 	switch p.Resource {
-	case Public, Internal, Credentials, Admin, Purchase, Acting, Listing:
+	case Public, Internal, Credentials, Admin, Purchase, Acting, Listing, Image:
 		return true
 	case Account, Org, Publisher, License, Order, Repository, Namespace:
 		return p.Level >= Read && p.Level <= Own
@@ -171,6 +177,10 @@ func InNamespace(level Level, param string) Permission {
 func OnListing(param string) Permission {
 	return Permission{Resource: Listing, Level: Read, Param: param}
 }
+
+// OnImage needs to see what the repository named by the route's "ns" and
+// "name" parameters holds.
+var OnImage = Permission{Resource: Image, Level: Read}
 
 // ActFor is the permission to act for oneself, or for the organisation
 // named by param as one of its members.

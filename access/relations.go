@@ -112,6 +112,19 @@ func (d *Decider) listing(ctx context.Context, p Principal, slug string) (Decisi
 	return hide("no product " + slug), nil
 }
 
+// image decides whether p sees what a repository holds: a product's as its
+// listing, anything else as a repository.
+func (d *Decider) image(ctx context.Context, p Principal, repo string) (Decision, error) {
+	slug, err := d.facts.ImageListing(ctx, repo)
+	switch {
+	case err == nil:
+		return d.listing(ctx, p, slug)
+	case !errors.Is(err, ErrNoResource):
+		return Decision{}, err
+	}
+	return d.repository(ctx, p, Permission{Resource: Repository, Level: Read}, repo)
+}
+
 // repository decides a level of a user's or organisation's repository or
 // namespace. Anonymous callers may read what is public; a limited token
 // reaches only what its limits cover.

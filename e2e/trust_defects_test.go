@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
+	"github.com/berth/berth/account"
 	"github.com/berth/berth/signing"
 )
 
@@ -286,5 +287,37 @@ func TestRepositoryNamespaceDefault(t *testing.T) {
 	pat := w.creds["pat-limited"]
 	if s := in.call("POST", "/api/v1/repositories", pat.user, pat.pass, map[string]any{"name": "more"}, nil); s != http.StatusForbidden {
 		t.Errorf("a token limited to %s/app creating %s/more: %d, want 403", w.alice.Username, w.alice.Username, s)
+	}
+}
+
+// TestImagesFollowTheirListing: what a repository holds is seen as its
+// listing is (a draft's tags only by its publisher's members) or, for a
+// user's repository, as the repository is (a private one only by those
+// with a permission on it); to everyone else it does not exist.
+func TestImagesFollowTheirListing(t *testing.T) {
+	cfg := config(t, backend{name: "sqlite"})
+	cfg.Demo = false
+	in := start(t, cfg)
+	w := newTrustWorld(t, in, 0)
+	ctx := context.Background()
+	prod, err := in.srv.Backend.Stores.Catalog.ProductBySlug(ctx, w.names["product"])
+	must(t, err)
+	prod.Status = "draft"
+	_, err = in.srv.Backend.Stores.Catalog.PutProduct(ctx, prod)
+	must(t, err)
+	_, err = in.srv.Backend.Accounts.Register(ctx, account.SignUp{Username: "stranger", Email: "s@example.com", Password: "stranger-password"})
+	must(t, err)
+	draft := "/api/v1/images/" + w.names["image-ns"] + "/app/tags"
+	private := "/api/v1/images/" + w.alice.Username + "/app/tags"
+	for _, path := range []string{draft, private} {
+		if s := in.call("GET", path, "", "", nil, nil); s != http.StatusNotFound {
+			t.Errorf("anonymous GET %s: %d, want 404", path, s)
+		}
+		if s := in.call("GET", path, "stranger", "stranger-password", nil, nil); s != http.StatusNotFound {
+			t.Errorf("a stranger's GET %s: %d, want 404", path, s)
+		}
+		if s := in.call("GET", path, w.alice.Username, "alice-password", nil, nil); s != http.StatusOK {
+			t.Errorf("alice's GET %s: %d, want 200", path, s)
+		}
 	}
 }

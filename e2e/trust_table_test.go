@@ -127,7 +127,7 @@ func trustExpect(r frontend.Route, kind string) expectation {
 }
 
 func reach(p access.Permission, kind string, page bool) outcome {
-	if p.Resource == access.Public || p.Resource == access.Listing { // the table's product is published
+	if p.Resource == access.Public || p.Resource == access.Listing || p.Resource == access.Image { // the table's product is published
 		if !page && (kind == "push-token" || kind == "license-key" || kind == "refresh-token") {
 			return unauthenticated
 		}

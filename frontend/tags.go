@@ -20,13 +20,13 @@ import (
 // tagRoutes registers tag pages (MicroBadger's view), tag diffs, badges and
 // their API twins.
 func (h *handlers) tagRoutes(app, api routes) {
-	api.Get("/images/:ns/:name/tags", access.Anyone, h.tagsAPI)
-	api.Get("/images/:ns/:name/tags/:tag", access.Anyone, h.tagAPI)
-	api.Get("/images/:ns/:name/tags/:tag/pulls", access.Anyone, h.tagPullsAPI)
-	api.Get("/images/:ns/:name/diff", access.Anyone, h.diffAPI)
-	app.Get("/images/:ns/:name/tags/:tag", access.Anyone, h.tagPage)
-	app.Get("/images/:ns/:name/diff", access.Anyone, h.diffPage)
-	app.Get("/badge/:ns/:name/:tag/:file", access.Anyone, h.badge)
+	api.Get("/images/:ns/:name/tags", access.OnImage, h.tagsAPI)
+	api.Get("/images/:ns/:name/tags/:tag", access.OnImage, h.tagAPI)
+	api.Get("/images/:ns/:name/tags/:tag/pulls", access.OnImage, h.tagPullsAPI)
+	api.Get("/images/:ns/:name/diff", access.OnImage, h.diffAPI)
+	app.Get("/images/:ns/:name/tags/:tag", access.OnImage, h.tagPage)
+	app.Get("/images/:ns/:name/diff", access.OnImage, h.diffPage)
+	app.Get("/badge/:ns/:name/:tag/:file", access.OnImage, h.badge)
 }
 
 // errNoImage answers for an image that is not there or not the viewer's to see.
@@ -49,10 +49,10 @@ func (h *handlers) image(ctx context.Context, v viewer, ns, name string) (image,
 	} else if !errors.Is(err, catalog.ErrNotFound) {
 		return image{}, err
 	}
-	if _, err := h.repository(ctx, v, ns, name); err != nil {
-		if errors.Is(err, errNoRepository) {
-			return image{}, errNoImage
-		}
+	// The route's access.OnImage decided the viewer may see it.
+	if _, err := h.Repositories.Get(ctx, repo); errors.Is(err, catalog.ErrNotFound) {
+		return image{}, errNoImage
+	} else if err != nil {
 		return image{}, err
 	}
 	return image{Repo: repo}, nil

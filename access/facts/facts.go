@@ -34,6 +34,16 @@ type Domains struct {
 // ProductLookup is what facts read of the catalog's products.
 type ProductLookup interface {
 	ProductBySlug(ctx context.Context, slug string) (catalog.Product, error)
+	ProductByRepository(ctx context.Context, repo string) (string, error)
+}
+
+// ImageListing names the product that ships repo.
+func (f *Domains) ImageListing(ctx context.Context, repo string) (string, error) {
+	if f.Products == nil {
+		return "", access.ErrNoResource
+	}
+	slug, err := f.Products.ProductByRepository(ctx, repo)
+	return slug, missing(err, catalog.ErrNotFound)
 }
 
 // Listing names a product's publisher and whether it is published.
