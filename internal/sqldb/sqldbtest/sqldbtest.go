@@ -53,3 +53,24 @@ func Plan(t testing.TB, db *sql.DB, stmt string, args ...any) []string {
 	}
 	return steps
 }
+
+// RequireIndexed fails, per statement, when its plan is empty or has a
+// step that reads without an index or sorts outside one: the check of
+// stores whose every lookup and listing must cost its result, not its
+// table.
+func RequireIndexed(t *testing.T, db *sql.DB, stmts map[string]string) {
+	t.Helper()
+	for name, stmt := range stmts {
+		t.Run(name, func(t *testing.T) {
+			steps := Plan(t, db, stmt)
+			if len(steps) == 0 {
+				t.Fatal("no plan")
+			}
+			for _, step := range steps {
+				if !strings.Contains(step, " USING ") || strings.Contains(step, "TEMP B-TREE") {
+					t.Errorf("plan step %q", step)
+				}
+			}
+		})
+	}
+}
