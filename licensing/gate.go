@@ -101,11 +101,37 @@ func parseRoute(path string) route {
 	return route{repo: m[1], kind: m[2], ref: m[3]}
 }
 
+// writePath matches a write's repository name: /v2/<name>/manifests/… or
+// /v2/<name>/blobs/….
+var writePath = regexp.MustCompile(`^/v2/(.+?)/(manifests|blobs)/`)
+
+// nestedWrite reports a write into a repository name deeper than Berth's
+// pages, API and catalog address: <namespace>/<name>, or a publisher's
+// staging/<namespace>/<name>. Refusing at push keeps such images from
+// existing where no one can see, list or delete them.
+func nestedWrite(r *http.Request) (string, bool) {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return "", false
+	}
+	m := writePath.FindStringSubmatch(r.URL.Path)
+	if m == nil {
+		return "", false
+	}
+	parts := strings.Split(m[1], "/")
+	nested := len(parts) > 3 || (len(parts) == 3 && parts[0] != "staging")
+	return m[1], nested
+}
+
 // uploadPath matches the start of a blob upload, where a cross-repository
 // mount names its source.
 var uploadPath = regexp.MustCompile(`^/v2/(.+)/blobs/uploads/$`)
 
 func (g *Gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if name, ok := nestedWrite(r); ok {
+		errcode.Write(w, http.StatusBadRequest, errcode.NameInvalid, "nested repository names such as "+name+
+			" are not supported: push to <namespace>/<name>, such as alice/app (publishers: staging/<namespace>/<name>)")
+		return
+	}
 	if !g.serveOtherDigest(w, r) {
 		g.serve(w, r)
 	}

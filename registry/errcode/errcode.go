@@ -21,6 +21,8 @@ const (
 	Unavailable = "UNAVAILABLE"
 	// TooManyRequests says an allowance, such as a pull quota, is used up.
 	TooManyRequests = "TOOMANYREQUESTS"
+	// NameInvalid refuses a repository name Berth does not take.
+	NameInvalid = "NAME_INVALID"
 )
 
 // ContentType is the media type of an error body.
