@@ -24,6 +24,7 @@ Usage:
   berth keys rotate                     add a new token signing key (no restart anywhere)
   berth keys list                       the signing keys and which are in use
   berth keys rotate-kek [--out FILE]    seal every private key with a new key-encryption key
+  berth registry gc [--untagged]        reclaim deleted images' storage (stop Berth first)
   berth healthcheck                     exit 0 when the local server answers /healthz
 
 Every flag mirrors a BERTH_* variable; run "berth serve -h" for the list.
@@ -39,7 +40,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return errUsage
 	}
 	cmd, rest := args[0], args[1:]
-	if cmd == "user" || cmd == "license" || cmd == "publisher" || cmd == "keys" {
+	if cmd == "user" || cmd == "license" || cmd == "publisher" || cmd == "keys" || cmd == "registry" {
 		if len(rest) == 0 {
 			fmt.Fprint(stderr, usage)
 			return errUsage
@@ -59,6 +60,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		"keys rotate":          c.keysRotate,
 		"keys list":            c.keysList,
 		"keys rotate-kek":      c.keysRotateKEK,
+		"registry gc":          c.registryGC,
 		"healthcheck":          c.healthcheck,
 	}
 	if f, ok := commands[cmd]; ok {
