@@ -3,10 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/x509"
-	"encoding/base64"
-	"encoding/pem"
 	"errors"
+	"github.com/berth/berth/licensing/storetest"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -14,8 +12,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/berth/berth/internal/kek"
 	"github.com/berth/berth/server"
@@ -37,42 +33,6 @@ func signed(t *testing.T, env map[string]string) (token string, rootPEM []byte) 
 		t.Fatal(err)
 	}
 	return tok.Token, b.Keys.RootPEM()
-}
-
-// verifyToken checks raw as a registry does: its x5c leaf chains to the
-// root in rootPEM and signs it.
-func verifyToken(t *testing.T, raw string, rootPEM []byte) {
-	t.Helper()
-	block, _ := pem.Decode(rootPEM)
-	if block == nil {
-		t.Fatal("no root certificate")
-	}
-	root, err := x509.ParseCertificate(block.Bytes)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(root)
-	_, err = jwt.Parse(raw, func(tok *jwt.Token) (any, error) {
-		x5c, _ := tok.Header["x5c"].([]any)
-		if len(x5c) == 0 {
-			return nil, errors.New("no x5c")
-		}
-		s, _ := x5c[0].(string)
-		der, err := base64.StdEncoding.DecodeString(s)
-		if err != nil {
-			return nil, err
-		}
-		leaf, err := x509.ParseCertificate(der)
-		if err != nil {
-			return nil, err
-		}
-		_, err = leaf.Verify(x509.VerifyOptions{Roots: pool, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
-		return leaf.PublicKey, err
-	}, jwt.WithValidMethods([]string{"ES256"}), jwt.WithAudience("registry"))
-	if err != nil {
-		t.Errorf("token does not verify against the root: %v", err)
-	}
 }
 
 // TestRotateKEK: `berth keys rotate-kek` seals every key with a new KEK in
@@ -110,8 +70,8 @@ func TestRotateKEK(t *testing.T) {
 	if !bytes.Equal(root, rootAfter) {
 		t.Error("the root certificate changed")
 	}
-	verifyToken(t, before, rootAfter)
-	verifyToken(t, after, root)
+	storetest.VerifyToken(t, before, rootAfter)
+	storetest.VerifyToken(t, after, root)
 	for _, k := range storedKeys(t, dir) {
 		if id, _ := kek.SealedBy(k.PrivateDER); id != newKEK.ID() {
 			t.Errorf("%s key %s is sealed by %q after rotating; want %s", k.Kind, k.ID, id, newKEK.ID())
@@ -149,7 +109,7 @@ func TestRotateKEKFinishes(t *testing.T) {
 	if !bytes.Equal(root, rootAfter) {
 		t.Error("the root certificate changed")
 	}
-	verifyToken(t, before, rootAfter)
+	storetest.VerifyToken(t, before, rootAfter)
 }
 
 // TestRotateKEKFromEnv: with BERTH_KEK, rotate-kek writes the new KEK to
@@ -180,6 +140,6 @@ func TestRotateKEKFromEnv(t *testing.T) {
 	if !bytes.Equal(root, rootAfter) {
 		t.Error("the root certificate changed")
 	}
-	verifyToken(t, before, rootAfter)
-	verifyToken(t, after, root)
+	storetest.VerifyToken(t, before, rootAfter)
+	storetest.VerifyToken(t, after, root)
 }

@@ -238,8 +238,8 @@ func testRotateKEK(t *testing.T, s Sealed) {
 	if diff := cmp.Diff(factsOf(r), factsOf(again)); diff != "" {
 		t.Errorf("rotating the KEK changed the keys (-before +after):\n%s", diff)
 	}
-	verify(t, before, again.RootPEM())
-	verify(t, sign(t, again), r.RootPEM())
+	VerifyToken(t, before, again.RootPEM())
+	VerifyToken(t, sign(t, again), r.RootPEM())
 	checkNoClearKeys(t, s, kek.NewRing(newKEK))
 }
 
@@ -254,9 +254,10 @@ func sign(t *testing.T, r *licensing.KeyRing) string {
 	return tok.Token
 }
 
-// verify checks raw the way a registry does: its x5c leaf must chain to the
-// root in rootPEM and sign it.
-func verify(t *testing.T, raw string, rootPEM []byte) {
+// VerifyToken checks raw the way a registry does: its x5c leaf must chain
+// to the root in rootPEM and sign it, for the audience "registry" and the
+// issuer "berth". Key tests outside the store suite use it too.
+func VerifyToken(t *testing.T, raw string, rootPEM []byte) {
 	t.Helper()
 	block, _ := pem.Decode(rootPEM)
 	if block == nil {
