@@ -1,8 +1,12 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"net/http"
+	"sync"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -87,7 +91,7 @@ func TestRepositoryPermissionMatrix(t *testing.T) {
 	for _, a := range actors {
 		for name, private := range repos {
 			t.Run(fmt.Sprintf("%s/%s", a.name, name), func(t *testing.T) {
-				opts := []remote.Option{}
+				opts := []remote.Option{remote.WithTransport(replayBodies{})}
 				if a.auth != nil {
 					opts = append(opts, remote.WithAuth(a.auth))
 				}
@@ -113,4 +117,30 @@ func must(t *testing.T, err error) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// replayBodies is the tests' HTTP transport for refused pushes: when the
+// registry refuses a manifest PUT with 401 before reading its body,
+// go-containerregistry asks for a new token and sends the same request
+// again, whose body it has already spent ("ContentLength=585 with Body
+// length 0"), depending on timing. Like clients that buffer small bodies,
+// this transport sends every attempt of one request the same bytes, so the
+// test sees the registry's answer, not the client's race.
+type replayBodies struct{}
+
+var spentBodies sync.Map // *http.Request → []byte
+
+func (replayBodies) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Body != nil && r.Body != http.NoBody {
+		b, seen := spentBodies.Load(r)
+		if !seen {
+			raw, err := io.ReadAll(r.Body)
+			if err != nil {
+				return nil, err
+			}
+			b, _ = spentBodies.LoadOrStore(r, raw)
+		}
+		r.Body = io.NopCloser(bytes.NewReader(b.([]byte)))
+	}
+	return http.DefaultTransport.RoundTrip(r)
 }
