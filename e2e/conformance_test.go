@@ -6,21 +6,14 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/distribution/distribution/v3/configuration"
-	"github.com/distribution/distribution/v3/registry/handlers"
-	"github.com/sirupsen/logrus"
-
 	"github.com/berth/berth/account"
-	"github.com/berth/berth/internal/secret"
+	"github.com/berth/berth/registry/plain"
 )
 
 // conformanceModule is the OCI distribution-spec conformance suite, pinned
@@ -180,27 +173,13 @@ func parseJunit(raw []byte) (suiteCounts, error) {
 }
 
 // plainDistribution serves a stock distribution registry, anonymous, with
-// deletes enabled, on a loopback port, and returns its host:port. It logs
-// nothing: distribution logs through the global logrus logger, which an
-// earlier Berth in this process routed into its own log.
+// deletes enabled, on a loopback port, and returns its host:port.
 func plainDistribution(t *testing.T) string {
 	t.Helper()
-	logrus.StandardLogger().SetOutput(io.Discard)
-	logrus.StandardLogger().ReplaceHooks(logrus.LevelHooks{})
-	ln, err := net.Listen("tcp", "localhost:0")
+	host, stop, err := plain.Serve(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &configuration.Configuration{Version: "0.1"}
-	c.Log.Level = "error"
-	c.HTTP.Secret = secret.Token("")
-	c.Storage = configuration.Storage{
-		"filesystem": configuration.Parameters{"rootdirectory": t.TempDir()},
-		"delete":     configuration.Parameters{"enabled": true},
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	srv := &http.Server{Handler: handlers.NewApp(ctx, c)}
-	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { cancel(); _ = srv.Close() })
-	return "localhost:" + portOf(ln.Addr())
+	t.Cleanup(stop)
+	return host
 }
