@@ -14,22 +14,21 @@ import (
 	"github.com/distribution/distribution/v3/configuration"
 	"github.com/distribution/distribution/v3/registry/handlers"
 
-	// The token access controller and the filesystem driver register
-	// themselves with distribution's factories when imported.
+	// The token access controller registers itself with distribution's
+	// factory when imported (the storage drivers: storage.go).
 	_ "github.com/distribution/distribution/v3/registry/auth/token"
-	_ "github.com/distribution/distribution/v3/registry/storage/driver/filesystem"
 )
 
 // Config is what the embedded registry needs from Berth.
 type Config struct {
-	RootDirectory  string // filesystem storage root
-	Realm          string // token endpoint clients are sent to
-	Service        string // audience tokens are issued for
-	Issuer         string // issuer tokens must carry
-	RootCertBundle string // PEM file of the certificates token chains must reach
-	NotifyURL      string // where push and pull events are posted
-	NotifyToken    string // bearer token sent with each notification
-	HTTPSecret     string // signs upload state between requests
+	Storage        Storage // where content is kept (FilesystemStorage, LoadStorage)
+	Realm          string  // token endpoint clients are sent to
+	Service        string  // audience tokens are issued for
+	Issuer         string  // issuer tokens must carry
+	RootCertBundle string  // PEM file of the certificates token chains must reach
+	NotifyURL      string  // where push and pull events are posted
+	NotifyToken    string  // bearer token sent with each notification
+	HTTPSecret     string  // signs upload state between requests
 	Logger         *slog.Logger
 	// Wrap, when set, puts Berth's own handler in front of distribution's.
 	Wrap func(http.Handler) http.Handler
@@ -70,13 +69,7 @@ func configurationOf(cfg Config) *configuration.Configuration {
 	c.Log.Level = "warn"
 	c.HTTP.Secret = cfg.HTTPSecret
 	c.HTTP.Headers = http.Header{"X-Content-Type-Options": []string{"nosniff"}}
-	c.Storage = configuration.Storage{
-		"filesystem": configuration.Parameters{"rootdirectory": cfg.RootDirectory},
-		"delete":     configuration.Parameters{"enabled": true},
-		"maintenance": configuration.Parameters{"uploadpurging": map[any]any{
-			"enabled": true, "age": "168h", "interval": "24h", "dryrun": false,
-		}},
-	}
+	c.Storage = withBerthSettings(cfg.Storage)
 	// Layers with foreign URLs (non-distributable layers) are accepted
 	// when the URLs are https: clients fetch and verify them by digest.
 	// distribution's default refuses every URL, and answers 500.

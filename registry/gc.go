@@ -2,12 +2,13 @@ package registry
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"io/fs"
 	"os"
-	"path/filepath"
+	"path"
 
 	"github.com/distribution/distribution/v3/registry/storage"
+	"github.com/distribution/distribution/v3/registry/storage/driver"
 	"github.com/distribution/distribution/v3/registry/storage/driver/factory"
 )
 
@@ -18,42 +19,53 @@ type GCResult struct {
 }
 
 // CollectGarbage runs distribution's mark-and-sweep over the embedded
-// registry's filesystem storage under root: blobs no manifest references
-// are deleted (with untagged, manifests no tag names go first). It is safe
-// only while no registry serves root: run it with Berth stopped, as
+// registry's storage (any driver): blobs no manifest references are deleted
+// (with untagged, manifests no tag names go first). It is safe only while
+// no registry serves that storage: run it with Berth stopped, as
 // distribution's own garbage-collect command must be.
-func CollectGarbage(ctx context.Context, root string, untagged bool) (GCResult, error) {
+func CollectGarbage(ctx context.Context, st Storage, untagged bool) (GCResult, error) {
 	var res GCResult
-	if _, err := os.Stat(root); err != nil {
-		return res, fmt.Errorf("registry storage %s: %w", root, err)
+	if root, ok := st["filesystem"]["rootdirectory"].(string); ok && st.Type() == "filesystem" {
+		if _, err := os.Stat(root); err != nil {
+			return res, fmt.Errorf("registry storage %s: %w", root, err)
+		}
 	}
-	res.BlobsBefore, res.BytesBefore = blobUsage(root)
-	driver, err := factory.Create(ctx, "filesystem", map[string]any{"rootdirectory": root})
+	driver, err := factory.Create(ctx, st.Type(), st.Parameters())
 	if err != nil {
-		return res, fmt.Errorf("opening registry storage %s: %w", root, err)
+		return res, fmt.Errorf("opening registry storage (%s): %w", st.Type(), err)
+	}
+	if res.BlobsBefore, res.BytesBefore, err = blobUsage(ctx, driver); err != nil {
+		return res, err
 	}
 	reg, err := storage.NewRegistry(ctx, driver, storage.EnableDelete)
 	if err != nil {
-		return res, fmt.Errorf("opening the registry at %s: %w", root, err)
+		return res, fmt.Errorf("opening the registry (%s): %w", st.Type(), err)
 	}
 	if err := storage.MarkAndSweep(ctx, driver, reg, storage.GCOpts{RemoveUntagged: untagged, Quiet: true}); err != nil {
 		return res, fmt.Errorf("collecting garbage: %w", err)
 	}
-	res.BlobsAfter, res.BytesAfter = blobUsage(root)
-	return res, nil
+	res.BlobsAfter, res.BytesAfter, err = blobUsage(ctx, driver)
+	return res, err
 }
 
-// blobUsage counts the blob data files under a filesystem registry root
-// and their bytes.
-func blobUsage(root string) (int, int64) {
+// blobsRoot is where distribution keeps blob data in any driver.
+const blobsRoot = "/docker/registry/v2/blobs"
+
+// blobUsage counts the blob data files in the storage and their bytes.
+func blobUsage(ctx context.Context, d driver.StorageDriver) (int, int64, error) {
 	n, size := 0, int64(0)
-	_ = filepath.WalkDir(filepath.Join(root, "docker", "registry", "v2", "blobs"), func(_ string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && d.Name() == "data" {
-			if info, ierr := d.Info(); ierr == nil {
-				n, size = n+1, size+info.Size()
-			}
+	err := d.Walk(ctx, blobsRoot, func(fi driver.FileInfo) error {
+		if !fi.IsDir() && path.Base(fi.Path()) == "data" {
+			n, size = n+1, size+fi.Size()
 		}
 		return nil
 	})
-	return n, size
+	var notFound driver.PathNotFoundError
+	if errors.As(err, &notFound) {
+		return 0, 0, nil // nothing pushed yet
+	}
+	if err != nil {
+		return 0, 0, fmt.Errorf("counting blobs: %w", err)
+	}
+	return n, size, nil
 }

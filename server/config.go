@@ -9,10 +9,12 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/berth/berth/internal/kek"
+	"github.com/berth/berth/registry"
 )
 
 // Config is every setting of a Berth process. cmd/berth fills it from flags
@@ -25,6 +27,7 @@ type Config struct {
 	RegistryPublicURL string        // BERTH_REGISTRY_PUBLIC_URL: how clients reach the registry
 	RegistryURL       string        // BERTH_REGISTRY_URL: an external registry, served through Berth's front; disables the embedded one
 	RegistryService   string        // BERTH_REGISTRY_SERVICE: token audience; default the registry's host:port
+	RegistryConfig    string        // BERTH_REGISTRY_CONFIG: a distribution config.yml whose storage section the embedded registry uses
 	MongoURI          string        // BERTH_MONGO_URI: use MongoDB instead of SQLite
 	MongoDatabase     string        // BERTH_MONGO_DATABASE
 	TokenIssuer       string        // BERTH_TOKEN_ISSUER
@@ -79,6 +82,15 @@ func Defaults() Config {
 // Embedded reports whether Berth runs its own registry.
 func (c Config) Embedded() bool { return c.RegistryURL == "" }
 
+// RegistryStorage is where the embedded registry keeps content: the storage
+// section of BERTH_REGISTRY_CONFIG when set, else DATA_DIR/registry.
+func (c Config) RegistryStorage() (registry.Storage, error) {
+	if c.RegistryConfig == "" {
+		return registry.FilesystemStorage(filepath.Join(c.DataDir, "registry")), nil
+	}
+	return registry.LoadStorage(c.RegistryConfig)
+}
+
 // Validate checks every setting and names the variable of the first bad one.
 func (c Config) Validate() error {
 	var errs []error
@@ -116,6 +128,11 @@ func (c Config) Validate() error {
 	}
 	if c.TokenIssuer == "" {
 		bad("BERTH_TOKEN_ISSUER", "must not be empty")
+	}
+	if !c.Embedded() && c.RegistryConfig != "" {
+		bad("BERTH_REGISTRY_CONFIG", "names the embedded registry's storage; BERTH_REGISTRY_URL's registry has its own")
+	} else if _, err := c.RegistryStorage(); err != nil {
+		errs = append(errs, err)
 	}
 	if !c.Embedded() && len(c.NotifySecret) < 16 {
 		bad("BERTH_REGISTRY_NOTIFY_SECRET", "an external registry needs a secret of at least 16 characters for its notifications")

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
-	"path/filepath"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -133,8 +132,12 @@ func serveSeedRegistry(ctx context.Context, cfg Config, b *Backend, ln net.Liste
 	if err := s.writeTrustBundle(); err != nil {
 		return nil, err
 	}
+	storage, err := cfg.RegistryStorage()
+	if err != nil {
+		return nil, err
+	}
 	reg, err := registry.NewEmbedded(ctx, registry.Config{
-		RootDirectory:  filepath.Join(cfg.DataDir, "registry"),
+		Storage:        storage,
 		Realm:          "http://localhost/token",
 		Service:        service,
 		Issuer:         cfg.TokenIssuer,

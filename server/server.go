@@ -168,8 +168,12 @@ func (s *Server) build(ctx context.Context) error {
 			s.notifyToken = secret.Token("")
 		}
 		s.notifyURL = dialURLFor(s.webLn.Addr()) + "/internal/registry/events"
+		storage, err := s.cfg.RegistryStorage()
+		if err != nil {
+			return err
+		}
 		reg, err := registry.NewEmbedded(ctx, registry.Config{
-			RootDirectory:  filepath.Join(s.cfg.DataDir, "registry"),
+			Storage:        storage,
 			Realm:          s.PublicURL + "/token",
 			Service:        s.service,
 			Issuer:         s.cfg.TokenIssuer,

@@ -86,6 +86,7 @@ func configFlags(fs *flag.FlagSet, getenv func(string) string) (*server.Config, 
 	fs.StringVar(&c.PublicURL, "public-url", e.str("BERTH_PUBLIC_URL", ""), "URL clients reach the store at; default from --addr (BERTH_PUBLIC_URL)")
 	fs.StringVar(&c.RegistryPublicURL, "registry-public-url", e.str("BERTH_REGISTRY_PUBLIC_URL", ""), "URL clients reach the registry at; default from --registry-addr (BERTH_REGISTRY_PUBLIC_URL)")
 	fs.StringVar(&c.RegistryURL, "registry-url", e.str("BERTH_REGISTRY_URL", ""), "external registry URL; disables the embedded registry (BERTH_REGISTRY_URL)")
+	fs.StringVar(&c.RegistryConfig, "registry-config", e.str("BERTH_REGISTRY_CONFIG", ""), "a distribution config.yml whose storage section (s3, azure, gcs, filesystem) the embedded registry uses; default DATA_DIR/registry (BERTH_REGISTRY_CONFIG)")
 	fs.StringVar(&c.RegistryService, "registry-service", e.str("BERTH_REGISTRY_SERVICE", ""), "token audience; default the registry's host:port (BERTH_REGISTRY_SERVICE)")
 	// The URI may hold a password: the flag's shown default stays empty so
 	// that usage output never prints it; the variable fills in after parsing.

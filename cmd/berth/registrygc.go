@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"path/filepath"
 
 	"github.com/berth/berth/registry"
 )
@@ -21,7 +20,11 @@ func (c *command) registryGC(ctx context.Context, args []string) error {
 		if !a.cfg.Embedded() {
 			return errors.New("BERTH_REGISTRY_URL names an external registry: run its own garbage collector (registry garbage-collect <config>)")
 		}
-		res, err := registry.CollectGarbage(ctx, filepath.Join(a.cfg.DataDir, "registry"), *untagged)
+		st, err := a.cfg.RegistryStorage()
+		if err != nil {
+			return err
+		}
+		res, err := registry.CollectGarbage(ctx, st, *untagged)
 		if err != nil {
 			return err
 		}
