@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/berth/berth/internal/secret"
+	"github.com/berth/berth/plugin"
 	"github.com/berth/berth/publisher"
 	"github.com/berth/berth/signing"
 )
@@ -41,11 +42,17 @@ type Registry interface {
 	Signatures(ctx context.Context, repo, digest string) ([]signing.Signature, error)
 	Copy(ctx context.Context, from, to, digest, tag string) error
 	Attach(ctx context.Context, repo, digest, dockerReference string, signer crypto.Signer) error
+	// Manifest reads the raw manifest digest in repo.
+	Manifest(ctx context.Context, repo, digest string) ([]byte, error)
 }
 
-// Catalog records a promoted tag, signed by Berth.
+// Catalog records a promoted tag, signed by Berth, and tells what a
+// repository is listed as.
 type Catalog interface {
 	RecordSignedTag(ctx context.Context, repo, tag string) error
+	// ListingKind is the kind of the listing shipping repo: "plugin" or
+	// "image", or "" when no listing names repo yet.
+	ListingKind(ctx context.Context, repo string) (string, error)
 }
 
 // Config sets the pipeline's patience and names.
@@ -265,6 +272,11 @@ func (p *Pipeline) verifyAndPromote(ctx context.Context, u publisher.Upload) (ou
 	} else if err != nil {
 		return outcome{}, err
 	}
+	if why, err := p.kindMismatch(ctx, u); err != nil {
+		return outcome{}, err
+	} else if why != "" {
+		return outcome{rejected: why}, nil
+	}
 	if err := p.registry.Copy(ctx, u.Staging, u.Target, u.Digest, u.Tag); err != nil {
 		return outcome{}, err
 	}
@@ -275,6 +287,29 @@ func (p *Pipeline) verifyAndPromote(ctx context.Context, u publisher.Upload) (ou
 		return outcome{}, err
 	}
 	return outcome{key: names[i]}, nil
+}
+
+// kindMismatch says why an upload cannot go to its listing: a listing of
+// kind plugin holds Docker Engine managed plugins only, and an image
+// listing no plugins. A repository no listing names yet takes either.
+func (p *Pipeline) kindMismatch(ctx context.Context, u publisher.Upload) (string, error) {
+	listed, err := p.catalog.ListingKind(ctx, u.Target)
+	if err != nil || listed == "" {
+		return "", err
+	}
+	raw, err := p.registry.Manifest(ctx, u.Staging, u.Digest)
+	if err != nil {
+		return "", err
+	}
+	got := plugin.KindOf(raw)
+	switch {
+	case listed == string(plugin.KindPlugin) && got != plugin.KindPlugin:
+		return u.Target + " is listed as a Docker Engine plugin, and this upload is not one (its config is not " +
+			plugin.ConfigMediaType + "): push the plugin with `docker plugin push`", nil
+	case listed != string(plugin.KindPlugin) && got == plugin.KindPlugin:
+		return u.Target + " is listed as an image, and this upload is a Docker Engine plugin: list plugins under a product of kind plugin", nil
+	}
+	return "", nil
 }
 
 // activeKeys parses a publisher's unrevoked keys, with their names.

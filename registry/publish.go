@@ -23,6 +23,19 @@ func (c *Client) Resolve(ctx context.Context, repo, ref string) (string, error) 
 	return desc.Digest.String(), nil
 }
 
+// Manifest reads the raw manifest digest in repo.
+func (c *Client) Manifest(ctx context.Context, repo, digest string) ([]byte, error) {
+	r, opts, err := c.auth(ctx, repo, "pull")
+	if err != nil {
+		return nil, err
+	}
+	desc, err := remote.Get(r.Digest(digest), opts...)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s@%s: %w", repo, digest, err)
+	}
+	return desc.Manifest, nil
+}
+
 // Signatures reads the cosign signatures of digest stored in repo.
 func (c *Client) Signatures(ctx context.Context, repo, digest string) ([]signing.Signature, error) {
 	r, opts, err := c.auth(ctx, repo, "pull")

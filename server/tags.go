@@ -31,6 +31,25 @@ func (b *Backend) RecordSignedTag(ctx context.Context, repo, tag string) error {
 	return b.recordTag(ctx, repo, tag, "", time.Now().UTC(), true)
 }
 
+// ListingKind is the kind of the listing shipping repo ("plugin" or
+// "image"), or "" when no listing names it: the publishing pipeline holds
+// uploads to it.
+func (b *Backend) ListingKind(ctx context.Context, repo string) (string, error) {
+	slug, err := b.Stores.Catalog.ProductByRepository(ctx, repo)
+	if errors.Is(err, catalog.ErrNotFound) {
+		return "", nil
+	} else if err != nil {
+		return "", err
+	}
+	p, err := b.Stores.Catalog.ProductBySlug(ctx, slug)
+	if errors.Is(err, catalog.ErrNotFound) {
+		return "", nil
+	} else if err != nil {
+		return "", err
+	}
+	return string(p.Kind), nil
+}
+
 func (b *Backend) recordTag(ctx context.Context, repo, tag, digest string, at time.Time, signed bool) error {
 	// Staging repositories are publishers' inboxes, not the catalog.
 	if _, staging := publishing.Target(repo); staging || signing.IsArtifactTag(tag) || b.Registry == nil {
