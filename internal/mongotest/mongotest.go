@@ -17,13 +17,29 @@ import (
 	"go.mongodb.org/mongo-driver/mongo"
 )
 
+// Backend is the storage FerretDB translates MongoDB's protocol onto.
+type Backend string
+
+const (
+	// SQLite is FerretDB's SQLite handler: quick to start, but it applies
+	// conditional updates ($inc, $push, findAndModify) as read, modify,
+	// write, so concurrent updates of one document can be lost.
+	SQLite Backend = "sqlite"
+	// PostgreSQL is FerretDB's PostgreSQL handler on a private PostgreSQL
+	// cluster (Debian's postgresql): slower to start, and it runs each
+	// update in a transaction, so the concurrency tests run on it.
+	PostgreSQL Backend = "postgresql"
+)
+
 var (
 	// mu guards shared, refs and seq.
 	mu sync.Mutex
-	// shared is the running server, or nil when no test holds it.
-	shared *server
-	// refs counts the tests holding shared; the last to finish stops it.
-	refs int
+	// shared is the running server of each backend, absent when no test
+	// holds it.
+	shared = map[Backend]*server{}
+	// refs counts the tests holding each shared server; the last to
+	// finish stops it.
+	refs = map[Backend]int{}
 	// seq numbers databases so that every caller gets a fresh one.
 	seq int
 )
@@ -33,7 +49,13 @@ var (
 // the server stops when the last test holding it finishes.
 func Start(t testing.TB) *mongo.Database {
 	t.Helper()
-	s, name := acquire(t)
+	return StartOn(t, SQLite)
+}
+
+// StartOn is Start on the FerretDB of backend b.
+func StartOn(t testing.TB, b Backend) *mongo.Database {
+	t.Helper()
+	s, name := acquire(t, b)
 	db := s.client.Database(name)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -53,35 +75,35 @@ func StartURI(t testing.TB) string {
 	db := Start(t)
 	mu.Lock()
 	defer mu.Unlock()
-	return shared.uri + db.Name()
+	return shared[SQLite].uri + db.Name()
 }
 
 // acquire holds the shared server for t's lifetime, starting it if needed,
 // and names a database for t.
-func acquire(t testing.TB) (*server, string) {
+func acquire(t testing.TB, b Backend) (*server, string) {
 	mu.Lock()
 	defer mu.Unlock()
-	if shared == nil {
-		s, err := start()
+	if shared[b] == nil {
+		s, err := start(b)
 		if err != nil {
-			t.Fatalf("starting FerretDB: %v", err)
+			t.Fatalf("starting FerretDB (%s): %v", b, err)
 		}
-		shared = s
+		shared[b] = s
 	}
-	refs++
+	refs[b]++
 	seq++
-	t.Cleanup(release)
-	return shared, databaseName(t.Name(), seq)
+	t.Cleanup(func() { release(b) })
+	return shared[b], databaseName(t.Name(), seq)
 }
 
 // release drops one hold on the shared server and stops it after the last.
-func release() {
+func release(b Backend) {
 	mu.Lock()
 	defer mu.Unlock()
-	refs--
-	if refs == 0 && shared != nil {
-		shared.stop()
-		shared = nil
+	refs[b]--
+	if refs[b] == 0 && shared[b] != nil {
+		shared[b].stop()
+		delete(shared, b)
 	}
 }
 

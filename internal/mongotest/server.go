@@ -25,29 +25,44 @@ type server struct {
 	client *mongo.Client
 	cancel context.CancelFunc
 	done   chan struct{}
+	pg     *postgres // the PostgreSQL cluster behind FerretDB, if any
 }
 
-// start runs FerretDB with the SQLite handler on a loopback port. Its data
-// lives in a directory of its own rather than under the first test's
+// start runs FerretDB with backend b's handler on a loopback port. Its
+// data lives in a directory of its own rather than under the first test's
 // TempDir, because the server outlives that test when others still hold it.
-func start() (*server, error) {
+func start(b Backend) (*server, error) {
 	dir, err := os.MkdirTemp("", "berth-ferretdb-")
 	if err != nil {
 		return nil, fmt.Errorf("creating data directory: %w", err)
 	}
-	f, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
-		Handler:   "sqlite",
-		SQLiteURL: (&url.URL{Scheme: "file", Path: filepath.ToSlash(dir) + "/"}).String(),
+	cfg := &ferretdb.Config{
+		Listener: ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
+		Handler:  string(b),
 		// Failed commands, which tests provoke on purpose, log at WARN.
 		Logger: slog.New(slog.DiscardHandler),
-	})
+	}
+	var pg *postgres
+	switch b {
+	case SQLite:
+		cfg.SQLiteURL = (&url.URL{Scheme: "file", Path: filepath.ToSlash(dir) + "/"}).String()
+	case PostgreSQL:
+		if pg, err = startPostgres(dir); err != nil {
+			_ = os.RemoveAll(dir)
+			return nil, err
+		}
+		cfg.PostgreSQLURL = pg.url
+	default:
+		return nil, fmt.Errorf("no FerretDB handler %q", b)
+	}
+	f, err := ferretdb.New(cfg)
 	if err != nil {
+		pg.stop()
 		_ = os.RemoveAll(dir)
 		return nil, fmt.Errorf("configuring FerretDB: %w", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &server{uri: f.MongoDBURI(), dir: dir, cancel: cancel, done: make(chan struct{})}
+	s := &server{uri: f.MongoDBURI(), dir: dir, cancel: cancel, done: make(chan struct{}), pg: pg}
 	go func() {
 		defer close(s.done)
 		_ = f.Run(ctx)
@@ -91,5 +106,6 @@ func (s *server) stop() {
 	}
 	s.cancel()
 	<-s.done
+	s.pg.stop()
 	_ = os.RemoveAll(s.dir)
 }
