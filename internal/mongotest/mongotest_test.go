@@ -3,9 +3,9 @@ package mongotest
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
-	"strings"
 	"testing"
 
 	"go.mongodb.org/mongo-driver/bson"
