@@ -1,7 +1,7 @@
-// Package mongostore keeps publishers, their signing keys and uploads in
-// MongoDB (collections publishers, publisher_keys and uploads), using only
-// what MongoDB 7 and FerretDB v1 both accept: every write is a
-// single-document write.
+// Package mongostore keeps publishers, their signing keys, uploads and
+// withdrawals in MongoDB (collections publishers, publisher_keys, uploads
+// and withdrawals), using only what MongoDB 7 and FerretDB v1 both accept:
+// every write is a single-document write.
 package mongostore
 
 import (
@@ -54,9 +54,14 @@ type Store struct {
 	publishers *mongo.Collection
 	keys       *mongo.Collection
 	uploads    *mongo.Collection
+	// withdrawals holds withdrawals of promoted tags.
+	withdrawals *mongo.Collection
 }
 
-var _ publisher.Store = (*Store)(nil)
+var (
+	_ publisher.Store           = (*Store)(nil)
+	_ publisher.WithdrawalStore = (*Store)(nil)
+)
 
 // New creates the indexes of the publishers, publisher_keys and uploads
 // collections if needed, marks publishers stored without a status approved,
@@ -70,7 +75,7 @@ var _ publisher.Store = (*Store)(nil)
 // namespaces apart.
 func New(ctx context.Context, db *mongo.Database) (*Store, error) {
 	s := &Store{publishers: db.Collection("publishers"), keys: db.Collection("publisher_keys"),
-		uploads: db.Collection("uploads")}
+		uploads: db.Collection("uploads"), withdrawals: db.Collection("withdrawals")}
 	err := mongodb.CreateIndexes(ctx, s.publishers,
 		mongo.IndexModel{Keys: bson.D{{Key: "slug", Value: 1}},
 			Options: options.Index().SetName("slug_unique").SetUnique(true)},
@@ -95,6 +100,9 @@ func New(ctx context.Context, db *mongo.Database) (*Store, error) {
 		return nil, err
 	}
 	if err := createUploadIndexes(ctx, s.uploads); err != nil {
+		return nil, err
+	}
+	if err := createWithdrawalIndexes(ctx, s.withdrawals); err != nil {
 		return nil, err
 	}
 	return s, nil

@@ -21,6 +21,12 @@ func TestStore(t *testing.T) {
 	})
 }
 
+func TestWithdrawalStore(t *testing.T) {
+	storetest.RunWithdrawals(t, func(t *testing.T) publisher.WithdrawalStore {
+		return storetesting.NewStore(t, mongotest.Start(t), mongostore.New)
+	})
+}
+
 // TestNewApprovesOldPublishers stores a publisher as a version before
 // applications and roles did, then checks that New marks it approved, that
 // it is listed as approved and that its member still finds it.

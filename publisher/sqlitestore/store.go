@@ -3,7 +3,8 @@
 // publisher_namespaces, whose primary key makes a namespace belong to at most
 // one publisher; its members live in publisher_members and its roles in
 // publisher_roles, both indexed by user for PublishersByMember and
-// PublishersByUser. Keys live in publisher_keys, uploads in uploads.
+// PublishersByUser. Keys live in publisher_keys, uploads in uploads, withdrawals of promoted
+// tags in withdrawals.
 package sqlitestore
 
 import (
@@ -91,6 +92,21 @@ var schema = []string{
 	CREATE INDEX IF NOT EXISTS publishers_org ON publishers (org);
 	CREATE INDEX IF NOT EXISTS publishers_applicant ON publishers (applicant);
 	ALTER TABLE publisher_keys ADD COLUMN created_by TEXT NOT NULL DEFAULT ''`,
+	// Withdrawals of promoted tags: one per repository, tag and digest.
+	`CREATE TABLE IF NOT EXISTS withdrawals (
+		id           TEXT PRIMARY KEY,
+		publisher_id TEXT NOT NULL,
+		repository   TEXT NOT NULL,
+		tag          TEXT NOT NULL,
+		digest       TEXT NOT NULL,
+		reason       TEXT NOT NULL,
+		by_user      TEXT NOT NULL,
+		at           INTEGER NOT NULL,
+		done         INTEGER NOT NULL
+	) STRICT;
+	CREATE UNIQUE INDEX IF NOT EXISTS withdrawals_repository_tag_digest ON withdrawals (repository, tag, digest);
+	CREATE INDEX IF NOT EXISTS withdrawals_repository_at ON withdrawals (repository, at DESC);
+	CREATE INDEX IF NOT EXISTS withdrawals_publisher_at ON withdrawals (publisher_id, at DESC)`,
 }
 
 // Store implements publisher.Store on SQLite.
@@ -98,7 +114,10 @@ type Store struct {
 	db *sql.DB
 }
 
-var _ publisher.Store = (*Store)(nil)
+var (
+	_ publisher.Store           = (*Store)(nil)
+	_ publisher.WithdrawalStore = (*Store)(nil)
+)
 
 // New creates the publisher tables if needed and returns a Store using db.
 func New(ctx context.Context, db *sql.DB) (*Store, error) {

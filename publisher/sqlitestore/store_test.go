@@ -15,3 +15,9 @@ func TestStore(t *testing.T) {
 		return storetesting.NewStore(t, sqldbtest.Open(t), sqlitestore.New)
 	})
 }
+
+func TestWithdrawalStore(t *testing.T) {
+	storetest.RunWithdrawals(t, func(t *testing.T) publisher.WithdrawalStore {
+		return storetesting.NewStore(t, sqldbtest.Open(t), sqlitestore.New)
+	})
+}
