@@ -149,6 +149,9 @@ type licenseJSON struct {
 	// RevocationLagSeconds is how long a registry token issued before a
 	// revocation keeps working: the token lifetime.
 	RevocationLagSeconds int `json:"revocation_lag_seconds"`
+	// Notices are what the publisher told the license's holders (tags
+	// withdrawn, and why); set when one license is read.
+	Notices []noticeJSON `json:"notices,omitempty"`
 }
 
 type entitlementJSON struct {
@@ -280,6 +283,9 @@ func (h *handlers) getLicense(c *fiber.Ctx) error {
 	}
 	out := h.licenseOf(l, "")
 	if err := h.addQuotaUsage(c.UserContext(), &out, l.License); err != nil {
+		return err
+	}
+	if out.Notices, err = h.licenseNotices(c.UserContext(), l.Repositories); err != nil {
 		return err
 	}
 	return c.JSON(out)

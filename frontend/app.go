@@ -182,6 +182,7 @@ func (h *handlers) routes(app *fiber.App) {
 	h.exploreRoutes(pages, api)
 	h.tagRoutes(pages, api)
 	h.publisherRoutes(pages, api)
+	h.withdrawalRoutes(pages, api)
 	h.analyticsRoutes(pages, api)
 	h.webhookRoutes(pages, api)
 	h.listingRoutes(pages, api)

@@ -108,6 +108,8 @@ type licenseView struct {
 	Seats        []licensing.Seat
 	Pulls        []licensing.Pull
 	Tokens       []licensing.TokenRecord
+	// Notices are the publisher's withdrawals of the license's tags.
+	Notices []noticeJSON
 }
 
 func (h *handlers) licensePage(c *fiber.Ctx) error {
@@ -136,6 +138,9 @@ func (h *handlers) licensePage(c *fiber.Ctx) error {
 		return err
 	}
 	if v.Tokens, err = h.Licenses.TokenRecords(ctx, q); err != nil {
+		return err
+	}
+	if v.Notices, err = h.licenseNotices(ctx, l.Repositories); err != nil {
 		return err
 	}
 	return h.render(c, http.StatusOK, "license", l.Product+" license", v)

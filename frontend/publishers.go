@@ -22,11 +22,13 @@ type PublisherStore = *Supply
 
 // Supply is the supply side's domain services: the publisher service
 // (applications, review, keys, push tokens, and the publisher reads other
-// pages make), publishers' listings, and their analytics.
+// pages make), publishers' listings, their analytics, and withdrawals of
+// promoted tags.
 type Supply struct {
 	*publisher.Service
-	Listings  *catalog.Listings
-	Analytics *analytics.Service
+	Listings    *catalog.Listings
+	Analytics   *analytics.Service
+	Withdrawals *publisher.Withdrawals
 }
 
 // publisherRoutes registers the publisher portal: applying, keys, push

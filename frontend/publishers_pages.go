@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/berth/berth/account"
+	"github.com/berth/berth/catalog"
 	"github.com/berth/berth/publisher"
 	"github.com/berth/berth/webhooks"
 )
@@ -71,6 +72,11 @@ type portalView struct {
 	Uploads   []publisher.Upload
 	Webhooks  []portalWebhook
 	Events    []string
+	// Releases are the promoted tags buyers pull now, Withdrawn those
+	// taken back; Withdraw offers the form (owners and editors).
+	Releases  []catalog.Tag
+	Withdrawn []withdrawalJSON
+	Withdraw  bool
 	Token     string // a push token just made, shown once
 	Secret    string // a webhook secret just made, shown once
 	Error     string
@@ -109,6 +115,9 @@ func (h *handlers) renderPortal(c *fiber.Ctx, u account.User, status int, token,
 		return err
 	}
 	if v.Uploads, err = h.Publishers.Uploads(ctx, p.Slug, 50); err != nil {
+		return err
+	}
+	if err := h.portalReleases(ctx, p, &v); err != nil {
 		return err
 	}
 	return h.render(c, status, "publisher", p.Name, v)

@@ -28,7 +28,7 @@ func supplyError(err error) *apiError {
 		return &apiError{Status: http.StatusConflict, Code: "conflict", Field: "slug", Message: err.Error()}
 	case errors.Is(err, publisher.ErrNotPusher):
 		return &apiError{Status: http.StatusForbidden, Code: "forbidden", Message: err.Error()}
-	case errors.Is(err, publisher.ErrNotFound), errors.Is(err, publisher.ErrKeyNotFound):
+	case errors.Is(err, publisher.ErrNotFound), errors.Is(err, publisher.ErrKeyNotFound), errors.Is(err, publisher.ErrNotReleased):
 		return &apiError{Status: http.StatusNotFound, Code: "not_found", Message: err.Error()}
 	}
 	return nil

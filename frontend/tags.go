@@ -70,7 +70,7 @@ func (h *handlers) imageTag(c *fiber.Ctx) (image, catalog.Tag, error) {
 	}
 	t, err := h.Tags.Tag(ctx, img.Repo, c.Params("tag"))
 	if errors.Is(err, catalog.ErrNotFound) {
-		return img, t, describe(err, "", "no tag "+c.Params("tag")+" of "+img.Repo)
+		return img, t, describe(err, "", h.missingTag(ctx, img.Repo, c.Params("tag")))
 	}
 	return img, t, err
 }

@@ -42,6 +42,7 @@ type Gate struct {
 	pulls     *Batcher[Pull]
 	index     *indexes
 	red       *redistribution // nil: the rule is not enforced
+	withdrawn Withdrawals     // nil: a withdrawn tag is merely unknown
 	log       *slog.Logger
 	now       func() time.Time
 }
@@ -62,6 +63,9 @@ type Redistribution interface {
 type GateOptions struct {
 	// Redistribution, when set, enforces the redistribution rule.
 	Redistribution Redistribution
+	// Withdrawals, when set, names the tags publishers withdrew, so that a
+	// licensed pull of one is told why it is gone.
+	Withdrawals Withdrawals
 	// Referrers keeps the referrers index. Unset, the usage store is used
 	// when it is one (both Berth stores are); with neither there is no
 	// referrers API and clients fall back to the referrers tag schema.
@@ -72,7 +76,7 @@ type GateOptions struct {
 // gate reads repositories with; pulls receives the pulls it attributes.
 func NewGate(next http.Handler, tokens *TokenServer, usage UsageStore, pulls *Batcher[Pull], log *slog.Logger, opts GateOptions) *Gate {
 	g := &Gate{next: next, verify: newVerifier(tokens.keys, tokens.cfg.Issuer, tokens.cfg.Service), usage: usage, pulls: pulls,
-		referrers: opts.Referrers, log: log, now: time.Now}
+		referrers: opts.Referrers, withdrawn: opts.Withdrawals, log: log, now: time.Now}
 	if g.referrers == nil {
 		g.referrers, _ = usage.(ReferrerStore)
 	}
@@ -209,6 +213,10 @@ func (g *Gate) serveRead(w http.ResponseWriter, r *http.Request, rt route) {
 		errcode.Write(w, http.StatusServiceUnavailable, errcode.Unavailable, "Berth could not check your license for this request; try again")
 		return
 	}
+	if d.withdrawn != "" {
+		errcode.Write(w, http.StatusNotFound, errcode.ManifestUnknown, d.withdrawn)
+		return
+	}
 	if !d.allowed {
 		errcode.Write(w, http.StatusForbidden, errcode.Denied, d.reason)
 		return
@@ -275,6 +283,8 @@ type decision struct {
 	by      Entitled
 	image   bool
 	tag     string
+	// withdrawn says why a tag not there was withdrawn by its publisher.
+	withdrawn string
 }
 
 // signatureTag matches the tags cosign stores signatures, attestations and
@@ -300,6 +310,9 @@ func (g *Gate) decide(ctx context.Context, rt route, ents []Entitled) (decision,
 			// its release time and manifest are needed below.
 			if idx, err = g.index.get(ctx, rt.repo, true); err != nil {
 				return decision{}, err
+			}
+			if why, err := g.withdrawal(ctx, idx, rt); why != "" || err != nil {
+				return decision{withdrawn: why}, err
 			}
 		}
 		reasons := make([]string, 0, len(ents))

@@ -56,6 +56,7 @@ type Stores struct {
 	Stars        catalog.StarStore
 	Tags         catalog.TagStore
 	Publishers   publisher.Store
+	Withdrawals  publisher.WithdrawalStore // publishers' withdrawals of promoted tags
 	Licenses     licensing.Store
 	Refresh      licensing.RefreshStore
 	Usage        licensing.UsageStore
@@ -131,8 +132,8 @@ func sqliteStores(ctx context.Context, db *sql.DB) (*Stores, error) {
 	if err != nil {
 		return nil, fmt.Errorf("preparing job tables: %w", err)
 	}
-	return &Stores{Accounts: accountStores(a), Catalog: c, Repositories: c, Stars: c, Tags: c, Publishers: p, Licenses: l, Refresh: l, Usage: l,
-		Billing: bl, Webhooks: wh, Audit: au, Jobs: jb}, nil
+	return &Stores{Accounts: accountStores(a), Catalog: c, Repositories: c, Stars: c, Tags: c, Publishers: p, Withdrawals: p, Licenses: l,
+		Refresh: l, Usage: l, Billing: bl, Webhooks: wh, Audit: au, Jobs: jb}, nil
 }
 
 // allAccountStores is what one account store implementation provides.
@@ -196,8 +197,8 @@ func mongoStores(ctx context.Context, db *mongo.Database) (*Stores, error) {
 	if err != nil {
 		return nil, fmt.Errorf("preparing job collections: %w", err)
 	}
-	return &Stores{Accounts: accountStores(a), Catalog: c, Repositories: c, Stars: c, Tags: c, Publishers: p, Licenses: l, Refresh: l, Usage: l,
-		Billing: bl, Webhooks: wh, Audit: au, Jobs: jb}, nil
+	return &Stores{Accounts: accountStores(a), Catalog: c, Repositories: c, Stars: c, Tags: c, Publishers: p, Withdrawals: p, Licenses: l,
+		Refresh: l, Usage: l, Billing: bl, Webhooks: wh, Audit: au, Jobs: jb}, nil
 }
 
 // keyReload is how often a running server reloads its token keys, so that
@@ -250,6 +251,8 @@ type Backend struct {
 	Publishers *publisher.Service
 	Listings   *catalog.Listings
 	Analytics  *analytics.Service
+	// Withdrawals takes promoted tags back from buyers.
+	Withdrawals *publisher.Withdrawals
 }
 
 // OpenBackend opens the stores, loads (or creates) the token keys and
@@ -280,6 +283,7 @@ func OpenBackend(ctx context.Context, cfg Config, service, registryURL, publicUR
 		Sealer:       sealer,
 	}
 	b.Publishers = publisher.New(stores.Publishers, publisherOrgs{b}, userNamespaces{b}, pushTokens{b})
+	b.Withdrawals = publisher.NewWithdrawals(stores.Publishers, stores.Withdrawals, releases{b})
 	b.Listings = catalog.NewListings(stores.Catalog, sellers{b.Publishers}, tierRules{})
 	b.Accounts = account.New(stores.Accounts, reserved{b.Publishers}, account.Options{OnDelete: b.onDelete()})
 	b.Audit = licensing.NewBatcher(usageBatch, usageFlush, stores.Usage.RecordTokens, func(err error, lost int) {
@@ -330,7 +334,8 @@ const (
 // an embedded registry's handler.
 func (b *Backend) Gate(log *slog.Logger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
-		return licensing.NewGate(next, b.Tokens, b.Stores.Usage, b.Pulls, log, licensing.GateOptions{Redistribution: redistribution{catalog: b.Stores.Catalog, publishers: b.Stores.Publishers, repos: b.Stores.Repositories, accounts: b.Accounts}})
+		return licensing.NewGate(next, b.Tokens, b.Stores.Usage, b.Pulls, log, licensing.GateOptions{Redistribution: redistribution{catalog: b.Stores.Catalog, publishers: b.Stores.Publishers, repos: b.Stores.Repositories, accounts: b.Accounts},
+			Withdrawals: withdrawnTags{b.Withdrawals}})
 	}
 }
 

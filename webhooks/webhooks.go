@@ -1,8 +1,8 @@
 // Package webhooks delivers publishers' outbound webhooks: a publisher
 // registers endpoints for events (purchase, upload.verified,
-// upload.rejected, pull); each event becomes a persisted delivery, signed
-// with an HMAC of its timestamp and body, retried with backoff and listed
-// with the endpoint's responses.
+// upload.rejected, pull, tag.withdrawn); each event becomes a persisted
+// delivery, signed with an HMAC of its timestamp and body, retried with
+// backoff and listed with the endpoint's responses.
 package webhooks
 
 import (
@@ -17,10 +17,11 @@ const (
 	EventUploadVerified = "upload.verified"
 	EventUploadRejected = "upload.rejected"
 	EventPull           = "pull"
+	EventTagWithdrawn   = "tag.withdrawn" // a promoted tag taken back from buyers
 )
 
 // Events are every event an endpoint may ask for.
-var Events = []string{EventPurchase, EventUploadVerified, EventUploadRejected, EventPull}
+var Events = []string{EventPurchase, EventUploadVerified, EventUploadRejected, EventPull, EventTagWithdrawn}
 
 // Endpoint is where a publisher wants events posted.
 type Endpoint struct {

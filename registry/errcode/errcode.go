@@ -23,6 +23,9 @@ const (
 	TooManyRequests = "TOOMANYREQUESTS"
 	// NameInvalid refuses a repository name Berth does not take.
 	NameInvalid = "NAME_INVALID"
+	// ManifestUnknown says a manifest (here: a tag its publisher
+	// withdrew) is not there.
+	ManifestUnknown = "MANIFEST_UNKNOWN"
 )
 
 // ContentType is the media type of an error body.
