@@ -180,7 +180,9 @@ func refusals(t *testing.T, w *publisherWorld, path string) {
 		"a control char":  map[string]any{"reason": "bad\x00reason"},
 		"a bidi override": map[string]any{"reason": "evil \u202e txet"},
 	} {
-		var got struct{ Error struct{ Field, Message string } }
+		var got struct {
+			Error struct{ Field, Message string }
+		}
 		if status := in.call("POST", path, "ottmar", "ottmar-password", body, &got); status != http.StatusUnprocessableEntity || got.Error.Field != "reason" {
 			t.Errorf("withdrawing with %s: %d %+v; want 422 naming the reason", name, status, got)
 		}
