@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"encoding/base64"
 	"errors"
 	"io"
@@ -111,6 +112,13 @@ func TestWithdrawPromotedTag(t *testing.T) {
 	var missing struct{ Error struct{ Message string } }
 	if status := in.call("GET", "/api/v1/images/otto/app/tags/1.0", "", "", nil, &missing); status != http.StatusNotFound || !strings.Contains(missing.Error.Message, reason) {
 		t.Errorf("the withdrawn tag's API: %d %q; want 404 saying why", status, missing.Error.Message)
+	}
+
+	// The push notification of 1.0 applied late (the registry keeps the
+	// manifest by digest) does not put it back.
+	must(t, in.srv.Backend.RecordTag(context.Background(), "otto/app", "1.0", digests["1.0"], start))
+	if status := in.call("GET", "/api/v1/images/otto/app/tags/1.0", "", "", nil, nil); status != http.StatusNotFound {
+		t.Errorf("after a late push notification the catalog has the withdrawn 1.0 again: %d", status)
 	}
 
 	// The buyer's license tells of it, in the API and on the page.

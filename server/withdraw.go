@@ -73,3 +73,16 @@ func (t withdrawnTags) Withdrawn(ctx context.Context, repo, tag string) (string,
 	}
 	return w.Describe(), true, nil
 }
+
+// withdrawnSince reports whether repo:tag at digest was withdrawn after a
+// push at pushed: the registry keeps the manifest by digest after its tag
+// is deleted, so a push notification applied late would otherwise put the
+// withdrawn tag back in the catalog. A failed lookup records the tag.
+func (b *Backend) withdrawnSince(ctx context.Context, repo, tag, digest string, pushed time.Time) bool {
+	w, ok, err := b.Withdrawals.Withdrawn(ctx, repo, tag)
+	if err != nil {
+		b.log.Warn("looking up a tag's withdrawal", "repository", repo, "tag", tag, "err", err)
+		return false
+	}
+	return ok && w.Digest == digest && !w.At.Before(pushed)
+}
