@@ -81,6 +81,9 @@ func (b *Backend) recordTag(ctx context.Context, repo, tag, digest string, at ti
 	} else if err != nil {
 		return err
 	}
+	if !known && b.withdrawnSince(ctx, repo, tag, t.Digest, at) {
+		return nil // a late notification of a push its publisher withdrew
+	}
 	t.Signed, t.PushedAt = signed, at.UTC()
 	switch {
 	case known && old.Digest == t.Digest:
