@@ -35,8 +35,15 @@ type withdrawal struct {
 // catalog and its API no longer list it, the buyer's license page and API
 // show the notice, the publisher's webhook hears tag.withdrawn, a second
 // withdrawal answers the first, and bad input, strangers and registry
-// credentials are refused. The portal's form withdraws the other tag.
+// credentials are refused. The portal's form withdraws the other tag. It
+// runs on both databases.
 func TestWithdrawPromotedTag(t *testing.T) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) { testWithdrawPromotedTag(t, b) })
+	}
+}
+
+func testWithdrawPromotedTag(t *testing.T, b backend) {
 	start := time.Now()
 	var (
 		mu       sync.Mutex
@@ -52,7 +59,13 @@ func TestWithdrawPromotedTag(t *testing.T) {
 		}
 	}))
 	defer receiver.Close()
-	w := newPublisherWorld(t, func(c *server.Config) { c.WebhookAllowPrivate = true })
+	w := newPublisherWorld(t, func(c *server.Config) {
+		c.WebhookAllowPrivate = true
+		if b.mongo {
+			db := config(t, b)
+			c.MongoURI, c.MongoDatabase = db.MongoURI, db.MongoDatabase
+		}
+	})
 	in := w.in
 	var ep struct{ ID, Secret string }
 	if status := in.call("POST", "/api/v1/publishers/ottosoft/webhooks", "ottmar", "ottmar-password",
