@@ -270,6 +270,19 @@ func (w *clientsWorld) testReasons(t *testing.T) {
 		}
 	}
 
+	// A HEAD has no body: the reason is in the challenge's
+	// error_description, where containers/image and docker's client read
+	// it first (the tag listings below show containers/image printing it).
+	token := issueRaw(t, w.in, "license", w.license.Key, "repository:"+entRepo+":pull")
+	resp := bearerDo(t, "HEAD", "http://"+reg+"/v2/"+entRepo+"/manifests/3.0.0", token)
+	if challenge := resp.Header.Get("WWW-Authenticate"); resp.StatusCode != http.StatusForbidden || !strings.Contains(challenge, `error="insufficient_scope"`) ||
+		!strings.Contains(challenge, `error_description="your license for vendor/app does not cover 3.0.0: it covers versions >=2.0.0 <3.0.0`) {
+		t.Errorf("HEAD of a tag outside the license: %d, challenge %q; want 403 with the reason as error_description", resp.StatusCode, challenge)
+	}
+	if resp := bearerDo(t, "GET", "http://"+reg+"/v2/"+entRepo+"/manifests/3.0.0", token); resp.Header.Get("WWW-Authenticate") != "" {
+		t.Errorf("a refused GET carries a challenge, %q: clients would ask for a new token and try again", resp.Header.Get("WWW-Authenticate"))
+	}
+
 	setTerms(t, w.entitlementWorld, 1)
 	licensePage := "/licenses/" + w.license.ID
 	for who, h := range homes {

@@ -43,6 +43,8 @@ type Gate struct {
 	index     *indexes
 	red       *redistribution // nil: the rule is not enforced
 	withdrawn Withdrawals     // nil: a withdrawn tag is merely unknown
+	realm     string          // the token endpoint, for challenges
+	service   string
 	log       *slog.Logger
 	now       func() time.Time
 }
@@ -76,7 +78,8 @@ type GateOptions struct {
 // gate reads repositories with; pulls receives the pulls it attributes.
 func NewGate(next http.Handler, tokens *TokenServer, usage UsageStore, pulls *Batcher[Pull], log *slog.Logger, opts GateOptions) *Gate {
 	g := &Gate{next: next, verify: newVerifier(tokens.keys, tokens.cfg.Issuer, tokens.cfg.Service), usage: usage, pulls: pulls,
-		referrers: opts.Referrers, withdrawn: opts.Withdrawals, log: log, now: time.Now}
+		referrers: opts.Referrers, withdrawn: opts.Withdrawals, realm: tokens.cfg.PublicURL + "/token", service: tokens.cfg.Service,
+		log: log, now: time.Now}
 	if g.referrers == nil {
 		g.referrers, _ = usage.(ReferrerStore)
 	}
@@ -157,6 +160,8 @@ func (g *Gate) serve(w http.ResponseWriter, r *http.Request) {
 		g.serveWrite(w, r, rt)
 	case rt.kind != "" && (r.Method == http.MethodGet || r.Method == http.MethodHead):
 		g.serveRead(w, r, rt)
+	case (r.Method == http.MethodGet || r.Method == http.MethodHead) && tagsPath.MatchString(r.URL.Path):
+		g.serveTags(w, r)
 	default:
 		g.next.ServeHTTP(w, r)
 	}
@@ -195,7 +200,7 @@ func (g *Gate) serveRead(w http.ResponseWriter, r *http.Request, rt route) {
 			if d.Code == errcode.TooManyRequests {
 				status = http.StatusTooManyRequests
 			}
-			errcode.Write(w, status, d.Code, d.Message)
+			g.refuseRead(w, r, rt.repo, status, d.Code, d.Message)
 			return
 		}
 		g.next.ServeHTTP(w, r)
@@ -218,7 +223,7 @@ func (g *Gate) serveRead(w http.ResponseWriter, r *http.Request, rt route) {
 		return
 	}
 	if !d.allowed {
-		errcode.Write(w, http.StatusForbidden, errcode.Denied, d.reason)
+		g.refuseRead(w, r, rt.repo, http.StatusForbidden, errcode.Denied, d.reason)
 		return
 	}
 	counts := rt.kind == "manifests" && r.Method == http.MethodGet && d.image
