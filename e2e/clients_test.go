@@ -1,14 +1,12 @@
 package e2e
 
 import (
-	"encoding/json"
 	"net/http"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
-	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/random"
@@ -27,8 +25,9 @@ type clientsWorld struct {
 // TestRealClients proves the registry with the real client binaries a
 // buyer or publisher runs, each logging in and acting as its
 // documentation says: crane, skopeo, oras, regctl and podman pull with a
-// license key and get the image's exact content; crane, regctl and oras
-// push with an access token or a push token and delete what they pushed;
+// license key and get the image's exact content; crane and regctl push
+// with an access token and a push token, and crane, oras and regctl delete
+// what they pushed;
 // a license key and a read-only token are refused a delete; and what
 // skopeo and podman print on a pull outside the license names the reason.
 func TestRealClients(t *testing.T) {
@@ -90,48 +89,59 @@ func (w *clientsWorld) testPulls(t *testing.T) {
 	}
 }
 
-// testPushDelete pushes with crane and oras (alice's read-write access
-// token, alice0/app) and regctl (her publisher's push token, staging),
+// pushed is what testPushDelete pushed, where, and with which
+// credentials: each client home is logged in with one of alice's.
+type pushed struct {
+	own, staging     string // alice0/app and her publisher's staging repository
+	want             string // the digest of the image pushed to both
+	owner, publisher string // registry tokens that read them
+	pat, push, ro    clientHome
+}
+
+// testPushDelete pushes with crane (alice's read-write access token, to
+// alice0/app) and regctl (her publisher's push token, to staging), then
 // deletes with crane delete, oras manifest delete and regctl tag rm, and
 // checks through the registry API that each is gone, regctl's tag with
 // no placeholder manifest left in its place. A license key and a
 // read-only token are refused a delete.
 func (w *clientsWorld) testPushDelete(t *testing.T) {
 	reg := w.in.Registry
-	own := w.trust.names["ns"] + "/app"
-	staging := "staging/" + w.trust.names["image-ns"] + "/app"
+	creds := w.trust.creds
+	p := pushed{own: w.trust.names["ns"] + "/app", staging: "staging/" + w.trust.names["image-ns"] + "/app",
+		pat: newClientHome(t), push: newClientHome(t), ro: newClientHome(t)}
 	img, err := random.Image(1024, 2)
 	must(t, err)
 	src := t.TempDir()
-	p, err := layout.Write(src, empty.Index)
+	l, err := layout.Write(src, empty.Index)
 	must(t, err)
-	must(t, p.AppendImage(img, layout.WithAnnotations(map[string]string{"org.opencontainers.image.ref.name": "v1"})))
-	want := digestOf(t, img)
+	must(t, l.AppendImage(img, layout.WithAnnotations(map[string]string{"org.opencontainers.image.ref.name": "v1"})))
+	p.want = digestOf(t, img)
 
-	pat, push, ro := newClientHome(t), newClientHome(t), newClientHome(t)
-	for _, h := range []struct {
-		home clientHome
-		cred credential
-	}{{pat, w.trust.creds["pat-write"]}, {push, w.trust.creds["push-token"]}, {ro, w.trust.creds["pat-read"]}} {
-		h.home.login("crane", reg, h.cred.user, h.cred.pass)
-	}
-	pat.login("oras", reg, w.trust.creds["pat-write"].user, w.trust.creds["pat-write"].pass)
-	push.login("regctl", reg, w.trust.creds["push-token"].user, w.trust.creds["push-token"].pass)
+	p.pat.login("crane", reg, creds["pat-write"].user, creds["pat-write"].pass)
+	p.pat.login("oras", reg, creds["pat-write"].user, creds["pat-write"].pass)
+	p.push.login("regctl", reg, creds["push-token"].user, creds["push-token"].pass)
+	p.ro.login("crane", reg, creds["pat-read"].user, creds["pat-read"].pass)
 
-	pat.must("", "crane", "push", src, reg+"/"+own+":crane")
-	pat.must("", "crane", "copy", reg+"/"+own+":crane", reg+"/"+own+":oras")
-	pat.must("", "crane", "copy", reg+"/"+own+":crane", reg+"/"+own+":keep")
-	push.must("", "regctl", "image", "copy", "ocidir://"+src+":v1", reg+"/"+staging+":regctl")
+	p.pat.must("", "crane", "push", src, reg+"/"+p.own+":crane")
+	p.pat.must("", "crane", "copy", reg+"/"+p.own+":crane", reg+"/"+p.own+":oras")
+	p.pat.must("", "crane", "copy", reg+"/"+p.own+":crane", reg+"/"+p.own+":keep")
+	p.push.must("", "regctl", "image", "copy", "ocidir://"+src+":v1", reg+"/"+p.staging+":regctl")
 
-	owner := issueRaw(t, w.in, w.trust.alice.Username, w.trust.creds["pat-write"].pass, "repository:"+own+":pull")
-	publisher := issueRaw(t, w.in, w.trust.creds["push-token"].user, w.trust.creds["push-token"].pass, "repository:"+staging+":pull")
-	for tag, at := range map[string][2]string{"crane": {own, owner}, "regctl": {staging, publisher}} {
-		if got := manifestDigest(t, reg, at[0], tag, at[1]); got != want {
-			t.Fatalf("%s:%s after the push is %q, want %s", at[0], tag, got, want)
+	p.owner = issueRaw(t, w.in, creds["pat-write"].user, creds["pat-write"].pass, "repository:"+p.own+":pull")
+	p.publisher = issueRaw(t, w.in, creds["push-token"].user, creds["push-token"].pass, "repository:"+p.staging+":pull")
+	for tag, at := range map[string][2]string{"crane": {p.own, p.owner}, "regctl": {p.staging, p.publisher}} {
+		if got := manifestDigest(t, reg, at[0], tag, at[1]); got != p.want {
+			t.Fatalf("%s:%s after the push is %q, want %s", at[0], tag, got, p.want)
 		}
 	}
+	w.refusedDeletes(t, p)
+	w.deletes(t, p)
+}
 
-	// Refused: a license key, and a read-only token.
+// refusedDeletes: crane delete with a license key, and with a read-only
+// token, is refused, and the image stays.
+func (w *clientsWorld) refusedDeletes(t *testing.T, p pushed) {
+	reg := w.in.Registry
 	lk := newClientHome(t)
 	lk.login("crane", reg, "license", w.license.Key)
 	if out, err := lk.run("", "crane", "delete", reg+"/"+entRepo+":2.0.0"); err == nil {
@@ -141,93 +151,49 @@ func (w *clientsWorld) testPushDelete(t *testing.T) {
 	if got := manifestDigest(t, reg, entRepo, "2.0.0", buyer); got != digestOf(t, w.images["2.0.0"]) {
 		t.Errorf("after a license key's delete, vendor/app:2.0.0 is %q", got)
 	}
-	if out, err := ro.run("", "crane", "delete", reg+"/"+own+":keep"); err == nil {
+	if out, err := p.ro.run("", "crane", "delete", reg+"/"+p.own+":keep"); err == nil {
 		t.Errorf("crane delete with a read-only token succeeded:\n%s", out)
 	}
-	if got := manifestDigest(t, reg, own, "keep", owner); got != want {
-		t.Errorf("after a read-only token's delete, %s:keep is %q, want %s", own, got, want)
+	if got := manifestDigest(t, reg, p.own, "keep", p.owner); got != p.want {
+		t.Errorf("after a read-only token's delete, %s:keep is %q, want %s", p.own, got, p.want)
 	}
+}
 
-	// crane delete of a tag; regctl tag rm of a tag in staging.
-	// Each delete goes on when refused, so that what it left is checked.
-	if out, err := pat.run("", "crane", "delete", reg+"/"+own+":crane"); err != nil {
+// deletes: crane delete and regctl tag rm remove a tag, regctl's leaving
+// no placeholder; oras manifest delete removes the manifest and every tag
+// naming it. Each delete goes on when refused, so that what it left is
+// checked.
+func (w *clientsWorld) deletes(t *testing.T, p pushed) {
+	reg := w.in.Registry
+	if out, err := p.pat.run("", "crane", "delete", reg+"/"+p.own+":crane"); err != nil {
 		t.Errorf("crane delete with a read-write token: %v\n%s", err, out)
 	}
-	if out, err := push.run("", "regctl", "tag", "rm", reg+"/"+staging+":regctl"); err != nil {
+	if out, err := p.push.run("", "regctl", "tag", "rm", reg+"/"+p.staging+":regctl"); err != nil {
 		t.Errorf("regctl tag rm with a push token: %v\n%s", err, out)
 	}
-	for tag, at := range map[string][2]string{"crane": {own, owner}, "regctl": {staging, publisher}} {
+	for tag, at := range map[string][2]string{"crane": {p.own, p.owner}, "regctl": {p.staging, p.publisher}} {
 		if got := manifestDigest(t, reg, at[0], tag, at[1]); got != "" {
-			t.Errorf("%s:%s after its delete still resolves, to %s (the image pushed is %s)", at[0], tag, got, want)
+			t.Errorf("%s:%s after its delete still resolves, to %s (the image pushed is %s)", at[0], tag, got, p.want)
 		}
 		if tags := tagList(t, reg, at[0], at[1]); slices.Contains(tags, tag) {
 			t.Errorf("%s still lists %s after its delete: %v", at[0], tag, tags)
 		}
 	}
-	if tags := tagList(t, reg, staging, publisher); len(tags) != 0 {
-		t.Errorf("regctl tag rm left %v in %s; want nothing (no placeholder)", tags, staging)
+	if tags := tagList(t, reg, p.staging, p.publisher); len(tags) != 0 {
+		t.Errorf("regctl tag rm left %v in %s; want nothing (no placeholder)", tags, p.staging)
 	}
-	if got := manifestDigest(t, reg, staging, want, publisher); got != want {
-		t.Errorf("regctl tag rm took the manifest %s with the tag (now %q)", want, got)
+	if got := manifestDigest(t, reg, p.staging, p.want, p.publisher); got != p.want {
+		t.Errorf("regctl tag rm took the manifest %s with the tag (now %q)", p.want, got)
 	}
 
-	// oras manifest delete of the manifest itself: every tag naming it
-	// goes with it.
-	if out, err := pat.run("", "oras", "manifest", "delete", "--plain-http", "--force", reg+"/"+own+":oras"); err != nil {
+	if out, err := p.pat.run("", "oras", "manifest", "delete", "--plain-http", "--force", reg+"/"+p.own+":oras"); err != nil {
 		t.Errorf("oras manifest delete with a read-write token: %v\n%s", err, out)
 	}
-	for _, tag := range []string{"oras", "keep"} {
-		if got := manifestDigest(t, reg, own, tag, owner); got != "" {
-			t.Errorf("%s:%s after oras manifest delete of its manifest still resolves, to %s", own, tag, got)
+	for _, ref := range []string{"oras", "keep", p.want} {
+		if got := manifestDigest(t, reg, p.own, ref, p.owner); got != "" {
+			t.Errorf("%s:%s after oras manifest delete of its manifest still resolves, to %s", p.own, ref, got)
 		}
 	}
-	if got := manifestDigest(t, reg, own, want, owner); got != "" {
-		t.Errorf("the manifest %s still answers after oras manifest delete", want)
-	}
-}
-
-// manifestDigest GETs repo's manifest ref with token and returns the
-// digest of the body, or "" on 404. It hashes the bytes itself rather
-// than trusting the registry's Docker-Content-Digest.
-func manifestDigest(t *testing.T, registry, repo, ref, token string) string {
-	t.Helper()
-	req, err := http.NewRequest("GET", "http://"+registry+"/v2/"+repo+"/manifests/"+ref, nil)
-	must(t, err)
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Accept", "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json")
-	resp, err := http.DefaultClient.Do(req)
-	must(t, err)
-	defer resp.Body.Close()
-	switch resp.StatusCode {
-	case http.StatusNotFound:
-		return ""
-	case http.StatusOK:
-		d, _, err := v1.SHA256(resp.Body)
-		must(t, err)
-		return d.String()
-	}
-	t.Fatalf("GET %s/manifests/%s: %d", repo, ref, resp.StatusCode)
-	return ""
-}
-
-// tagList lists repo's tags through the registry API; a repository with
-// none answers 404 or an empty list.
-func tagList(t *testing.T, registry, repo, token string) []string {
-	t.Helper()
-	req, err := http.NewRequest("GET", "http://"+registry+"/v2/"+repo+"/tags/list", nil)
-	must(t, err)
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	must(t, err)
-	defer resp.Body.Close()
-	if resp.StatusCode == http.StatusNotFound {
-		return nil
-	}
-	var list struct{ Tags []string }
-	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&list) != nil {
-		t.Fatalf("GET %s/tags/list: %d", repo, resp.StatusCode)
-	}
-	return list.Tags
 }
 
 // testReasons: skopeo and podman, logged in with dora's license key and
@@ -236,82 +202,83 @@ func tagList(t *testing.T, registry, repo, token string) []string {
 // range, terms not accepted (for a pull and for a tag listing), and a
 // revoked license.
 func (w *clientsWorld) testReasons(t *testing.T) {
-	reg := w.in.Registry
 	homes := map[string]clientHome{"the license key": newClientHome(t), "a password": newClientHome(t)}
 	for who, h := range homes {
 		user, pass := "license", w.license.Key
 		if who == "a password" {
 			user, pass = "dora", "dora-password"
 		}
-		h.login("skopeo", reg, user, pass)
-		h.login("podman", reg, user, pass)
+		h.login("skopeo", w.in.Registry, user, pass)
+		h.login("podman", w.in.Registry, user, pass)
 	}
-	refused := func(h clientHome, who, what string, args ...string) string {
-		t.Helper()
-		out, err := h.run("", args[0], args[1:]...)
-		if err == nil {
-			t.Fatalf("%s with %s succeeded:\n%s", what, who, out)
-		}
-		t.Logf("%s with %s printed: %s", what, who, strings.TrimSpace(out))
-		return out
-	}
-	image := func(tag string) string { return reg + "/" + entRepo + ":" + tag }
-	pulls := func(h clientHome, tag string) map[string][]string {
-		return map[string][]string{
-			"skopeo copy " + tag: {"skopeo", "copy", "--src-tls-verify=false", "docker://" + image(tag), "dir:" + h.path("refused")},
-			"podman pull " + tag: {"podman", "pull", "--tls-verify=false", image(tag)},
-		}
-	}
-	lists := func(h clientHome) map[string][]string {
-		return map[string][]string{
-			"skopeo list-tags":          {"skopeo", "list-tags", "--tls-verify=false", "docker://" + reg + "/" + entRepo},
-			"podman search --list-tags": {"podman", "search", "--list-tags", "--tls-verify=false", reg + "/" + entRepo},
-		}
-	}
+	w.printsReason(t, homes, w.pulls("3.0.0"), "3.0.0", ">=2.0.0 <3.0.0")
+	w.headCarriesReason(t)
 
+	setTerms(t, w.entitlementWorld, 1)
+	page := "/licenses/" + w.license.ID
+	w.printsReason(t, homes, w.pulls("2.0.0"), "new license terms", page)
+	w.printsReason(t, homes, w.tagListings, "new license terms", page)
+
+	_, err := w.in.srv.Backend.Licenses.Revoke(t.Context(), w.license.ID)
+	must(t, err)
+	w.printsReason(t, homes, w.pulls("2.1.0"), "revoked")
+}
+
+// pulls are the skopeo and podman commands that pull tag, by name.
+func (w *clientsWorld) pulls(tag string) func(h clientHome) map[string][]string {
+	image := w.in.Registry + "/" + entRepo + ":" + tag
+	return func(h clientHome) map[string][]string {
+		return map[string][]string{
+			"skopeo copy " + tag: {"skopeo", "copy", "--src-tls-verify=false", "docker://" + image, "dir:" + h.path("refused")},
+			"podman pull " + tag: {"podman", "pull", "--tls-verify=false", image},
+		}
+	}
+}
+
+// tagListings are the skopeo and podman commands that list vendor/app's
+// tags, by name.
+func (w *clientsWorld) tagListings(clientHome) map[string][]string {
+	repo := w.in.Registry + "/" + entRepo
+	return map[string][]string{
+		"skopeo list-tags":          {"skopeo", "list-tags", "--tls-verify=false", "docker://" + repo},
+		"podman search --list-tags": {"podman", "search", "--list-tags", "--tls-verify=false", repo},
+	}
+}
+
+// printsReason runs each command in each home, and checks that it fails
+// and that what it prints holds every one of says.
+func (w *clientsWorld) printsReason(t *testing.T, homes map[string]clientHome, commands func(clientHome) map[string][]string, says ...string) {
+	t.Helper()
 	for who, h := range homes {
-		for what, args := range pulls(h, "3.0.0") {
-			if got := refused(h, who, what, args...); !strings.Contains(got, "3.0.0") || !strings.Contains(got, ">=2.0.0 <3.0.0") {
-				t.Errorf("%s outside the license's versions, with %s, printed %q; want the tag and the range", what, who, got)
+		for what, args := range commands(h) {
+			out, err := h.run("", args[0], args[1:]...)
+			if err == nil {
+				t.Fatalf("%s with %s succeeded:\n%s", what, who, out)
+			}
+			t.Logf("%s with %s printed: %s", what, who, strings.TrimSpace(out))
+			for _, s := range says {
+				if !strings.Contains(out, s) {
+					t.Errorf("%s with %s printed %q; want it to say %q", what, who, out, s)
+				}
 			}
 		}
 	}
+}
 
-	// A HEAD has no body: the reason is in the challenge's
-	// error_description, where containers/image and docker's client read
-	// it first (the tag listings below show containers/image printing it).
+// headCarriesReason: a HEAD has no body, so a refused one carries the
+// reason as the challenge's error_description, which containers/image
+// and docker's client read first (the tag listings show containers/image
+// printing it); a refused GET has the reason in its body and no
+// challenge, which would make clients ask for a new token and try again.
+func (w *clientsWorld) headCarriesReason(t *testing.T) {
 	token := issueRaw(t, w.in, "license", w.license.Key, "repository:"+entRepo+":pull")
-	resp := bearerDo(t, "HEAD", "http://"+reg+"/v2/"+entRepo+"/manifests/3.0.0", token)
+	manifest := "http://" + w.in.Registry + "/v2/" + entRepo + "/manifests/3.0.0"
+	resp := bearerDo(t, "HEAD", manifest, token)
 	if challenge := resp.Header.Get("WWW-Authenticate"); resp.StatusCode != http.StatusForbidden || !strings.Contains(challenge, `error="insufficient_scope"`) ||
 		!strings.Contains(challenge, `error_description="your license for vendor/app does not cover 3.0.0: it covers versions >=2.0.0 <3.0.0`) {
 		t.Errorf("HEAD of a tag outside the license: %d, challenge %q; want 403 with the reason as error_description", resp.StatusCode, challenge)
 	}
-	if resp := bearerDo(t, "GET", "http://"+reg+"/v2/"+entRepo+"/manifests/3.0.0", token); resp.Header.Get("WWW-Authenticate") != "" {
-		t.Errorf("a refused GET carries a challenge, %q: clients would ask for a new token and try again", resp.Header.Get("WWW-Authenticate"))
-	}
-
-	setTerms(t, w.entitlementWorld, 1)
-	licensePage := "/licenses/" + w.license.ID
-	for who, h := range homes {
-		for what, args := range pulls(h, "2.0.0") {
-			if got := refused(h, who, what, args...); !strings.Contains(got, "new license terms") || !strings.Contains(got, licensePage) {
-				t.Errorf("%s under terms not accepted, with %s, printed %q; want the terms and where to accept them", what, who, got)
-			}
-		}
-		for what, args := range lists(h) {
-			if got := refused(h, who, what, args...); !strings.Contains(got, "new license terms") || !strings.Contains(got, licensePage) {
-				t.Errorf("%s under terms not accepted, with %s, printed %q; want the terms and where to accept them", what, who, got)
-			}
-		}
-	}
-
-	_, err := w.in.srv.Backend.Licenses.Revoke(t.Context(), w.license.ID)
-	must(t, err)
-	for who, h := range homes {
-		for what, args := range pulls(h, "2.1.0") {
-			if got := refused(h, who, what, args...); !strings.Contains(got, "revoked") {
-				t.Errorf("%s after the license was revoked, with %s, printed %q; want it to say revoked", what, who, got)
-			}
-		}
+	if resp := bearerDo(t, "GET", manifest, token); resp.Header.Get("WWW-Authenticate") != "" {
+		t.Errorf("a refused GET carries a challenge, %q", resp.Header.Get("WWW-Authenticate"))
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -179,4 +180,48 @@ func (w wantContent) checkLayout(t *testing.T, client, dir string) {
 	}
 	blob := func(d string) string { return filepath.Join(dir, "blobs", "sha256", strings.TrimPrefix(d, "sha256:")) }
 	w.checkBlobs(t, client, blob(w.manifest), blob)
+}
+
+// manifestDigest GETs repo's manifest ref with token and returns the
+// digest of the body, or "" on 404. It hashes the bytes itself rather
+// than trusting the registry's Docker-Content-Digest.
+func manifestDigest(t *testing.T, registry, repo, ref, token string) string {
+	t.Helper()
+	req, err := http.NewRequest("GET", "http://"+registry+"/v2/"+repo+"/manifests/"+ref, nil)
+	must(t, err)
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Accept", "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json")
+	resp, err := http.DefaultClient.Do(req)
+	must(t, err)
+	defer resp.Body.Close()
+	switch resp.StatusCode {
+	case http.StatusNotFound:
+		return ""
+	case http.StatusOK:
+		d, _, err := v1.SHA256(resp.Body)
+		must(t, err)
+		return d.String()
+	}
+	t.Fatalf("GET %s/manifests/%s: %d", repo, ref, resp.StatusCode)
+	return ""
+}
+
+// tagList lists repo's tags through the registry API; a repository with
+// none answers 404 or an empty list.
+func tagList(t *testing.T, registry, repo, token string) []string {
+	t.Helper()
+	req, err := http.NewRequest("GET", "http://"+registry+"/v2/"+repo+"/tags/list", nil)
+	must(t, err)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	must(t, err)
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusNotFound {
+		return nil
+	}
+	var list struct{ Tags []string }
+	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&list) != nil {
+		t.Fatalf("GET %s/tags/list: %d", repo, resp.StatusCode)
+	}
+	return list.Tags
 }
