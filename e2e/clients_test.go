@@ -27,9 +27,9 @@ type clientsWorld struct {
 // documentation says: crane, skopeo, oras, regctl and podman pull with a
 // license key and get the image's exact content; crane and regctl push
 // with an access token and a push token, and crane, oras and regctl delete
-// what they pushed;
-// a license key and a read-only token are refused a delete; and what
-// skopeo and podman print on a pull outside the license names the reason.
+// what they pushed; a license key and a read-only token are refused a
+// delete; and what skopeo and podman print on a pull outside the license
+// names the reason.
 func TestRealClients(t *testing.T) {
 	needClients(t, registryClients...)
 	w := &clientsWorld{entitlementWorld: newEntitlementWorld(t)}
