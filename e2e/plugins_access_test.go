@@ -8,9 +8,12 @@ import (
 	"testing"
 	"time"
 
+	dockertypes "github.com/docker/docker/api/types"
 	"github.com/google/go-cmp/cmp"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/berth/berth/licensing"
+	"github.com/berth/berth/plugin"
 )
 
 // pluginClaims are the claims of a registry token this test reads.
@@ -101,3 +104,66 @@ var sortAccess = cmp.Transformer("sorted", func(in []licensing.Access) map[strin
 	}
 	return out
 })
+
+// testPlugin builds a small volume-driver plugin whose rootfs names tag, so
+// that every tag has content of its own.
+func testPlugin(t *testing.T, tag string) v1.Image {
+	t.Helper()
+	layer, err := plugin.Layer([]plugin.File{{Path: "/bin/driver", Mode: 0o755, Body: []byte("driver " + tag)}}, time.Unix(0, 0))
+	must(t, err)
+	img, err := plugin.Build(dockertypes.PluginConfig{Description: "test driver " + tag, Entrypoint: []string{"/bin/driver"},
+		Interface: dockertypes.PluginConfigInterface{Socket: "d.sock", Types: []dockertypes.PluginInterfaceType{{Prefix: "docker", Capability: "volumedriver", Version: "1.0"}}}}, layer)
+	must(t, err)
+	return img
+}
+
+// TestPluginGate pulls plugins through the registry gate with a license
+// limited to some versions, asking with the plugin scope class: a plugin's
+// manifest, config and rootfs layers are entitled and reachable exactly as
+// an image's, and a plugin manifest read is a pull against the quota.
+func TestPluginGate(t *testing.T) {
+	w := newEntitlementWorld(t)
+	dora := w.user(t, "dora")
+	inRange, outOfRange := testPlugin(t, "2.5.0"), testPlugin(t, "3.5.0")
+	w.push(t, "2.5.0", inRange)
+	w.push(t, "3.5.0", outOfRange)
+	lts := w.grant(t, dora.ID, "lts2", time.Time{})
+	tok := w.tokenFor(t, "anything", lts.Key, "repository(plugin):"+entRepo+":pull")
+
+	if status, code, msg := w.registryGet(t, tok, "/manifests/2.5.0"); status != 200 {
+		t.Errorf("plugin 2.5.0 under a >=2.0.0 <3.0.0 license: %d %s %s", status, code, msg)
+	}
+	cfg, err := inRange.ConfigName()
+	must(t, err)
+	for _, d := range []string{cfg.String(), layerDigest(t, inRange), digestOf(t, inRange)} {
+		kind := "/blobs/"
+		if d == digestOf(t, inRange) {
+			kind = "/manifests/"
+		}
+		if status, code, msg := w.registryGet(t, tok, kind+d); status != 200 {
+			t.Errorf("%s%s of plugin 2.5.0: %d %s %s", kind, d, status, code, msg)
+		}
+	}
+	if status, _, msg := w.registryGet(t, tok, "/manifests/3.5.0"); status != 403 || !strings.Contains(msg, ">=2.0.0 <3.0.0") {
+		t.Errorf("plugin 3.5.0 under a >=2.0.0 <3.0.0 license: %d %q, want 403 naming the range", status, msg)
+	}
+	outCfg, err := outOfRange.ConfigName()
+	must(t, err)
+	for _, d := range []string{outCfg.String(), layerDigest(t, outOfRange)} {
+		if status, _, msg := w.registryGet(t, tok, "/blobs/"+d); status != 403 || !strings.Contains(msg, "not part of any tag") {
+			t.Errorf("blob %s of plugin 3.5.0: %d %q, want 403 not reachable", d, status, msg)
+		}
+	}
+
+	// A metered license: two plugin manifest reads are two pulls.
+	quota := w.grant(t, dora.ID, "quota", time.Time{})
+	metered := w.tokenFor(t, "anything", quota.Key, "repository(plugin):"+entRepo+":pull")
+	for i := range 2 {
+		if status, code, msg := w.registryGet(t, metered, "/manifests/2.5.0"); status != 200 {
+			t.Fatalf("pull %d within the quota: %d %s %s", i+1, status, code, msg)
+		}
+	}
+	if status, code, _ := w.registryGet(t, metered, "/manifests/2.5.0"); status != 429 || code != "TOOMANYREQUESTS" {
+		t.Errorf("third plugin pull on a 2-a-day quota: %d %s, want 429 TOOMANYREQUESTS", status, code)
+	}
+}
