@@ -1,9 +1,19 @@
 package e2e
 
 import (
+	"bufio"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"github.com/berth/berth/account"
+	"github.com/berth/berth/licensing"
+	"math/big"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -11,13 +21,14 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // walkStep is one registry request a client made, as a recordingProxy saw
 // it: the scope is what the bearer token it carried grants.
 type walkStep struct {
 	Method, Path, Scope string
-	Status             int
+	Status              int
 }
 
 func (s walkStep) String() string {
@@ -65,7 +76,7 @@ func recordingProxy(t *testing.T, target string) (string, *recorder) {
 		rec.steps = append(rec.steps, walkStep{Method: r.Method, Path: path, Scope: tokenScope(r.Header.Get("Authorization")), Status: sw.status})
 		rec.mu.Unlock()
 	})}
-	go func() { _ = srv.Serve(ln) }()
+	go func() { _ = srv.Serve(&sniffListener{Listener: ln, tls: selfSigned(t)}) }()
 	t.Cleanup(func() { srv.Close() })
 	return fmt.Sprintf("localhost:%d", ln.Addr().(*net.TCPAddr).Port), rec
 }
@@ -175,4 +186,101 @@ func TestDockerPluginInstall(t *testing.T) {
 	got, err = docker(t, buyer, "", "volume", "create", "--driver", volume, "berth-e2e-plugin-volume")
 	t.Logf("docker volume create: %v %s", err, got)
 	docker(t, buyer, "", "volume", "rm", "berth-e2e-plugin-volume")
+}
+
+// sniffListener serves TLS and plain HTTP on one port, telling them apart
+// by the first byte (a TLS handshake record starts with 0x16). The Docker
+// Engine tries a localhost registry over HTTPS first, without verifying
+// its certificate, then over HTTP; what it prints for a refusal is the
+// first host's answer, so the proxy answers both.
+type sniffListener struct {
+	net.Listener
+	tls *tls.Config
+}
+
+func (l *sniffListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	br := bufio.NewReader(c)
+	first, err := br.Peek(1)
+	pc := &peekedConn{Conn: c, r: br}
+	if err == nil && first[0] == 0x16 {
+		return tls.Server(pc, l.tls), nil
+	}
+	return pc, nil
+}
+
+// peekedConn is a connection whose first bytes were peeked.
+type peekedConn struct {
+	net.Conn
+	r *bufio.Reader
+}
+
+func (c *peekedConn) Read(b []byte) (int, error) { return c.r.Read(b) }
+
+// selfSigned returns a TLS config with a fresh self-signed certificate
+// for localhost.
+func selfSigned(t *testing.T) *tls.Config {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	must(t, err)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "localhost"}, DNSNames: []string{"localhost"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	must(t, err)
+	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
+}
+
+// TestDockerPluginInstallRefusals installs plugins the buyer's licenses do
+// not let through: the Engine refuses each, what it prints names the
+// reason, and nothing is installed.
+func TestDockerPluginInstallRefusals(t *testing.T) {
+	needDocker(t)
+	in := start(t, config(t, backend{name: "sqlite"}))
+	ctx := t.Context()
+	eve, err := in.srv.Backend.Accounts.Register(ctx, account.SignUp{Username: "eve", Email: "eve@example.com", Password: "eve-password"})
+	must(t, err)
+	standard, err := in.srv.Backend.Licenses.Grant(ctx, licensing.Grant{Owner: eve.ID, Product: "northwind-s3-volume", Tier: "standard"})
+	must(t, err)
+	registry, rec := recordingProxy(t, in.Registry)
+	password, key := t.TempDir(), t.TempDir()
+	for dir, creds := range map[string][2]string{password: {"eve", "eve-password"}, key: {"anything", standard.Key}} {
+		if got, err := docker(t, dir, creds[1], "login", registry, "-u", creds[0], "--password-stdin"); err != nil {
+			t.Fatalf("docker login as %s: %v\n%s", creds[0], err, got)
+		}
+	}
+	rec.take()
+	refused := func(dir, ref string, reasons ...string) {
+		t.Helper()
+		t.Cleanup(func() { _, _ = docker(t, dir, "", "plugin", "rm", "--force", ref) })
+		got, err := docker(t, dir, "", "plugin", "install", "--grant-all-permissions", "--disable", ref)
+		logWalk(t, "refused docker plugin install "+ref, rec.take())
+		if err == nil {
+			t.Fatalf("docker plugin install %s succeeded:\n%s", ref, got)
+		}
+		t.Logf("docker plugin install %s printed: %s", ref, strings.TrimSpace(got))
+		for _, r := range reasons {
+			if !strings.Contains(got, r) {
+				t.Errorf("docker plugin install %s printed %q; want it to say %q", ref, got, r)
+			}
+		}
+		if ls, _ := docker(t, dir, "", "plugin", "ls", "--format", "{{.Name}}"); strings.Contains(ls, ref) {
+			t.Errorf("a refused plugin is installed: %s", ls)
+		}
+	}
+	// No license: no pull is in the token, and the registry says so.
+	refused(password, registry+"/northwind/nfs-volume:2.4.1", "insufficient_scope")
+	// A license whose versions leave the tag out, by key and by password.
+	for _, dir := range []string{key, password} {
+		refused(dir, registry+"/northwind/s3-volume:0.9.0", "does not cover 0.9.0", ">=1.0.0 <2.0.0")
+	}
+	// A revoked license: logged in with a password, the token says why;
+	// logged in with the key, the token endpoint refuses the key itself,
+	// and the Engine prints only that status.
+	_, err = in.srv.Backend.Licenses.Revoke(ctx, standard.License.ID)
+	must(t, err)
+	refused(password, registry+"/northwind/s3-volume:1.0.0", "revoked")
+	refused(key, registry+"/northwind/s3-volume:1.0.0", "401 Unauthorized")
 }
