@@ -2,17 +2,23 @@ package e2e
 
 import (
 	"bufio"
+	"bytes"
+	"compress/gzip"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"github.com/berth/berth/account"
 	"github.com/berth/berth/licensing"
+	dockertypes "github.com/docker/docker/api/types"
+	"io"
 	"math/big"
 	"net"
 	"net/http"
@@ -283,4 +289,130 @@ func TestDockerPluginInstallRefusals(t *testing.T) {
 	must(t, err)
 	refused(password, registry+"/northwind/s3-volume:1.0.0", "revoked")
 	refused(key, registry+"/northwind/s3-volume:1.0.0", "401 Unauthorized")
+}
+
+// engineAccept is the Accept header containerd's resolver, which the
+// Docker Engine pulls plugins with, sends when it resolves a tag.
+const engineAccept = "application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, */*"
+
+// TestPluginWireWalk pulls a demo plugin the way the Docker Engine does,
+// one request at a time: the challenge, a token for the plugin scope
+// class, HEAD and GET of the manifest with the Engine's Accept headers,
+// the config and every layer. It recomputes every digest from the bytes,
+// decodes the config into the Engine's PluginConfig (unknown fields
+// refused) and matches its diff_ids to the uncompressed layers, and logs
+// the walk.
+func TestPluginWireWalk(t *testing.T) {
+	in := start(t, config(t, backend{name: "sqlite"}))
+	if got := in.call("POST", "/api/v1/users", "", "", map[string]string{"username": "buyer", "email": "buyer@example.com", "password": "s3cret-passw0rd"}, nil); got != http.StatusCreated {
+		t.Fatalf("sign-up: status %d", got)
+	}
+	var lic struct{ License licenseJSON }
+	if got := in.call("POST", "/api/v1/products/log-shipper/checkout", "buyer", "s3cret-passw0rd", map[string]any{"tier": "express", "accept_terms": true}, &lic); got != http.StatusCreated {
+		t.Fatalf("express checkout: status %d", got)
+	}
+	registry, rec := recordingProxy(t, in.Registry)
+	const repo, tag = "berthlabs/log-shipper", "1.9.2"
+	var walk []walkStep
+	get := func(method, path, token string, accept ...string) (*http.Response, []byte) {
+		t.Helper()
+		req, _ := http.NewRequest(method, "http://"+registry+"/v2/"+repo+path, nil)
+		for _, a := range accept {
+			req.Header.Add("Accept", a)
+		}
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		must(t, err)
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		must(t, err)
+		walk = append(walk, rec.take()...)
+		return resp, body
+	}
+
+	// The challenge, then a token for the scope class the Engine asks.
+	resp, _ := get("HEAD", "/manifests/"+tag, "", engineAccept)
+	challenge := resp.Header.Get("WWW-Authenticate")
+	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(challenge, `realm="`+in.URL+`/token"`) {
+		t.Fatalf("anonymous HEAD: %d %q, want 401 naming the token realm", resp.StatusCode, challenge)
+	}
+	scope := "repository(plugin):" + repo + ":pull"
+	q := url.Values{"service": {in.Registry}, "scope": {scope}}
+	req, _ := http.NewRequest("GET", in.URL+"/token?"+q.Encode(), nil)
+	req.SetBasicAuth("anything", lic.License.Key)
+	var tok struct{ Token string }
+	status := doJSON(t, req, &tok)
+	walk = append(walk, walkStep{Method: "GET", Path: "/token?scope=" + scope, Scope: tokenScope("Bearer " + tok.Token), Status: status})
+	if status != http.StatusOK {
+		t.Fatalf("token: %d", status)
+	}
+	if got := tokenScope("Bearer " + tok.Token); got != scope {
+		t.Errorf("the token grants %q, want %q", got, scope)
+	}
+
+	resp, _ = get("HEAD", "/manifests/"+tag, tok.Token, engineAccept)
+	digest := resp.Header.Get("Docker-Content-Digest")
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/vnd.docker.distribution.manifest.v2+json" || digest == "" {
+		t.Fatalf("HEAD %s: %d %s %s", tag, resp.StatusCode, resp.Header.Get("Content-Type"), digest)
+	}
+	// The Engine's fallback sends each media type as its own Accept header.
+	resp, manifest := get("GET", "/manifests/"+digest, tok.Token, "application/vnd.docker.distribution.manifest.v2+json",
+		"application/vnd.docker.distribution.manifest.list.v2+json", "application/vnd.oci.image.manifest.v1+json", "application/vnd.oci.image.index.v1+json")
+	if resp.StatusCode != http.StatusOK || sha256Hex(manifest) != digest {
+		t.Fatalf("GET manifest %s: %d, body digest %s", digest, resp.StatusCode, sha256Hex(manifest))
+	}
+	var m struct {
+		SchemaVersion int
+		MediaType     string
+		Config        struct {
+			MediaType, Digest string
+			Size              int
+		}
+		Layers []struct {
+			MediaType, Digest string
+			Size              int
+		}
+	}
+	must(t, json.Unmarshal(manifest, &m))
+	if m.SchemaVersion != 2 || m.MediaType != "application/vnd.docker.distribution.manifest.v2+json" || m.Config.MediaType != "application/vnd.docker.plugin.v1+json" || len(m.Layers) == 0 {
+		t.Fatalf("manifest %s: want schema 2 with a plugin config and layers", manifest)
+	}
+	resp, config := get("GET", "/blobs/"+m.Config.Digest, tok.Token)
+	if resp.StatusCode != http.StatusOK || sha256Hex(config) != m.Config.Digest || len(config) != m.Config.Size {
+		t.Fatalf("config blob: %d, %s of %d bytes, manifest names %s of %d", resp.StatusCode, sha256Hex(config), len(config), m.Config.Digest, m.Config.Size)
+	}
+	var cfg dockertypes.PluginConfig
+	dec := json.NewDecoder(bytes.NewReader(config))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&cfg); err != nil {
+		t.Fatalf("the config does not decode into the Engine's PluginConfig: %v\n%s", err, config)
+	}
+	if cfg.Rootfs == nil || cfg.Rootfs.Type != "layers" || len(cfg.Rootfs.DiffIds) != len(m.Layers) {
+		t.Fatalf("config rootfs %+v for %d layers", cfg.Rootfs, len(m.Layers))
+	}
+	if len(cfg.Interface.Types) != 1 || cfg.Interface.Types[0].String() != "docker.logdriver/1.0" || cfg.Interface.Socket != "log-shipper.sock" || len(cfg.Entrypoint) == 0 {
+		t.Errorf("config interface %+v entrypoint %v, want a log driver on log-shipper.sock", cfg.Interface, cfg.Entrypoint)
+	}
+	for i, l := range m.Layers {
+		resp, blob := get("GET", "/blobs/"+l.Digest, tok.Token)
+		if resp.StatusCode != http.StatusOK || sha256Hex(blob) != l.Digest || len(blob) != l.Size || l.MediaType != "application/vnd.docker.image.rootfs.diff.tar.gzip" {
+			t.Fatalf("layer %d: %d, %s of %d bytes (%s), manifest names %s of %d", i, resp.StatusCode, sha256Hex(blob), len(blob), l.MediaType, l.Digest, l.Size)
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(blob))
+		must(t, err)
+		raw, err := io.ReadAll(zr)
+		must(t, err)
+		if sha256Hex(raw) != cfg.Rootfs.DiffIds[i] {
+			t.Errorf("layer %d uncompressed is %s, rootfs.diff_ids[%d] is %s", i, sha256Hex(raw), i, cfg.Rootfs.DiffIds[i])
+		}
+	}
+	logWalk(t, "the Engine's walk for "+repo+":"+tag+", by hand", walk)
+}
+
+// sha256Hex returns the sha256 digest string of b.
+func sha256Hex(b []byte) string {
+	sum := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(sum[:])
 }
