@@ -16,14 +16,23 @@ import (
 	"encoding/json"
 	"fmt"
 	"github.com/berth/berth/account"
+	"github.com/berth/berth/catalog"
 	"github.com/berth/berth/licensing"
+	"github.com/berth/berth/plugin"
+	"github.com/berth/berth/signing"
 	dockertypes "github.com/docker/docker/api/types"
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"io"
+	"log"
 	"math/big"
 	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -71,6 +80,14 @@ func recordingProxy(t *testing.T, target string) (string, *recorder) {
 	must(t, err)
 	rec := &recorder{}
 	proxy := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: target})
+	proxy.ErrorLog = log.New(io.Discard, "", 0)
+	proxy.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) {
+		// The registry answered before reading the body (a 401 to an
+		// upload without a token) and the proxy could not finish sending
+		// it: the client sees the 502 and retries.
+		w.Header().Set("X-Proxy-Error", err.Error())
+		w.WriteHeader(http.StatusBadGateway)
+	}
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sw := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		proxy.ServeHTTP(sw, r)
@@ -79,7 +96,11 @@ func recordingProxy(t *testing.T, target string) (string, *recorder) {
 			path += "?" + r.URL.RawQuery
 		}
 		rec.mu.Lock()
-		rec.steps = append(rec.steps, walkStep{Method: r.Method, Path: path, Scope: tokenScope(r.Header.Get("Authorization")), Status: sw.status})
+		scope := tokenScope(r.Header.Get("Authorization"))
+		if e := sw.Header().Get("X-Proxy-Error"); e != "" {
+			scope += " [proxy: " + e + "]"
+		}
+		rec.steps = append(rec.steps, walkStep{Method: r.Method, Path: path, Scope: scope, Status: sw.status})
 		rec.mu.Unlock()
 	})}
 	go func() { _ = srv.Serve(&sniffListener{Listener: ln, tls: selfSigned(t)}) }()
@@ -415,4 +436,110 @@ func TestPluginWireWalk(t *testing.T) {
 func sha256Hex(b []byte) string {
 	sum := sha256.Sum256(b)
 	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// TestDockerPluginPush is a publisher pushing a plugin the way the Engine
+// does: `docker plugin create` from a root filesystem and a config.json,
+// then `docker plugin push` to its staging repository, logged in with its
+// push token. The registry takes it, and the manifest it holds is the
+// plugin the Engine built.
+func TestDockerPluginPush(t *testing.T) {
+	needDocker(t)
+	w := newPublisherWorld(t)
+	_, err := w.in.srv.Backend.Stores.Catalog.PutProduct(t.Context(), catalog.Product{Slug: "otto-driver", Name: "Otto Driver", Publisher: "ottosoft",
+		Kind: catalog.KindPlugin, Repositories: []string{"otto/driver"},
+		Tiers: []catalog.Tier{{ID: "express", Name: "Express", Currency: "usd", Repositories: []string{"otto/driver"}}}})
+	must(t, err)
+	registry, rec := recordingProxy(t, w.in.Registry)
+	publisher := t.TempDir()
+	if got, err := docker(t, publisher, w.token, "login", registry, "-u", "ottmar", "--password-stdin"); err != nil {
+		t.Fatalf("docker login with the push token: %v\n%s", err, got)
+	}
+
+	// The plugin's files: a driver that answers the plugin protocol, and
+	// the config `docker plugin create` reads.
+	dir := t.TempDir()
+	cfg := dockertypes.PluginConfig{Description: "Otto volume driver", Documentation: "https://example.com/otto",
+		Entrypoint: []string{"/bin/otto-driver"}, WorkDir: "/",
+		Interface: dockertypes.PluginConfigInterface{Socket: "otto.sock", Types: []dockertypes.PluginInterfaceType{{Prefix: "docker", Capability: "volumedriver", Version: "1.0"}}},
+		Network:   dockertypes.PluginConfigNetwork{Type: "host"}, Linux: dockertypes.PluginConfigLinux{Capabilities: []string{"CAP_SYS_ADMIN"}}}
+	exe, err := plugin.Stub("/run/docker/plugins/otto.sock", []byte(`{"Implements":["VolumeDriver"],"Err":""}`))
+	must(t, err)
+	must(t, os.MkdirAll(filepath.Join(dir, "rootfs", "bin"), 0o755))
+	must(t, os.WriteFile(filepath.Join(dir, "rootfs", "bin", "otto-driver"), exe, 0o755))
+	raw, err := json.Marshal(cfg)
+	must(t, err)
+	must(t, os.WriteFile(filepath.Join(dir, "config.json"), raw, 0o644))
+
+	ref := registry + "/staging/otto/driver:1.0.0"
+	t.Cleanup(func() { _, _ = docker(t, publisher, "", "plugin", "rm", "--force", ref) })
+	if got, err := docker(t, publisher, "", "plugin", "create", ref, dir); err != nil {
+		t.Fatalf("docker plugin create: %v\n%s", err, got)
+	}
+	rec.take()
+	got, err := docker(t, publisher, "", "plugin", "push", ref)
+	logWalk(t, "docker plugin push "+ref, rec.take())
+	if err != nil {
+		t.Fatalf("docker plugin push: %v\n%s", err, got)
+	}
+	t.Logf("docker plugin push printed:\n%s", got)
+
+	desc, err := remote.Get(w.repo(t, "staging/otto/driver").Tag("1.0.0"), w.pushAuth())
+	must(t, err)
+	img, err := desc.Image()
+	must(t, err)
+	pushed, err := plugin.Verify(img)
+	if err != nil {
+		t.Fatalf("the pushed plugin: %v\n%s", err, desc.Manifest)
+	}
+	if !strings.Contains(got, desc.Digest.Hex[:12]) {
+		t.Errorf("docker plugin push printed %q, the registry holds %s", got, desc.Digest)
+	}
+	if pushed.Description != cfg.Description || pushed.Interface.Socket != "otto.sock" || len(pushed.Linux.Capabilities) != 1 {
+		t.Errorf("the registry holds config %+v, want the one created", pushed)
+	}
+	// The Engine names its gzip rootfs blob's digest as the diff ID (moby
+	// CreateFromContext); plugin.Verify takes that, as the Engine does.
+	layers, err := img.Layers()
+	must(t, err)
+	blob, err := layers[0].Digest()
+	must(t, err)
+	if len(pushed.Rootfs.DiffIds) != 1 || pushed.Rootfs.DiffIds[0] != blob.String() {
+		t.Errorf("diff_ids %v, layer blob %s: the Engine's create no longer names the blob; revisit plugin.Verify", pushed.Rootfs.DiffIds, blob)
+	}
+
+	// Signed, it goes through the pipeline to the buyer-facing repository,
+	// timed beside an image of the same size.
+	start := time.Now()
+	w.signIn(t, "staging/otto/driver", desc.Digest.String())
+	if status, reason := w.upload(t, "1.0.0"); status != "promoted" {
+		t.Fatalf("the signed plugin upload: %s (%s); want promoted", status, reason)
+	}
+	pluginTook := time.Since(start)
+	reader, err := w.in.srv.Backend.Tokens.Sign("test-reader", []licensing.Access{{Type: "repository", Name: "otto/driver", Actions: []string{"pull"}}})
+	must(t, err)
+	promoted, err := remote.Get(w.repo(t, "otto/driver").Tag("1.0.0"), remote.WithAuth(&authn.Bearer{Token: reader.Token}))
+	if err != nil || promoted.Digest != desc.Digest {
+		t.Fatalf("otto/driver:1.0.0 after promotion: %v %v, want %s", err, promoted, desc.Digest)
+	}
+	size, err := layers[0].Size()
+	must(t, err)
+	same, err := random.Image(size, 1)
+	must(t, err)
+	digest := w.pushStaging(t, "9.0.0", same)
+	start = time.Now()
+	w.sign(t, digest, w.key)
+	if status, reason := w.upload(t, "9.0.0"); status != "promoted" {
+		t.Fatalf("the signed image upload: %s (%s); want promoted", status, reason)
+	}
+	t.Logf("pipeline, signature pushed to promoted (polled every 100 ms): plugin of %d layer bytes %v, image of %d layer bytes %v",
+		size, pluginTook.Round(time.Millisecond), size, time.Since(start).Round(time.Millisecond))
+}
+
+// signIn signs digest in the staging repository repo the way `cosign sign
+// --key` does.
+func (w *publisherWorld) signIn(t *testing.T, repo, digest string) {
+	t.Helper()
+	staging := w.repo(t, repo)
+	must(t, signing.Attach(t.Context(), staging, digest, staging.Name(), w.key, w.pushAuth()))
 }
