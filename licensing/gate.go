@@ -236,7 +236,7 @@ func (g *Gate) serveRead(w http.ResponseWriter, r *http.Request, rt route) {
 			return
 		}
 		if !ok {
-			errcode.Write(w, http.StatusTooManyRequests, errcode.TooManyRequests, fmt.Sprintf(
+			g.refuseRead(w, r, rt.repo, http.StatusTooManyRequests, errcode.TooManyRequests, fmt.Sprintf(
 				"the pull quota of your license (%d pulls a %s) is used up; it resets at %s",
 				d.by.Quota, d.by.Period, reset.Format("2006-01-02 15:04 UTC")))
 			return
