@@ -74,6 +74,9 @@ var schema = []string{
 		at        INTEGER NOT NULL
 	) STRICT;
 	CREATE INDEX IF NOT EXISTS sales_publisher_at ON sales (publisher, at, id)`,
+	// An order's version, for UpdateOrder's compare-and-swap; orders
+	// stored before it start at 0.
+	`ALTER TABLE orders ADD COLUMN version INTEGER NOT NULL DEFAULT 0`,
 }
 
 // Store implements billing.Store on SQLite.
