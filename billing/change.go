@@ -21,12 +21,19 @@ const changeAttempts = 16
 // pause, so that no writer's change is lost and no lock is held anywhere
 // but in the database.
 //
-// change may run several times and, when it does, its side effects with
-// it, so every side effect must be idempotent: the license is issued under
-// the ID fixed at checkout (licensing.IssueOrder creates it at most once and
-// reports created only then, so OnPurchase fires once), sales are keyed by
-// the session, invoice or refund they record, expiries only move to what
-// the order as read says, and revoking twice revokes once.
+// change may run several times, its side effects with it, so they must
+// be idempotent. The license is issued under the ID fixed at checkout:
+// licensing.IssueOrder creates it at most once, even when two instances
+// race (the license ID is unique), and reports created only then, so
+// OnPurchase fires once per license. Sales are keyed by the session,
+// invoice or refund they record, and revoking twice revokes once.
+//
+// What the version does not order are the license writes of two events
+// applied at once (SetExpiry, ChangeTier, extend, Revoke): each is a
+// read-modify-write of the license, and a change whose update is refused
+// has already made them. The one applied again on the newer order usually
+// makes them again, but not when the newer order tells it to skip them (an
+// older subscription event, a refunded or cancelled order).
 func (s *Service) changeOrder(ctx context.Context, id string, change func(*Order) error) error {
 	for attempt := 1; ; attempt++ {
 		fresh, err := s.store.Order(ctx, id)
