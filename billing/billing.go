@@ -69,6 +69,12 @@ type Order struct {
 	// at and is refused if the order changed since, so that Berth
 	// instances sharing one database never overwrite each other's change.
 	Version int64
+	// ClaimedUntil, while in the future, says that one Stripe event is
+	// applying its change to the order, side effects included: others wait
+	// for it, so that the events of one order take effect one at a time on
+	// every instance. It is a lease: an instance that dies holding it holds
+	// it no longer than that.
+	ClaimedUntil time.Time
 }
 
 // Sale is one line of a publisher's earnings: a payment (positive) or a

@@ -8,61 +8,106 @@ import (
 	"time"
 )
 
-// changeAttempts bounds how often changeOrder applies a change whose
-// update other writers keep beating. Past it the caller gets an error: a
-// webhook answers 5xx and Stripe delivers the event again later.
-const changeAttempts = 16
+const (
+	// claimFor is how long an event's claim on an order lasts: far longer
+	// than applying one event takes (milliseconds), and short enough that
+	// an event retried after its instance died waits little.
+	claimFor = 2 * time.Second
+	// waitFor bounds how long changeOrder waits for other events' claims
+	// and retries refused updates. Past it the caller gets an error: a
+	// webhook answers 5xx and Stripe delivers the event again later.
+	waitFor = 2 * claimFor
+)
 
-// changeOrder applies change to order id as stored now and stores the result
-// with UpdateOrder's compare-and-swap on the version. If another writer (an
-// event handled beside this one, here or on another Berth instance) stored
-// the order first, the update is refused with ErrStale and the change is
-// applied again to the order as that writer left it, after a short random
-// pause, so that no writer's change is lost and no lock is held anywhere
-// but in the database.
+// ErrBusy means an order stayed claimed by other events, or its claim was
+// taken away, for longer than changeOrder waits: try again later.
+var ErrBusy = errors.New("the order is busy with other Stripe events")
+
+// changeOrder applies change, side effects and all, to order id as stored
+// now, one event at a time across every Berth instance sharing the
+// database. No lock is held in any process: the order's version and its
+// claim, both in the database, do it.
 //
-// change may run several times, its side effects with it, so they must
-// be idempotent. The license is issued under the ID fixed at checkout:
-// licensing.IssueOrder creates it at most once, even when two instances
-// race (the license ID is unique), and reports created only then, so
-// OnPurchase fires once per license. Sales are keyed by the session,
-// invoice or refund they record, and revoking twice revokes once.
+//  1. Claim: store the order as read with ClaimedUntil set, by
+//     UpdateOrder's compare-and-swap on the version. If the order is
+//     claimed by another event, wait; if another writer stored it first
+//     (ErrStale), read it again. Either way after a short random pause.
+//  2. Apply change to the claimed order: its license writes, sales and
+//     hooks run while no other event of the order runs its own.
+//  3. Store the result with the claim cleared, again by compare-and-swap
+//     at the claimed version. It is refused only if the claim ran out
+//     and another event took the order; then the result is dropped and the
+//     caller gets ErrBusy, and Stripe delivers the event again.
 //
-// What the version does not order are the license writes of two events
-// applied at once (SetExpiry, ChangeTier, extend, Revoke): each is a
-// read-modify-write of the license, and a change whose update is refused
-// has already made them. The one applied again on the newer order usually
-// makes them again, but not when the newer order tells it to skip them (an
-// older subscription event, a refunded or cancelled order).
+// The side effects must still be idempotent, for an event delivered again
+// after its instance died mid-way or lost its claim: the license is issued
+// under the ID fixed at checkout (licensing.IssueOrder creates it at most
+// once, even when two instances race, since the ID is unique, and reports
+// created only then, so OnPurchase fires once per license); sales are keyed
+// by the session, invoice or refund they record; revoking twice revokes
+// once; expiries and tiers are set from the order as it is now.
 func (s *Service) changeOrder(ctx context.Context, id string, change func(*Order) error) error {
+	claimed, err := s.claim(ctx, id)
+	if err != nil {
+		return err
+	}
+	o := claimed
+	if err := change(&o); err != nil {
+		s.release(ctx, claimed)
+		return err
+	}
+	unclaimed := claimed
+	o.ClaimedUntil, unclaimed.ClaimedUntil = time.Time{}, time.Time{}
+	if o != unclaimed {
+		o.UpdatedAt = s.now().UTC()
+	}
+	err = s.store.UpdateOrder(ctx, o)
+	if errors.Is(err, ErrStale) {
+		return fmt.Errorf("order %s: its claim ran out before the change was stored (%w): %w", id, err, ErrBusy)
+	}
+	return err
+}
+
+// claim stores order id claimed for claimFor and returns it as stored.
+func (s *Service) claim(ctx context.Context, id string) (Order, error) {
+	deadline := s.now().Add(waitFor)
 	for attempt := 1; ; attempt++ {
-		fresh, err := s.store.Order(ctx, id)
+		o, err := s.store.Order(ctx, id)
 		if err != nil {
-			return err
+			return Order{}, err
 		}
-		before := fresh
-		if err := change(&fresh); err != nil {
-			return err
+		now := s.now().UTC()
+		if !o.ClaimedUntil.After(now) {
+			o.ClaimedUntil = now.Add(claimFor)
+			err = s.store.UpdateOrder(ctx, o)
+			if err == nil {
+				o.Version++
+				return o, nil
+			} else if !errors.Is(err, ErrStale) {
+				return Order{}, err
+			}
 		}
-		if fresh == before {
-			return nil
-		}
-		fresh.UpdatedAt = s.now().UTC()
-		err = s.store.UpdateOrder(ctx, fresh)
-		if !errors.Is(err, ErrStale) {
-			return err
-		}
-		if attempt == changeAttempts {
-			return fmt.Errorf("order %s changed under each of %d attempts to apply the change: %w", id, attempt, err)
+		if now.After(deadline) {
+			return Order{}, fmt.Errorf("order %s: claimed by other events for %s: %w", id, waitFor, ErrBusy)
 		}
 		if err := pause(ctx, attempt); err != nil {
-			return err
+			return Order{}, err
 		}
 	}
 }
 
+// release clears a claim whose change failed, so that the next event need
+// not wait for it to run out; if the order moved on, there is nothing to
+// clear.
+func (s *Service) release(ctx context.Context, claimed Order) {
+	claimed.ClaimedUntil = time.Time{}
+	if err := s.store.UpdateOrder(ctx, claimed); err != nil && !errors.Is(err, ErrStale) {
+		s.log.Warn("releasing the claim on an order", "order", claimed.ID, "err", err)
+	}
+}
+
 // pause waits a random time of up to a millisecond per attempt made (at
-// most 20 ms), so that writers who collided spread out rather than
+// most 20 ms), so that events that collided spread out rather than
 // collide again.
 func pause(ctx context.Context, attempt int) error {
 	d := time.Duration(rand.Int64N(int64(min(attempt, 20)) * int64(time.Millisecond)))

@@ -91,10 +91,10 @@ func (s *Service) apply(ctx context.Context, ev stripe.Event) error {
 	return nil
 }
 
-// withOrder runs change on the order the metadata or the lookup names and
-// stores the result through changeOrder, so that events of one order that
-// arrive at once, at one Berth instance or at several sharing a database,
-// all land. An event about an order Berth never made (another integration
+// withOrder runs change on the order the metadata or the lookup names
+// through changeOrder: events of one order that arrive at once, at one
+// Berth instance or at several sharing a database, take effect one at a
+// time, and every one lands. An event about an order Berth never made (another integration
 // on the same Stripe account) is acknowledged and ignored.
 func (s *Service) withOrder(ctx context.Context, meta map[string]string, lookup func() (Order, error), change func(*Order) error) error {
 	var o Order

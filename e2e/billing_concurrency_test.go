@@ -129,3 +129,90 @@ func post(t *testing.T, url string, payload []byte, signature string) int {
 	resp.Body.Close()
 	return resp.StatusCode
 }
+
+// TestWebhookRefundBesideRenewal posts a full refund and a renewal's
+// invoice.paid of one subscription at once, to two instances sharing one
+// database, for a dozen orders. Both touch the license: the refund revokes
+// it, the renewal extends it. Taken one at a time, in either order, the
+// order ends refunded and its license revoked; if the renewal's write of
+// the license read it before the revocation and stored it after, the
+// license would come back to life.
+func TestWebhookRefundBesideRenewal(t *testing.T) {
+	w := newBillingWorld(t, backend{name: "sqlite"})
+	second := start(t, w.in.cfg)
+	urls := []string{w.in.URL, second.URL}
+	now := time.Now()
+	end := now.AddDate(0, 1, 0)
+	type placed struct {
+		buyer, id string
+		events    []stripetest.Event
+	}
+	var all []placed
+	for i := range 12 {
+		buyer := fmt.Sprintf("ref%d", i)
+		w.user(t, buyer)
+		order, _ := w.checkout(t, buyer, "team", 1)
+		sub := "sub_" + secret.ID()
+		if status := w.send(t, invoice("invoice.paid", order, sub, 9900, end, now)); status != http.StatusOK {
+			t.Fatalf("the first invoice of %s: status %d", buyer, status)
+		}
+		refund := stripetest.NewEvent("charge.refunded", map[string]any{
+			"id": "ch_" + secret.ID(), "object": "charge", "refunded": true, "amount": 9900, "amount_refunded": 9900,
+			"currency": "usd", "metadata": map[string]any{"order_id": order.ID},
+			"refunds": map[string]any{"object": "list", "data": []any{map[string]any{"id": "re_" + secret.ID(), "object": "refund", "amount": 9900}}},
+		})
+		renewal := invoice("invoice.paid", order, sub, 9900, end.AddDate(0, 1, 0), now.Add(time.Second))
+		all = append(all, placed{buyer: buyer, id: order.ID, events: []stripetest.Event{refund, renewal}})
+	}
+	var wg sync.WaitGroup
+	ready := make(chan struct{})
+	for _, p := range all {
+		for j, e := range p.events {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-ready
+				payload := e.Payload()
+				if status := post(t, urls[j], payload, stripetest.Sign(payload, stripetest.WebhookSecret, time.Now())); status != http.StatusOK {
+					t.Errorf("%s of %s: status %d", e.Type, p.buyer, status)
+				}
+			}()
+		}
+	}
+	close(ready)
+	wg.Wait()
+	ctx := context.Background()
+	for _, p := range all {
+		o, err := w.in.srv.Backend.Stores.Billing.Order(ctx, p.id)
+		must(t, err)
+		l, err := second.srv.Backend.Licenses.License(ctx, o.LicenseID)
+		must(t, err)
+		if o.Status != billing.OrderRefunded || l.Status != "revoked" {
+			t.Errorf("%s after a refund beside a renewal: order %s, license %s; want refunded and revoked", p.buyer, o.Status, l.Status)
+		}
+	}
+}
+
+// TestWebhookWaitsOutADeadClaim leaves an order claimed, as an instance
+// that died while applying an event would, and delivers the order's
+// completion: it waits for the claim to run out and then lands.
+func TestWebhookWaitsOutADeadClaim(t *testing.T) {
+	w := newBillingWorld(t, backend{name: "sqlite"})
+	w.user(t, "dora")
+	order, session := w.checkout(t, "dora", "plain", 1)
+	ctx := context.Background()
+	store := w.in.srv.Backend.Stores.Billing
+	o, err := store.Order(ctx, order.ID)
+	must(t, err)
+	o.ClaimedUntil = time.Now().Add(time.Second)
+	must(t, store.UpdateOrder(ctx, o))
+	if status := w.send(t, sessionCompleted(order, session, "pi_"+secret.ID(), 500)); status != http.StatusOK {
+		t.Fatalf("the completion of a claimed order: status %d", status)
+	}
+	if got := w.order(t, "dora", order.ID); got.Status != "paid" || got.License == "" {
+		t.Errorf("after the dead claim ran out: %+v; want paid with a license", got)
+	}
+	if got, err := store.Order(ctx, order.ID); err != nil || !got.ClaimedUntil.IsZero() {
+		t.Errorf("the order is left claimed until %v (%v); want unclaimed", got.ClaimedUntil, err)
+	}
+}

@@ -44,7 +44,8 @@ type orderDoc struct {
 	UpdatedAt      int64  `bson:"updated_at"`
 	// Version is absent from orders stored before versions existed; they
 	// decode as version 0, and versionIs matches them at 0.
-	Version int64 `bson:"version"`
+	Version      int64 `bson:"version"`
+	ClaimedUntil int64 `bson:"claimed_until"`
 }
 
 // CreateOrder inserts o at version 0; a duplicate ID or session ID yields
@@ -130,6 +131,7 @@ func orderUpdate(o billing.Order) bson.D {
 		{Key: "period_end", Value: storecodec.Time(o.PeriodEnd)},
 		{Key: "event_at", Value: storecodec.Time(o.EventAt)},
 		{Key: "updated_at", Value: storecodec.Time(o.UpdatedAt)},
+		{Key: "claimed_until", Value: storecodec.Time(o.ClaimedUntil)},
 		{Key: "version", Value: o.Version + 1},
 	}
 	var unset bson.D
@@ -227,6 +229,7 @@ func encodeOrder(o billing.Order) orderDoc {
 		InvoiceID: o.InvoiceID, ReceiptURL: o.ReceiptURL,
 		PeriodEnd: storecodec.Time(o.PeriodEnd), EventAt: storecodec.Time(o.EventAt),
 		CreatedAt: storecodec.Time(o.CreatedAt), UpdatedAt: storecodec.Time(o.UpdatedAt), Version: o.Version,
+		ClaimedUntil: storecodec.Time(o.ClaimedUntil),
 	}
 }
 
@@ -241,5 +244,6 @@ func decodeOrder(d orderDoc) billing.Order {
 		InvoiceID: d.InvoiceID, ReceiptURL: d.ReceiptURL,
 		PeriodEnd: storecodec.ParseTime(d.PeriodEnd), EventAt: storecodec.ParseTime(d.EventAt),
 		CreatedAt: storecodec.ParseTime(d.CreatedAt), UpdatedAt: storecodec.ParseTime(d.UpdatedAt), Version: d.Version,
+		ClaimedUntil: storecodec.ParseTime(d.ClaimedUntil),
 	}
 }

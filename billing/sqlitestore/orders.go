@@ -14,7 +14,7 @@ import (
 const orderColumns = `id, session_id, buyer, owner, owner_name, product, product_name,
 	tier, tier_name, publisher, mode, interval, quantity, amount, currency, status,
 	license_id, customer_id, subscription_id, payment_intent, invoice_id, receipt_url,
-	period_end, event_at, created_at, updated_at, version`
+	period_end, event_at, created_at, updated_at, version, claimed_until`
 
 // The order lookups. Each Stripe identifier's condition repeats its partial
 // index's, so that SQLite uses the index and an empty one finds nothing.
@@ -33,12 +33,12 @@ const (
 // billing.ErrConflict.
 func (s *Store) CreateOrder(ctx context.Context, o billing.Order) error {
 	_, err := sqldb.Exec(ctx, s.db, `INSERT INTO orders (`+orderColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)`,
 		o.ID, o.SessionID, o.Buyer, o.Owner, o.OwnerName, o.Product, o.ProductName,
 		o.Tier, o.TierName, o.Publisher, o.Mode, o.Interval, o.Quantity, o.Amount, o.Currency,
 		string(o.Status), o.LicenseID, o.CustomerID, o.SubscriptionID, o.PaymentIntent,
 		o.InvoiceID, o.ReceiptURL, storecodec.Time(o.PeriodEnd), storecodec.Time(o.EventAt),
-		storecodec.Time(o.CreatedAt), storecodec.Time(o.UpdatedAt))
+		storecodec.Time(o.CreatedAt), storecodec.Time(o.UpdatedAt), storecodec.Time(o.ClaimedUntil))
 	if column, ok := sqldb.UniqueViolation(err); ok {
 		return fmt.Errorf("creating order %s: duplicate %s: %w", o.ID, column, billing.ErrConflict)
 	}
@@ -60,12 +60,13 @@ func (s *Store) UpdateOrder(ctx context.Context, o billing.Order) error {
 		mode = ?, interval = ?, quantity = ?, amount = ?, currency = ?, status = ?,
 		license_id = ?, customer_id = ?, subscription_id = ?, payment_intent = ?,
 		invoice_id = ?, receipt_url = ?, period_end = ?, event_at = ?, updated_at = ?,
-		version = version + 1
+		claimed_until = ?, version = version + 1
 		WHERE id = ? AND version = ?`,
 		o.SessionID, o.Owner, o.OwnerName, o.Product, o.ProductName, o.Tier, o.TierName,
 		o.Publisher, o.Mode, o.Interval, o.Quantity, o.Amount, o.Currency, string(o.Status),
 		o.LicenseID, o.CustomerID, o.SubscriptionID, o.PaymentIntent, o.InvoiceID, o.ReceiptURL,
-		storecodec.Time(o.PeriodEnd), storecodec.Time(o.EventAt), storecodec.Time(o.UpdatedAt), o.ID, o.Version)
+		storecodec.Time(o.PeriodEnd), storecodec.Time(o.EventAt), storecodec.Time(o.UpdatedAt),
+		storecodec.Time(o.ClaimedUntil), o.ID, o.Version)
 	if column, ok := sqldb.UniqueViolation(err); ok {
 		return fmt.Errorf("updating order %s: duplicate %s: %w", o.ID, column, billing.ErrConflict)
 	}
@@ -121,17 +122,18 @@ func (s *Store) OrdersByBuyer(ctx context.Context, buyer string) ([]billing.Orde
 // scanOrder reads one row of orderColumns.
 func scanOrder(sc sqldb.Scanner) (billing.Order, error) {
 	var (
-		o                                      billing.Order
-		periodEnd, eventAt, created, updatedAt int64
+		o                                               billing.Order
+		periodEnd, eventAt, created, updatedAt, claimed int64
 	)
 	err := sc.Scan(&o.ID, &o.SessionID, &o.Buyer, &o.Owner, &o.OwnerName, &o.Product, &o.ProductName,
 		&o.Tier, &o.TierName, &o.Publisher, &o.Mode, &o.Interval, &o.Quantity, &o.Amount, &o.Currency,
 		&o.Status, &o.LicenseID, &o.CustomerID, &o.SubscriptionID, &o.PaymentIntent, &o.InvoiceID,
-		&o.ReceiptURL, &periodEnd, &eventAt, &created, &updatedAt, &o.Version)
+		&o.ReceiptURL, &periodEnd, &eventAt, &created, &updatedAt, &o.Version, &claimed)
 	if err != nil {
 		return billing.Order{}, err
 	}
 	o.PeriodEnd, o.EventAt = storecodec.ParseTime(periodEnd), storecodec.ParseTime(eventAt)
 	o.CreatedAt, o.UpdatedAt = storecodec.ParseTime(created), storecodec.ParseTime(updatedAt)
+	o.ClaimedUntil = storecodec.ParseTime(claimed)
 	return o, nil
 }

@@ -63,6 +63,7 @@ func order(id, buyer string, created time.Time) billing.Order {
 		SubscriptionID: "sub_" + id, PaymentIntent: "pi_" + id, InvoiceID: "in_" + id,
 		ReceiptURL: "https://pay.stripe.com/receipts/" + id + "?s=ap",
 		PeriodEnd:  storetesting.T2, EventAt: storetesting.T1, CreatedAt: created, UpdatedAt: storetesting.T1,
+		ClaimedUntil: storetesting.T0,
 	}
 }
 
