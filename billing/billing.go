@@ -64,6 +64,17 @@ type Order struct {
 	EventAt   time.Time
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	// Version counts the order's stored changes: CreateOrder stores 0 and
+	// each UpdateOrder one more. An update names the version it was read
+	// at and is refused if the order changed since, so that Berth
+	// instances sharing one database never overwrite each other's change.
+	Version int64
+	// ClaimedUntil, while in the future, says that one Stripe event is
+	// applying its change to the order, side effects included: others wait
+	// for it, so that the events of one order take effect one at a time on
+	// every instance. It is a lease: an instance that dies holding it holds
+	// it no longer than that.
+	ClaimedUntil time.Time
 }
 
 // Sale is one line of a publisher's earnings: a payment (positive) or a
@@ -88,16 +99,24 @@ var (
 	ErrNotFound = errors.New("order not found")
 	// ErrConflict means a record with the same unique field exists.
 	ErrConflict = errors.New("already exists")
+	// ErrStale means an update was refused because the order was changed
+	// (by this or another Berth instance) after the updater read it: read
+	// it again and re-apply the change.
+	ErrStale = errors.New("the order changed since it was read")
 )
 
 // Store persists billing. The SQLite and MongoDB stores implement it and
 // pass the shared suite in storetest.
 type Store interface {
-	// CreateOrder inserts o; a duplicate ID or session ID yields ErrConflict.
+	// CreateOrder inserts o at version 0, whatever o.Version says; a
+	// duplicate ID or session ID yields ErrConflict.
 	CreateOrder(ctx context.Context, o Order) error
-	// UpdateOrder replaces the stored order with o's fields (all but ID,
-	// Buyer and CreatedAt), or returns ErrNotFound. A session ID another
-	// order has yields ErrConflict.
+	// UpdateOrder is a compare-and-swap: if the stored order's version is
+	// o.Version, it replaces the stored order with o's fields (all but ID,
+	// Buyer and CreatedAt) and stores version o.Version+1, in one atomic
+	// step. Otherwise it changes nothing and returns ErrStale, or
+	// ErrNotFound if there is no such order. A session ID another order
+	// has yields ErrConflict.
 	UpdateOrder(ctx context.Context, o Order) error
 	// Order returns the order with that ID, or ErrNotFound.
 	Order(ctx context.Context, id string) (Order, error)

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/stripe/stripe-go/v76"
@@ -91,8 +90,6 @@ type Service struct {
 	stripe   *client.API
 	log      *slog.Logger
 	now      func() time.Time
-
-	locks sync.Map // order ID → *sync.Mutex: one event at a time per order
 
 	// OnPurchase, when set, hears of each license a paid order issued.
 	OnPurchase func(ctx context.Context, o Order)
@@ -227,9 +224,17 @@ func (s *Service) Checkout(ctx context.Context, req CheckoutRequest) (Checkout, 
 	if err != nil {
 		return Checkout{}, fmt.Errorf("creating the Stripe Checkout Session: %w", err)
 	}
-	o.SessionID, o.UpdatedAt = sess.ID, s.now().UTC()
-	if err := s.store.UpdateOrder(ctx, o); err != nil {
+	// Stripe's events about the session may have changed the order
+	// already: set the session on the order as it is now.
+	err = s.changeOrder(ctx, o.ID, func(o *Order) error {
+		o.SessionID = sess.ID
+		return nil
+	})
+	if err != nil {
 		return Checkout{}, fmt.Errorf("recording the checkout session: %w", err)
+	}
+	if o, err = s.store.Order(ctx, o.ID); err != nil {
+		return Checkout{}, err
 	}
 	return Checkout{Order: o, URL: sess.URL}, nil
 }

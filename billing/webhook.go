@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/stripe/stripe-go/v76"
@@ -92,10 +91,11 @@ func (s *Service) apply(ctx context.Context, ev stripe.Event) error {
 	return nil
 }
 
-// withOrder runs change on the order the metadata or the lookup names,
-// one event at a time per order, and stores the result. An event about an
-// order Berth never made (another integration on the same Stripe account)
-// is acknowledged and ignored.
+// withOrder runs change on the order the metadata or the lookup names
+// through changeOrder: events of one order that arrive at once, at one
+// Berth instance or at several sharing a database, take effect one at a
+// time, and every one lands. An event about an order Berth never made (another integration
+// on the same Stripe account) is acknowledged and ignored.
 func (s *Service) withOrder(ctx context.Context, meta map[string]string, lookup func() (Order, error), change func(*Order) error) error {
 	var o Order
 	var err error
@@ -112,21 +112,7 @@ func (s *Service) withOrder(ctx context.Context, meta map[string]string, lookup 
 	} else if err != nil {
 		return err
 	}
-	mu, _ := s.locks.LoadOrStore(o.ID, &sync.Mutex{})
-	mu.(*sync.Mutex).Lock()
-	defer mu.(*sync.Mutex).Unlock()
-	if o, err = s.store.Order(ctx, o.ID); err != nil { // fresh, under the lock
-		return err
-	}
-	before := o
-	if err := change(&o); err != nil {
-		return err
-	}
-	if o != before {
-		o.UpdatedAt = s.now().UTC()
-		return s.store.UpdateOrder(ctx, o)
-	}
-	return nil
+	return s.changeOrder(ctx, o.ID, change)
 }
 
 func (s *Service) sessionCompleted(ctx context.Context, cs *stripe.CheckoutSession, at time.Time) error {

@@ -2,6 +2,7 @@ package sqlitestore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/berth/berth/billing"
@@ -13,7 +14,7 @@ import (
 const orderColumns = `id, session_id, buyer, owner, owner_name, product, product_name,
 	tier, tier_name, publisher, mode, interval, quantity, amount, currency, status,
 	license_id, customer_id, subscription_id, payment_intent, invoice_id, receipt_url,
-	period_end, event_at, created_at, updated_at`
+	period_end, event_at, created_at, updated_at, version, claimed_until`
 
 // The order lookups. Each Stripe identifier's condition repeats its partial
 // index's, so that SQLite uses the index and an empty one finds nothing.
@@ -28,16 +29,16 @@ const (
 		WHERE buyer = ? ORDER BY created_at DESC, id DESC`
 )
 
-// CreateOrder inserts o; a duplicate ID or session ID yields
+// CreateOrder inserts o at version 0; a duplicate ID or session ID yields
 // billing.ErrConflict.
 func (s *Store) CreateOrder(ctx context.Context, o billing.Order) error {
 	_, err := sqldb.Exec(ctx, s.db, `INSERT INTO orders (`+orderColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)`,
 		o.ID, o.SessionID, o.Buyer, o.Owner, o.OwnerName, o.Product, o.ProductName,
 		o.Tier, o.TierName, o.Publisher, o.Mode, o.Interval, o.Quantity, o.Amount, o.Currency,
 		string(o.Status), o.LicenseID, o.CustomerID, o.SubscriptionID, o.PaymentIntent,
 		o.InvoiceID, o.ReceiptURL, storecodec.Time(o.PeriodEnd), storecodec.Time(o.EventAt),
-		storecodec.Time(o.CreatedAt), storecodec.Time(o.UpdatedAt))
+		storecodec.Time(o.CreatedAt), storecodec.Time(o.UpdatedAt), storecodec.Time(o.ClaimedUntil))
 	if column, ok := sqldb.UniqueViolation(err); ok {
 		return fmt.Errorf("creating order %s: duplicate %s: %w", o.ID, column, billing.ErrConflict)
 	}
@@ -48,23 +49,34 @@ func (s *Store) CreateOrder(ctx context.Context, o billing.Order) error {
 }
 
 // UpdateOrder replaces every field of the stored order but ID, Buyer and
-// CreatedAt with o's in one statement, or returns billing.ErrNotFound; a
-// session ID another order has yields billing.ErrConflict.
+// CreatedAt with o's and stores version o.Version+1, in one statement that
+// matches only the version o was read at: SQLite runs one writer at a time,
+// so of two updates read at one version exactly one matches. A refused
+// update returns billing.ErrStale, or billing.ErrNotFound if the order does
+// not exist; a session ID another order has yields billing.ErrConflict.
 func (s *Store) UpdateOrder(ctx context.Context, o billing.Order) error {
 	res, err := sqldb.Exec(ctx, s.db, `UPDATE orders SET session_id = ?, owner = ?,
 		owner_name = ?, product = ?, product_name = ?, tier = ?, tier_name = ?, publisher = ?,
 		mode = ?, interval = ?, quantity = ?, amount = ?, currency = ?, status = ?,
 		license_id = ?, customer_id = ?, subscription_id = ?, payment_intent = ?,
-		invoice_id = ?, receipt_url = ?, period_end = ?, event_at = ?, updated_at = ?
-		WHERE id = ?`,
+		invoice_id = ?, receipt_url = ?, period_end = ?, event_at = ?, updated_at = ?,
+		claimed_until = ?, version = version + 1
+		WHERE id = ? AND version = ?`,
 		o.SessionID, o.Owner, o.OwnerName, o.Product, o.ProductName, o.Tier, o.TierName,
 		o.Publisher, o.Mode, o.Interval, o.Quantity, o.Amount, o.Currency, string(o.Status),
 		o.LicenseID, o.CustomerID, o.SubscriptionID, o.PaymentIntent, o.InvoiceID, o.ReceiptURL,
-		storecodec.Time(o.PeriodEnd), storecodec.Time(o.EventAt), storecodec.Time(o.UpdatedAt), o.ID)
+		storecodec.Time(o.PeriodEnd), storecodec.Time(o.EventAt), storecodec.Time(o.UpdatedAt),
+		storecodec.Time(o.ClaimedUntil), o.ID, o.Version)
 	if column, ok := sqldb.UniqueViolation(err); ok {
 		return fmt.Errorf("updating order %s: duplicate %s: %w", o.ID, column, billing.ErrConflict)
 	}
-	if err := sqldb.ChangedOne(res, err, billing.ErrNotFound); err != nil {
+	if err := sqldb.ChangedOne(res, err, billing.ErrStale); errors.Is(err, billing.ErrStale) {
+		// Nothing matched: a newer version, or no order at all.
+		if _, rerr := s.Order(ctx, o.ID); rerr != nil {
+			return fmt.Errorf("updating order %s: %w", o.ID, rerr)
+		}
+		return fmt.Errorf("updating order %s at version %d: %w", o.ID, o.Version, err)
+	} else if err != nil {
 		return fmt.Errorf("updating order %s: %w", o.ID, err)
 	}
 	return nil
@@ -110,17 +122,18 @@ func (s *Store) OrdersByBuyer(ctx context.Context, buyer string) ([]billing.Orde
 // scanOrder reads one row of orderColumns.
 func scanOrder(sc sqldb.Scanner) (billing.Order, error) {
 	var (
-		o                                      billing.Order
-		periodEnd, eventAt, created, updatedAt int64
+		o                                               billing.Order
+		periodEnd, eventAt, created, updatedAt, claimed int64
 	)
 	err := sc.Scan(&o.ID, &o.SessionID, &o.Buyer, &o.Owner, &o.OwnerName, &o.Product, &o.ProductName,
 		&o.Tier, &o.TierName, &o.Publisher, &o.Mode, &o.Interval, &o.Quantity, &o.Amount, &o.Currency,
 		&o.Status, &o.LicenseID, &o.CustomerID, &o.SubscriptionID, &o.PaymentIntent, &o.InvoiceID,
-		&o.ReceiptURL, &periodEnd, &eventAt, &created, &updatedAt)
+		&o.ReceiptURL, &periodEnd, &eventAt, &created, &updatedAt, &o.Version, &claimed)
 	if err != nil {
 		return billing.Order{}, err
 	}
 	o.PeriodEnd, o.EventAt = storecodec.ParseTime(periodEnd), storecodec.ParseTime(eventAt)
 	o.CreatedAt, o.UpdatedAt = storecodec.ParseTime(created), storecodec.ParseTime(updatedAt)
+	o.ClaimedUntil = storecodec.ParseTime(claimed)
 	return o, nil
 }

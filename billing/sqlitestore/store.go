@@ -74,6 +74,11 @@ var schema = []string{
 		at        INTEGER NOT NULL
 	) STRICT;
 	CREATE INDEX IF NOT EXISTS sales_publisher_at ON sales (publisher, at, id)`,
+	// An order's version, for UpdateOrder's compare-and-swap, and the lease
+	// of the event applying its change; orders stored before them start at
+	// version 0, unclaimed.
+	`ALTER TABLE orders ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE orders ADD COLUMN claimed_until INTEGER NOT NULL DEFAULT 0`,
 }
 
 // Store implements billing.Store on SQLite.

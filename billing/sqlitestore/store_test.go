@@ -13,5 +13,5 @@ import (
 func TestStore(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) billing.Store {
 		return storetesting.NewStore(t, sqldbtest.Open(t), sqlitestore.New)
-	})
+	}, storetest.Options{})
 }

@@ -15,8 +15,24 @@ import (
 	"github.com/berth/berth/internal/storetesting"
 )
 
+// Options adjusts the suite to what a store's database can do.
+type Options struct {
+	// NotAtomic, when set, says why the database may apply concurrent
+	// conditional updates as read-modify-write (FerretDB v1 does), and skips
+	// the test that changes one order from many goroutines at once. Such a
+	// store keeps concurrent order changes only as far as its database
+	// does.
+	NotAtomic string
+}
+
 // Run runs the suite. newStore must return a new, empty store for each call.
-func Run(t *testing.T, newStore func(t *testing.T) billing.Store) {
+func Run(t *testing.T, newStore func(t *testing.T) billing.Store, o Options) {
+	concurrent := func(run func(*testing.T, billing.Store)) func(*testing.T, billing.Store) {
+		if o.NotAtomic == "" {
+			return run
+		}
+		return func(t *testing.T, _ billing.Store) { t.Skip(o.NotAtomic) }
+	}
 	storetesting.Run(t, newStore, []storetesting.Test[billing.Store]{
 		{Name: "RoundTrip", Run: testRoundTrip},
 		{Name: "NotFound", Run: testNotFound},
@@ -24,6 +40,9 @@ func Run(t *testing.T, newStore func(t *testing.T) billing.Store) {
 		{Name: "Update", Run: testUpdate},
 		{Name: "UpdateNotFound", Run: testUpdateNotFound},
 		{Name: "UpdateConflict", Run: testUpdateConflict},
+		{Name: "Versions", Run: testVersions},
+		{Name: "UpdateStale", Run: testUpdateStale},
+		{Name: "UpdateConcurrently", Run: concurrent(testUpdateConcurrently)},
 		{Name: "Lookups", Run: testLookups},
 		{Name: "ByBuyer", Run: testByBuyer},
 		{Name: "Events", Run: testEvents},
@@ -44,6 +63,7 @@ func order(id, buyer string, created time.Time) billing.Order {
 		SubscriptionID: "sub_" + id, PaymentIntent: "pi_" + id, InvoiceID: "in_" + id,
 		ReceiptURL: "https://pay.stripe.com/receipts/" + id + "?s=ap",
 		PeriodEnd:  storetesting.T2, EventAt: storetesting.T1, CreatedAt: created, UpdatedAt: storetesting.T1,
+		ClaimedUntil: storetesting.T0,
 	}
 }
 

@@ -30,7 +30,7 @@ func testUpdate(t *testing.T, s billing.Store) {
 	// is the step's order before it, whose Stripe identifiers must no
 	// longer find it unless kept.
 	before := orig
-	for _, tc := range []struct {
+	for i, tc := range []struct {
 		name string
 		in   billing.Order
 	}{
@@ -39,11 +39,12 @@ func testUpdate(t *testing.T, s billing.Store) {
 		{"fields cleared", cleared},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			tc.in.Version = int64(i) // as the previous step left it
 			if err := s.UpdateOrder(ctx, tc.in); err != nil {
 				t.Fatalf("UpdateOrder: %v", err)
 			}
 			want := tc.in
-			want.Buyer, want.CreatedAt = orig.Buyer, orig.CreatedAt
+			want.Buyer, want.CreatedAt, want.Version = orig.Buyer, orig.CreatedAt, int64(i+1)
 			if diff := cmp.Diff(want, mustOrder(t, s, "o1")); diff != "" {
 				t.Errorf("Order after the update (-want +got):\n%s", diff)
 			}
@@ -129,7 +130,7 @@ func testUpdateConflict(t *testing.T, s billing.Store) {
 	// Keeping one's own session ID, or having none beside another order
 	// without one, is no conflict.
 	for _, o := range []billing.Order{first, third} {
-		o.Status = billing.OrderRefunded
+		o.Status = billing.OrderRefunded // at version 0: the refused update did not count
 		if err := s.UpdateOrder(ctx, o); err != nil {
 			t.Errorf("UpdateOrder(%s) keeping its session ID %q: %v", o.ID, o.SessionID, err)
 		}
