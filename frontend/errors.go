@@ -208,6 +208,10 @@ func billingError(err error) *apiError {
 		return &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid", Field: "quantity", Message: quantity.Error()}
 	case errors.Is(err, billing.ErrNotFound):
 		return &apiError{Status: http.StatusNotFound, Code: "not_found", Message: "order not found"}
+	case errors.Is(err, billing.ErrBusy), errors.Is(err, billing.ErrStale):
+		// Other events of the same order hold it (on this or another
+		// instance): Stripe delivers this one again later.
+		return &apiError{Status: http.StatusServiceUnavailable, Code: "busy", Message: "this order is being updated by other events; deliver this one again"}
 	}
 	return nil
 }
