@@ -26,15 +26,32 @@ import (
 const maxPayloadSize = 1 << 20
 
 // Attach signs the payload naming digest and dockerReference (see Payload)
-// with signer and appends it as a layer to the .sig manifest of digest in
-// repo, creating that manifest if there is none; existing layers, such as
-// a counter-signature by another key, are kept.
+// with signer and attaches the signature to digest in repo both ways
+// cosign does: as a layer of the .sig manifest of digest, which every
+// cosign version reads, and as a cosign OCI 1.1 signature referrer, which
+// "cosign verify --experimental-oci11" and "oras discover" find through
+// the referrers API. An existing .sig manifest keeps its layers, such as a
+// signature by another key.
 //
-// Attach is idempotent per key: when a signature by signer's key over the
+// Attach is idempotent per key: where a signature by signer's key over the
 // same payload is already there, it writes nothing. Like cosign it reads,
-// appends and writes the tag, so two concurrent Attach calls for one
-// digest can lose a signature.
+// appends and writes, so two concurrent Attach calls for one digest can
+// lose a signature or write two referrers.
 func Attach(ctx context.Context, repo name.Repository, digest, dockerReference string, signer crypto.Signer, opts ...remote.Option) error {
+	payload := Payload(dockerReference, digest)
+	if err := attachTag(ctx, repo, digest, payload, signer, opts); err != nil {
+		return err
+	}
+	if err := attachReferrer(ctx, repo, digest, payload, signer, opts); err != nil {
+		return fmt.Errorf("attaching signature referrer: %w", err)
+	}
+	return nil
+}
+
+// attachTag appends a signature by signer over payload to the .sig
+// manifest of digest in repo, creating that manifest if there is none,
+// unless a signature by signer's key over payload is already there.
+func attachTag(ctx context.Context, repo name.Repository, digest string, payload []byte, signer crypto.Signer, opts []remote.Option) error {
 	tag, err := signatureTag(repo, digest)
 	if err != nil {
 		return fmt.Errorf("attaching signature: %w", err)
@@ -47,7 +64,6 @@ func Attach(ctx context.Context, repo name.Repository, digest, dockerReference s
 	if base == nil {
 		base = emptySignatures()
 	}
-	payload := Payload(dockerReference, digest)
 	if signedBy(base, payload, signer.Public()) {
 		return nil
 	}
@@ -68,11 +84,25 @@ func Attach(ctx context.Context, repo name.Repository, digest, dockerReference s
 	return nil
 }
 
-// Signatures reads the signatures of digest in repo from its .sig
-// manifest. An image never signed has none: an empty slice and no error.
-// Layers of other media types are skipped, as they are not key-pair
-// signatures.
+// Signatures reads the signatures of digest in repo however cosign
+// attached them: from its .sig manifest first, then from its cosign
+// signature referrers (see referrerSignatures for the bound). An image
+// never signed has none: an empty slice and no error. Layers of other
+// media types are skipped, as they are not key-pair signatures.
 func Signatures(ctx context.Context, repo name.Repository, digest string, opts ...remote.Option) ([]Signature, error) {
+	sigs, err := tagSignatures(ctx, repo, digest, opts)
+	if err != nil {
+		return nil, err
+	}
+	more, err := referrerSignatures(ctx, repo, digest, opts)
+	if err != nil {
+		return nil, fmt.Errorf("reading signatures: %w", err)
+	}
+	return append(sigs, more...), nil
+}
+
+// tagSignatures reads the signatures in the .sig manifest of digest.
+func tagSignatures(ctx context.Context, repo name.Repository, digest string, opts []remote.Option) ([]Signature, error) {
 	tag, err := signatureTag(repo, digest)
 	if err != nil {
 		return nil, fmt.Errorf("reading signatures: %w", err)
@@ -81,21 +111,30 @@ func Signatures(ctx context.Context, repo name.Repository, digest string, opts .
 	if err != nil {
 		return nil, fmt.Errorf("reading signatures from %s: %w", tag, err)
 	}
-	sigs := []Signature{}
 	if img == nil {
-		return sigs, nil
+		return []Signature{}, nil
 	}
-	m, err := img.Manifest()
+	sigs, err := imageSignatures(img)
 	if err != nil {
 		return nil, fmt.Errorf("reading signatures from %s: %w", tag, err)
 	}
+	return sigs, nil
+}
+
+// imageSignatures reads the signature layers of a cosign signature image.
+func imageSignatures(img v1.Image) ([]Signature, error) {
+	m, err := img.Manifest()
+	if err != nil {
+		return nil, err
+	}
+	sigs := []Signature{}
 	for i, desc := range m.Layers {
 		if desc.MediaType != layerMediaType {
 			continue
 		}
 		s, err := readSignature(img, desc)
 		if err != nil {
-			return nil, fmt.Errorf("reading signatures from %s: layer %d: %w", tag, i, err)
+			return nil, fmt.Errorf("layer %d: %w", i, err)
 		}
 		sigs = append(sigs, s)
 	}
