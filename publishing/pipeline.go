@@ -232,6 +232,9 @@ func (p *Pipeline) process(ctx context.Context, u publisher.Upload) {
 	u.Attempts++
 	u.UpdatedAt = now
 	outcome, err := p.verifyAndPromote(ctx, u)
+	if ctx.Err() != nil {
+		return // stopping: the upload stays due, for the next start
+	}
 	switch {
 	case err != nil && u.Attempts < p.cfg.MaxAttempts:
 		u.Reason = "retrying after an error: " + err.Error()
