@@ -60,7 +60,15 @@ type Artifact struct {
 // a registry without one, the referrers tag schema go-containerregistry
 // falls back to). digest must exist in repo.
 func WriteReferrer(ctx context.Context, repo name.Repository, digest string, a Artifact, opts ...remote.Option) (string, error) {
-	opts = withContext(ctx, opts)
+	opts, err := reusing(withContext(ctx, opts))
+	if err != nil {
+		return "", fmt.Errorf("attaching %s to %s@%s: %w", a.ArtifactType, repo, digest, err)
+	}
+	return writeReferrer(repo, digest, a, opts)
+}
+
+// writeReferrer is WriteReferrer with opts ready.
+func writeReferrer(repo name.Repository, digest string, a Artifact, opts []remote.Option) (string, error) {
 	subject, err := remote.Head(repo.Digest(digest), opts...)
 	if err != nil {
 		return "", fmt.Errorf("attaching %s to %s@%s: %w", a.ArtifactType, repo, digest, err)
@@ -138,16 +146,18 @@ func signatureArtifact(payload, sig []byte) (Artifact, error) {
 }
 
 // attachReferrer signs payload with signer and attaches the signature to
-// digest in repo as a cosign OCI 1.1 signature referrer, unless a referrer
-// already holds a signature by signer's key over payload.
-func attachReferrer(ctx context.Context, repo name.Repository, digest string, payload []byte, signer crypto.Signer, opts []remote.Option) error {
-	existing, err := referrerSignatures(ctx, repo, digest, opts)
-	if err != nil {
-		return err
-	}
-	for _, s := range existing {
-		if bytes.Equal(s.Payload, payload) && Verify(signer.Public(), s.Payload, s.Signature) == nil {
-			return nil
+// digest in repo as a cosign OCI 1.1 signature referrer; with check, not
+// when a referrer already holds a signature by signer's key over payload.
+func attachReferrer(ctx context.Context, repo name.Repository, digest string, payload []byte, signer crypto.Signer, check bool, opts []remote.Option) error {
+	if check {
+		existing, err := referrerSignatures(ctx, repo, digest, opts)
+		if err != nil {
+			return err
+		}
+		for _, s := range existing {
+			if bytes.Equal(s.Payload, payload) && Verify(signer.Public(), s.Payload, s.Signature) == nil {
+				return nil
+			}
 		}
 	}
 	sig, err := Sign(signer, payload)
@@ -158,8 +168,23 @@ func attachReferrer(ctx context.Context, repo name.Repository, digest string, pa
 	if err != nil {
 		return err
 	}
-	_, err = WriteReferrer(ctx, repo, digest, a, opts...)
+	_, err = writeReferrer(repo, digest, a, withContext(ctx, opts))
 	return err
+}
+
+// reusing adds to opts one pusher and one puller that every call made
+// with them shares, so that a sequence of calls pings the registry and
+// fetches a token once, not once per call.
+func reusing(opts []remote.Option) ([]remote.Option, error) {
+	pusher, err := remote.NewPusher(opts...)
+	if err != nil {
+		return nil, err
+	}
+	puller, err := remote.NewPuller(opts...)
+	if err != nil {
+		return nil, err
+	}
+	return append(opts[:len(opts):len(opts)], remote.Reuse(pusher), remote.Reuse(puller)), nil
 }
 
 // referrerSignatures reads the signatures of digest in repo from its

@@ -131,10 +131,10 @@ func TestSignaturesReadsReferrersAlone(t *testing.T) {
 	digest := pushImage(t, repo)
 	signer := newEd25519(t)
 	payload := Payload(repo.Name(), digest)
-	if err := attachReferrer(ctx, repo, digest, payload, signer, nil); err != nil {
+	if err := attachReferrer(ctx, repo, digest, payload, signer, true, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := attachReferrer(ctx, repo, digest, payload, signer, nil); err != nil {
+	if err := attachReferrer(ctx, repo, digest, payload, signer, true, nil); err != nil {
 		t.Fatal(err)
 	}
 	sigs, err := Signatures(ctx, repo, digest)

@@ -38,11 +38,21 @@ const maxPayloadSize = 1 << 20
 // appends and writes, so two concurrent Attach calls for one digest can
 // lose a signature or write two referrers.
 func Attach(ctx context.Context, repo name.Repository, digest, dockerReference string, signer crypto.Signer, opts ...remote.Option) error {
+	opts, err := reusing(withContext(ctx, opts))
+	if err != nil {
+		return fmt.Errorf("attaching signature: %w", err)
+	}
 	payload := Payload(dockerReference, digest)
-	if err := attachTag(ctx, repo, digest, payload, signer, opts); err != nil {
+	wrote, err := attachTag(ctx, repo, digest, payload, signer, opts)
+	if err != nil {
 		return err
 	}
-	if err := attachReferrer(ctx, repo, digest, payload, signer, opts); err != nil {
+	// The referrer is written after the tag, so when the tag had no such
+	// signature there is no such referrer to look for either (short of a
+	// deleted .sig tag, which costs at worst a second valid referrer).
+	// Listing referrers costs Berth's registry a walk of the repository's
+	// tags, which seeding a catalog would pay once per image.
+	if err := attachReferrer(ctx, repo, digest, payload, signer, !wrote, opts); err != nil {
 		return fmt.Errorf("attaching signature referrer: %w", err)
 	}
 	return nil
@@ -50,38 +60,39 @@ func Attach(ctx context.Context, repo name.Repository, digest, dockerReference s
 
 // attachTag appends a signature by signer over payload to the .sig
 // manifest of digest in repo, creating that manifest if there is none,
-// unless a signature by signer's key over payload is already there.
-func attachTag(ctx context.Context, repo name.Repository, digest string, payload []byte, signer crypto.Signer, opts []remote.Option) error {
+// unless a signature by signer's key over payload is already there. It
+// reports whether it wrote one.
+func attachTag(ctx context.Context, repo name.Repository, digest string, payload []byte, signer crypto.Signer, opts []remote.Option) (bool, error) {
 	tag, err := signatureTag(repo, digest)
 	if err != nil {
-		return fmt.Errorf("attaching signature: %w", err)
+		return false, fmt.Errorf("attaching signature: %w", err)
 	}
 	opts = withContext(ctx, opts)
 	base, err := fetch(tag, opts)
 	if err != nil {
-		return fmt.Errorf("attaching signature to %s: %w", tag, err)
+		return false, fmt.Errorf("attaching signature to %s: %w", tag, err)
 	}
 	if base == nil {
 		base = emptySignatures()
 	}
 	if signedBy(base, payload, signer.Public()) {
-		return nil
+		return false, nil
 	}
 	sig, err := Sign(signer, payload)
 	if err != nil {
-		return fmt.Errorf("attaching signature to %s: %w", tag, err)
+		return false, fmt.Errorf("attaching signature to %s: %w", tag, err)
 	}
 	img, err := mutate.Append(base, mutate.Addendum{
 		Layer:       static.NewLayer(payload, layerMediaType),
 		Annotations: map[string]string{signatureAnnotation: base64.StdEncoding.EncodeToString(sig)},
 	})
 	if err != nil {
-		return fmt.Errorf("attaching signature to %s: %w", tag, err)
+		return false, fmt.Errorf("attaching signature to %s: %w", tag, err)
 	}
 	if err := remote.Write(tag, img, opts...); err != nil {
-		return fmt.Errorf("attaching signature to %s: %w", tag, err)
+		return false, fmt.Errorf("attaching signature to %s: %w", tag, err)
 	}
-	return nil
+	return true, nil
 }
 
 // Signatures reads the signatures of digest in repo however cosign
