@@ -75,7 +75,9 @@ func (g *Gate) serveReferrers(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	refs, err := g.referrersOf(ctx, repo, subject)
-	if err != nil {
+	if err != nil && ctx.Err() != nil {
+		return // the client hung up: nobody to answer, nothing wrong here
+	} else if err != nil {
 		g.log.Error("listing referrers", "repository", repo, "subject", subject, "err", err)
 		errcode.Write(w, http.StatusServiceUnavailable, errcode.Unavailable, "Berth could not list the referrers; try again")
 		return

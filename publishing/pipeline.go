@@ -39,7 +39,12 @@ func Target(repo string) (string, bool) {
 
 // Registry is what the pipeline does with the registry.
 type Registry interface {
+	// Signatures reads the signatures of digest in repo, from its .sig tag
+	// and from its signature referrers.
 	Signatures(ctx context.Context, repo, digest string) ([]signing.Signature, error)
+	// Subject returns the subject of the manifest digest in repo: what a
+	// referrer refers to, or "" for a manifest without one (or gone).
+	Subject(ctx context.Context, repo, digest string) (string, error)
 	Copy(ctx context.Context, from, to, digest, tag string) error
 	Attach(ctx context.Context, repo, digest, dockerReference string, signer crypto.Signer) error
 	// Manifest reads the raw manifest digest in repo.
@@ -98,30 +103,24 @@ func New(cfg Config, store publisher.Store, reg Registry, catalog Catalog, signe
 
 // Pushed takes a push to a staging repository, as the registry reports
 // it: a tag becomes an upload job; a cosign signature tag
-// (sha256-<hex>.sig) wakes the uploads of the digest it signs. Pushes
-// anywhere else are not the pipeline's business.
+// (sha256-<hex>.sig) wakes the uploads of the digest it signs, and so does
+// a manifest pushed by digest with that digest as its subject (a referrer,
+// such as cosign's OCI 1.1 signature). Pushes anywhere else are not the
+// pipeline's business.
 func (p *Pipeline) Pushed(ctx context.Context, repo, tag, digest, pusher string) error {
 	target, ok := Target(repo)
-	if !ok || tag == "" {
+	if !ok {
 		return nil
 	}
-	if signed, ok := signedDigest(tag); ok {
-		uploads, err := p.store.UploadsByDigest(ctx, repo, signed)
-		if err != nil {
+	if tag == "" {
+		subject, err := p.registry.Subject(ctx, repo, digest)
+		if err != nil || subject == "" {
 			return err
 		}
-		for _, u := range uploads {
-			if u.Status == publisher.UploadWaiting {
-				// The registry reports a manifest's push a moment before the
-				// tag naming it is written: look a little later.
-				u.NextAttemptAt = p.now().UTC().Add(tagSettle)
-				if err := p.store.UpdateUpload(ctx, u); err != nil {
-					return err
-				}
-			}
-		}
-		time.AfterFunc(tagSettle, p.Wake)
-		return nil
+		return p.signatureArrived(ctx, repo, subject)
+	}
+	if signed, ok := signedDigest(tag); ok {
+		return p.signatureArrived(ctx, repo, signed)
 	}
 	ns, _, _ := strings.Cut(target, "/")
 	pub, err := p.store.PublisherByNamespace(ctx, ns)
@@ -141,6 +140,28 @@ func (p *Pipeline) Pushed(ctx context.Context, repo, tag, digest, pusher string)
 		return fmt.Errorf("recording the upload of %s:%s: %w", repo, tag, err)
 	}
 	p.Wake()
+	return nil
+}
+
+// signatureArrived makes the waiting uploads of digest in staging due
+// now, as something that may sign it was pushed.
+func (p *Pipeline) signatureArrived(ctx context.Context, staging, digest string) error {
+	uploads, err := p.store.UploadsByDigest(ctx, staging, digest)
+	if err != nil {
+		return err
+	}
+	for _, u := range uploads {
+		if u.Status == publisher.UploadWaiting {
+			// The registry reports a manifest's push a moment before the tag
+			// naming it is written, or the referrers index lists it: look a
+			// little later.
+			u.NextAttemptAt = p.now().UTC().Add(tagSettle)
+			if err := p.store.UpdateUpload(ctx, u); err != nil {
+				return err
+			}
+		}
+	}
+	time.AfterFunc(tagSettle, p.Wake)
 	return nil
 }
 
@@ -211,6 +232,9 @@ func (p *Pipeline) process(ctx context.Context, u publisher.Upload) {
 	u.Attempts++
 	u.UpdatedAt = now
 	outcome, err := p.verifyAndPromote(ctx, u)
+	if ctx.Err() != nil {
+		return // stopping: the upload stays due, for the next start
+	}
 	switch {
 	case err != nil && u.Attempts < p.cfg.MaxAttempts:
 		u.Reason = "retrying after an error: " + err.Error()

@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"crypto"
+	"encoding/json"
 	"fmt"
 
 	"github.com/google/go-containerregistry/pkg/v1/remote"
@@ -93,4 +94,28 @@ func (c *Client) Attach(ctx context.Context, repo, digest, dockerReference strin
 		return err
 	}
 	return signing.Attach(ctx, r, digest, dockerReference, signer, opts...)
+}
+
+// Subject returns the subject digest of the manifest digest in repo, or ""
+// when it has none or is gone.
+func (c *Client) Subject(ctx context.Context, repo, digest string) (string, error) {
+	r, opts, err := c.auth(ctx, repo, "pull")
+	if err != nil {
+		return "", err
+	}
+	desc, err := remote.Get(r.Digest(digest), opts...)
+	if isNotFound(err) {
+		return "", nil
+	} else if err != nil {
+		return "", fmt.Errorf("reading %s@%s: %w", repo, digest, err)
+	}
+	var m struct {
+		Subject *struct {
+			Digest string `json:"digest"`
+		} `json:"subject"`
+	}
+	if err := json.Unmarshal(desc.Manifest, &m); err != nil || m.Subject == nil {
+		return "", nil // not a manifest with a subject; distribution checked the rest
+	}
+	return m.Subject.Digest, nil
 }

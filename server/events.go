@@ -21,15 +21,18 @@ func (b *Backend) applyEvent(ctx context.Context, e registry.Event) error {
 	case "pull":
 		return b.recordPull(ctx, e)
 	case "push":
-		if err := b.recordPush(ctx, repo); err != nil || e.Target.Tag == "" {
+		if err := b.recordPush(ctx, repo); err != nil {
 			return err
 		}
-		if err := b.RecordTag(ctx, repo, e.Target.Tag, e.Target.Digest, e.Timestamp); err != nil {
-			return err
+		if e.Target.Tag != "" {
+			if err := b.RecordTag(ctx, repo, e.Target.Tag, e.Target.Digest, e.Timestamp); err != nil {
+				return err
+			}
 		}
 		if b.Pipeline == nil {
 			return nil
 		}
+		// A push by digest to staging may be a signature referrer.
 		return b.Pipeline.Pushed(ctx, repo, e.Target.Tag, e.Target.Digest, e.Actor.Name)
 	case "delete":
 		if e.Target.Digest != "" {

@@ -26,53 +26,94 @@ import (
 const maxPayloadSize = 1 << 20
 
 // Attach signs the payload naming digest and dockerReference (see Payload)
-// with signer and appends it as a layer to the .sig manifest of digest in
-// repo, creating that manifest if there is none; existing layers, such as
-// a counter-signature by another key, are kept.
+// with signer and attaches the signature to digest in repo both ways
+// cosign does: as a layer of the .sig manifest of digest, which every
+// cosign version reads, and as a cosign OCI 1.1 signature referrer, which
+// "cosign verify --experimental-oci11" and "oras discover" find through
+// the referrers API. An existing .sig manifest keeps its layers, such as a
+// signature by another key.
 //
-// Attach is idempotent per key: when a signature by signer's key over the
+// Attach is idempotent per key: where a signature by signer's key over the
 // same payload is already there, it writes nothing. Like cosign it reads,
-// appends and writes the tag, so two concurrent Attach calls for one
-// digest can lose a signature.
+// appends and writes, so two concurrent Attach calls for one digest can
+// lose a signature or write two referrers.
 func Attach(ctx context.Context, repo name.Repository, digest, dockerReference string, signer crypto.Signer, opts ...remote.Option) error {
-	tag, err := signatureTag(repo, digest)
+	opts, err := reusing(withContext(ctx, opts))
 	if err != nil {
 		return fmt.Errorf("attaching signature: %w", err)
+	}
+	payload := Payload(dockerReference, digest)
+	wrote, err := attachTag(ctx, repo, digest, payload, signer, opts)
+	if err != nil {
+		return err
+	}
+	// The referrer is written after the tag, so when the tag had no such
+	// signature there is no such referrer to look for either (short of a
+	// deleted .sig tag, which costs at worst a second valid referrer).
+	// Listing referrers costs Berth's registry a walk of the repository's
+	// tags, which seeding a catalog would pay once per image.
+	if err := attachReferrer(ctx, repo, digest, payload, signer, !wrote, opts); err != nil {
+		return fmt.Errorf("attaching signature referrer: %w", err)
+	}
+	return nil
+}
+
+// attachTag appends a signature by signer over payload to the .sig
+// manifest of digest in repo, creating that manifest if there is none,
+// unless a signature by signer's key over payload is already there. It
+// reports whether it wrote one.
+func attachTag(ctx context.Context, repo name.Repository, digest string, payload []byte, signer crypto.Signer, opts []remote.Option) (bool, error) {
+	tag, err := signatureTag(repo, digest)
+	if err != nil {
+		return false, fmt.Errorf("attaching signature: %w", err)
 	}
 	opts = withContext(ctx, opts)
 	base, err := fetch(tag, opts)
 	if err != nil {
-		return fmt.Errorf("attaching signature to %s: %w", tag, err)
+		return false, fmt.Errorf("attaching signature to %s: %w", tag, err)
 	}
 	if base == nil {
 		base = emptySignatures()
 	}
-	payload := Payload(dockerReference, digest)
 	if signedBy(base, payload, signer.Public()) {
-		return nil
+		return false, nil
 	}
 	sig, err := Sign(signer, payload)
 	if err != nil {
-		return fmt.Errorf("attaching signature to %s: %w", tag, err)
+		return false, fmt.Errorf("attaching signature to %s: %w", tag, err)
 	}
 	img, err := mutate.Append(base, mutate.Addendum{
 		Layer:       static.NewLayer(payload, layerMediaType),
 		Annotations: map[string]string{signatureAnnotation: base64.StdEncoding.EncodeToString(sig)},
 	})
 	if err != nil {
-		return fmt.Errorf("attaching signature to %s: %w", tag, err)
+		return false, fmt.Errorf("attaching signature to %s: %w", tag, err)
 	}
 	if err := remote.Write(tag, img, opts...); err != nil {
-		return fmt.Errorf("attaching signature to %s: %w", tag, err)
+		return false, fmt.Errorf("attaching signature to %s: %w", tag, err)
 	}
-	return nil
+	return true, nil
 }
 
-// Signatures reads the signatures of digest in repo from its .sig
-// manifest. An image never signed has none: an empty slice and no error.
-// Layers of other media types are skipped, as they are not key-pair
-// signatures.
+// Signatures reads the signatures of digest in repo however cosign
+// attached them: from its .sig manifest first, then from its cosign
+// signature referrers (see referrerSignatures for the bound). An image
+// never signed has none: an empty slice and no error. Layers of other
+// media types are skipped, as they are not key-pair signatures.
 func Signatures(ctx context.Context, repo name.Repository, digest string, opts ...remote.Option) ([]Signature, error) {
+	sigs, err := tagSignatures(ctx, repo, digest, opts)
+	if err != nil {
+		return nil, err
+	}
+	more, err := referrerSignatures(ctx, repo, digest, opts)
+	if err != nil {
+		return nil, fmt.Errorf("reading signatures: %w", err)
+	}
+	return append(sigs, more...), nil
+}
+
+// tagSignatures reads the signatures in the .sig manifest of digest.
+func tagSignatures(ctx context.Context, repo name.Repository, digest string, opts []remote.Option) ([]Signature, error) {
 	tag, err := signatureTag(repo, digest)
 	if err != nil {
 		return nil, fmt.Errorf("reading signatures: %w", err)
@@ -81,21 +122,30 @@ func Signatures(ctx context.Context, repo name.Repository, digest string, opts .
 	if err != nil {
 		return nil, fmt.Errorf("reading signatures from %s: %w", tag, err)
 	}
-	sigs := []Signature{}
 	if img == nil {
-		return sigs, nil
+		return []Signature{}, nil
 	}
-	m, err := img.Manifest()
+	sigs, err := imageSignatures(img)
 	if err != nil {
 		return nil, fmt.Errorf("reading signatures from %s: %w", tag, err)
 	}
+	return sigs, nil
+}
+
+// imageSignatures reads the signature layers of a cosign signature image.
+func imageSignatures(img v1.Image) ([]Signature, error) {
+	m, err := img.Manifest()
+	if err != nil {
+		return nil, err
+	}
+	sigs := []Signature{}
 	for i, desc := range m.Layers {
 		if desc.MediaType != layerMediaType {
 			continue
 		}
 		s, err := readSignature(img, desc)
 		if err != nil {
-			return nil, fmt.Errorf("reading signatures from %s: layer %d: %w", tag, i, err)
+			return nil, fmt.Errorf("layer %d: %w", i, err)
 		}
 		sigs = append(sigs, s)
 	}

@@ -26,7 +26,7 @@ import (
 // newRepo starts an in-memory registry and returns a repository in it.
 func newRepo(t *testing.T) name.Repository {
 	t.Helper()
-	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0)), registry.WithReferrersSupport(true)))
 	t.Cleanup(srv.Close)
 	repo, err := name.NewRepository(strings.TrimPrefix(srv.URL, "http://")+"/acme/db", name.Insecure)
 	if err != nil {
@@ -68,10 +68,17 @@ func TestAttachTwoKeys(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Signatures: %v", err)
 	}
-	if len(sigs) != 2 {
-		t.Fatalf("got %d signatures, want 2 (one per key; re-signing with a key adds none)", len(sigs))
+	// One per key in the .sig manifest, in order, then one per key as
+	// referrers; re-signing with a key adds none.
+	if len(sigs) != 4 {
+		t.Fatalf("got %d signatures, want 4 (one per key, each attached both ways)", len(sigs))
 	}
-	for i, signer := range []crypto.Signer{publisher, berth} {
+	fromReferrers := []int{0, 1}
+	if Verify(berth.Public(), sigs[2].Payload, sigs[2].Signature) == nil {
+		fromReferrers = []int{1, 0}
+	}
+	for i, want := range append([]int{0, 1}, fromReferrers...) { // index into the keys below
+		signer := []crypto.Signer{publisher, berth}[want]
 		if sigs[i].Reference != repo.Name() || sigs[i].Digest != digest {
 			t.Errorf("signature %d names %s@%s, want %s@%s", i, sigs[i].Reference, sigs[i].Digest, repo.Name(), digest)
 		}
@@ -79,9 +86,16 @@ func TestAttachTwoKeys(t *testing.T) {
 			t.Errorf("signature %d: %v", i, err)
 		}
 		k, err := VerifyImage(sigs[i:i+1], digest, nil, []crypto.PublicKey{publisher.Public(), berth.Public()})
-		if err != nil || k != i {
-			t.Errorf("VerifyImage(signature %d) = %d, %v; want key %d", i, k, err, i)
+		if err != nil || k != want {
+			t.Errorf("VerifyImage(signature %d) = %d, %v; want key %d", i, k, err, want)
 		}
+	}
+	idx, err := remote.Referrers(repo.Digest(digest))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if list, err := idx.IndexManifest(); err != nil || len(list.Manifests) != 2 {
+		t.Errorf("referrers = %v, %v; want one per key", list, err)
 	}
 
 	tag, _ := SignatureTag(digest)

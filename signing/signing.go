@@ -8,11 +8,18 @@
 // one layer per signature, the layer blob being the payload and the layer
 // annotation "dev.cosignproject.cosign/signature" its base64 signature.
 //
+// The same signature image can instead be attached as an OCI 1.1
+// referrer of D (cosign's "--registry-referrers-mode=oci-1-1"): pushed by
+// digest, with D as its subject and the artifact type
+// "application/vnd.dev.cosign.artifact.sig.v1+json". Attach writes both;
+// Signatures reads both.
+//
 // Signatures written here carry no Rekor transparency-log entry, so cosign 2
 // and later verify them only with
-// "cosign verify --key cosign.pub --insecure-ignore-tlog=true R@D"
-// (cosign 3 writes OCI referrer bundles by default but still reads these
-// .sig tags when verifying).
+// "cosign verify --key cosign.pub --insecure-ignore-tlog=true R@D", adding
+// "--experimental-oci11" to read the referrer (cosign 3 writes OCI
+// referrer bundles by default but still reads these .sig tags when
+// verifying).
 package signing
 
 import (
