@@ -89,8 +89,8 @@ func sortOrder(sort string) string {
 // Explore returns one page of the published products q selects, in q.Sort order (an
 // unknown or empty sort is popular; names sort case-insensitively), reading
 // Limit+1 rows to tell whether another page follows. A zero Limit means no
-// limit; an unknown tab or price does not filter. Category, OS and Arch
-// match exactly.
+// limit; an unknown tab or price does not filter. Category, OS, Arch and
+// Interface match exactly.
 func (s *Store) Explore(ctx context.Context, q catalog.ExploreQuery) (catalog.ExplorePage, error) {
 	query, args := exploreQuery(q)
 	out, err := sqldb.QueryAll(ctx, s.db, scanProduct, query, args...)
@@ -150,6 +150,10 @@ func exploreQuery(q catalog.ExploreQuery) (string, []any) {
 			cond, platformArgs = cond+" AND pl.arch = ?", append(platformArgs, q.Arch)
 		}
 		add(cond+")", platformArgs...)
+	}
+	if q.Interface != "" {
+		add(`EXISTS (SELECT 1 FROM product_plugin_interfaces pi
+			WHERE pi.product_id = p.id AND pi.capability = ?)`, q.Interface)
 	}
 	query := selectProducts + " WHERE " + strings.Join(where, " AND ")
 	limit := int64(-1) // SQLite: no limit

@@ -26,8 +26,9 @@ func TestExploreUsesIndexes(t *testing.T) {
 		"price":     {Price: "free"},
 		"os":        {OS: "linux"},
 		"arch":      {Arch: "arm64"},
+		"interface": {Interface: "volumedriver"},
 		"every filter": {Category: "database", Kind: catalog.KindImage, Publisher: "acme",
-			Price: "paid", OS: "linux", Arch: "arm64"},
+			Price: "paid", OS: "linux", Arch: "arm64", Interface: "volumedriver"},
 	}
 	for _, tab := range []string{"", "official", "certified", "plugins"} {
 		for _, sort := range []string{catalog.SortPopular, catalog.SortNewest, catalog.SortUpdated, catalog.SortName} {
