@@ -53,34 +53,6 @@ func Capability(interfaceType string) string {
 	return strings.TrimPrefix(c, "docker.")
 }
 
-// interfaceNames are the capabilities the Engine defines, in words.
-var interfaceNames = map[string]string{
-	"volumedriver":     "Volume driver",
-	"logdriver":        "Log driver",
-	"networkdriver":    "Network driver",
-	"ipamdriver":       "IPAM driver (IP address management)",
-	"authz":            "Authorization plugin",
-	"metricscollector": "Metrics collector",
-	"csicontroller":    "CSI controller",
-	"csinode":          "CSI node",
-	"secretprovider":   "Secret provider",
-}
-
-// InterfaceName names a capability (or an interface type) in words:
-// "Volume driver" for "volumedriver"; an unknown one is returned as the
-// capability itself.
-func InterfaceName(capability string) string {
-	c := Capability(capability)
-	if name, ok := interfaceNames[c]; ok {
-		return name
-	}
-	return c
-}
-
-// ExploreInterfaces are the capabilities Explore offers as its interface
-// filter, in the order it lists them.
-var ExploreInterfaces = []string{"volumedriver", "logdriver", "networkdriver", "ipamdriver", "authz", "metricscollector"}
-
 // ValidCapability reports whether c can be a capability: 1 to 40 lower-case
 // letters and digits. Explore refuses other filter values.
 func ValidCapability(c string) bool {

@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/berth/berth/catalog"
+	"github.com/berth/berth/plugin"
 )
 
 // exploreRoutes registers Explore and search, pages and API.
@@ -204,7 +205,7 @@ func (h *handlers) explorePage(c *fiber.Ctx) error {
 		return err
 	}
 	v.Platforms = []string{"linux/amd64", "linux/arm64", "linux/arm", "windows/amd64"}
-	v.Interfaces = catalog.ExploreInterfaces
+	v.Interfaces = plugin.Capabilities()
 	return h.render(c, http.StatusOK, "explore", "Explore", v)
 }
 

@@ -29,7 +29,7 @@ func parseTemplates() (map[string]*template.Template, error) {
 		"bytes":         humanBytes,
 		"list":          func(v ...string) []string { return v },
 		"mainPlatform":  mainPlatform,
-		"interfaceName": catalog.InterfaceName, "privilegeRows": privilegeRows, "installCommand": installCommand,
+		"interfaceName": interfaceName, "privilegeRows": privilegeRows, "installCommand": installCommand,
 		"ratio": func(part, total int64) string { return fmt.Sprintf("%.3f", share(part, total)) },
 		"sortName": func(s string) string {
 			return map[string]string{"popular": "Most popular", "newest": "Newest", "updated": "Recently updated", "name": "Name"}[s]

@@ -4,7 +4,14 @@ import (
 	"slices"
 
 	"github.com/berth/berth/catalog"
+	"github.com/berth/berth/plugin"
 )
+
+// interfaceName names a capability, or an interface type, in words:
+// "Volume driver" for "volumedriver" or "docker.volumedriver/1.0".
+func interfaceName(capabilityOrType string) string {
+	return plugin.CapabilityName(catalog.Capability(capabilityOrType))
+}
 
 // installCommand is the command that installs repo:tag as a Docker Engine
 // plugin from registry host.
@@ -131,7 +138,7 @@ func pluginOf(p *catalog.Plugin, host, repo, tag string) *pluginJSON {
 	out := &pluginJSON{Install: installCommand(host, repo, tag), Description: p.Description,
 		Documentation: p.Documentation, Interfaces: []interfaceJSON{}, Privileges: []privilegeJSON{}}
 	for _, t := range p.Interfaces {
-		out.Interfaces = append(out.Interfaces, interfaceJSON{Type: t, Capability: catalog.Capability(t), Name: catalog.InterfaceName(t)})
+		out.Interfaces = append(out.Interfaces, interfaceJSON{Type: t, Capability: catalog.Capability(t), Name: interfaceName(t)})
 	}
 	for _, pr := range p.Privileges {
 		out.Privileges = append(out.Privileges, privilegeJSON{Name: pr.Name, Description: pr.Description, Value: nonNil(pr.Value)})
@@ -143,7 +150,7 @@ func pluginOf(p *catalog.Plugin, host, repo, tag string) *pluginJSON {
 func capabilitiesOf(capabilities []string) []interfaceJSON {
 	out := make([]interfaceJSON, 0, len(capabilities))
 	for _, c := range capabilities {
-		out = append(out, interfaceJSON{Capability: c, Name: catalog.InterfaceName(c)})
+		out = append(out, interfaceJSON{Capability: c, Name: interfaceName(c)})
 	}
 	return out
 }
