@@ -292,7 +292,9 @@ func checkInterfaceFilter(t *testing.T, s *pluginStore) {
 		}
 	}
 	for _, bad := range []string{"Volume%20driver", "volumedriver%2F1.0", strings.Repeat("a", 41)} {
-		var e struct{ Errors []struct{ Field, Message string } }
+		var e struct {
+			Errors []struct{ Field, Message string }
+		}
 		if status := s.in.call("GET", "/api/v1/products?interface="+bad, "", "", nil, &e); status != http.StatusBadRequest {
 			t.Errorf("products?interface=%s: %d, want 400", bad, status)
 		}
