@@ -2,8 +2,10 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -162,7 +164,45 @@ func TestPluginStoreFront(t *testing.T) {
 			checkPluginAPI(t, s)
 			checkPluginPages(t, s)
 			checkInterfaceFilter(t, s)
+			checkPluginOpenAPI(t, s)
 		})
+	}
+}
+
+// checkPluginOpenAPI checks that the served OpenAPI document describes
+// Explore's interface filter and the plugin facts of tags and products.
+func checkPluginOpenAPI(t *testing.T, s *pluginStore) {
+	var doc struct {
+		Paths map[string]map[string]json.RawMessage
+		Components struct {
+			Schemas map[string]struct {
+				Properties map[string]any
+			}
+		}
+	}
+	if status := s.in.call("GET", "/api/v1/openapi.json", "", "", nil, &doc); status != http.StatusOK {
+		t.Fatalf("openapi.json: %d", status)
+	}
+	var get struct{ Parameters []struct{ Name, In string } }
+	must(t, json.Unmarshal(doc.Paths["/api/v1/products"]["get"], &get))
+	var params []string
+	for _, p := range get.Parameters {
+		params = append(params, p.In+":"+p.Name)
+	}
+	if !slices.Contains(params, "query:interface") {
+		t.Errorf("GET /api/v1/products documents %v; want the interface filter", params)
+	}
+	schemas := doc.Components.Schemas
+	for schema, props := range map[string][]string{
+		"Tag": {"plugin"}, "Product": {"plugin_interfaces", "installs"},
+		"Plugin": {"install", "interfaces", "privileges"}, "PluginPrivilege": {"name", "value"},
+		"PluginInterface": {"type", "capability", "name"}, "PluginInstall": {"command", "plugin"},
+	} {
+		for _, p := range props {
+			if _, ok := schemas[schema].Properties[p]; !ok {
+				t.Errorf("the OpenAPI schema %s lacks %s", schema, p)
+			}
+		}
 	}
 }
 
