@@ -1,11 +1,14 @@
 package demo_test
 
 import (
+	"archive/tar"
 	"context"
+	"io"
 	"log/slog"
 	"maps"
 	"net"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,7 +16,9 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
+	"github.com/berth/berth/catalog"
 	"github.com/berth/berth/demo"
+	"github.com/berth/berth/plugin"
 )
 
 // deps returns Seed's dependencies for an insecure registry and fresh stores.
@@ -141,6 +146,13 @@ func inspect(t *testing.T, reg, ref string, blobs map[v1.Hash]int64) int {
 		if err != nil {
 			t.Fatalf("%s: %v", ref, err)
 		}
+		if plugin.IsManifest(desc.Manifest) {
+			checkPlugin(t, ref, img, blobs)
+			return 0
+		}
+		if pluginRepos[strings.Split(ref, ":")[0]] {
+			t.Errorf("%s is listed as a plugin, but its manifest's config is %s", ref, desc.Manifest)
+		}
 		checkImage(t, ref, img, v1.Platform{OS: "linux", Architecture: "amd64"}, blobs)
 		return 0
 	}
@@ -170,6 +182,65 @@ func inspect(t *testing.T, reg, ref string, blobs map[v1.Hash]int64) int {
 		t.Errorf("%s: index platforms %v, want amd64 and arm64", ref, archs)
 	}
 	return 1
+}
+
+// pluginRepos are the repositories of the demo's plugin listings.
+var pluginRepos = func() map[string]bool {
+	out := map[string]bool{}
+	for _, p := range demo.Products() {
+		for _, r := range p.Repositories {
+			out[r] = p.Kind == catalog.KindPlugin
+		}
+	}
+	return out
+}()
+
+// checkPlugin checks a demo plugin is one the Engine installs: it is in a
+// plugin listing, its layers match its config's diff_ids (recomputed from
+// the bytes), its config declares an interface socket and a volume or log
+// driver type, and its entrypoint is in its rootfs.
+func checkPlugin(t *testing.T, ref string, img v1.Image, blobs map[v1.Hash]int64) {
+	t.Helper()
+	if !pluginRepos[strings.Split(ref, ":")[0]] {
+		t.Errorf("%s is a plugin in a listing that is not of kind plugin", ref)
+	}
+	cfg, err := plugin.Verify(img)
+	if err != nil {
+		t.Fatalf("%s: %v", ref, err)
+	}
+	types := plugin.Implements(cfg)
+	if len(types) != 1 || (types[0] != "VolumeDriver" && types[0] != "LogDriver") || !strings.HasSuffix(cfg.Interface.Socket, ".sock") {
+		t.Errorf("%s: interface %+v, want a volume or log driver on a socket", ref, cfg.Interface)
+	}
+	layers, err := img.Layers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, l := range layers {
+		d, _ := l.Digest()
+		n, _ := l.Size()
+		blobs[d] = n
+		rc, err := l.Uncompressed()
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr := tar.NewReader(rc)
+		for h, err := tr.Next(); err == nil; h, err = tr.Next() {
+			if "/"+h.Name == cfg.Entrypoint[0] && h.Mode&0o111 != 0 {
+				head := make([]byte, 4)
+				io.ReadFull(tr, head)
+				found = string(head) == "\x7fELF"
+			}
+		}
+		rc.Close()
+	}
+	if !found {
+		t.Errorf("%s: no executable ELF at its entrypoint %s", ref, cfg.Entrypoint[0])
+	}
+	cd, _ := img.ConfigName()
+	raw, _ := img.RawConfigFile()
+	blobs[cd] = int64(len(raw))
 }
 
 // checkImage checks an image looks built by a Dockerfile: 3 to 5 layers of

@@ -42,9 +42,13 @@ var baseTimes = map[distro]time.Time{
 	debian: time.Date(2024, 2, 13, 0, 37, 10, 0, time.UTC),
 }
 
-// artifact builds what version of the recipe tags: a manifest list when the
-// recipe has platforms, each platform with layers of its own, else an image.
+// artifact builds what version of the recipe tags: a plugin when the recipe
+// is one, a manifest list when it has platforms, each platform with layers
+// of its own, else an image.
 func (r recipe) artifact(version string) (artifact, error) {
+	if r.plugin != nil {
+		return r.pluginImage(version)
+	}
 	if len(r.platforms) == 0 {
 		return r.image(version, v1.Platform{OS: "linux", Architecture: "amd64"})
 	}

@@ -107,7 +107,7 @@ NFSv3 and NFSv4.1 are supported, with Kerberos (krb5, krb5i, krb5p) and per-volu
 
 ## Enterprise
 
-The Enterprise tier adds the *northwind/snapshot-agent* image: schedule crash-consistent snapshots per volume, keep them by policy, and replicate them to a second site for disaster recovery.`
+The Enterprise tier adds the *northwind/snapshot-agent* plugin: schedule crash-consistent snapshots per volume, keep them by policy, and replicate them to a second site for disaster recovery.`
 
 	s3VolumeListing = `Northwind S3 Volume mounts an S3 bucket, or a prefix inside one, as a Docker volume through FUSE. It works with AWS S3, MinIO, Ceph RGW, Cloudflare R2 and any other S3-compatible store.
 

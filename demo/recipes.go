@@ -23,6 +23,7 @@ type recipe struct {
 	ports       []string
 	entrypoint  []string
 	cmd         []string
+	plugin      *pluginSpec // set: a Docker Engine managed plugin, not an image
 }
 
 // tags lists the recipe's tags: every version, then "latest".
@@ -82,18 +83,26 @@ func recipes() []recipe {
 		{repo: "northwind/nfs-volume", title: "Northwind NFS Volume Driver", description: "Docker volume plugin for NFSv3 and NFSv4 exports",
 			vendor: "Northwind Storage", source: "https://github.com/northwind-storage/nfs-volume", licenses: "LicenseRef-Northwind-Commercial",
 			versions: []string{"2.3.0", "2.4.1"}, distro: alpine, packages: []string{"nfs-utils", "ca-certificates"},
-			binary: "/usr/bin/nfs-volume-plugin", binaryKiB: 120, env: []string{"NFS_MOUNT_ROOT=/mnt/volumes"},
-			entrypoint: []string{"/usr/bin/nfs-volume-plugin"}, cmd: []string{"--socket", "/run/docker/plugins/nfs.sock"}},
-		{repo: "northwind/snapshot-agent", title: "Northwind Snapshot Agent", description: "Scheduled snapshots of Northwind volumes",
+			binary: "/usr/bin/nfs-volume-plugin", binaryKiB: 120, env: []string{"NFS_SERVER=", "NFS_EXPORT=", "NFS_MOUNT_ROOT=/mnt/volumes"},
+			entrypoint: []string{"/usr/bin/nfs-volume-plugin"}, cmd: []string{"--socket", "/run/docker/plugins/nfs.sock"},
+			plugin: &pluginSpec{socket: "nfs.sock", types: []string{"docker.volumedriver/1.0"}, network: "host",
+				capabilities: []string{"CAP_SYS_ADMIN"}, propagatedMount: "/mnt/volumes"}},
+		{repo: "northwind/snapshot-agent", title: "Northwind Snapshot Agent", description: "Scheduled snapshots of Northwind volumes, served back as read-only volumes",
 			vendor: "Northwind Storage", source: "https://github.com/northwind-storage/nfs-volume", licenses: "LicenseRef-Northwind-Commercial",
 			versions: []string{"2.4.1"}, distro: alpine, packages: []string{"ca-certificates"},
 			binary: "/usr/bin/snapshot-agent", binaryKiB: 72, user: "snapshot", home: "/var/lib/snapshots",
-			entrypoint: []string{"/usr/bin/snapshot-agent"}},
+			env: []string{"SNAPSHOT_SCHEDULE=@daily", "SNAPSHOT_KEEP=7"}, entrypoint: []string{"/usr/bin/snapshot-agent"},
+			plugin: &pluginSpec{socket: "snapshot.sock", types: []string{"docker.volumedriver/1.0"}, network: "host",
+				capabilities: []string{"CAP_SYS_ADMIN"}, propagatedMount: "/mnt/snapshots",
+				mounts: []pluginMount{{source: "/var/lib/northwind/snapshots", destination: "/var/lib/snapshots", description: "where snapshots are kept"}}}},
 		{repo: "northwind/s3-volume", title: "Northwind S3 Volume", description: "Docker volume plugin mounting S3 buckets",
 			vendor: "Northwind Storage", source: "https://github.com/northwind-storage/s3-volume", licenses: "Apache-2.0",
 			versions: []string{"0.9.0", "1.0.0"}, distro: alpine, packages: []string{"fuse3", "ca-certificates"},
-			binary: "/usr/bin/s3-volume-plugin", binaryKiB: 104, env: []string{"S3_ENDPOINT=https://s3.amazonaws.com"},
-			entrypoint: []string{"/usr/bin/s3-volume-plugin"}},
+			binary: "/usr/bin/s3-volume-plugin", binaryKiB: 104,
+			env:        []string{"S3_ENDPOINT=https://s3.amazonaws.com", "AWS_ACCESS_KEY_ID=", "AWS_SECRET_ACCESS_KEY="},
+			entrypoint: []string{"/usr/bin/s3-volume-plugin"},
+			plugin: &pluginSpec{socket: "s3.sock", types: []string{"docker.volumedriver/1.0"}, network: "host",
+				capabilities: []string{"CAP_SYS_ADMIN"}, devices: []string{"/dev/fuse"}, propagatedMount: "/mnt/volumes"}},
 		{repo: "berthlabs/edge", title: "Edge", description: "HTTP reverse proxy and static file server", vendor: "Berth Labs",
 			source: "https://github.com/berthlabs/edge", licenses: "Apache-2.0",
 			versions: []string{"1.25.4", "1.26.0"}, distro: alpine, platforms: []string{"linux/amd64", "linux/arm64/v8"},
@@ -104,12 +113,16 @@ func recipes() []recipe {
 			vendor: "Berth Labs", source: "https://github.com/berthlabs/log-shipper", licenses: "Apache-2.0",
 			versions: []string{"1.8.0", "1.9.2"}, distro: alpine, packages: []string{"ca-certificates", "tzdata"},
 			binary: "/usr/bin/log-shipper", binaryKiB: 112, config: "/etc/log-shipper/shipper.yml", configBody: shipperConfig,
-			entrypoint: []string{"/usr/bin/log-shipper"}, cmd: []string{"--socket", "/run/docker/plugins/log-shipper.sock"}},
+			env: []string{"LOG_LEVEL=info"}, entrypoint: []string{"/usr/bin/log-shipper"}, cmd: []string{"--socket", "/run/docker/plugins/log-shipper.sock"},
+			plugin: &pluginSpec{socket: "log-shipper.sock", types: []string{"docker.logdriver/1.0"}, network: "host",
+				mounts: []pluginMount{{source: "/var/lib/log-shipper", destination: "/var/lib/log-shipper", description: "the disk buffer"}}}},
 		{repo: "berthlabs/log-shipper-fips", title: "Log Shipper FIPS", description: "Log Shipper built against a FIPS 140-3 validated OpenSSL",
 			vendor: "Berth Labs", source: "https://github.com/berthlabs/log-shipper", licenses: "Apache-2.0",
 			versions: []string{"1.9.2"}, distro: debian, packages: []string{"ca-certificates", "libssl3"},
-			binary: "/usr/bin/log-shipper", binaryKiB: 120, env: []string{"OPENSSL_FIPS=1"},
-			entrypoint: []string{"/usr/bin/log-shipper"}, cmd: []string{"--socket", "/run/docker/plugins/log-shipper.sock"}},
+			binary: "/usr/bin/log-shipper", binaryKiB: 120, env: []string{"OPENSSL_FIPS=1", "LOG_LEVEL=info"},
+			entrypoint: []string{"/usr/bin/log-shipper"}, cmd: []string{"--socket", "/run/docker/plugins/log-shipper.sock"},
+			plugin: &pluginSpec{socket: "log-shipper.sock", types: []string{"docker.logdriver/1.0"}, network: "host",
+				mounts: []pluginMount{{source: "/var/lib/log-shipper", destination: "/var/lib/log-shipper", description: "the disk buffer"}}}},
 	}
 }
 

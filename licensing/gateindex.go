@@ -23,7 +23,9 @@ var manifestAccept = strings.Join([]string{
 
 // repoIndex is what a repository's tags reach: for each tag its manifest,
 // and for each manifest every digest under it (itself, an index's children,
-// configs, layers).
+// configs, layers). A Docker plugin's manifest is read like an image's: its
+// plugin config and rootfs layers are its config and layers, and reading
+// it is a pull (e2e TestPluginGate).
 type repoIndex struct {
 	built    time.Time
 	tags     map[string]tagEntry

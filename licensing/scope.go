@@ -230,12 +230,26 @@ func (g Grants) allowed(repo string) []string {
 	return actions
 }
 
+// ClassPlugin is the resource class Docker asks for plugins with: the
+// Engine's `docker plugin install` and `push` request the scope
+// "repository(plugin):<name>:pull[,push]".
+const ClassPlugin = "plugin"
+
+// isRepository reports whether a names a registry repository the token
+// server decides on: the plain "repository" type, or its "plugin" class,
+// which names the same repository and is granted by the same rules. Any
+// other type or class is granted nothing (deny by default).
+func isRepository(a Access) bool {
+	return a.Type == "repository" && (a.Class == "" || a.Class == ClassPlugin)
+}
+
 // Intersect returns, for each requested access, the actions g grants; a
-// request granted nothing is left out (deny by default).
+// request granted nothing is left out (deny by default). A granted access
+// keeps the class it was asked with.
 func (g Grants) Intersect(requested []Access) []Access {
 	out := []Access{}
 	for _, req := range requested {
-		if req.Type != "repository" {
+		if !isRepository(req) {
 			continue
 		}
 		allowed := g.allowed(req.Name)

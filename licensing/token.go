@@ -221,8 +221,12 @@ func (s *TokenServer) Issue(ctx context.Context, req TokenRequest) (Token, error
 	if err != nil {
 		return Token{}, err
 	}
-	for repo := range lic.entitled {
-		access = merge(access, Access{Type: "repository", Name: repo, Actions: []string{"pull"}})
+	for _, a := range req.Scopes {
+		// Echo the class asked for: the Engine asks for a plugin as
+		// "repository(plugin)" and reads the access it was granted back.
+		if isRepository(a) && len(lic.entitled[a.Name]) > 0 && slices.Contains(a.Actions, "pull") {
+			access = merge(access, Access{Type: a.Type, Class: a.Class, Name: a.Name, Actions: []string{"pull"}})
+		}
 	}
 	if p.Subject.UserID != "" {
 		access = restrict(access, p.Subject)
@@ -263,11 +267,13 @@ func (s *TokenServer) licensedPulls(ctx context.Context, p principal, scopes []A
 	}
 	now := s.now()
 	verdicts := map[string]*Denial{} // license ID → nil if usable, else why not
+	decided := map[string]bool{}     // a repository asked for in two classes is decided once
 	for _, a := range scopes {
-		if a.Type != "repository" || !slices.Contains(a.Actions, "pull") || grants(granted, a.Name, "pull") ||
+		if !isRepository(a) || !slices.Contains(a.Actions, "pull") || grants(granted, a.Name, "pull") || decided[a.Name] ||
 			(p.Subject.UserID != "" && !permits(p.Subject, a.Name, "pull")) {
 			continue
 		}
+		decided[a.Name] = true
 		var reasons []string
 		code := errcode.TooManyRequests
 		for _, l := range p.Licensed[a.Name] {
@@ -395,7 +401,7 @@ func (s *TokenServer) addRepositoryGrants(ctx context.Context, p principal, g *G
 	for _, a := range scopes {
 		// What a license covers needs no other look: a license key reaches
 		// nothing beyond its licenses but what is public.
-		if a.Type != "repository" || (p.Kind == CredentialLicense && len(p.Licensed[a.Name]) > 0) {
+		if !isRepository(a) || (p.Kind == CredentialLicense && len(p.Licensed[a.Name]) > 0) {
 			continue
 		}
 		actions, err := reach.Actions(ctx, a.Name)
