@@ -173,7 +173,7 @@ func TestPluginStoreFront(t *testing.T) {
 // Explore's interface filter and the plugin facts of tags and products.
 func checkPluginOpenAPI(t *testing.T, s *pluginStore) {
 	var doc struct {
-		Paths map[string]map[string]json.RawMessage
+		Paths      map[string]map[string]json.RawMessage
 		Components struct {
 			Schemas map[string]struct {
 				Properties map[string]any
@@ -346,4 +346,53 @@ func checkInterfaceFilter(t *testing.T, s *pluginStore) {
 	if !strings.Contains(html, "Plugin interface") || !strings.Contains(html, `interface=logdriver`) {
 		t.Errorf("Explore's plugins tab lacks the interface filter")
 	}
+}
+
+// TestDemoPluginsInTheStore reads the demo's plugins, which the seeder
+// pushes and the publishing pipeline signs and records, through the store
+// front: their tags carry interfaces and an install command, and
+// Explore's interface filter finds the volume drivers and the log driver.
+func TestDemoPluginsInTheStore(t *testing.T) {
+	in := start(t, config(t, backend{name: "sqlite"}))
+	s := &pluginStore{in: in}
+	s.waitTag(t, "northwind/nfs-volume/tags/2.4.1")
+	s.waitTag(t, "berthlabs/log-shipper/tags/1.9.2")
+	var tag struct{ Plugin *pluginResp }
+	in.call("GET", "/api/v1/images/northwind/nfs-volume/tags/2.4.1", "", "", nil, &tag)
+	if tag.Plugin == nil || tag.Plugin.Install != "docker plugin install "+in.Registry+"/northwind/nfs-volume:2.4.1" ||
+		!slices.Contains(interfaceList(*tag.Plugin), "docker.volumedriver/1.0|volumedriver|Volume driver") {
+		t.Fatalf("northwind/nfs-volume:2.4.1 plugin = %+v; want a volume driver with its install command", tag.Plugin)
+	}
+	// The products' interfaces follow their tags as the pipeline records
+	// them, after /readyz: wait for the last.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		volumes, logs := exploreSlugs(t, in, "interface=volumedriver"), exploreSlugs(t, in, "interface=logdriver")
+		if slices.Contains(volumes, "northwind-nfs") && slices.Contains(volumes, "northwind-s3-volume") &&
+			!slices.Contains(volumes, "log-shipper") && slices.Equal(logs, []string{"log-shipper"}) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Explore: volume drivers %q, log drivers %q; want both northwind plugins, and log-shipper alone", volumes, logs)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	html := s.page(t, "/products/northwind-nfs")
+	if !strings.Contains(html, "docker plugin install "+in.Registry+"/northwind/nfs-volume:") || !strings.Contains(html, "Linux capabilities") {
+		t.Errorf("the northwind-nfs page lacks its install command or its capabilities")
+	}
+}
+
+// exploreSlugs returns the slugs GET /api/v1/products?query answers.
+func exploreSlugs(t *testing.T, in *instance, query string) []string {
+	t.Helper()
+	var page struct{ Products []struct{ Slug string } }
+	if status := in.call("GET", "/api/v1/products?"+query, "", "", nil, &page); status != http.StatusOK {
+		t.Fatalf("products?%s: %d", query, status)
+	}
+	var out []string
+	for _, p := range page.Products {
+		out = append(out, p.Slug)
+	}
+	return out
 }
