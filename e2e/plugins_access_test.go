@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -144,15 +145,26 @@ func TestPluginGate(t *testing.T) {
 			t.Errorf("%s%s of plugin 2.5.0: %d %s %s", kind, d, status, code, msg)
 		}
 	}
-	if status, _, msg := w.registryGet(t, tok, "/manifests/3.5.0"); status != 403 || !strings.Contains(msg, ">=2.0.0 <3.0.0") {
-		t.Errorf("plugin 3.5.0 under a >=2.0.0 <3.0.0 license: %d %q, want 403 naming the range", status, msg)
+	// Refusals of a plugin-class request come as 401 with the reason in the
+	// challenge's error parameter, the one part of a refusal the Engine's
+	// plugin client prints; the body keeps the registry's JSON error.
+	refusedAsPlugin := func(token, path, code, reason string) {
+		t.Helper()
+		status, gotCode, msg, challenge := registryGetChallenge(t, w, token, path)
+		if status != 401 || gotCode != code || !strings.Contains(msg, reason) || !strings.Contains(challenge, `error="`) || !strings.Contains(challenge, reason) {
+			t.Errorf("%s: %d %s %q, challenge %q; want 401 %s naming %q in the body and the challenge's error", path, status, gotCode, msg, challenge, code, reason)
+		}
 	}
+	refusedAsPlugin(tok, "/manifests/3.5.0", "DENIED", ">=2.0.0 <3.0.0")
 	outCfg, err := outOfRange.ConfigName()
 	must(t, err)
 	for _, d := range []string{outCfg.String(), layerDigest(t, outOfRange)} {
-		if status, _, msg := w.registryGet(t, tok, "/blobs/"+d); status != 403 || !strings.Contains(msg, "not part of any tag") {
-			t.Errorf("blob %s of plugin 3.5.0: %d %q, want 403 not reachable", d, status, msg)
-		}
+		refusedAsPlugin(tok, "/blobs/"+d, "DENIED", "not part of any tag")
+	}
+	// The same refusal of an image-class request stays 403.
+	imageTok := w.tokenFor(t, "anything", lts.Key, "repository:"+entRepo+":pull")
+	if status, code, msg := w.registryGet(t, imageTok, "/manifests/3.5.0"); status != 403 || code != "DENIED" || !strings.Contains(msg, ">=2.0.0 <3.0.0") {
+		t.Errorf("image-class read of 3.5.0: %d %s %q, want 403 DENIED naming the range", status, code, msg)
 	}
 
 	// A metered license: two plugin manifest reads are two pulls.
@@ -163,7 +175,24 @@ func TestPluginGate(t *testing.T) {
 			t.Fatalf("pull %d within the quota: %d %s %s", i+1, status, code, msg)
 		}
 	}
-	if status, code, _ := w.registryGet(t, metered, "/manifests/2.5.0"); status != 429 || code != "TOOMANYREQUESTS" {
-		t.Errorf("third plugin pull on a 2-a-day quota: %d %s, want 429 TOOMANYREQUESTS", status, code)
+	refusedAsPlugin(metered, "/manifests/2.5.0", "TOOMANYREQUESTS", "used up")
+}
+
+// registryGetChallenge is registryGet, with the WWW-Authenticate header.
+func registryGetChallenge(t *testing.T, w *entitlementWorld, token, path string) (int, string, string, string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", "http://"+w.in.Registry+"/v2/"+entRepo+path, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Accept", "application/vnd.docker.distribution.manifest.v2+json")
+	resp, err := http.DefaultClient.Do(req)
+	must(t, err)
+	defer resp.Body.Close()
+	var body struct {
+		Errors []struct{ Code, Message string }
 	}
+	_ = json.NewDecoder(resp.Body).Decode(&body)
+	if len(body.Errors) == 0 {
+		return resp.StatusCode, "", "", resp.Header.Get("WWW-Authenticate")
+	}
+	return resp.StatusCode, body.Errors[0].Code, body.Errors[0].Message, resp.Header.Get("WWW-Authenticate")
 }

@@ -152,7 +152,7 @@ func (g *Gate) serve(w http.ResponseWriter, r *http.Request) {
 	case rt.kind == "manifests" && (r.Method == http.MethodPut || r.Method == http.MethodDelete):
 		g.serveWrite(w, r, rt)
 	case rt.kind != "" && (r.Method == http.MethodGet || r.Method == http.MethodHead):
-		g.serveRead(w, r, rt)
+		g.serveRead(g.pluginRefusals(w, r, rt.repo), r, rt)
 	default:
 		g.next.ServeHTTP(w, r)
 	}

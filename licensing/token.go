@@ -150,6 +150,10 @@ type BerthClaims struct {
 type Denial struct {
 	Code    string `json:"c"` // DENIED or TOOMANYREQUESTS
 	Message string `json:"m"`
+	// Plugin says the repository was asked for in the plugin scope class:
+	// the gate then answers in the form the Docker Engine's plugin client
+	// shows (gateplugin.go).
+	Plugin bool `json:"p,omitempty"`
 }
 
 // TokenDeps are what the token server works with.
@@ -305,6 +309,12 @@ func (s *TokenServer) licensedPulls(ctx context.Context, p principal, scopes []A
 				out.denied = map[string]Denial{}
 			}
 			out.denied[a.Name] = Denial{Code: code, Message: strings.Join(reasons, "; ")}
+		}
+	}
+	for _, a := range scopes {
+		if d, ok := out.denied[a.Name]; ok && isRepository(a) && a.Class == ClassPlugin {
+			d.Plugin = true
+			out.denied[a.Name] = d
 		}
 	}
 	return out, nil

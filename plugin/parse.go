@@ -97,7 +97,8 @@ func check(cfg dockertypes.PluginConfig, layers []v1.Descriptor) error {
 
 // Verify reads a whole plugin, as the Engine does at install, and returns
 // its config: Parse's checks, then every layer's blob against its digest
-// in the manifest and its uncompressed bytes against its diff_id. It
+// in the manifest and its uncompressed bytes against its diff_id (or, as
+// `docker plugin create` writes it, its blob's digest as the diff_id). It
 // recomputes every sum from the bytes, trusting no digest img reports.
 func Verify(img v1.Image) (dockertypes.PluginConfig, error) {
 	manifest, err := img.RawManifest()
@@ -142,6 +143,12 @@ func verifyLayer(l v1.Layer, desc v1.Descriptor, diffID string) error {
 	}
 	if got := digestOf(blob); got != desc.Digest.String() || int64(len(blob)) != desc.Size {
 		return fmt.Errorf("%w: blob is %s (%d bytes), manifest names %s (%d bytes)", ErrInvalid, got, len(blob), desc.Digest, desc.Size)
+	}
+	if desc.Digest.String() == diffID {
+		// `docker plugin create` records its gzip rootfs blob's digest as
+		// the diff ID (moby CreateFromContext), and the Engine installs
+		// such plugins: a diff ID naming the layer's own blob names it too.
+		return nil
 	}
 	raw, err := uncompress(blob)
 	if err != nil {
