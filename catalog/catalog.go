@@ -176,7 +176,8 @@ const (
 // filter. Tab is "official" (badge official), "certified" (badge certified)
 // or "plugins" (kind plugin); Price is "free" (some tier free) or "paid"
 // (some tier paid); OS and Arch match a platform of the product's tags;
-// Interface matches a capability of its plugin tags ("volumedriver").
+// Interface matches a capability of its plugin tags ("volumedriver"), and
+// plugins only.
 type ExploreQuery struct {
 	Tab       string
 	Sort      string

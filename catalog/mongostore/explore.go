@@ -105,6 +105,7 @@ func exploreFilter(q catalog.ExploreQuery) bson.D {
 		is("platform_keys", key)
 	}
 	if q.Interface != "" {
+		is("kind", string(catalog.KindPlugin))
 		is("plugin_interfaces", q.Interface)
 	}
 	return bson.D{{Key: "$and", Value: and}}

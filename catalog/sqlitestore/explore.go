@@ -152,6 +152,8 @@ func exploreQuery(q catalog.ExploreQuery) (string, []any) {
 		add(cond+")", platformArgs...)
 	}
 	if q.Interface != "" {
+		// Only plugins have interfaces: the kind's index bounds the walk.
+		add("p.kind = ?", catalog.KindPlugin)
 		add(`EXISTS (SELECT 1 FROM product_plugin_interfaces pi
 			WHERE pi.product_id = p.id AND pi.capability = ?)`, q.Interface)
 	}

@@ -69,11 +69,16 @@ func testPluginTag(t *testing.T, s TagStore) {
 }
 
 // putPluginProducts puts the explore products and gives the plugins
-// interfaces: b a volume and a log driver, d an authorization plugin.
+// interfaces: b a volume and a log driver, d an authorization plugin; and
+// the image a a volume driver's, which Explore's filter ignores, as it
+// keeps to plugins.
 func putPluginProducts(t *testing.T, s catalog.Store) {
 	t.Helper()
 	putExploreProducts(t, s)
 	ctx := context.Background()
+	if err := s.SetPluginInterfaces(ctx, "a", []string{"volumedriver"}); err != nil {
+		t.Fatalf("SetPluginInterfaces(a): %v", err)
+	}
 	if err := s.SetPluginInterfaces(ctx, "b", []string{"volumedriver", "logdriver"}); err != nil {
 		t.Fatalf("SetPluginInterfaces(b): %v", err)
 	}
