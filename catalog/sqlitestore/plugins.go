@@ -12,14 +12,16 @@ import (
 
 // pluginSchema is the migration step for plugins: a tag's plugin facts as
 // JSON (” for images), and the side table of each product's plugin
-// capabilities that Explore's interface filter looks up, as
-// product_platforms serves its platform filters.
+// capabilities, indexed by capability: Explore's interface filter starts
+// from the products having one.
 const pluginSchema = `ALTER TABLE tags ADD COLUMN plugin TEXT NOT NULL DEFAULT '';
 	CREATE TABLE IF NOT EXISTS product_plugin_interfaces (
 		product_id TEXT NOT NULL REFERENCES products (id) ON DELETE CASCADE,
 		capability TEXT NOT NULL,
 		PRIMARY KEY (product_id, capability)
-	) STRICT, WITHOUT ROWID`
+	) STRICT, WITHOUT ROWID;
+	CREATE INDEX IF NOT EXISTS product_plugin_interfaces_capability
+		ON product_plugin_interfaces (capability, product_id)`
 
 // pluginJSON is a catalog.Plugin as stored in the tags.plugin column.
 type pluginJSON struct {
