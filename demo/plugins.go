@@ -24,8 +24,13 @@ type pluginSpec struct {
 	propagatedMount string
 }
 
-// pluginMount is a host path a plugin binds in.
-type pluginMount struct{ source, destination, description string }
+// pluginMount is a host path a plugin binds in. It must exist on every
+// host (the Engine refuses to enable a plugin whose mount source is
+// missing).
+type pluginMount struct {
+	source, destination, description string
+	readOnly                         bool
+}
 
 // pluginsDir is where the Engine mounts a plugin's socket directory.
 const pluginsDir = "/run/docker/plugins/"
@@ -60,8 +65,12 @@ func (r recipe) pluginConfig(version string) (dockertypes.PluginConfig, error) {
 		cfg.Linux.Devices = append(cfg.Linux.Devices, dockertypes.PluginDevice{Name: path.Base(d), Path: &d, Settable: []string{"path"}})
 	}
 	for _, m := range s.mounts {
+		options := []string{"rbind"}
+		if m.readOnly {
+			options = append(options, "ro")
+		}
 		cfg.Mounts = append(cfg.Mounts, dockertypes.PluginMount{Name: path.Base(m.destination), Description: m.description,
-			Source: &m.source, Destination: m.destination, Type: "bind", Options: []string{"rbind"}, Settable: []string{"source"}})
+			Source: &m.source, Destination: m.destination, Type: "bind", Options: options, Settable: []string{"source"}})
 	}
 	for _, e := range r.env {
 		k, v, _ := strings.Cut(e, "=")

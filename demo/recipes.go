@@ -94,7 +94,7 @@ func recipes() []recipe {
 			env: []string{"SNAPSHOT_SCHEDULE=@daily", "SNAPSHOT_KEEP=7"}, entrypoint: []string{"/usr/bin/snapshot-agent"},
 			plugin: &pluginSpec{socket: "snapshot.sock", types: []string{"docker.volumedriver/1.0"}, network: "host",
 				capabilities: []string{"CAP_SYS_ADMIN"}, propagatedMount: "/mnt/snapshots",
-				mounts: []pluginMount{{source: "/var/lib/northwind/snapshots", destination: "/var/lib/snapshots", description: "where snapshots are kept"}}}},
+				mounts: []pluginMount{{source: "/var/lib/docker/volumes", destination: "/var/lib/docker/volumes", description: "the local volumes it snapshots", readOnly: true}}}},
 		{repo: "northwind/s3-volume", title: "Northwind S3 Volume", description: "Docker volume plugin mounting S3 buckets",
 			vendor: "Northwind Storage", source: "https://github.com/northwind-storage/s3-volume", licenses: "Apache-2.0",
 			versions: []string{"0.9.0", "1.0.0"}, distro: alpine, packages: []string{"fuse3", "ca-certificates"},
@@ -114,15 +114,13 @@ func recipes() []recipe {
 			versions: []string{"1.8.0", "1.9.2"}, distro: alpine, packages: []string{"ca-certificates", "tzdata"},
 			binary: "/usr/bin/log-shipper", binaryKiB: 112, config: "/etc/log-shipper/shipper.yml", configBody: shipperConfig,
 			env: []string{"LOG_LEVEL=info"}, entrypoint: []string{"/usr/bin/log-shipper"}, cmd: []string{"--socket", "/run/docker/plugins/log-shipper.sock"},
-			plugin: &pluginSpec{socket: "log-shipper.sock", types: []string{"docker.logdriver/1.0"}, network: "host",
-				mounts: []pluginMount{{source: "/var/lib/log-shipper", destination: "/var/lib/log-shipper", description: "the disk buffer"}}}},
+			plugin: &pluginSpec{socket: "log-shipper.sock", types: []string{"docker.logdriver/1.0"}, network: "host"}},
 		{repo: "berthlabs/log-shipper-fips", title: "Log Shipper FIPS", description: "Log Shipper built against a FIPS 140-3 validated OpenSSL",
 			vendor: "Berth Labs", source: "https://github.com/berthlabs/log-shipper", licenses: "Apache-2.0",
 			versions: []string{"1.9.2"}, distro: debian, packages: []string{"ca-certificates", "libssl3"},
 			binary: "/usr/bin/log-shipper", binaryKiB: 120, env: []string{"OPENSSL_FIPS=1", "LOG_LEVEL=info"},
 			entrypoint: []string{"/usr/bin/log-shipper"}, cmd: []string{"--socket", "/run/docker/plugins/log-shipper.sock"},
-			plugin: &pluginSpec{socket: "log-shipper.sock", types: []string{"docker.logdriver/1.0"}, network: "host",
-				mounts: []pluginMount{{source: "/var/lib/log-shipper", destination: "/var/lib/log-shipper", description: "the disk buffer"}}}},
+			plugin: &pluginSpec{socket: "log-shipper.sock", types: []string{"docker.logdriver/1.0"}, network: "host"}},
 	}
 }
 

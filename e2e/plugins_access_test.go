@@ -106,9 +106,9 @@ var sortAccess = cmp.Transformer("sorted", func(in []licensing.Access) map[strin
 	return out
 })
 
-// testPlugin builds a small volume-driver plugin whose rootfs names tag, so
+// versionedPlugin builds a small volume-driver plugin whose rootfs names tag, so
 // that every tag has content of its own.
-func testPlugin(t *testing.T, tag string) v1.Image {
+func versionedPlugin(t *testing.T, tag string) v1.Image {
 	t.Helper()
 	layer, err := plugin.Layer([]plugin.File{{Path: "/bin/driver", Mode: 0o755, Body: []byte("driver " + tag)}}, time.Unix(0, 0))
 	must(t, err)
@@ -125,7 +125,7 @@ func testPlugin(t *testing.T, tag string) v1.Image {
 func TestPluginGate(t *testing.T) {
 	w := newEntitlementWorld(t)
 	dora := w.user(t, "dora")
-	inRange, outOfRange := testPlugin(t, "2.5.0"), testPlugin(t, "3.5.0")
+	inRange, outOfRange := versionedPlugin(t, "2.5.0"), versionedPlugin(t, "3.5.0")
 	w.push(t, "2.5.0", inRange)
 	w.push(t, "3.5.0", outOfRange)
 	lts := w.grant(t, dora.ID, "lts2", time.Time{})

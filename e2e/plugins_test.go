@@ -210,9 +210,32 @@ func TestDockerPluginInstall(t *testing.T) {
 	if err != nil || !strings.Contains(got, volume+" true") {
 		t.Errorf("docker plugin ls after enable: %v\n%s\nwant %s, enabled", err, got, volume)
 	}
-	got, err = docker(t, buyer, "", "volume", "create", "--driver", volume, "berth-e2e-plugin-volume")
-	t.Logf("docker volume create: %v %s", err, got)
-	docker(t, buyer, "", "volume", "rm", "berth-e2e-plugin-volume")
+	// The Engine calls the enabled driver: its entrypoint answers.
+	vol := "berth-e2e-plugin-volume-" + strings.ReplaceAll(registry, ":", "-")
+	t.Cleanup(func() { _, _ = docker(t, buyer, "", "volume", "rm", "--force", vol) })
+	if got, err := docker(t, buyer, "", "volume", "create", "--driver", volume, vol); err != nil || strings.TrimSpace(got) != vol {
+		t.Errorf("docker volume create with the plugin's driver: %v\n%s", err, got)
+	}
+
+	// A log driver, logged in with its own license key, installed enabled.
+	if got, err := docker(t, buyer, key["log-shipper"], "login", registry, "-u", "anything", "--password-stdin"); err != nil {
+		t.Fatalf("docker login with the log-shipper key: %v\n%s", err, got)
+	}
+	rec.take()
+	logs := registry + "/berthlabs/log-shipper:1.9.2"
+	t.Cleanup(func() { _, _ = docker(t, buyer, "", "plugin", "rm", "--force", logs) })
+	got, err = docker(t, buyer, "", "plugin", "install", "--grant-all-permissions", logs)
+	logWalk(t, "docker plugin install "+logs, rec.take())
+	if err != nil {
+		t.Fatalf("docker plugin install %s: %v\n%s", logs, err, got)
+	}
+	got, err = docker(t, buyer, "", "plugin", "inspect", "--format", "{{.Enabled}} {{range .Config.Interface.Types}}{{.}}{{end}} {{.PluginReference}}", logs)
+	if err != nil || strings.TrimSpace(got) != "true docker.logdriver/1.0 "+logs {
+		t.Errorf("docker plugin inspect %s: %v %q, want enabled, a log driver, from %s", logs, err, got, logs)
+	}
+	if ls, _ := docker(t, buyer, "", "plugin", "ls", "--format", "{{.Name}} {{.Enabled}}"); !strings.Contains(ls, volume+" true") || !strings.Contains(ls, logs+" true") {
+		t.Errorf("docker plugin ls:\n%s\nwant both plugins enabled", ls)
+	}
 }
 
 // sniffListener serves TLS and plain HTTP on one port, telling them apart
