@@ -85,8 +85,13 @@ type Product struct {
 	// tags, kept by SetPlatforms as tags are recorded: the OS and
 	// architecture filters of Explore.
 	Platforms []string
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	// PluginInterfaces are the capabilities ("volumedriver") of the
+	// interface types of the product's plugin tags, kept by
+	// SetPluginInterfaces as tags are recorded: Explore's interface
+	// filter.
+	PluginInterfaces []string
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
 }
 
 // Listing statuses.
@@ -170,7 +175,9 @@ const (
 // ExploreQuery selects and orders products for Explore. Zero fields do not
 // filter. Tab is "official" (badge official), "certified" (badge certified)
 // or "plugins" (kind plugin); Price is "free" (some tier free) or "paid"
-// (some tier paid); OS and Arch match a platform of the product's tags.
+// (some tier paid); OS and Arch match a platform of the product's tags;
+// Interface matches a capability of its plugin tags ("volumedriver"), and
+// plugins only.
 type ExploreQuery struct {
 	Tab       string
 	Sort      string
@@ -180,6 +187,7 @@ type ExploreQuery struct {
 	Price     string
 	OS        string
 	Arch      string
+	Interface string
 	Limit     int
 	Offset    int
 }
@@ -232,6 +240,10 @@ type Store interface {
 	Search(ctx context.Context, text string, limit int) ([]SearchHit, error)
 	// SetPlatforms records the platforms of a product's tags.
 	SetPlatforms(ctx context.Context, slug string, platforms []string) error
+	// SetPluginInterfaces records the capabilities of the interface types
+	// of a product's plugin tags, each once and sorted; ErrNotFound for an
+	// unknown slug. PutProduct keeps them, as it keeps Platforms.
+	SetPluginInterfaces(ctx context.Context, slug string, capabilities []string) error
 	// Categories returns every category in use with its product count,
 	// by name.
 	Categories(ctx context.Context) ([]CategoryCount, error)

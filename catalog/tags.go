@@ -45,6 +45,9 @@ type Tag struct {
 	Platforms  []Platform
 	Signed     bool // carries Berth's signature (set by the publishing pipeline)
 	PushedAt   time.Time
+	// Plugin is what a Docker Engine plugin's config says; nil for
+	// anything else.
+	Plugin *Plugin
 }
 
 // DayCount is a number of pulls on one UTC day ("2026-11-27").

@@ -90,9 +90,13 @@ type productJSON struct {
 	Pulls        int64      `json:"pulls"`
 	Logo         string     `json:"logo,omitempty"`
 	Platforms    []string   `json:"platforms"`
-	Free         bool       `json:"has_free_tier"`
-	CreatedAt    time.Time  `json:"created_at"`
-	UpdatedAt    time.Time  `json:"updated_at"`
+	// PluginInterfaces are a plugin's capabilities, Installs (one
+	// product only) how to install each of its repositories.
+	PluginInterfaces []interfaceJSON `json:"plugin_interfaces"`
+	Installs         []installJSON   `json:"installs,omitempty"`
+	Free             bool            `json:"has_free_tier"`
+	CreatedAt        time.Time       `json:"created_at"`
+	UpdatedAt        time.Time       `json:"updated_at"`
 }
 
 func productOf(p catalog.Product, full bool) productJSON {
@@ -101,6 +105,7 @@ func productOf(p catalog.Product, full bool) productJSON {
 		Summary: p.Summary, Categories: nonNil(p.Categories), Repositories: nonNil(p.Repositories),
 		Tiers: []tierJSON{}, Stars: p.Stars, Pulls: p.Pulls, UpdatedAt: p.UpdatedAt, CreatedAt: p.CreatedAt,
 		Logo: p.Logo, Platforms: nonNil(p.Platforms), Free: p.HasFree(),
+		PluginInterfaces: capabilitiesOf(p.PluginInterfaces),
 	}
 	if full {
 		out.Description = p.Description
@@ -126,7 +131,16 @@ func (h *handlers) getProduct(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(productOf(p, true))
+	out := productOf(p, true)
+	if p.Kind == catalog.KindPlugin {
+		// The install commands name the tag the product page names.
+		v := h.productView(p, "")
+		if err := h.addProductDetails(c, &v); err != nil {
+			return err
+		}
+		out.Installs = installsOf(v.Installs(), h.RegistryHost)
+	}
+	return c.JSON(out)
 }
 
 type licenseJSON struct {

@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/berth/berth/catalog"
+	"github.com/berth/berth/plugin"
 )
 
 // exploreRoutes registers Explore and search, pages and API.
@@ -25,7 +26,7 @@ func (h *handlers) exploreRoutes(app, api routes) {
 func exploreQuery(c *fiber.Ctx) (catalog.ExploreQuery, error) {
 	q := catalog.ExploreQuery{Tab: c.Query("tab"), Sort: c.Query("sort"), Category: c.Query("category"),
 		Kind: catalog.Kind(c.Query("kind")), Publisher: c.Query("publisher"), Price: c.Query("price"),
-		OS: c.Query("os"), Arch: c.Query("arch"), Limit: 24}
+		OS: c.Query("os"), Arch: c.Query("arch"), Interface: c.Query("interface"), Limit: 24}
 	switch q.Tab {
 	case "", "official", "certified", "plugins":
 	default:
@@ -45,6 +46,9 @@ func exploreQuery(c *fiber.Ctx) (catalog.ExploreQuery, error) {
 	case "", "free", "paid":
 	default:
 		return q, badRequest("price", "price must be free or paid")
+	}
+	if q.Interface != "" && !catalog.ValidCapability(q.Interface) {
+		return q, badRequest("interface", "interface must be a plugin capability such as volumedriver, logdriver, networkdriver, ipamdriver or authz")
 	}
 	for name, dst := range map[string]*int{"limit": &q.Limit, "offset": &q.Offset} {
 		if v := c.Query(name); v != "" {
@@ -139,6 +143,14 @@ type exploreView struct {
 	Categories []catalog.CategoryCount
 	Publishers []string
 	Platforms  []string
+	// Interfaces are the plugin capabilities the interface filter offers.
+	Interfaces []string
+}
+
+// PluginFilters says whether Explore shows its plugin interface filter:
+// once the visitor looks at plugins.
+func (v exploreView) PluginFilters() bool {
+	return v.Query.Tab == "plugins" || v.Query.Kind == catalog.KindPlugin || v.Query.Interface != ""
 }
 
 // URL is the Explore URL of the current filters with key set to value
@@ -158,6 +170,7 @@ func (v exploreView) URL(key, value string) string {
 	set("price", v.Query.Price)
 	set("os", v.Query.OS)
 	set("arch", v.Query.Arch)
+	set("interface", v.Query.Interface)
 	q.Del(key)
 	if key != "page" {
 		q.Del("page")
@@ -192,6 +205,7 @@ func (h *handlers) explorePage(c *fiber.Ctx) error {
 		return err
 	}
 	v.Platforms = []string{"linux/amd64", "linux/arm64", "linux/arm", "windows/amd64"}
+	v.Interfaces = plugin.Capabilities()
 	return h.render(c, http.StatusOK, "explore", "Explore", v)
 }
 

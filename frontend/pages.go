@@ -24,12 +24,13 @@ import (
 func parseTemplates() (map[string]*template.Template, error) {
 	funcs := template.FuncMap{
 		"price": formatPrice, "markdown": newMarkdown().render,
-		"date":         func(t time.Time) string { return t.Format("2 Jan 2006") },
-		"datetime":     func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") },
-		"bytes":        humanBytes,
-		"list":         func(v ...string) []string { return v },
-		"mainPlatform": mainPlatform,
-		"ratio":        func(part, total int64) string { return fmt.Sprintf("%.3f", share(part, total)) },
+		"date":          func(t time.Time) string { return t.Format("2 Jan 2006") },
+		"datetime":      func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") },
+		"bytes":         humanBytes,
+		"list":          func(v ...string) []string { return v },
+		"mainPlatform":  mainPlatform,
+		"interfaceName": interfaceName, "privilegeRows": privilegeRows, "installCommand": installCommand,
+		"ratio": func(part, total int64) string { return fmt.Sprintf("%.3f", share(part, total)) },
 		"sortName": func(s string) string {
 			return map[string]string{"popular": "Most popular", "newest": "Newest", "updated": "Recently updated", "name": "Name"}[s]
 		},

@@ -100,11 +100,15 @@ type tagJSON struct {
 	PushedAt   time.Time      `json:"pushed_at"`
 	Pulls      int64          `json:"pulls"`
 	Platforms  []platformJSON `json:"platforms"`
+	// Plugin is a Docker Engine plugin's facts; absent for images.
+	Plugin *pluginJSON `json:"plugin,omitempty"`
 }
 
-func tagOf(t catalog.Tag, pulls int64, full bool) tagJSON {
+// tagOf returns the API form of t; host is the registry's, for a plugin's
+// install command.
+func tagOf(t catalog.Tag, pulls int64, full bool, host string) tagJSON {
 	out := tagJSON{Repository: t.Repository, Name: t.Name, Digest: t.Digest, MediaType: t.MediaType, Signed: t.Signed,
-		PushedAt: t.PushedAt, Pulls: pulls, Platforms: []platformJSON{}}
+		PushedAt: t.PushedAt, Pulls: pulls, Platforms: []platformJSON{}, Plugin: pluginOf(t.Plugin, host, t.Repository, t.Name)}
 	for _, p := range t.Platforms {
 		pj := platformJSON{Platform: p.Name(), Digest: p.Digest, Size: p.Size, Layers: []layerJSON{}, Labels: p.Labels}
 		if pj.Labels == nil {
@@ -151,7 +155,7 @@ func (h *handlers) tagsAPI(c *fiber.Ctx) error {
 	}
 	out := make([]tagJSON, 0, len(tags))
 	for _, t := range tags {
-		out = append(out, tagOf(t, totals[t.Name], false))
+		out = append(out, tagOf(t, totals[t.Name], false, h.RegistryHost))
 	}
 	return c.JSON(fiber.Map{"repository": img.Repo, "tags": out})
 }
@@ -165,7 +169,7 @@ func (h *handlers) tagAPI(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(tagOf(t, totals[t.Name], true))
+	return c.JSON(tagOf(t, totals[t.Name], true, h.RegistryHost))
 }
 
 // pullWindow is the days pull charts show.

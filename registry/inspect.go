@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/berth/berth/catalog"
+	"github.com/berth/berth/plugin"
 )
 
 // ErrManifestUnknown means the registry holds no manifest at the
@@ -22,6 +23,9 @@ var ErrManifestUnknown = errors.New("manifest unknown")
 // single image, or for each platform of an index, the layers with their
 // sizes and the build steps that made them (the config's history, empty
 // layers skipped), the total compressed size, created time and labels.
+//
+// A Docker Engine plugin has no platform: its one "platform" holds its
+// rootfs layers, and Plugin what its config asks of the Engine.
 //
 // A push notification names the pushed digest: read by it, for the
 // registry notifies before it links the tag.
@@ -72,6 +76,9 @@ func (c *Client) Inspect(ctx context.Context, repo, tag, digest string) (catalog
 	img, err := desc.Image()
 	if err != nil {
 		return t, err
+	}
+	if plugin.IsManifest(desc.Manifest) {
+		return inspectPlugin(t, img, desc.Manifest)
 	}
 	p, err := platformOf(img, t.Digest)
 	if err != nil {
@@ -137,4 +144,39 @@ func command(createdBy string) string {
 		return "RUN " + strings.TrimSpace(rest)
 	}
 	return c
+}
+
+// inspectPlugin records a Docker Engine plugin's tag t: its rootfs layers
+// as the one platform (a plugin config names no OS or architecture, and
+// no build steps), and, from the config, its interface types and the
+// privileges `docker plugin install` asks for. A config the Engine would
+// not install is recorded without them: the tag exists, but offers
+// nothing to show.
+func inspectPlugin(t catalog.Tag, img v1.Image, manifest []byte) (catalog.Tag, error) {
+	m, err := img.Manifest()
+	if err != nil {
+		return t, fmt.Errorf("reading manifest %s: %w", t.Digest, err)
+	}
+	config, err := img.RawConfigFile()
+	if err != nil {
+		return t, fmt.Errorf("reading the config of %s: %w", t.Digest, err)
+	}
+	p := catalog.Platform{Digest: t.Digest, Size: m.Config.Size}
+	for _, l := range m.Layers {
+		p.Layers = append(p.Layers, catalog.Layer{Digest: l.Digest.String(), MediaType: string(l.MediaType), Size: l.Size})
+		p.Size += l.Size
+	}
+	t.Platforms = []catalog.Platform{p}
+	cfg, err := plugin.Parse(manifest, config)
+	if err != nil {
+		return t, nil
+	}
+	t.Plugin = &catalog.Plugin{Description: cfg.Description, Documentation: cfg.Documentation}
+	for _, i := range plugin.Interfaces(cfg) {
+		t.Plugin.Interfaces = append(t.Plugin.Interfaces, i.Type)
+	}
+	for _, pr := range plugin.Privileges(cfg) {
+		t.Plugin.Privileges = append(t.Plugin.Privileges, catalog.Privilege{Name: pr.Name, Description: pr.Description, Value: pr.Value})
+	}
+	return t, nil
 }

@@ -156,14 +156,15 @@ func (b *Backend) ForgetDigest(ctx context.Context, repo, digest string) error {
 	}
 }
 
-// refreshPlatforms sets the platforms of the product shipping repo to
-// those of all its repositories' tags.
+// refreshPlatforms sets the platforms of the product shipping repo, and
+// the capabilities of its plugins, to those of all its repositories' tags:
+// Explore filters on both. A plugin's manifest names no platform.
 func (b *Backend) refreshPlatforms(ctx context.Context, repo string) error {
 	p, err := b.productOf(ctx, repo)
 	if err != nil || p.Slug == "" {
 		return err
 	}
-	var platforms []string
+	var platforms, capabilities []string
 	for _, r := range p.Repositories {
 		tags, err := b.Stores.Tags.Tags(ctx, r)
 		if err != nil {
@@ -171,14 +172,18 @@ func (b *Backend) refreshPlatforms(ctx context.Context, repo string) error {
 		}
 		for _, t := range tags {
 			for _, pl := range t.Platforms {
-				if name := pl.Name(); !slices.Contains(platforms, name) {
+				if name := pl.Name(); pl.OS != "" && !slices.Contains(platforms, name) {
 					platforms = append(platforms, name)
 				}
 			}
+			capabilities = append(capabilities, t.Plugin.Capabilities()...)
 		}
 	}
 	slices.Sort(platforms)
-	return b.Stores.Catalog.SetPlatforms(ctx, p.Slug, platforms)
+	if err := b.Stores.Catalog.SetPlatforms(ctx, p.Slug, platforms); err != nil {
+		return err
+	}
+	return b.Stores.Catalog.SetPluginInterfaces(ctx, p.Slug, capabilities)
 }
 
 // productOf finds the product shipping repo, or the zero product.

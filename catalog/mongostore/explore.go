@@ -31,8 +31,8 @@ func sortKeys(sort string) bson.D {
 
 // exploreIndexes are the products indexes Explore and Search use: one per
 // sort (popular's is New's "rank"), the same behind the badge, kind and
-// publisher each, and multikey ones on the category, platform and search
-// term arrays.
+// publisher each, and multikey ones on the category, platform, plugin
+// interface and search term arrays.
 func exploreIndexes() []mongo.IndexModel {
 	var out []mongo.IndexModel
 	for _, sort := range []string{catalog.SortPopular, catalog.SortNewest, catalog.SortUpdated, catalog.SortName} {
@@ -44,7 +44,7 @@ func exploreIndexes() []mongo.IndexModel {
 			out = append(out, mongo.IndexModel{Keys: keys, Options: options.Index().SetName(field + "_" + sort)})
 		}
 	}
-	for _, field := range []string{"category_keys", "platform_keys", "terms", "name_terms"} {
+	for _, field := range []string{"category_keys", "platform_keys", "plugin_interfaces", "terms", "name_terms"} {
 		out = append(out, mongo.IndexModel{Keys: bson.D{{Key: field, Value: 1}}, Options: options.Index().SetName(field)})
 	}
 	return out
@@ -53,8 +53,8 @@ func exploreIndexes() []mongo.IndexModel {
 // Explore returns one page of the published products q selects, in q.Sort order (an
 // unknown or empty sort is popular; names sort case-insensitively), reading
 // Limit+1 documents to tell whether another page follows. A zero Limit
-// means no limit; an unknown tab or price does not filter. Category, OS and
-// Arch match exactly.
+// means no limit; an unknown tab or price does not filter. Category, OS,
+// Arch and Interface match exactly.
 func (s *Store) Explore(ctx context.Context, q catalog.ExploreQuery) (catalog.ExplorePage, error) {
 	opts := options.Find().SetSort(sortKeys(q.Sort)).SetSkip(int64(max(q.Offset, 0))).
 		SetProjection(productProjection())
@@ -103,6 +103,10 @@ func exploreFilter(q catalog.ExploreQuery) bson.D {
 	}
 	if key := platformFilterKey(q.OS, q.Arch); key != "" {
 		is("platform_keys", key)
+	}
+	if q.Interface != "" {
+		is("kind", string(catalog.KindPlugin))
+		is("plugin_interfaces", q.Interface)
 	}
 	return bson.D{{Key: "$and", Value: and}}
 }
@@ -211,4 +215,21 @@ func (s *Store) PublisherSlugs(ctx context.Context) ([]string, error) {
 	}
 	slices.Sort(out)
 	return out, nil
+}
+
+// SetPluginInterfaces makes capabilities, each once and sorted, the
+// product's plugin interfaces, or returns catalog.ErrNotFound for an
+// unknown slug.
+func (s *Store) SetPluginInterfaces(ctx context.Context, slug string, capabilities []string) error {
+	res, err := s.products.UpdateOne(ctx, bson.D{{Key: "slug", Value: slug}},
+		bson.D{{Key: "$set", Value: bson.D{
+			{Key: "plugin_interfaces", Value: catalog.NormalCapabilities(capabilities)},
+		}}})
+	if err != nil {
+		return fmt.Errorf("setting plugin interfaces of %s: %w", slug, err)
+	}
+	if res.MatchedCount == 0 {
+		return fmt.Errorf("product %s: %w", slug, catalog.ErrNotFound)
+	}
+	return nil
 }

@@ -38,8 +38,11 @@ type productDoc struct {
 	Logo         string    `bson:"logo,omitempty"`
 	Status       string    `bson:"status"`
 	Platforms    []string  `bson:"platforms,omitempty"`
-	CreatedAt    int64     `bson:"created_at"`
-	UpdatedAt    int64     `bson:"updated_at"`
+	// PluginInterfaces are the capabilities of its plugin tags: decoded,
+	// and Explore's interface filter (multikey index).
+	PluginInterfaces []string `bson:"plugin_interfaces,omitempty"`
+	CreatedAt        int64    `bson:"created_at"`
+	UpdatedAt        int64    `bson:"updated_at"`
 }
 
 // tierDoc is a tier embedded in a productDoc. Its fields match
@@ -67,9 +70,10 @@ type tierDoc struct {
 }
 
 // PutProduct inserts p, or replaces the product with p's slug while keeping
-// its ID, CreatedAt, Stars, Pulls and Platforms, in one upsert. An empty ID
-// on insert is filled in; repeated repositories are stored once; a new
-// product's Platforms are stored as SetPlatforms stores them. An empty
+// its ID, CreatedAt, Stars, Pulls, Platforms and PluginInterfaces, in one
+// upsert. An empty ID on insert is filled in; repeated repositories are
+// stored once; a new product's Platforms and PluginInterfaces are stored
+// as SetPlatforms and SetPluginInterfaces store them. An empty
 // Status is stored, and returned, as published.
 func (s *Store) PutProduct(ctx context.Context, p catalog.Product) (catalog.Product, error) {
 	p.Repositories = storecodec.Distinct(p.Repositories)
@@ -119,6 +123,7 @@ func upsert(p catalog.Product, id string) bson.D {
 		{Key: "_id", Value: id}, {Key: "slug", Value: p.Slug}, {Key: "stars", Value: p.Stars},
 		{Key: "pulls", Value: p.Pulls}, {Key: "created_at", Value: storecodec.Time(p.CreatedAt)},
 		{Key: "platforms", Value: platforms}, {Key: "platform_keys", Value: platformKeys(platforms)},
+		{Key: "plugin_interfaces", Value: catalog.NormalCapabilities(p.PluginInterfaces)},
 	}}}
 	return mongodb.SetArray(update, set, "repositories", p.Repositories)
 }
@@ -145,7 +150,8 @@ func decodeProduct(d productDoc) catalog.Product {
 		Summary: d.Summary, Description: d.Description,
 		Categories: storecodec.NilIfEmpty(d.Categories), Repositories: storecodec.NilIfEmpty(d.Repositories),
 		Stars: d.Stars, Pulls: d.Pulls, Logo: d.Logo, Status: storedStatus(d.Status), Platforms: storecodec.NilIfEmpty(d.Platforms),
-		CreatedAt: storecodec.ParseTime(d.CreatedAt), UpdatedAt: storecodec.ParseTime(d.UpdatedAt),
+		PluginInterfaces: storecodec.NilIfEmpty(d.PluginInterfaces),
+		CreatedAt:        storecodec.ParseTime(d.CreatedAt), UpdatedAt: storecodec.ParseTime(d.UpdatedAt),
 	}
 	for _, t := range d.Tiers {
 		t.Repositories = storecodec.NilIfEmpty(t.Repositories)

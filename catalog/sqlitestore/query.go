@@ -39,8 +39,8 @@ type tierJSON struct {
 
 // productRow holds the encoded columns of a product.
 type productRow struct {
-	categories, tiers, repositories, platforms string
-	createdAt, updatedAt                       int64
+	categories, tiers, repositories, platforms, interfaces string
+	createdAt, updatedAt                                   int64
 }
 
 // productColumns are every products column plus the product's
@@ -52,7 +52,9 @@ const productColumns = `p.id, p.slug, p.name, p.publisher, p.kind, p.badge,
 	(SELECT json_group_array(r.repository ORDER BY r.position)
 		FROM product_repositories r WHERE r.product_id = p.id),
 	(SELECT json_group_array(pl.platform ORDER BY pl.platform)
-		FROM product_platforms pl WHERE pl.product_id = p.id)`
+		FROM product_platforms pl WHERE pl.product_id = p.id),
+	(SELECT json_group_array(pi.capability ORDER BY pi.capability)
+		FROM product_plugin_interfaces pi WHERE pi.product_id = p.id)`
 
 // selectProducts reads productColumns of every product.
 const selectProducts = `SELECT ` + productColumns + ` FROM products p`
@@ -113,7 +115,7 @@ func scanProduct(sc sqldb.Scanner) (catalog.Product, error) {
 	)
 	err := sc.Scan(&p.ID, &p.Slug, &p.Name, &p.Publisher, &p.Kind, &p.Badge,
 		&p.Summary, &p.Description, &row.categories, &row.tiers, &p.Stars, &p.Pulls,
-		&row.createdAt, &row.updatedAt, &p.Logo, &p.Status, &row.repositories, &row.platforms)
+		&row.createdAt, &row.updatedAt, &p.Logo, &p.Status, &row.repositories, &row.platforms, &row.interfaces)
 	if err != nil {
 		return catalog.Product{}, err
 	}
@@ -149,6 +151,9 @@ func decode(p catalog.Product, row productRow) (catalog.Product, error) {
 	}
 	if p.Platforms, err = sqldb.ParseStrings(row.platforms); err != nil {
 		return p, fmt.Errorf("platforms of %s: %w", p.Slug, err)
+	}
+	if p.PluginInterfaces, err = sqldb.ParseStrings(row.interfaces); err != nil {
+		return p, fmt.Errorf("plugin interfaces of %s: %w", p.Slug, err)
 	}
 	var tiers []tierJSON
 	if err := json.Unmarshal([]byte(row.tiers), &tiers); err != nil {

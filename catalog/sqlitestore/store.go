@@ -70,6 +70,7 @@ var schema = []string{
 	exploreSchema,
 	tagSchema,
 	statusSchema,
+	pluginSchema,
 }
 
 // Store implements catalog.Store, catalog.StarStore,

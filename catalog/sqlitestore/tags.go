@@ -67,7 +67,7 @@ type layerJSON struct {
 }
 
 // tagColumns are every tags column in scanTag's order; the table is t.
-const tagColumns = `t.repository, t.name, t.digest, t.media_type, t.platforms, t.signed, t.pushed_at`
+const tagColumns = `t.repository, t.name, t.digest, t.media_type, t.platforms, t.signed, t.pushed_at, t.plugin`
 
 // Tag queries, each on an index (see tagSchema).
 const (
@@ -88,13 +88,17 @@ func (s *Store) PutTag(ctx context.Context, t catalog.Tag) error {
 	if err != nil {
 		return fmt.Errorf("putting tag %s:%s: %w", t.Repository, t.Name, err)
 	}
+	plugin, err := encodePlugin(t.Plugin)
+	if err != nil {
+		return fmt.Errorf("putting tag %s:%s: %w", t.Repository, t.Name, err)
+	}
 	err = sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO tags (repository, name, digest, media_type,
-			platforms, signed, pushed_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+			platforms, signed, pushed_at, plugin) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (repository, name) DO UPDATE SET digest = excluded.digest,
 			media_type = excluded.media_type, platforms = excluded.platforms,
-			signed = excluded.signed, pushed_at = excluded.pushed_at`,
-			t.Repository, t.Name, t.Digest, t.MediaType, platforms, t.Signed, storecodec.Time(t.PushedAt))
+			signed = excluded.signed, pushed_at = excluded.pushed_at, plugin = excluded.plugin`,
+			t.Repository, t.Name, t.Digest, t.MediaType, platforms, t.Signed, storecodec.Time(t.PushedAt), plugin)
 		if err != nil {
 			return err
 		}
@@ -185,10 +189,15 @@ func scanTag(sc sqldb.Scanner) (catalog.Tag, error) {
 	var (
 		t         catalog.Tag
 		platforms string
+		plugin    string
 		pushed    int64
 	)
-	if err := sc.Scan(&t.Repository, &t.Name, &t.Digest, &t.MediaType, &platforms, &t.Signed, &pushed); err != nil {
+	if err := sc.Scan(&t.Repository, &t.Name, &t.Digest, &t.MediaType, &platforms, &t.Signed, &pushed, &plugin); err != nil {
 		return catalog.Tag{}, err
+	}
+	var err error
+	if t.Plugin, err = decodePlugin(plugin); err != nil {
+		return catalog.Tag{}, fmt.Errorf("plugin of tag %s:%s: %w", t.Repository, t.Name, err)
 	}
 	t.PushedAt = storecodec.ParseTime(pushed)
 	var ps []platformJSON

@@ -29,6 +29,8 @@ func Run(t *testing.T, newStore func(t *testing.T) catalog.Store) {
 		{Name: "ExploreFilters", Run: testExploreFilters},
 		{Name: "ExplorePages", Run: testExplorePages},
 		{Name: "SetPlatforms", Run: testSetPlatforms},
+		{Name: "SetPluginInterfaces", Run: testSetPluginInterfaces},
+		{Name: "ExplorePluginInterfaces", Run: testExplorePluginInterfaces},
 		{Name: "Categories", Run: testCategories},
 		{Name: "PublisherSlugs", Run: testPublisherSlugs},
 		{Name: "SearchFindsSlips", Run: testSearchFindsSlips},

@@ -23,6 +23,7 @@ type TagStore interface {
 func RunTags(t *testing.T, newStore func(t *testing.T) TagStore) {
 	storetesting.Run(t, newStore, []storetesting.Test[TagStore]{
 		{Name: "RoundTrip", Run: testTagRoundTrip},
+		{Name: "Plugin", Run: testPluginTag},
 		{Name: "Replace", Run: testTagReplace},
 		{Name: "NotFound", Run: testTagNotFound},
 		{Name: "Tags", Run: testTags},

@@ -61,3 +61,40 @@ document.querySelectorAll('input[data-live-search]').forEach(function (input) {
     }, 120);
   });
 });
+
+// Copy buttons: data-copy names the element whose text the button copies.
+// They stay hidden without this script, which alone can copy.
+document.querySelectorAll('button[data-copy]').forEach(function (b) {
+  var target = document.getElementById(b.getAttribute('data-copy'));
+  if (!target) { return; }
+  var status = document.createElement('span');
+  status.className = 'copy-status';
+  status.setAttribute('role', 'status');
+  b.after(status);
+  function done(ok) {
+    status.textContent = ok ? 'Copied' : 'Select the text to copy it';
+    setTimeout(function () { status.textContent = ''; }, 2500);
+  }
+  function fallback(text) {
+    var area = document.createElement('textarea');
+    area.value = text;
+    area.setAttribute('readonly', '');
+    area.style.position = 'fixed';
+    area.style.opacity = '0';
+    document.body.appendChild(area);
+    area.select();
+    var ok = false;
+    try { ok = document.execCommand('copy'); } catch (e) { ok = false; }
+    area.remove();
+    done(ok);
+  }
+  b.hidden = false;
+  b.addEventListener('click', function () {
+    var text = target.textContent.trim();
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(function () { done(true); }, function () { fallback(text); });
+    } else {
+      fallback(text);
+    }
+  });
+});
