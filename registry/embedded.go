@@ -36,16 +36,18 @@ type Config struct {
 
 // Embedded is a distribution registry served from Berth's process.
 type Embedded struct {
-	handler http.Handler
-	server  *http.Server
+	handler  http.Handler
+	server   *http.Server
+	stopLogs func()
 }
 
 // NewEmbedded builds the registry application. distribution panics on bad
 // configuration; that becomes an error here.
 func NewEmbedded(ctx context.Context, cfg Config) (e *Embedded, err error) {
-	routeLogs(cfg.Logger)
+	stopLogs := routeLogs(cfg.Logger, cfg.NotifyURL)
 	defer func() {
 		if r := recover(); r != nil {
+			stopLogs()
 			err = fmt.Errorf("starting embedded registry: %v", r)
 		}
 	}()
@@ -61,6 +63,7 @@ func NewEmbedded(ctx context.Context, cfg Config) (e *Embedded, err error) {
 			ReadHeaderTimeout: 10 * time.Second,
 			IdleTimeout:       2 * time.Minute,
 		},
+		stopLogs: stopLogs,
 	}, nil
 }
 
@@ -118,6 +121,8 @@ func (e *Embedded) Serve(ln net.Listener) error {
 }
 
 // Shutdown stops accepting requests and waits for those in flight until ctx ends.
+// Its notification sinks, which distribution never closes, go quiet.
 func (e *Embedded) Shutdown(ctx context.Context) error {
+	defer e.stopLogs()
 	return e.server.Shutdown(ctx)
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"sync"
 
 	"github.com/sirupsen/logrus"
 )
@@ -14,12 +15,57 @@ import (
 // request at info and every 4xx answer — a client's anonymous ping, a HEAD
 // for a tag not yet pushed — as a warning or an error. Those are the
 // protocol working and go to debug; 5xx and other errors stay errors.
-func routeLogs(log *slog.Logger) {
+//
+// The logrus logger is one per process, so the registry started last takes
+// it. A registry's notification sinks outlive its Shutdown (distribution
+// never closes them) and keep retrying events to a Berth that has stopped;
+// their lines name the notification URL they post to, so a line of a
+// stopped registry is dropped, and one of another running registry goes to
+// that registry's logger (tests run several in one process).
+func routeLogs(log *slog.Logger, notifyURL string) (stop func()) {
+	log = log.With("component", "registry")
+	sinks.Lock()
+	if notifyURL != "" {
+		sinks.byURL[notifyURL] = log
+	}
+	sinks.Unlock()
 	std := logrus.StandardLogger()
 	std.SetOutput(io.Discard)
 	std.SetLevel(logrus.InfoLevel)
 	std.ReplaceHooks(logrus.LevelHooks{})
-	std.AddHook(slogHook{log: log.With("component", "registry")})
+	std.AddHook(slogHook{log: log})
+	return func() {
+		sinks.Lock()
+		delete(sinks.byURL, notifyURL)
+		sinks.Unlock()
+	}
+}
+
+// sinks maps the notification URL of each running registry to its logger.
+var sinks = struct {
+	sync.Mutex
+	byURL map[string]*slog.Logger
+}{byURL: map[string]*slog.Logger{}}
+
+// sinkLogger returns the logger for a line of a notification sink, and
+// whether the line is one: a line of a sink naming no running registry's
+// URL gets a nil logger.
+func sinkLogger(e *logrus.Entry) (*slog.Logger, bool) {
+	if !strings.HasPrefix(e.Message, "retryingsink:") && !strings.HasPrefix(e.Message, "eventqueue:") {
+		return nil, false
+	}
+	text := e.Message
+	if err, ok := e.Data[logrus.ErrorKey].(error); ok {
+		text += " " + err.Error()
+	}
+	sinks.Lock()
+	defer sinks.Unlock()
+	for url, log := range sinks.byURL {
+		if strings.Contains(text, url) {
+			return log, true
+		}
+	}
+	return nil, true
 }
 
 type slogHook struct{ log *slog.Logger }
@@ -27,6 +73,12 @@ type slogHook struct{ log *slog.Logger }
 func (h slogHook) Levels() []logrus.Level { return logrus.AllLevels }
 
 func (h slogHook) Fire(e *logrus.Entry) error {
+	if log, ok := sinkLogger(e); ok {
+		if log == nil {
+			return nil // a stopped registry's sink, retrying to nobody
+		}
+		h.log = log
+	}
 	// distribution prints each notification endpoint with its headers, and
 	// the Authorization header is Berth's notification secret.
 	if strings.HasPrefix(e.Message, "configuring endpoint") {
