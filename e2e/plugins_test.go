@@ -545,6 +545,23 @@ func TestDockerPluginPush(t *testing.T) {
 	if err != nil || promoted.Digest != desc.Digest {
 		t.Fatalf("otto/driver:1.0.0 after promotion: %v %v, want %s", err, promoted, desc.Digest)
 	}
+	// A buyer of the plugin verifies Berth's counter-signature with cosign,
+	// from the .sig tag and through the referrers API.
+	buyerID, err := w.in.srv.Backend.Accounts.UserByUsername(t.Context(), "bob")
+	must(t, err)
+	lic, err := w.in.srv.Backend.Licenses.Grant(t.Context(), licensing.Grant{Owner: buyerID.ID, Product: "otto-driver", Tier: "express"})
+	must(t, err)
+	cosign := realTool(t, "cosign")
+	buyer := newToolUser(t, "COSIGN_EXPERIMENTAL=1")
+	buyer.must(t, lic.Key, cosign, "login", w.in.Registry, "-u", "bob", "--password-stdin")
+	for _, extra := range [][]string{nil, {"--experimental-oci11"}} {
+		args := append([]string{"verify", "--key", w.in.URL + "/.well-known/cosign.pub", "--insecure-ignore-tlog"}, extra...)
+		out := buyer.must(t, "", cosign, append(args, w.in.Registry+"/otto/driver:1.0.0")...)
+		if !strings.Contains(out, `"docker-manifest-digest":"`+desc.Digest.String()+`"`) {
+			t.Errorf("cosign %s on the plugin: output does not name %s:\n%s", strings.Join(args, " "), desc.Digest, out)
+		}
+	}
+
 	size, err := layers[0].Size()
 	must(t, err)
 	same, err := random.Image(size, 1)
