@@ -36,6 +36,8 @@ func TestMain(m *testing.M) {
 }
 
 // berthBinary builds the real berth binary on first use and returns its path.
+// It is built with the failpoint tag, so that the crash tests can arm one
+// (internal/failpoint); release builds have none.
 func berthBinary(t *testing.T) string {
 	t.Helper()
 	binOnce.Do(func() {
@@ -43,7 +45,7 @@ func berthBinary(t *testing.T) string {
 			return
 		}
 		binPath = filepath.Join(binDir, "berth")
-		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		out, err := exec.Command("go", "build", "-tags", "failpoint", "-o", binPath, ".").CombinedOutput()
 		if err != nil {
 			binError = fmt.Errorf("go build: %v\n%s", err, out)
 		}
