@@ -24,6 +24,9 @@ func Run(t *testing.T, newStore func(t *testing.T) jobs.Store) {
 		{Name: "Release", Run: testRelease},
 		{Name: "ReleaseRefused", Run: testReleaseRefused},
 		{Name: "DeleteFinished", Run: testDeleteFinished},
+		{Name: "Extend", Run: testExtend},
+		{Name: "Failed", Run: testFailed},
+		{Name: "Retry", Run: testRetry},
 	})
 }
 
