@@ -219,3 +219,31 @@ func TestRetryRunsAFailedJobAgain(t *testing.T) {
 		t.Errorf("retrying a done job: err = %v, want ErrNotFailed", err)
 	}
 }
+
+// TestDeadLettersOutliveDoneJobs: the purge deletes done jobs after Keep,
+// failed ones only after KeepFailed.
+func TestDeadLettersOutliveDoneJobs(t *testing.T) {
+	ctx := context.Background()
+	q, s, c := newQueue(t, jobs.Config{MaxAttempts: 1, Keep: time.Hour, KeepFailed: 48 * time.Hour})
+	q.Handle("ok", func(context.Context, []byte) error { return nil })
+	q.Handle("bad", func(context.Context, []byte) error { return errors.New("down") })
+	for _, k := range []string{"ok", "bad"} {
+		if _, err := q.Enqueue(ctx, k, k, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(t, q.RunDue(ctx))
+	c.add(time.Hour + time.Nanosecond)
+	must(t, q.Purge(ctx))
+	if _, err := s.Job(ctx, "ok"); !errors.Is(err, jobs.ErrNotFound) {
+		t.Errorf("done job after Keep: err = %v, want it deleted", err)
+	}
+	if j := job(t, s, "bad"); j.Status != jobs.Failed {
+		t.Errorf("failed job after Keep: %+v, want it kept", j)
+	}
+	c.add(47 * time.Hour)
+	must(t, q.Purge(ctx))
+	if _, err := s.Job(ctx, "bad"); !errors.Is(err, jobs.ErrNotFound) {
+		t.Errorf("failed job after KeepFailed: err = %v, want it deleted", err)
+	}
+}

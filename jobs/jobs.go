@@ -99,6 +99,9 @@ type Store interface {
 	// DeleteFinished deletes the done and failed jobs last updated before
 	// t, and returns how many it deleted.
 	DeleteFinished(ctx context.Context, before time.Time) (int, error)
+	// DeleteDone deletes the done jobs last updated before t, and returns
+	// how many it deleted: failed jobs, the dead letters, are kept longer.
+	DeleteDone(ctx context.Context, before time.Time) (int, error)
 	// Extend moves the RunAt of the job with id to until, only while
 	// lease still holds it (the job is pending under that lease): the
 	// heartbeat of a running job. Otherwise it returns ErrLeaseLost

@@ -31,9 +31,12 @@ type Config struct {
 	// Poll is how often an idle worker looks for due jobs it was not woken
 	// for: retries coming due, jobs another instance enqueued (default 1 s).
 	Poll time.Duration
-	// Keep is how long finished jobs are kept (default 24 h): the window in
-	// which enqueueing a finished job's ID again does nothing.
+	// Keep is how long done jobs are kept (default 24 h): the window in
+	// which enqueueing a done job's ID again does nothing.
 	Keep time.Duration
+	// KeepFailed is how long failed jobs, the dead letters, are kept for
+	// an administrator to see and retry (default 7 days, at least Keep).
+	KeepFailed time.Duration
 }
 
 // Queue runs jobs from a Store with registered handlers.
@@ -74,6 +77,10 @@ func New(cfg Config, store Store, log *slog.Logger) *Queue {
 	if cfg.Keep <= 0 {
 		cfg.Keep = 24 * time.Hour
 	}
+	if cfg.KeepFailed <= 0 {
+		cfg.KeepFailed = 7 * 24 * time.Hour
+	}
+	cfg.KeepFailed = max(cfg.KeepFailed, cfg.Keep)
 	return &Queue{cfg: cfg, store: store, log: log, now: time.Now, wake: make(chan struct{}, 1),
 		handlers: map[string]Handler{}}
 }
@@ -269,7 +276,8 @@ func Backoff(n int) time.Duration {
 	return min(500*time.Millisecond<<min(max(n-1, 0), 10), 5*time.Minute)
 }
 
-// purge deletes finished jobs older than Config.Keep, hourly.
+// purge deletes done jobs older than Config.Keep and failed ones older
+// than Config.KeepFailed, hourly.
 func (q *Queue) purge(ctx context.Context) {
 	tick := time.NewTicker(time.Hour)
 	defer tick.Stop()
@@ -279,7 +287,7 @@ func (q *Queue) purge(ctx context.Context) {
 			return
 		case <-tick.C:
 		}
-		if _, err := q.store.DeleteFinished(ctx, q.now().Add(-q.cfg.Keep)); err != nil && ctx.Err() == nil {
+		if err := q.Purge(ctx); err != nil && ctx.Err() == nil {
 			q.log.Warn("job queue: deleting finished jobs failed", "err", err)
 		}
 	}
@@ -300,4 +308,15 @@ func (q *Queue) Retry(ctx context.Context, id string) (Job, error) {
 	}
 	q.Wake()
 	return j, nil
+}
+
+// Purge deletes done jobs older than Config.Keep and failed ones older than
+// Config.KeepFailed; Run calls it hourly.
+func (q *Queue) Purge(ctx context.Context) error {
+	now := q.now()
+	if _, err := q.store.DeleteDone(ctx, now.Add(-q.cfg.Keep)); err != nil {
+		return err
+	}
+	_, err := q.store.DeleteFinished(ctx, now.Add(-q.cfg.KeepFailed))
+	return err
 }

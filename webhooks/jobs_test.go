@@ -99,3 +99,25 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestJobWritesAMissingRecord: a delivery whose job was enqueued but whose
+// record was never written (Emit stopped between the two) is delivered,
+// and its record written, by the job; enqueueing it again is a no-op.
+func TestJobWritesAMissingRecord(t *testing.T) {
+	ctx := context.Background()
+	receiver := newCounter(t, func(http.ResponseWriter, *http.Request) {})
+	h := newHarness(t, webhooks.Config{AllowPrivate: true}, nil)
+	ep, _, err := h.d.AddEndpoint(ctx, "pub-1", receiver.URL+"/hook", nil)
+	must(t, err)
+	del := webhooks.Delivery{ID: "d-1", Endpoint: ep.ID, Publisher: "pub-1", Event: webhooks.EventPull, Payload: []byte(`{"id":"d-1"}`)}
+	must(t, webhooks.EnqueueOnly(ctx, h.d, del))
+	must(t, webhooks.EnqueueOnly(ctx, h.d, del))
+	must(t, h.q.RunDue(ctx))
+	ds, err := h.d.Deliveries(ctx, "pub-1", ep.ID, 10)
+	if err != nil || len(ds) != 1 || ds[0].ID != "d-1" || ds[0].Status != webhooks.DeliveryDelivered || ds[0].Attempts != 1 {
+		t.Errorf("deliveries %+v, %v; want d-1 delivered on its first attempt", ds, err)
+	}
+	if receiver.count() != 1 {
+		t.Errorf("the receiver got %d requests, want 1", receiver.count())
+	}
+}

@@ -142,6 +142,18 @@ func (s *Store) DeleteFinished(ctx context.Context, before time.Time) (int, erro
 	return int(res.DeletedCount), nil
 }
 
+// DeleteDone deletes done jobs last updated before t.
+func (s *Store) DeleteDone(ctx context.Context, before time.Time) (int, error) {
+	res, err := s.jobs.DeleteMany(ctx, bson.D{
+		{Key: "status", Value: string(jobs.Done)},
+		{Key: "updated_at", Value: bson.D{{Key: "$lt", Value: storecodec.Time(before)}}},
+	})
+	if err != nil {
+		return 0, fmt.Errorf("deleting done jobs: %w", err)
+	}
+	return int(res.DeletedCount), nil
+}
+
 // Extend moves a running job's lease end while its lease holds, in one
 // conditional update.
 func (s *Store) Extend(ctx context.Context, id, lease string, until time.Time) error {

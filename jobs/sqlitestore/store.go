@@ -128,6 +128,16 @@ func (s *Store) DeleteFinished(ctx context.Context, before time.Time) (int, erro
 	return n, nil
 }
 
+// DeleteDone deletes done jobs last updated before t.
+func (s *Store) DeleteDone(ctx context.Context, before time.Time) (int, error) {
+	n, err := sqldb.ExecCount(ctx, s.db, `DELETE FROM jobs WHERE status = ? AND updated_at < ?`,
+		string(jobs.Done), storecodec.Time(before))
+	if err != nil {
+		return 0, fmt.Errorf("deleting done jobs: %w", err)
+	}
+	return n, nil
+}
+
 // Extend moves a running job's lease end while its lease holds.
 func (s *Store) Extend(ctx context.Context, id, lease string, until time.Time) error {
 	res, err := sqldb.Exec(ctx, s.db, `UPDATE jobs SET run_at = ? WHERE id = ? AND lease = ? AND lease != '' AND status = ?`,
