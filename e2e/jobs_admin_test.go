@@ -27,9 +27,15 @@ type adminJob struct {
 // queue are listed for an administrator (page and API, filtered by kind),
 // and retried from either: the job runs again and is done. A job that is
 // not failed answers 409, an unknown one 404; anyone but an administrator
-// is refused; each retry is in the security log.
+// is refused; each retry is in the security log. On both stores.
 func TestFailedJobsAdmin(t *testing.T) {
-	cfg := config(t, backend{name: "sqlite"})
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) { testFailedJobsAdmin(t, b) })
+	}
+}
+
+func testFailedJobsAdmin(t *testing.T, b backend) {
+	cfg := config(t, b)
 	cfg.Demo = false
 	in := start(t, cfg)
 	ctx := context.Background()
@@ -53,7 +59,7 @@ func TestFailedJobsAdmin(t *testing.T) {
 			return nil
 		})
 	}
-	for _, j := range [][2]string{{"e2e.flaky", "flaky-1"}, {"e2e.flaky", "flaky-2"}, {"e2e.other", "other-1"}} {
+	for _, j := range [][2]string{{"e2e.flaky", "flaky-1"}, {"e2e.flaky", "e2e:flaky/2"}, {"e2e.other", "other-1"}} {
 		_, err := q.Enqueue(ctx, j[0], j[1], []byte("{}"))
 		must(t, err)
 	}
@@ -112,20 +118,24 @@ func TestFailedJobsAdmin(t *testing.T) {
 	// Through the page.
 	ops := signInAPI(t, in, "ops", "ops-password")
 	resp, body := send(t, "GET", in.URL+"/admin/jobs?kind=e2e.flaky", "", nil, ops)
-	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "flaky-2") || strings.Contains(body, "flaky-1") ||
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "e2e:flaky/2") || strings.Contains(body, "flaky-1") ||
 		strings.Contains(body, "other-1") || !strings.Contains(body, "the far side is down") {
-		t.Fatalf("failed jobs page of e2e.flaky: %d; want flaky-2 with its error, and nothing else:\n%s", resp.StatusCode, body)
+		t.Fatalf("failed jobs page of e2e.flaky: %d; want e2e:flaky/2 with its error, and nothing else:\n%s", resp.StatusCode, body)
 	}
 	form := url.Values{"_csrf": {between(body, `name="_csrf" value="`, `"`)}, "kind": {"e2e.flaky"}}
 	header := map[string]string{"Content-Type": "application/x-www-form-urlencoded"}
-	if resp, _ := send(t, "POST", in.URL+"/admin/jobs/flaky-2/retry", url.Values{"kind": {"e2e.flaky"}}.Encode(), header, ops); resp.StatusCode != http.StatusForbidden {
+	action := between(between(body, `id="failed-jobs"`, `</table>`), `<form method="post" action="`, `"`)
+	if action != "/admin/jobs/e2e:flaky%2F2/retry" {
+		t.Fatalf("the Retry form posts to %q, want the job's ID as one path segment", action)
+	}
+	if resp, _ := send(t, "POST", in.URL+action, url.Values{"kind": {"e2e.flaky"}}.Encode(), header, ops); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("a retry form without its CSRF token: %d, want 403", resp.StatusCode)
 	}
-	resp, _ = send(t, "POST", in.URL+"/admin/jobs/flaky-2/retry", form.Encode(), header, ops)
+	resp, _ = send(t, "POST", in.URL+action, form.Encode(), header, ops)
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/admin/jobs?kind=e2e.flaky" {
-		t.Fatalf("retrying flaky-2 from the page: %d to %q; want 303 back to the list", resp.StatusCode, resp.Header.Get("Location"))
+		t.Fatalf("retrying e2e:flaky/2 from the page: %d to %q; want 303 back to the list", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	waitDone(t, in, "flaky-2")
+	waitDone(t, in, "e2e:flaky/2")
 	if got := list(""); len(got) != 1 || got[0].ID != "other-1" {
 		t.Errorf("failed jobs after both retries: %+v; want other-1 alone", got)
 	}

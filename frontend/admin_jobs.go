@@ -104,10 +104,18 @@ func (h *handlers) retryJobAPI(c *fiber.Ctx) error {
 
 // adminJobsView is the dead letters page: one page of failed jobs.
 type adminJobsView struct {
-	Jobs []jobs.Job
+	Jobs []failedJobRow
 	Kind string // the kind shown, "" for all
 	Page int    // from 1
 	More bool
+}
+
+// failedJobRow is a failed job on the page, with the address of its Retry
+// form: a job ID may hold ":" or "/" (webhook-delivery:<id>), so it is
+// escaped as one path segment here, not in the template.
+type failedJobRow struct {
+	jobs.Job
+	RetryURL string
 }
 
 // PrevURL and NextURL link the neighbouring pages, keeping the kind.
@@ -138,7 +146,10 @@ func (h *handlers) adminJobsPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	v.Jobs, v.More = js[:min(len(js), adminPageSize)], len(js) > adminPageSize
+	for _, j := range js[:min(len(js), adminPageSize)] {
+		v.Jobs = append(v.Jobs, failedJobRow{Job: j, RetryURL: "/admin/jobs/" + url.PathEscape(j.ID) + "/retry"})
+	}
+	v.More = len(js) > adminPageSize
 	return h.render(c, http.StatusOK, "admin_jobs", "Failed jobs", v)
 }
 
