@@ -138,6 +138,11 @@ var modelPermissions = map[string]access.Permission{
 	"POST /api/v1/publishers/:slug/images/:ns/:name/tags/:tag/withdraw": access.OnPublisher(access.Write, "slug"),
 	"POST /publishers/:slug/images/:ns/:name/tags/:tag/withdraw":        access.OnPublisher(access.Write, "slug"),
 	"GET /api/v1/publishers/:slug/withdrawals":                          access.OnPublisher(access.Read, "slug"),
+	// The job queue's dead letters are Berth's administrators' alone.
+	"GET /admin/jobs":                   access.AdminPage,
+	"POST /admin/jobs/:id/retry":        access.AdminPage,
+	"GET /api/v1/admin/jobs":            access.Administer,
+	"POST /api/v1/admin/jobs/:id/retry": access.Administer,
 }
 
 func reach(p access.Permission, kind string, page bool) outcome {

@@ -26,6 +26,7 @@ func (h *handlers) adminRoutes(app, api routes) {
 	api.Get("/admin/users", access.Administer, h.adminUsersAPI)
 	api.Patch("/admin/users/:username", access.Administer, h.adminUpdateUserAPI)
 	api.Get("/admin/orgs", access.Administer, h.adminOrgsAPI)
+	h.adminJobRoutes(app, api)
 }
 
 // adminView is the admin page: one page of users and one of organisations.

@@ -74,6 +74,7 @@ type Deps struct {
 	Publishers   PublisherStore
 	Events       RegistryEvents // stores the registry's notifications
 	Webhooks     *webhooks.Dispatcher
+	Jobs         DeadLetters      // the job queue's failed jobs, for administrators
 	Registry     *registry.Client // Berth's own registry client: tags for repository pages
 	RegistryHost string           // host[:port] clients pull from, for pull commands
 	PublicURL    string

@@ -13,6 +13,7 @@ import (
 	"github.com/berth/berth/audit"
 	"github.com/berth/berth/billing"
 	"github.com/berth/berth/catalog"
+	"github.com/berth/berth/jobs"
 	"github.com/berth/berth/licensing"
 	"github.com/berth/berth/registry/errcode"
 	"github.com/berth/berth/webhooks"
@@ -225,6 +226,10 @@ func otherError(err error) *apiError {
 		return &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid", Field: invalid.Field, Message: invalid.Error()}
 	case errors.Is(err, webhooks.ErrNotFound):
 		return &apiError{Status: http.StatusNotFound, Code: "not_found", Message: rootMessage(err)}
+	case errors.Is(err, jobs.ErrNotFound):
+		return &apiError{Status: http.StatusNotFound, Code: "not_found", Message: rootMessage(err)}
+	case errors.Is(err, jobs.ErrNotFailed):
+		return &apiError{Status: http.StatusConflict, Code: "not_failed", Message: rootMessage(err)}
 	case errors.As(err, &fe):
 		return &apiError{Status: fe.Code, Code: strings.ReplaceAll(strings.ToLower(http.StatusText(fe.Code)), " ", "_"), Message: fe.Message}
 	}

@@ -72,6 +72,8 @@ var audited = map[string]audit.Action{
 	"POST /admin/users/:username/enable":        audit.AdminAction,
 	"PATCH /api/v1/admin/users/:username":       audit.AdminAction,
 	"PUT /api/v1/admin/products/:product/badge": audit.AdminAction,
+	"POST /admin/jobs/:id/retry":                audit.AdminAction,
+	"POST /api/v1/admin/jobs/:id/retry":         audit.AdminAction,
 }
 
 // securityRoutes registers the security audit log: all of it for

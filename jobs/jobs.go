@@ -12,7 +12,14 @@
 // RunAt to the end of the lease and gives it a fresh lease token in the same
 // statement that finds it. A job whose worker died becomes due again when
 // its lease ends; a worker whose lease ended finds its token gone when it
-// reports back, and its report is refused.
+// reports back, and its report is refused. While a handler runs, its
+// worker extends the lease (a heartbeat), so a lease can be short and
+// still cover long work; a beat that finds the lease lost stops the
+// handler.
+//
+// A job that failed for good (a permanent error, or its attempts used up)
+// stays as a dead letter: Failed lists them and Retry gives one its
+// attempts again.
 package jobs
 
 import (
@@ -65,6 +72,9 @@ var (
 	// ErrLeaseLost means the job is no longer held by the lease given: it
 	// ended and another claim took the job, or the job finished.
 	ErrLeaseLost = errors.New("job lease lost")
+	// ErrNotFailed means a retry was asked of a job that is not failed:
+	// it is pending (perhaps running) or done.
+	ErrNotFailed = errors.New("job is not failed")
 )
 
 // Store persists jobs. The SQLite and MongoDB stores implement it and pass
@@ -89,6 +99,24 @@ type Store interface {
 	// DeleteFinished deletes the done and failed jobs last updated before
 	// t, and returns how many it deleted.
 	DeleteFinished(ctx context.Context, before time.Time) (int, error)
+	// DeleteDone deletes the done jobs last updated before t, and returns
+	// how many it deleted: failed jobs, the dead letters, are kept longer.
+	DeleteDone(ctx context.Context, before time.Time) (int, error)
+	// Extend moves the RunAt of the job with id to until, only while
+	// lease still holds it (the job is pending under that lease): the
+	// heartbeat of a running job. Otherwise it returns ErrLeaseLost
+	// (ErrNotFound when no job has id).
+	Extend(ctx context.Context, id, lease string, until time.Time) error
+	// Failed returns the failed jobs (the dead letters), of kind unless
+	// kind is "", the last updated first (ties by ID), skipping offset and
+	// at most limit.
+	Failed(ctx context.Context, kind string, limit, offset int) ([]Job, error)
+	// Retry makes the failed job with id pending again, in one
+	// conditional write: its Attempts become 0, its RunAt and UpdatedAt
+	// now; its LastError is kept until the next attempt. It returns the
+	// job as written, ErrNotFound, or ErrNotFailed when the job is not
+	// failed.
+	Retry(ctx context.Context, id string, now time.Time) (Job, error)
 }
 
 // Handler runs a job of one kind. An error means the attempt failed: the
@@ -116,4 +144,51 @@ func Permanent(err error) error {
 func IsPermanent(err error) bool {
 	var p permanent
 	return errors.As(err, &p)
+}
+
+// expected marks a failure its handler expected and reported itself.
+type expected struct{ err error }
+
+func (e expected) Error() string { return e.err.Error() }
+func (e expected) Unwrap() error { return e.err }
+
+// Expected marks err as a failure the handler expected and has already
+// told operators about at the level it chose (an outside endpoint that is
+// down is the endpoint's owner's business): the queue records and retries
+// it like any other, but logs it at Debug, and giving up at Info, instead
+// of Warn and Error. It may wrap a Permanent error, or be wrapped by one.
+func Expected(err error) error {
+	if err == nil {
+		return nil
+	}
+	return expected{err}
+}
+
+// isExpected reports whether err, or an error it wraps, was marked
+// Expected.
+func isExpected(err error) bool {
+	var e expected
+	return errors.As(err, &e)
+}
+
+// Attempt is the run of a job a handler is in; the queue puts it in the
+// handler's context (see AttemptOf).
+type Attempt struct {
+	// Job is the job's ID.
+	Job string
+	// Number counts this job's attempts, this one included, since it was
+	// enqueued or last retried from the dead letters.
+	Number int
+	// Last is set when a failure of this attempt fails the job for good:
+	// the queue's attempts are used up.
+	Last bool
+}
+
+type attemptKey struct{}
+
+// AttemptOf returns the attempt whose handler ctx was given, and false
+// outside a handler.
+func AttemptOf(ctx context.Context) (Attempt, bool) {
+	a, ok := ctx.Value(attemptKey{}).(Attempt)
+	return a, ok
 }

@@ -17,18 +17,26 @@ import (
 type Config struct {
 	// Workers is how many jobs run at once in this process (default 2).
 	Workers int
-	// Lease is how long a claim holds a job (default 1 minute): a worker
-	// that has not reported back by then is presumed dead, and the job is
-	// due again. A handler must finish well within it.
+	// Lease is how long a claim holds a job without a heartbeat (default
+	// 30 s): while a handler runs, its worker extends the lease every
+	// Heartbeat, so a handler may run longer; a worker that stops
+	// heartbeating (its process died) is presumed dead once the lease
+	// ends, and the job is due again for any instance.
 	Lease time.Duration
+	// Heartbeat is how often a running job's lease is extended (default
+	// a third of Lease, so that two beats may fail before it ends).
+	Heartbeat time.Duration
 	// MaxAttempts bounds the attempts of one job (default 8).
 	MaxAttempts int
 	// Poll is how often an idle worker looks for due jobs it was not woken
 	// for: retries coming due, jobs another instance enqueued (default 1 s).
 	Poll time.Duration
-	// Keep is how long finished jobs are kept (default 24 h): the window in
-	// which enqueueing a finished job's ID again does nothing.
+	// Keep is how long done jobs are kept (default 24 h): the window in
+	// which enqueueing a done job's ID again does nothing.
 	Keep time.Duration
+	// KeepFailed is how long failed jobs, the dead letters, are kept for
+	// an administrator to see and retry (default 7 days, at least Keep).
+	KeepFailed time.Duration
 }
 
 // Queue runs jobs from a Store with registered handlers.
@@ -55,7 +63,10 @@ func New(cfg Config, store Store, log *slog.Logger) *Queue {
 		cfg.Workers = 2
 	}
 	if cfg.Lease <= 0 {
-		cfg.Lease = time.Minute
+		cfg.Lease = 30 * time.Second
+	}
+	if cfg.Heartbeat <= 0 || cfg.Heartbeat >= cfg.Lease {
+		cfg.Heartbeat = cfg.Lease / 3
 	}
 	if cfg.MaxAttempts < 1 {
 		cfg.MaxAttempts = 8
@@ -66,6 +77,10 @@ func New(cfg Config, store Store, log *slog.Logger) *Queue {
 	if cfg.Keep <= 0 {
 		cfg.Keep = 24 * time.Hour
 	}
+	if cfg.KeepFailed <= 0 {
+		cfg.KeepFailed = 7 * 24 * time.Hour
+	}
+	cfg.KeepFailed = max(cfg.KeepFailed, cfg.Keep)
 	return &Queue{cfg: cfg, store: store, log: log, now: time.Now, wake: make(chan struct{}, 1),
 		handlers: map[string]Handler{}}
 }
@@ -175,29 +190,80 @@ func (q *Queue) RunOne(ctx context.Context) (bool, error) {
 	return true, nil
 }
 
-// run runs a claimed job's handler and releases the job with its outcome:
-// done, due again after a backoff, or failed.
+// run runs a claimed job's handler, heartbeating its lease, and releases
+// the job with its outcome: done, due again after a backoff, or failed.
 func (q *Queue) run(ctx context.Context, j Job) {
 	q.mu.RLock()
 	h := q.handlers[j.Kind]
 	q.mu.RUnlock()
-	runCtx, cancel := context.WithTimeout(ctx, q.cfg.Lease)
+	last := j.Attempts >= q.cfg.MaxAttempts
+	runCtx, cancel := context.WithCancelCause(context.WithValue(ctx, attemptKey{},
+		Attempt{Job: j.ID, Number: j.Attempts, Last: last}))
+	beating := make(chan struct{})
+	go func() { defer close(beating); q.heartbeat(runCtx, cancel, j) }()
 	err := h(runCtx, j.Payload)
-	cancel()
+	lost := errors.Is(context.Cause(runCtx), ErrLeaseLost)
+	cancel(nil)
+	<-beating
+	if lost {
+		q.log.Warn("job queue: a job's lease was lost while it ran; it was stopped and runs again elsewhere",
+			"kind", j.Kind, "job", j.ID)
+		return
+	}
 	if err != nil && ctx.Err() != nil {
 		return // stopping: the lease ends and the job is due again
 	}
+	q.release(ctx, j, err, last)
+}
+
+// heartbeat extends j's lease every Config.Heartbeat until ctx ends. When
+// the lease is found lost (it ended and another worker took the job), it
+// cancels ctx with ErrLeaseLost, so that the handler stops. A failed
+// extension for another reason (the database briefly away) is tried again
+// at the next beat.
+func (q *Queue) heartbeat(ctx context.Context, cancel context.CancelCauseFunc, j Job) {
+	tick := time.NewTicker(q.cfg.Heartbeat)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		err := q.store.Extend(ctx, j.ID, j.Lease, q.now().UTC().Add(q.cfg.Lease))
+		switch {
+		case errors.Is(err, ErrLeaseLost), errors.Is(err, ErrNotFound):
+			cancel(fmt.Errorf("job %s: %w", j.ID, ErrLeaseLost))
+			return
+		case err != nil && ctx.Err() == nil:
+			q.log.Warn("job queue: extending a running job's lease failed; trying again", "kind", j.Kind, "job", j.ID, "err", err)
+		}
+	}
+}
+
+// release records a run's outcome, err, under j's lease; last says the
+// attempts are used up.
+func (q *Queue) release(ctx context.Context, j Job, err error, last bool) {
 	now := q.now().UTC()
 	j.UpdatedAt, j.LastError = now, ""
+	quiet := isExpected(err)
 	switch {
 	case err == nil:
 		j.Status = Done
-	case IsPermanent(err) || j.Attempts >= q.cfg.MaxAttempts:
+	case IsPermanent(err) || last:
 		j.Status, j.LastError = Failed, err.Error()
-		q.log.Error("job failed; giving up", "kind", j.Kind, "job", j.ID, "attempts", j.Attempts, "err", err)
+		level := slog.LevelError
+		if quiet {
+			level = slog.LevelInfo
+		}
+		q.log.Log(ctx, level, "job failed; giving up", "kind", j.Kind, "job", j.ID, "attempts", j.Attempts, "err", err)
 	default:
 		j.RunAt, j.LastError = now.Add(Backoff(j.Attempts)), err.Error()
-		q.log.Warn("job failed; retrying", "kind", j.Kind, "job", j.ID, "attempt", j.Attempts, "retry_at", j.RunAt, "err", err)
+		level := slog.LevelWarn
+		if quiet {
+			level = slog.LevelDebug
+		}
+		q.log.Log(ctx, level, "job failed; retrying", "kind", j.Kind, "job", j.ID, "attempt", j.Attempts, "retry_at", j.RunAt, "err", err)
 	}
 	if err := q.store.Release(context.WithoutCancel(ctx), j); err != nil {
 		q.log.Warn("job queue: recording a job's outcome failed; it runs again when its lease ends",
@@ -210,7 +276,8 @@ func Backoff(n int) time.Duration {
 	return min(500*time.Millisecond<<min(max(n-1, 0), 10), 5*time.Minute)
 }
 
-// purge deletes finished jobs older than Config.Keep, hourly.
+// purge deletes done jobs older than Config.Keep and failed ones older
+// than Config.KeepFailed, hourly.
 func (q *Queue) purge(ctx context.Context) {
 	tick := time.NewTicker(time.Hour)
 	defer tick.Stop()
@@ -220,8 +287,36 @@ func (q *Queue) purge(ctx context.Context) {
 			return
 		case <-tick.C:
 		}
-		if _, err := q.store.DeleteFinished(ctx, q.now().Add(-q.cfg.Keep)); err != nil && ctx.Err() == nil {
+		if err := q.Purge(ctx); err != nil && ctx.Err() == nil {
 			q.log.Warn("job queue: deleting finished jobs failed", "err", err)
 		}
 	}
+}
+
+// Failed lists the dead letters: failed jobs, of kind unless kind is "",
+// the last updated first.
+func (q *Queue) Failed(ctx context.Context, kind string, limit, offset int) ([]Job, error) {
+	return q.store.Failed(ctx, kind, limit, offset)
+}
+
+// Retry gives a failed job its attempts again, due now, and wakes a worker.
+// It returns ErrNotFound or ErrNotFailed when there is no failed job id.
+func (q *Queue) Retry(ctx context.Context, id string) (Job, error) {
+	j, err := q.store.Retry(ctx, id, q.now().UTC())
+	if err != nil {
+		return Job{}, fmt.Errorf("retrying job %s: %w", id, err)
+	}
+	q.Wake()
+	return j, nil
+}
+
+// Purge deletes done jobs older than Config.Keep and failed ones older than
+// Config.KeepFailed; Run calls it hourly.
+func (q *Queue) Purge(ctx context.Context) error {
+	now := q.now()
+	if _, err := q.store.DeleteDone(ctx, now.Add(-q.cfg.Keep)); err != nil {
+		return err
+	}
+	_, err := q.store.DeleteFinished(ctx, now.Add(-q.cfg.KeepFailed))
+	return err
 }

@@ -235,8 +235,9 @@ type Backend struct {
 	// Registry is Berth's own client of its registry; nil for admin
 	// commands, which do not talk to one.
 	Registry *registry.Client
-	// Jobs is the durable job queue background work runs on; Events
-	// stores the registry's notifications in it as jobs.
+	// Jobs is the durable job queue background work runs on (registry
+	// events, webhook deliveries); Events stores the registry's
+	// notifications in it as jobs.
 	Jobs   *jobs.Queue
 	Events *registry.Intake
 	// tagLocks makes recording one tag in the catalog one writer's work
@@ -304,11 +305,12 @@ func OpenBackend(ctx context.Context, cfg Config, service, registryURL, publicUR
 		APIURL: cfg.StripeAPIURL, FeePercent: cfg.PlatformFeePercent, Grace: cfg.BillingGrace, PublicURL: publicURL},
 		stores.Billing, tierLookup{stores.Catalog}, b.Licenses, b.Licenses, log)
 	b.log = log
-	b.Webhooks = webhooks.New(webhooks.Config{Master: keys.DeriveSecret("webhooks"), AllowPrivate: cfg.WebhookAllowPrivate}, stores.Webhooks, log)
+	b.Jobs = jobs.New(jobs.Config{}, stores.Jobs, log)
+	b.Webhooks = webhooks.New(webhooks.Config{Master: keys.DeriveSecret("webhooks"), AllowPrivate: cfg.WebhookAllowPrivate}, stores.Webhooks, b.Jobs, log)
+	b.Jobs.Handle(webhooks.DeliveryJob, b.Webhooks.Deliver)
 	b.Billing.OnPurchase = b.purchased
 	domains.Billing = b.Billing
 	b.Analytics = analytics.New(b.Billing, stores.Catalog, b.Licenses, stores.Tags, b.Accounts)
-	b.Jobs = jobs.New(jobs.Config{}, stores.Jobs, log)
 	b.Events = registry.NewIntake(b.Jobs, licensing.InternalSubject, log)
 	b.Jobs.Handle(registry.EventJob, registry.EventHandler(b.applyEvent))
 	if registryURL != "" {

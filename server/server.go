@@ -212,6 +212,7 @@ func (s *Server) build(ctx context.Context) error {
 		Tags:         s.Backend.Stores.Tags,
 		Events:       s.Backend.Events,
 		Webhooks:     s.Backend.Webhooks,
+		Jobs:         s.Backend.Jobs,
 		Publishers: &frontend.Supply{Service: s.Backend.Publishers, Listings: s.Backend.Listings, Analytics: s.Backend.Analytics,
 			Withdrawals: s.Backend.Withdrawals},
 		Registry:     s.Backend.Registry,
@@ -262,7 +263,7 @@ func (s *Server) Run(ctx context.Context) error {
 		"token_realm", s.PublicURL+"/token", "service", s.service, "database", s.databaseName())
 	runCtx, stopBackground := context.WithCancel(ctx)
 	defer stopBackground()
-	tasks := []func(context.Context){s.sweep, s.reloadKeys, s.syncTags, s.Backend.Webhooks.Run, s.Backend.Jobs.Run}
+	tasks := []func(context.Context){s.sweep, s.reloadKeys, s.syncTags, s.Backend.Jobs.Run}
 	if s.Backend.Pipeline != nil {
 		tasks = append(tasks, s.Backend.Pipeline.Run)
 	}

@@ -3,6 +3,7 @@ package webhooks
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,7 +12,10 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"time"
+
+	"github.com/berth/berth/jobs"
 )
 
 // The reasons a publisher sees for a failed attempt (Delivery.LastError).
@@ -30,8 +34,86 @@ func answeredReason(status int) string {
 	return fmt.Sprintf("the endpoint answered HTTP %d", status)
 }
 
-// attempt posts one delivery and records the outcome.
-func (d *Dispatcher) attempt(ctx context.Context, ep Endpoint, del *Delivery) {
+// deliveryJob is a delivery job's payload: the delivery as Emit made it,
+// enough to write its record again if Emit stopped before it did.
+type deliveryJob struct {
+	ID        string    `json:"id"`
+	Endpoint  string    `json:"endpoint"`
+	Publisher string    `json:"publisher"`
+	Event     string    `json:"event"`
+	Body      []byte    `json:"body"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+func jobOf(d Delivery) deliveryJob {
+	return deliveryJob{ID: d.ID, Endpoint: d.Endpoint, Publisher: d.Publisher, Event: d.Event, Body: d.Payload, CreatedAt: d.CreatedAt}
+}
+
+// deliveryJobID is the ID of the job that posts the delivery with id.
+func deliveryJobID(id string) string { return "webhook-delivery:" + id }
+
+// Deliver is the handler of DeliveryJob: it makes one attempt at the
+// delivery and records it in the delivery's history. A failed attempt is
+// returned as an error the queue retries with its backoff; on the queue's
+// last attempt the delivery is marked failed, and the job becomes a dead
+// letter an administrator can retry. A delivery already delivered (its job
+// ran again because the worker's report was lost) is not posted again.
+func (d *Dispatcher) Deliver(ctx context.Context, payload []byte) error {
+	var j deliveryJob
+	if err := json.Unmarshal(payload, &j); err != nil || j.ID == "" {
+		return jobs.Permanent(fmt.Errorf("webhook delivery job: payload does not decode: %v", err))
+	}
+	del, err := d.store.Delivery(ctx, j.ID)
+	if errors.Is(err, ErrNotFound) {
+		now := d.now().UTC()
+		del = Delivery{ID: j.ID, Endpoint: j.Endpoint, Publisher: j.Publisher, Event: j.Event, Payload: j.Body,
+			Status: DeliveryPending, NextAttemptAt: now, CreatedAt: j.CreatedAt, UpdatedAt: now}
+		err = d.store.AddDeliveries(ctx, []Delivery{del})
+	}
+	if err != nil {
+		return err
+	}
+	if del.Status == DeliveryDelivered {
+		return nil
+	}
+	attempt, _ := jobs.AttemptOf(ctx)
+	ep, found, err := d.endpoint(ctx, del)
+	if err != nil {
+		return err
+	}
+	var failure error
+	if !found {
+		del.Status, del.LastError = DeliveryFailed, reasonNoEndpoint
+		failure = jobs.Permanent(errors.New(reasonNoEndpoint))
+	} else if !d.attempt(ctx, ep, &del, attempt) {
+		failure = errors.New(del.LastError)
+	}
+	del.UpdatedAt = d.now().UTC()
+	// Recorded even when the run is being stopped: the attempt was made.
+	if err := d.store.UpdateDelivery(context.WithoutCancel(ctx), del); err != nil {
+		return err
+	}
+	return jobs.Expected(failure)
+}
+
+// endpoint finds the delivery's endpoint, and reports whether it still
+// exists.
+func (d *Dispatcher) endpoint(ctx context.Context, del Delivery) (Endpoint, bool, error) {
+	eps, err := d.store.Endpoints(ctx, del.Publisher)
+	if err != nil {
+		return Endpoint{}, false, err
+	}
+	i := slices.IndexFunc(eps, func(e Endpoint) bool { return e.ID == del.Endpoint })
+	if i < 0 {
+		return Endpoint{}, false, nil
+	}
+	return eps[i], true, nil
+}
+
+// attempt posts one delivery, records the outcome in del and reports
+// whether the endpoint took it. The queue's attempt says whether a failure
+// is the last.
+func (d *Dispatcher) attempt(ctx context.Context, ep Endpoint, del *Delivery, a jobs.Attempt) bool {
 	del.Attempts++
 	del.LastStatus = 0
 	now := d.now()
@@ -39,21 +121,22 @@ func (d *Dispatcher) attempt(ctx context.Context, ep Endpoint, del *Delivery) {
 	del.LastStatus = status
 	if err == nil && status >= 200 && status < 300 {
 		del.Status, del.LastError = DeliveryDelivered, ""
-		return
+		return true
 	}
 	if err != nil {
 		del.LastError = failureReason(err)
 	} else {
 		del.LastError = answeredReason(status)
 	}
-	gaveUp := del.Attempts >= d.cfg.MaxAttempts
-	d.logFailure(ctx, ep, del, err, gaveUp)
-	if gaveUp {
+	d.logFailure(ctx, ep, del, err, a.Last)
+	if a.Last {
 		del.Status = DeliveryFailed
-		return
+		return false
 	}
-	// 1 s, 2 s, 4 s … up to an hour.
-	del.NextAttemptAt = now.UTC().Add(min(time.Second<<min(del.Attempts-1, 12), time.Hour))
+	// When the queue will try again (approximately: it reads its own
+	// clock).
+	del.Status, del.NextAttemptAt = DeliveryPending, now.UTC().Add(jobs.Backoff(a.Number))
+	return false
 }
 
 // post sends the delivery, signed at now, and returns the endpoint's

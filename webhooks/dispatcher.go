@@ -14,7 +14,6 @@ import (
 	"net/netip"
 	"slices"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/berth/berth/internal/secret"
@@ -32,8 +31,6 @@ type Config struct {
 	// addresses (tests, and installations that want it); by default Berth
 	// refuses to post into its own network.
 	AllowPrivate bool
-	// MaxAttempts bounds retries of one delivery (default 8).
-	MaxAttempts int
 	// Timeout bounds one attempt, from dial to the answer's end (default
 	// 10 s).
 	Timeout time.Duration
@@ -44,10 +41,23 @@ type Config struct {
 	LookupIP func(ctx context.Context, network, host string) ([]netip.Addr, error)
 }
 
-// Dispatcher turns events into deliveries and posts them.
+// DeliveryJob is the kind of job that posts one delivery: one job per
+// delivery, keyed by the delivery's ID (see deliveryJobID), so enqueueing
+// it again does nothing. The queue's attempts and backoff are the
+// delivery's.
+const DeliveryJob = "webhook.delivery"
+
+// Queue is what the dispatcher needs of the job queue.
+type Queue interface {
+	Enqueue(ctx context.Context, kind, id string, payload []byte) (bool, error)
+}
+
+// Dispatcher turns events into deliveries, each run by a job on the
+// queue, and posts them (Deliver is the jobs' handler).
 type Dispatcher struct {
 	cfg    Config
 	store  Store
+	queue  Queue
 	client *http.Client
 	dialer *net.Dialer
 	// dialGuard, when set (only by tests), has the last word on every
@@ -55,22 +65,18 @@ type Dispatcher struct {
 	dialGuard func(netip.AddrPort) error
 	log       *slog.Logger
 	now       func() time.Time
-	wake      chan struct{}
-	mu        sync.Mutex
 }
 
-// New returns a Dispatcher; call Run to deliver.
-func New(cfg Config, store Store, log *slog.Logger) *Dispatcher {
-	if cfg.MaxAttempts == 0 {
-		cfg.MaxAttempts = 8
-	}
+// New returns a Dispatcher that enqueues deliveries on queue; have the
+// queue run DeliveryJob with Deliver.
+func New(cfg Config, store Store, queue Queue, log *slog.Logger) *Dispatcher {
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 10 * time.Second
 	}
 	if cfg.LookupIP == nil {
 		cfg.LookupIP = net.DefaultResolver.LookupNetIP
 	}
-	d := &Dispatcher{cfg: cfg, store: store, log: log, now: time.Now, wake: make(chan struct{}, 1)}
+	d := &Dispatcher{cfg: cfg, store: store, queue: queue, log: log, now: time.Now}
 	d.client = d.newClient()
 	return d
 }
@@ -114,7 +120,10 @@ func (d *Dispatcher) AddEndpoint(ctx context.Context, publisher, rawURL string, 
 }
 
 // Emit records event for every endpoint of the publisher that asked for
-// it; data becomes the body's "data".
+// it; data becomes the body's "data". Each delivery's job is enqueued
+// before its record is written: a process that stops between the two
+// leaves a job that writes the record itself, never a record no job will
+// deliver.
 func (d *Dispatcher) Emit(ctx context.Context, publisher, event string, data any) error {
 	if d == nil {
 		return nil
@@ -134,72 +143,18 @@ func (d *Dispatcher) Emit(ctx context.Context, publisher, event string, data any
 		if err != nil {
 			return err
 		}
-		ds = append(ds, Delivery{ID: id, Endpoint: e.ID, Publisher: publisher, Event: event, Payload: body,
-			Status: DeliveryPending, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now})
-	}
-	if len(ds) == 0 {
-		return nil
-	}
-	if err := d.store.AddDeliveries(ctx, ds); err != nil {
-		return err
-	}
-	select {
-	case d.wake <- struct{}{}:
-	default:
-	}
-	return nil
-}
-
-// Run delivers due deliveries whenever woken and at least every second,
-// until ctx ends.
-func (d *Dispatcher) Run(ctx context.Context) {
-	tick := time.NewTicker(time.Second)
-	defer tick.Stop()
-	for {
-		if err := d.RunDue(ctx); err != nil && ctx.Err() == nil {
-			d.log.Warn("webhook delivery pass failed", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-d.wake:
-		case <-tick.C:
-		}
-	}
-}
-
-// RunDue attempts every delivery due now.
-func (d *Dispatcher) RunDue(ctx context.Context) error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	due, err := d.store.DueDeliveries(ctx, d.now().UTC(), 64)
-	if err != nil {
-		return err
-	}
-	endpoints := map[string]Endpoint{}
-	for _, del := range due {
-		ep, ok := endpoints[del.Endpoint]
-		if !ok {
-			eps, err := d.store.Endpoints(ctx, del.Publisher)
-			if err != nil {
-				return err
-			}
-			for _, e := range eps {
-				endpoints[e.ID] = e
-			}
-			ep, ok = endpoints[del.Endpoint]
-		}
-		if !ok {
-			del.Status, del.LastError = DeliveryFailed, reasonNoEndpoint
-		} else {
-			d.attempt(ctx, ep, &del)
-		}
-		del.UpdatedAt = d.now().UTC()
-		if err := d.store.UpdateDelivery(ctx, del); err != nil {
+		del := Delivery{ID: id, Endpoint: e.ID, Publisher: publisher, Event: event, Payload: body,
+			Status: DeliveryPending, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now}
+		job, err := json.Marshal(jobOf(del))
+		if err != nil {
 			return err
 		}
+		if _, err := d.queue.Enqueue(ctx, DeliveryJob, deliveryJobID(id), job); err != nil {
+			return err
+		}
+		ds = append(ds, del)
 	}
-	return nil
+	return d.store.AddDeliveries(ctx, ds)
 }
 
 // Endpoints returns a publisher's endpoints.

@@ -14,15 +14,19 @@ import (
 
 	"github.com/berth/berth/internal/sqldb/sqldbtest"
 	"github.com/berth/berth/internal/storetesting"
+	"github.com/berth/berth/jobs"
+	jobssqlite "github.com/berth/berth/jobs/sqlitestore"
 	"github.com/berth/berth/webhooks"
 	"github.com/berth/berth/webhooks/sqlitestore"
 )
 
-// harness is a real Dispatcher on a real SQLite store, with a resolver
-// that knows only the names a test gives it and a dial guard that lets
-// nothing but loopback connect.
+// harness is a real Dispatcher on a real SQLite store, its deliveries run
+// by a real job queue on the same database, with a resolver that knows
+// only the names a test gives it and a dial guard that lets nothing but
+// loopback connect.
 type harness struct {
 	d    *webhooks.Dispatcher
+	q    *jobs.Queue
 	logs *syncBuffer
 
 	mu     sync.Mutex
@@ -34,7 +38,15 @@ type harness struct {
 // naming an internal DNS server a publisher must not learn of.
 func newHarness(t *testing.T, cfg webhooks.Config, names map[string][]netip.Addr) *harness {
 	t.Helper()
-	store := storetesting.NewStore(t, sqldbtest.Open(t), sqlitestore.New)
+	return newHarnessWith(t, cfg, jobs.Config{}, names)
+}
+
+// newHarnessWith is newHarness with the job queue configured by qcfg.
+func newHarnessWith(t *testing.T, cfg webhooks.Config, qcfg jobs.Config, names map[string][]netip.Addr) *harness {
+	t.Helper()
+	db := sqldbtest.Open(t)
+	store := storetesting.NewStore(t, db, sqlitestore.New)
+	jobStore := storetesting.NewStore(t, db, jobssqlite.New)
 	cfg.Master = []byte("webhook test master key")
 	cfg.LookupIP = func(_ context.Context, _, host string) ([]netip.Addr, error) {
 		if addrs, ok := names[host]; ok {
@@ -43,7 +55,10 @@ func newHarness(t *testing.T, cfg webhooks.Config, names map[string][]netip.Addr
 		return nil, &net.DNSError{Err: "no such host", Name: host, Server: "10.9.8.7:53", IsNotFound: true}
 	}
 	h := &harness{logs: &syncBuffer{}}
-	h.d = webhooks.New(cfg, store, slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	log := slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	h.q = jobs.New(qcfg, jobStore, log)
+	h.d = webhooks.New(cfg, store, h.q, log)
+	h.q.Handle(webhooks.DeliveryJob, h.d.Deliver)
 	webhooks.GuardDials(h.d, func(ap netip.AddrPort) error {
 		h.mu.Lock()
 		defer h.mu.Unlock()
@@ -64,7 +79,8 @@ func (h *harness) dials() []netip.AddrPort {
 }
 
 // deliverOnce registers url for a publisher, emits one event to it, runs
-// one delivery pass and returns the delivery as stored, with the endpoint.
+// the jobs due (one attempt: a retry is not yet due) and returns the
+// delivery as stored, with the endpoint.
 func (h *harness) deliverOnce(t *testing.T, url string) (webhooks.Delivery, webhooks.Endpoint) {
 	t.Helper()
 	ctx := context.Background()
@@ -75,7 +91,7 @@ func (h *harness) deliverOnce(t *testing.T, url string) (webhooks.Delivery, webh
 	if err := h.d.Emit(ctx, "pub-1", webhooks.EventPull, map[string]string{"tag": "1.0"}); err != nil {
 		t.Fatalf("Emit: %v", err)
 	}
-	if err := h.d.RunDue(ctx); err != nil {
+	if err := h.q.RunDue(ctx); err != nil {
 		t.Fatalf("RunDue: %v", err)
 	}
 	ds, err := h.d.Deliveries(ctx, "pub-1", ep.ID, 10)

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/berth/berth/jobs"
 	"github.com/berth/berth/webhooks"
 )
 
@@ -62,7 +63,7 @@ func TestFailedDeliveriesShowOnlyAGenericReason(t *testing.T) {
 // TestGivingUpIsLoggedAtInfo: the last attempt marks the delivery failed
 // and tells operators at Info.
 func TestGivingUpIsLoggedAtInfo(t *testing.T) {
-	h := newHarness(t, webhooks.Config{MaxAttempts: 1}, nil)
+	h := newHarnessWith(t, webhooks.Config{}, jobs.Config{MaxAttempts: 1}, nil)
 	del, _ := h.deliverOnce(t, "https://gone.example.test/hook")
 	if del.Status != webhooks.DeliveryFailed || del.LastError != "could not connect to the endpoint" {
 		t.Errorf("delivery %s %q, want failed, could not connect", del.Status, del.LastError)

@@ -81,7 +81,6 @@ type Store interface {
 	UpdateDelivery(ctx context.Context, d Delivery) error
 	// Deliveries returns an endpoint's deliveries, newest first, at most limit.
 	Deliveries(ctx context.Context, endpoint string, limit int) ([]Delivery, error)
-	// DueDeliveries returns pending deliveries whose NextAttemptAt is at or
-	// before now, soonest first, at most limit.
-	DueDeliveries(ctx context.Context, now time.Time, limit int) ([]Delivery, error)
+	// Delivery returns the delivery with id, or ErrNotFound.
+	Delivery(ctx context.Context, id string) (Delivery, error)
 }

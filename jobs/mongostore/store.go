@@ -34,7 +34,9 @@ func New(ctx context.Context, db *mongo.Database) (*Store, error) {
 	s := &Store{jobs: db.Collection("jobs")}
 	err := mongodb.CreateIndexes(ctx, s.jobs,
 		mongo.IndexModel{Keys: bson.D{{Key: "status", Value: 1}, {Key: "run_at", Value: 1}, {Key: "_id", Value: 1}},
-			Options: options.Index().SetName("status_run_at")})
+			Options: options.Index().SetName("status_run_at")},
+		mongo.IndexModel{Keys: bson.D{{Key: "status", Value: 1}, {Key: "updated_at", Value: -1}, {Key: "_id", Value: -1}},
+			Options: options.Index().SetName("status_updated_at")})
 	if err != nil {
 		return nil, err
 	}
@@ -138,6 +140,75 @@ func (s *Store) DeleteFinished(ctx context.Context, before time.Time) (int, erro
 		return 0, fmt.Errorf("deleting finished jobs: %w", err)
 	}
 	return int(res.DeletedCount), nil
+}
+
+// DeleteDone deletes done jobs last updated before t.
+func (s *Store) DeleteDone(ctx context.Context, before time.Time) (int, error) {
+	res, err := s.jobs.DeleteMany(ctx, bson.D{
+		{Key: "status", Value: string(jobs.Done)},
+		{Key: "updated_at", Value: bson.D{{Key: "$lt", Value: storecodec.Time(before)}}},
+	})
+	if err != nil {
+		return 0, fmt.Errorf("deleting done jobs: %w", err)
+	}
+	return int(res.DeletedCount), nil
+}
+
+// Extend moves a running job's lease end while its lease holds, in one
+// conditional update.
+func (s *Store) Extend(ctx context.Context, id, lease string, until time.Time) error {
+	if lease != "" {
+		res, err := s.jobs.UpdateOne(ctx,
+			bson.D{{Key: "_id", Value: id}, {Key: "lease", Value: lease}, {Key: "status", Value: string(jobs.Pending)}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "run_at", Value: storecodec.Time(until)}}}})
+		if err != nil {
+			return fmt.Errorf("extending job %s: %w", id, err)
+		}
+		if res.MatchedCount == 1 {
+			return nil
+		}
+	}
+	if _, err := s.Job(ctx, id); errors.Is(err, jobs.ErrNotFound) {
+		return fmt.Errorf("extending job %s: %w", id, err)
+	}
+	return fmt.Errorf("extending job %s: %w", id, jobs.ErrLeaseLost)
+}
+
+// Failed returns failed jobs, the last updated first.
+func (s *Store) Failed(ctx context.Context, kind string, limit, offset int) ([]jobs.Job, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	filter := bson.D{{Key: "status", Value: string(jobs.Failed)}}
+	if kind != "" {
+		filter = append(filter, bson.E{Key: "kind", Value: kind})
+	}
+	js, err := mongodb.FindAll(ctx, s.jobs, filter, decode, options.Find().
+		SetSort(bson.D{{Key: "updated_at", Value: -1}, {Key: "_id", Value: -1}}).
+		SetSkip(int64(max(offset, 0))).SetLimit(int64(limit)))
+	if err != nil {
+		return nil, fmt.Errorf("listing failed jobs: %w", err)
+	}
+	return js, nil
+}
+
+// Retry makes a failed job pending again in one findAndModify.
+func (s *Store) Retry(ctx context.Context, id string, now time.Time) (jobs.Job, error) {
+	var d doc
+	err := s.jobs.FindOneAndUpdate(ctx,
+		bson.D{{Key: "_id", Value: id}, {Key: "status", Value: string(jobs.Failed)}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: string(jobs.Pending)}, {Key: "attempts", Value: 0},
+			{Key: "run_at", Value: storecodec.Time(now)}, {Key: "updated_at", Value: storecodec.Time(now)}, {Key: "lease", Value: ""}}}},
+		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		if _, err := s.Job(ctx, id); err != nil {
+			return jobs.Job{}, err
+		}
+		return jobs.Job{}, fmt.Errorf("job %s: %w", id, jobs.ErrNotFailed)
+	} else if err != nil {
+		return jobs.Job{}, fmt.Errorf("retrying job %s: %w", id, err)
+	}
+	return decode(d), nil
 }
 
 // encode converts a job to its stored form.

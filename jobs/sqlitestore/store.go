@@ -31,6 +31,8 @@ var schema = []string{
 		updated_at INTEGER NOT NULL
 	) STRICT;
 	CREATE INDEX IF NOT EXISTS jobs_due ON jobs (status, run_at, id)`,
+	// jobs_updated serves the list of failed jobs, newest first.
+	`CREATE INDEX IF NOT EXISTS jobs_updated ON jobs (status, updated_at, id)`,
 }
 
 // Store implements jobs.Store on SQLite.
@@ -124,6 +126,61 @@ func (s *Store) DeleteFinished(ctx context.Context, before time.Time) (int, erro
 		return 0, fmt.Errorf("deleting finished jobs: %w", err)
 	}
 	return n, nil
+}
+
+// DeleteDone deletes done jobs last updated before t.
+func (s *Store) DeleteDone(ctx context.Context, before time.Time) (int, error) {
+	n, err := sqldb.ExecCount(ctx, s.db, `DELETE FROM jobs WHERE status = ? AND updated_at < ?`,
+		string(jobs.Done), storecodec.Time(before))
+	if err != nil {
+		return 0, fmt.Errorf("deleting done jobs: %w", err)
+	}
+	return n, nil
+}
+
+// Extend moves a running job's lease end while its lease holds.
+func (s *Store) Extend(ctx context.Context, id, lease string, until time.Time) error {
+	res, err := sqldb.Exec(ctx, s.db, `UPDATE jobs SET run_at = ? WHERE id = ? AND lease = ? AND lease != '' AND status = ?`,
+		storecodec.Time(until), id, lease, string(jobs.Pending))
+	err = sqldb.ChangedOne(res, err, jobs.ErrLeaseLost)
+	if errors.Is(err, jobs.ErrLeaseLost) {
+		if _, err := s.Job(ctx, id); errors.Is(err, jobs.ErrNotFound) {
+			return fmt.Errorf("extending job %s: %w", id, err)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("extending job %s: %w", id, err)
+	}
+	return nil
+}
+
+// Failed returns failed jobs, the last updated first.
+func (s *Store) Failed(ctx context.Context, kind string, limit, offset int) ([]jobs.Job, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	js, err := sqldb.QueryAll(ctx, s.db, scan, `SELECT `+columns+` FROM jobs WHERE status = ? AND (? = '' OR kind = ?)
+		ORDER BY updated_at DESC, id DESC LIMIT ? OFFSET ?`, string(jobs.Failed), kind, kind, limit, max(offset, 0))
+	if err != nil {
+		return nil, fmt.Errorf("listing failed jobs: %w", err)
+	}
+	return js, nil
+}
+
+// Retry makes a failed job pending again in one conditional UPDATE.
+func (s *Store) Retry(ctx context.Context, id string, now time.Time) (jobs.Job, error) {
+	j, err := scan(sqldb.QueryRow(ctx, s.db, `UPDATE jobs SET status = ?, attempts = 0, run_at = ?, updated_at = ?, lease = ''
+		WHERE id = ? AND status = ? RETURNING `+columns,
+		string(jobs.Pending), storecodec.Time(now), storecodec.Time(now), id, string(jobs.Failed)))
+	if errors.Is(err, sql.ErrNoRows) {
+		if _, err := s.Job(ctx, id); err != nil {
+			return jobs.Job{}, err
+		}
+		return jobs.Job{}, fmt.Errorf("job %s: %w", id, jobs.ErrNotFailed)
+	} else if err != nil {
+		return jobs.Job{}, fmt.Errorf("retrying job %s: %w", id, err)
+	}
+	return j, nil
 }
 
 // scan reads one row of columns; an empty payload reads back as nil.

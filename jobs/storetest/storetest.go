@@ -24,6 +24,10 @@ func Run(t *testing.T, newStore func(t *testing.T) jobs.Store) {
 		{Name: "Release", Run: testRelease},
 		{Name: "ReleaseRefused", Run: testReleaseRefused},
 		{Name: "DeleteFinished", Run: testDeleteFinished},
+		{Name: "DeleteDone", Run: testDeleteDone},
+		{Name: "Extend", Run: testExtend},
+		{Name: "Failed", Run: testFailed},
+		{Name: "Retry", Run: testRetry},
 	})
 }
 
@@ -256,6 +260,31 @@ func testDeleteFinished(t *testing.T, s jobs.Store) {
 		gone := errors.Is(err, jobs.ErrNotFound)
 		wantGone := j.Status != jobs.Pending && j.UpdatedAt.Before(cut)
 		if gone != wantGone {
+			t.Errorf("%s (%s, updated %v): gone = %v, want %v (err %v)", j.ID, j.Status, j.UpdatedAt, gone, wantGone, err)
+		}
+	}
+}
+
+func testDeleteDone(t *testing.T, s jobs.Store) {
+	ctx := context.Background()
+	cut := storetesting.T1
+	var all []jobs.Job
+	for _, st := range []jobs.Status{jobs.Pending, jobs.Done, jobs.Failed} {
+		for _, at := range []time.Time{cut.Add(-time.Nanosecond), cut} {
+			j := job(fmt.Sprintf("%s-%d", st, at.UnixNano()), "a", cut)
+			j.Status, j.UpdatedAt = st, at
+			all = append(all, j)
+		}
+	}
+	mustAdd(t, s, all...)
+	n, err := s.DeleteDone(ctx, cut)
+	if err != nil || n != 1 {
+		t.Fatalf("DeleteDone = %d, %v; want 1", n, err)
+	}
+	for _, j := range all {
+		_, err := s.Job(ctx, j.ID)
+		gone := errors.Is(err, jobs.ErrNotFound)
+		if wantGone := j.Status == jobs.Done && j.UpdatedAt.Before(cut); gone != wantGone {
 			t.Errorf("%s (%s, updated %v): gone = %v, want %v (err %v)", j.ID, j.Status, j.UpdatedAt, gone, wantGone, err)
 		}
 	}

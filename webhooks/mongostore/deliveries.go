@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/mongo"
@@ -101,15 +100,10 @@ func (s *Store) Deliveries(ctx context.Context, endpoint string, limit int) ([]w
 	return out, nil
 }
 
-// DueDeliveries returns the pending deliveries whose next attempt is at or
-// before now, soonest first (ties by ID), at most limit; a limit below 1
-// returns none.
-func (s *Store) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]webhooks.Delivery, error) {
-	out, err := mongodb.FindDue(ctx, s.deliveries, string(webhooks.DeliveryPending), now, limit, decodeDelivery)
-	if err != nil {
-		return nil, fmt.Errorf("listing due webhook deliveries: %w", err)
-	}
-	return out, nil
+// Delivery returns the delivery with id, or webhooks.ErrNotFound.
+func (s *Store) Delivery(ctx context.Context, id string) (webhooks.Delivery, error) {
+	return mongodb.FindOne(ctx, s.deliveries, fmt.Sprintf("webhook delivery _id %q", id), webhooks.ErrNotFound,
+		bson.D{{Key: "_id", Value: id}}, decodeDelivery)
 }
 
 // encodeDelivery converts a delivery to its stored form.

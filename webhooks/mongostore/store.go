@@ -25,8 +25,9 @@ type Store struct {
 var _ webhooks.Store = (*Store)(nil)
 
 // New creates the webhooks indexes if needed and returns a Store using db:
-// one for Endpoints, one for Deliveries and one for DueDeliveries, each in
-// its listing's order.
+// one for Endpoints and one for Deliveries, each in its listing's order.
+// It drops the index of due deliveries an older version made: deliveries
+// run on the job queue now.
 func New(ctx context.Context, db *mongo.Database) (*Store, error) {
 	s := &Store{endpoints: db.Collection("webhook_endpoints"), deliveries: db.Collection("webhook_deliveries")}
 	err := mongodb.CreateIndexes(ctx, s.endpoints,
@@ -38,10 +39,11 @@ func New(ctx context.Context, db *mongo.Database) (*Store, error) {
 	err = mongodb.CreateIndexes(ctx, s.deliveries,
 		mongo.IndexModel{Keys: bson.D{{Key: "endpoint", Value: 1}, {Key: "created_at", Value: -1}, {Key: "_id", Value: -1}},
 			Options: options.Index().SetName("endpoint_created")},
-		mongo.IndexModel{Keys: bson.D{{Key: "status", Value: 1}, {Key: "next_attempt_at", Value: 1}, {Key: "_id", Value: 1}},
-			Options: options.Index().SetName("status_next_attempt")},
 	)
 	if err != nil {
+		return nil, err
+	}
+	if err := mongodb.DropIndex(ctx, s.deliveries, "status_next_attempt"); err != nil {
 		return nil, err
 	}
 	return s, nil

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"time"
 
 	"github.com/berth/berth/internal/sqldb"
 	"github.com/berth/berth/internal/storecodec"
@@ -22,8 +21,7 @@ const (
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`
 	selectDeliveries = `SELECT ` + deliveryColumns + ` FROM webhook_deliveries
 		WHERE endpoint = ? ORDER BY created_at DESC, id DESC LIMIT ?`
-	selectDueDeliveries = `SELECT ` + deliveryColumns + ` FROM webhook_deliveries
-		WHERE status = ? AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`
+	selectDelivery = `SELECT ` + deliveryColumns + ` FROM webhook_deliveries WHERE id = ?`
 )
 
 // AddDeliveries stores ds in one transaction; a delivery whose ID exists is
@@ -83,19 +81,9 @@ func (s *Store) Deliveries(ctx context.Context, endpoint string, limit int) ([]w
 	return out, nil
 }
 
-// DueDeliveries returns the pending deliveries whose next attempt is at or
-// before now, soonest first (ties by ID), at most limit; a limit below 1
-// returns none.
-func (s *Store) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]webhooks.Delivery, error) {
-	if limit < 1 {
-		return nil, nil
-	}
-	out, err := sqldb.QueryAll(ctx, s.db, scanDelivery, selectDueDeliveries,
-		string(webhooks.DeliveryPending), storecodec.Time(now), limit)
-	if err != nil {
-		return nil, fmt.Errorf("listing due webhook deliveries: %w", err)
-	}
-	return out, nil
+// Delivery returns the delivery with id, or webhooks.ErrNotFound.
+func (s *Store) Delivery(ctx context.Context, id string) (webhooks.Delivery, error) {
+	return sqldb.QueryOne(ctx, s.db, fmt.Sprintf("webhook delivery %q", id), webhooks.ErrNotFound, scanDelivery, selectDelivery, id)
 }
 
 // scanDelivery reads one row of deliveryColumns; an empty payload reads

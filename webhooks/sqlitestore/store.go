@@ -43,6 +43,8 @@ var schema = []string{
 		ON webhook_deliveries (endpoint, created_at DESC, id DESC);
 	CREATE INDEX IF NOT EXISTS webhook_deliveries_due
 		ON webhook_deliveries (status, next_attempt_at, id)`,
+	// Deliveries run on the job queue: nothing lists due deliveries.
+	`DROP INDEX IF EXISTS webhook_deliveries_due`,
 }
 
 // Store implements webhooks.Store on SQLite.

@@ -122,56 +122,28 @@ func testDeliveries(t *testing.T, s webhooks.Store) {
 	}
 }
 
-func testDueDeliveries(t *testing.T, s webhooks.Store) {
+func testDelivery(t *testing.T, s webhooks.Store) {
 	ctx := context.Background()
-	t0, t1 := storetesting.T0, storetesting.T1
-	due := func(id, endpoint string, status webhooks.DeliveryStatus, next time.Time) webhooks.Delivery {
-		d := delivery(id, endpoint, t0)
-		d.Status, d.NextAttemptAt = status, next
-		return d
+	d1, d2 := delivery("d1", "e1", storetesting.T0), delivery("d2", "e2", storetesting.T1)
+	mustAddDeliveries(t, s, d1, d2)
+	for _, want := range []webhooks.Delivery{d1, d2} {
+		got, err := s.Delivery(ctx, want.ID)
+		if err != nil {
+			t.Fatalf("Delivery(%s): %v", want.ID, err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("Delivery(%s) (-want +got):\n%s", want.ID, diff)
+		}
 	}
-	ds := map[string]webhooks.Delivery{}
-	var all []webhooks.Delivery
-	for _, d := range []webhooks.Delivery{
-		due("p2", "e1", webhooks.DeliveryPending, t1), // due at now exactly
-		due("p1", "e1", webhooks.DeliveryPending, t0),
-		due("p1b", "e2", webhooks.DeliveryPending, t0), // tie with p1, another endpoint
-		due("p3", "e1", webhooks.DeliveryPending, t1.Add(time.Nanosecond)),
-		due("p4", "e1", webhooks.DeliveryPending, storetesting.T2),
-		due("ok", "e1", webhooks.DeliveryDelivered, t0),
-		due("gone", "e1", webhooks.DeliveryFailed, t0),
-	} {
-		ds[d.ID] = d
-		all = append(all, d)
+	updated := d1
+	updated.Status, updated.Attempts, updated.LastStatus, updated.LastError = webhooks.DeliveryDelivered, 3, 200, ""
+	if err := s.UpdateDelivery(ctx, updated); err != nil {
+		t.Fatal(err)
 	}
-	mustAddDeliveries(t, s, all...)
-	for _, tc := range []struct {
-		name  string
-		now   time.Time
-		limit int
-		want  []string
-	}{
-		{"pending at or before now", t1, 10, []string{"p1", "p1b", "p2"}},
-		{"limit", t1, 2, []string{"p1", "p1b"}},
-		{"limit one", t1, 1, []string{"p1"}},
-		{"limit zero", t1, 0, nil},
-		{"negative limit", t1, -1, nil},
-		{"one instant later", t1.Add(time.Nanosecond), 10, []string{"p1", "p1b", "p2", "p3"}},
-		{"before the first", t0.Add(-time.Nanosecond), 10, nil},
-		{"all pending", storetesting.T2, 10, []string{"p1", "p1b", "p2", "p3", "p4"}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			got, err := s.DueDeliveries(ctx, tc.now, tc.limit)
-			if err != nil {
-				t.Fatalf("DueDeliveries: %v", err)
-			}
-			var want []webhooks.Delivery
-			for _, id := range tc.want {
-				want = append(want, ds[id])
-			}
-			if diff := cmp.Diff(want, got); diff != "" {
-				t.Errorf("DueDeliveries mismatch (-want +got):\n%s", diff)
-			}
-		})
+	if got, err := s.Delivery(ctx, "d1"); err != nil || !cmp.Equal(updated, got) {
+		t.Errorf("Delivery after an update = %+v, %v; want %+v", got, err, updated)
+	}
+	if _, err := s.Delivery(ctx, "nope"); !errors.Is(err, webhooks.ErrNotFound) {
+		t.Errorf("Delivery of an unknown ID: err = %v, want ErrNotFound", err)
 	}
 }

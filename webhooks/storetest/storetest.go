@@ -21,7 +21,7 @@ func Run(t *testing.T, newStore func(t *testing.T) webhooks.Store) {
 		{Name: "UpdateDelivery", Run: testUpdateDelivery},
 		{Name: "UpdateDeliveryNotFound", Run: testUpdateDeliveryNotFound},
 		{Name: "Deliveries", Run: testDeliveries},
-		{Name: "DueDeliveries", Run: testDueDeliveries},
+		{Name: "Delivery", Run: testDelivery},
 	})
 }
 
