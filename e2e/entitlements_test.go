@@ -173,6 +173,13 @@ func (w *entitlementWorld) tokenFor(t *testing.T, user, pass string, scopes ...s
 // status and the first error's code and message.
 func (w *entitlementWorld) registryGet(t *testing.T, token, path string) (int, string, string) {
 	t.Helper()
+	status, code, msg, _ := registryGetChallenge(t, w, token, path)
+	return status, code, msg
+}
+
+// registryGetChallenge is registryGet, with the WWW-Authenticate header.
+func registryGetChallenge(t *testing.T, w *entitlementWorld, token, path string) (int, string, string, string) {
+	t.Helper()
 	req, _ := http.NewRequest("GET", "http://"+w.in.Registry+"/v2/"+entRepo+path, nil)
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Accept", "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.index.v1+json")
@@ -183,10 +190,11 @@ func (w *entitlementWorld) registryGet(t *testing.T, token, path string) (int, s
 		Errors []struct{ Code, Message string }
 	}
 	_ = json.NewDecoder(resp.Body).Decode(&body)
+	challenge := resp.Header.Get("WWW-Authenticate")
 	if len(body.Errors) > 0 {
-		return resp.StatusCode, body.Errors[0].Code, body.Errors[0].Message
+		return resp.StatusCode, body.Errors[0].Code, body.Errors[0].Message, challenge
 	}
-	return resp.StatusCode, "", ""
+	return resp.StatusCode, "", "", challenge
 }
 
 // registryStatus is the HTTP status and message of a registry client error.

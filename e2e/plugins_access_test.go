@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -178,21 +177,3 @@ func TestPluginGate(t *testing.T) {
 	refusedAsPlugin(metered, "/manifests/2.5.0", "TOOMANYREQUESTS", "used up")
 }
 
-// registryGetChallenge is registryGet, with the WWW-Authenticate header.
-func registryGetChallenge(t *testing.T, w *entitlementWorld, token, path string) (int, string, string, string) {
-	t.Helper()
-	req, _ := http.NewRequest("GET", "http://"+w.in.Registry+"/v2/"+entRepo+path, nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Accept", "application/vnd.docker.distribution.manifest.v2+json")
-	resp, err := http.DefaultClient.Do(req)
-	must(t, err)
-	defer resp.Body.Close()
-	var body struct {
-		Errors []struct{ Code, Message string }
-	}
-	_ = json.NewDecoder(resp.Body).Decode(&body)
-	if len(body.Errors) == 0 {
-		return resp.StatusCode, "", "", resp.Header.Get("WWW-Authenticate")
-	}
-	return resp.StatusCode, body.Errors[0].Code, body.Errors[0].Message, resp.Header.Get("WWW-Authenticate")
-}
