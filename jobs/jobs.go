@@ -117,6 +117,10 @@ type Store interface {
 	// job as written, ErrNotFound, or ErrNotFailed when the job is not
 	// failed.
 	Retry(ctx context.Context, id string, now time.Time) (Job, error)
+	// Hasten moves the RunAt of the pending job with id, when no lease
+	// holds it, to at if at is earlier, and reports whether it moved it: a
+	// running, finished or sooner due job is left as it is.
+	Hasten(ctx context.Context, id string, at time.Time) (bool, error)
 }
 
 // Handler runs a job of one kind. An error means the attempt failed: the
@@ -191,4 +195,24 @@ type attemptKey struct{}
 func AttemptOf(ctx context.Context) (Attempt, bool) {
 	a, ok := ctx.Value(attemptKey{}).(Attempt)
 	return a, ok
+}
+
+// later asks for the job to run again after a delay.
+type later struct{ d time.Duration }
+
+func (l later) Error() string { return "run again in " + l.d.String() }
+
+// Later is what a handler returns to have its job run again after d
+// without counting as a failure: a step of work that waits for something
+// outside (a signature yet to be pushed). It is neither logged nor bounded
+// by Config.MaxAttempts; the handler bounds its own waiting.
+func Later(d time.Duration) error { return later{d} }
+
+// laterOf reports the delay err asks for, if it is a Later.
+func laterOf(err error) (time.Duration, bool) {
+	var l later
+	if errors.As(err, &l) {
+		return l.d, true
+	}
+	return 0, false
 }

@@ -115,6 +115,19 @@ func (q *Queue) Enqueue(ctx context.Context, kind, id string, payload []byte) (b
 	return added, nil
 }
 
+// Hasten makes the pending job id due at at, if it was due later and is
+// not running, and wakes a worker then: something it waits for arrived.
+func (q *Queue) Hasten(ctx context.Context, id string, at time.Time) error {
+	moved, err := q.store.Hasten(ctx, id, at.UTC())
+	if err != nil {
+		return fmt.Errorf("hastening job %s: %w", id, err)
+	}
+	if moved {
+		time.AfterFunc(time.Until(at), q.Wake)
+	}
+	return nil
+}
+
 // Wake makes an idle worker look for due jobs now.
 func (q *Queue) Wake() {
 	select {
@@ -247,9 +260,13 @@ func (q *Queue) release(ctx context.Context, j Job, err error, last bool) {
 	now := q.now().UTC()
 	j.UpdatedAt, j.LastError = now, ""
 	quiet := isExpected(err)
+	delay, again := laterOf(err)
 	switch {
 	case err == nil:
 		j.Status = Done
+	case again:
+		j.RunAt = now.Add(delay)
+		time.AfterFunc(delay, q.Wake)
 	case IsPermanent(err) || last:
 		j.Status, j.LastError = Failed, err.Error()
 		level := slog.LevelError

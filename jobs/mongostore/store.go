@@ -211,6 +211,18 @@ func (s *Store) Retry(ctx context.Context, id string, now time.Time) (jobs.Job, 
 	return decode(d), nil
 }
 
+// Hasten moves the pending, unleased job's RunAt to at when at is
+// earlier, in one conditional update.
+func (s *Store) Hasten(ctx context.Context, id string, at time.Time) (bool, error) {
+	res, err := s.jobs.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "status", Value: string(jobs.Pending)},
+		{Key: "lease", Value: ""}, {Key: "run_at", Value: bson.D{{Key: "$gt", Value: storecodec.Time(at)}}}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "run_at", Value: storecodec.Time(at)}}}})
+	if err != nil {
+		return false, fmt.Errorf("hastening job %s: %w", id, err)
+	}
+	return res.ModifiedCount == 1, nil
+}
+
 // encode converts a job to its stored form.
 func encode(j jobs.Job) doc {
 	payload := j.Payload

@@ -183,6 +183,16 @@ func (s *Store) Retry(ctx context.Context, id string, now time.Time) (jobs.Job, 
 	return j, nil
 }
 
+// Hasten moves the pending, unleased job's RunAt to at when at is earlier.
+func (s *Store) Hasten(ctx context.Context, id string, at time.Time) (bool, error) {
+	n, err := sqldb.ExecCount(ctx, s.db, `UPDATE jobs SET run_at = ? WHERE id = ? AND status = ? AND lease = '' AND run_at > ?`,
+		storecodec.Time(at), id, string(jobs.Pending), storecodec.Time(at))
+	if err != nil {
+		return false, fmt.Errorf("hastening job %s: %w", id, err)
+	}
+	return n == 1, nil
+}
+
 // scan reads one row of columns; an empty payload reads back as nil.
 func scan(sc sqldb.Scanner) (jobs.Job, error) {
 	var (

@@ -28,6 +28,7 @@ func Run(t *testing.T, newStore func(t *testing.T) jobs.Store) {
 		{Name: "Extend", Run: testExtend},
 		{Name: "Failed", Run: testFailed},
 		{Name: "Retry", Run: testRetry},
+		{Name: "Hasten", Run: testHasten},
 	})
 }
 
