@@ -112,6 +112,9 @@ var (
 	ErrNamespaceTaken = errors.New("namespace is owned by another publisher")
 	// ErrConflict means a record with the same unique key exists.
 	ErrConflict = errors.New("already exists")
+	// ErrStale means an upload changed since it was read: another step of
+	// it was recorded first.
+	ErrStale = errors.New("upload changed since it was read")
 )
 
 // Store persists publishers. Implementations live in sqlitestore and
@@ -153,6 +156,13 @@ type Store interface {
 	// UpdateUpload replaces an upload's fields (all but ID and CreatedAt),
 	// or returns ErrNotFound.
 	UpdateUpload(ctx context.Context, u Upload) error
+	// StepUpload records a step of an upload: its Status, Reason,
+	// Attempts, NextAttemptAt and UpdatedAt become u's, in one conditional
+	// write, only while its stored Attempts is from (the step read it so).
+	// Otherwise it returns ErrStale (ErrNotFound when no upload has u.ID),
+	// so that a worker that lost its job's lease cannot overwrite a newer
+	// step.
+	StepUpload(ctx context.Context, u Upload, from int) error
 	// Upload returns one upload, or ErrNotFound.
 	Upload(ctx context.Context, id string) (Upload, error)
 	// Uploads returns a publisher's uploads, newest first, at most limit.

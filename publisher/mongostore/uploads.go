@@ -113,6 +113,28 @@ func (s *Store) UpdateUpload(ctx context.Context, u publisher.Upload) error {
 	return nil
 }
 
+// StepUpload records a step of u while the stored attempts are from, in
+// one conditional update of one document (atomic on MongoDB).
+func (s *Store) StepUpload(ctx context.Context, u publisher.Upload, from int) error {
+	d := encodeUpload(u)
+	res, err := s.uploads.UpdateOne(ctx, bson.D{{Key: "_id", Value: u.ID}, {Key: "attempts", Value: from}},
+		bson.D{{Key: "$set", Value: bson.D{
+			{Key: "status", Value: d.Status}, {Key: "reason", Value: d.Reason},
+			{Key: "attempts", Value: d.Attempts}, {Key: "next_attempt_at", Value: d.NextAttemptAt},
+			{Key: "updated_at", Value: d.UpdatedAt},
+		}}})
+	if err == nil && res.MatchedCount == 0 {
+		err = publisher.ErrStale
+		if _, lerr := s.Upload(ctx, u.ID); errors.Is(lerr, publisher.ErrNotFound) {
+			err = lerr
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("recording a step of upload %s: %w", u.ID, err)
+	}
+	return nil
+}
+
 // uploadTaken reports whether an upload other than u has u's staging
 // repository, tag and digest.
 func (s *Store) uploadTaken(ctx context.Context, u publisher.Upload) (bool, error) {

@@ -2,6 +2,7 @@ package sqlitestore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -67,6 +68,24 @@ func (s *Store) UpdateUpload(ctx context.Context, u publisher.Upload) error {
 	}
 	if err := sqldb.ChangedOne(res, err, publisher.ErrNotFound); err != nil {
 		return fmt.Errorf("updating upload %s: %w", u.ID, err)
+	}
+	return nil
+}
+
+// StepUpload records a step of u while the stored attempts are from, in
+// one conditional UPDATE.
+func (s *Store) StepUpload(ctx context.Context, u publisher.Upload, from int) error {
+	res, err := sqldb.Exec(ctx, s.db, `UPDATE uploads SET status = ?, reason = ?, attempts = ?, next_attempt_at = ?,
+		updated_at = ? WHERE id = ? AND attempts = ?`,
+		u.Status, u.Reason, u.Attempts, storecodec.Time(u.NextAttemptAt), storecodec.Time(u.UpdatedAt), u.ID, from)
+	err = sqldb.ChangedOne(res, err, publisher.ErrStale)
+	if errors.Is(err, publisher.ErrStale) {
+		if _, lerr := s.Upload(ctx, u.ID); errors.Is(lerr, publisher.ErrNotFound) {
+			err = lerr
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("recording a step of upload %s: %w", u.ID, err)
 	}
 	return nil
 }

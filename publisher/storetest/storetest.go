@@ -30,6 +30,7 @@ func Run(t *testing.T, newStore func(t *testing.T) publisher.Store) {
 		{Name: "Keys", Run: testKeys},
 		{Name: "CreateUpload", Run: testCreateUpload},
 		{Name: "UpdateUpload", Run: testUpdateUpload},
+		{Name: "StepUpload", Run: testStepUpload},
 		{Name: "UploadLookups", Run: testUploadLookups},
 		{Name: "DueUploads", Run: testDueUploads},
 	})
