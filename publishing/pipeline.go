@@ -2,23 +2,29 @@
 // repositories to buyers: a tag pushed to staging/<namespace>/<repo> is
 // verified against the publisher's registered signing keys, and only then
 // copied into the buyer-facing <namespace>/<repo>, counter-signed by Berth
-// and recorded in the catalog. Each upload is a persisted job, retried until
-// it is promoted or rejected, so that nothing depends on the request that
-// reported the push.
+// and recorded in the catalog.
+//
+// Each upload is a record (what the publisher's portal shows) and a job on
+// Berth's durable queue (package jobs), keyed by the upload, which the
+// upload's ID is derived from the push: a push reported twice is one
+// upload and one job. The job's lease is what lets one worker at a time,
+// in any instance sharing the database, step an upload; every step of a
+// promotion (copy, counter-signature, catalog record) is idempotent, so a
+// worker that dies mid-promotion leaves work the next lease holder
+// finishes without signing twice.
 package publishing
 
 import (
 	"context"
 	"crypto"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/berth/berth/internal/secret"
-	"github.com/berth/berth/plugin"
 	"github.com/berth/berth/publisher"
 	"github.com/berth/berth/signing"
 )
@@ -45,7 +51,10 @@ type Registry interface {
 	// Subject returns the subject of the manifest digest in repo: what a
 	// referrer refers to, or "" for a manifest without one (or gone).
 	Subject(ctx context.Context, repo, digest string) (string, error)
+	// Copy writes digest of from into to under tag; the digest stays the
+	// same, so copying again writes nothing new.
 	Copy(ctx context.Context, from, to, digest, tag string) error
+	// Attach counter-signs digest in repo; it is idempotent per key.
 	Attach(ctx context.Context, repo, digest, dockerReference string, signer crypto.Signer) error
 	// Manifest reads the raw manifest digest in repo.
 	Manifest(ctx context.Context, repo, digest string) ([]byte, error)
@@ -54,10 +63,20 @@ type Registry interface {
 // Catalog records a promoted tag, signed by Berth, and tells what a
 // repository is listed as.
 type Catalog interface {
+	// RecordSignedTag records repo:tag as signed; recording it again
+	// changes nothing but its time.
 	RecordSignedTag(ctx context.Context, repo, tag string) error
 	// ListingKind is the kind of the listing shipping repo: "plugin" or
 	// "image", or "" when no listing names repo yet.
 	ListingKind(ctx context.Context, repo string) (string, error)
+}
+
+// Queue is the durable job queue uploads run on (a *jobs.Queue).
+type Queue interface {
+	// Enqueue stores a job unless one with id exists.
+	Enqueue(ctx context.Context, kind, id string, payload []byte) (bool, error)
+	// Hasten makes the waiting job id due at at, if it was due later.
+	Hasten(ctx context.Context, id string, at time.Time) error
 }
 
 // Config sets the pipeline's patience and names.
@@ -72,41 +91,54 @@ type Config struct {
 	MaxAttempts int
 }
 
-// Pipeline runs uploads through verification and promotion.
+// Pipeline runs uploads through verification and promotion, as jobs of
+// kind UploadJob: register Step as their handler.
 type Pipeline struct {
 	cfg      Config
 	store    publisher.Store
 	registry Registry
 	catalog  Catalog
 	signer   crypto.Signer // Berth's own cosign key
+	queue    Queue
 	log      *slog.Logger
 	now      func() time.Time
-
-	wake chan struct{}
-	mu   sync.Mutex // one pass over due uploads at a time
 
 	// OnDone, when set, hears of each upload promoted or rejected.
 	OnDone func(ctx context.Context, u publisher.Upload)
 }
 
-// New returns a Pipeline; call Run to process uploads.
-func New(cfg Config, store publisher.Store, reg Registry, catalog Catalog, signer crypto.Signer, log *slog.Logger) *Pipeline {
+// New returns a Pipeline that enqueues its uploads' jobs on queue.
+func New(cfg Config, store publisher.Store, reg Registry, catalog Catalog, signer crypto.Signer, queue Queue, log *slog.Logger) *Pipeline {
 	if cfg.SignatureWait == 0 {
 		cfg.SignatureWait = 10 * time.Minute
 	}
 	if cfg.MaxAttempts == 0 {
 		cfg.MaxAttempts = 20
 	}
-	return &Pipeline{cfg: cfg, store: store, registry: reg, catalog: catalog, signer: signer, log: log, now: time.Now,
-		wake: make(chan struct{}, 1)}
+	return &Pipeline{cfg: cfg, store: store, registry: reg, catalog: catalog, signer: signer, queue: queue, log: log,
+		now: time.Now}
 }
 
+// UploadID is the ID of the upload of digest pushed to staging under tag.
+// It is derived, not drawn, so that a registry event applied again (its
+// job re-run after a crash) finds the upload the first run recorded; it
+// names the same staging, tag and digest the store keeps unique.
+func UploadID(staging, tag, digest string) string {
+	sum := sha256.Sum256([]byte(staging + "\x00" + tag + "\x00" + digest))
+	return hex.EncodeToString(sum[:16])
+}
+
+// jobID is the ID of the job that steps upload id: one upload, one job.
+func jobID(uploadID string) string { return UploadJob + ":" + uploadID }
+
 // Pushed takes a push to a staging repository, as the registry reports
-// it: a tag becomes an upload job; a cosign signature tag
-// (sha256-<hex>.sig) wakes the uploads of the digest it signs, and so does
-// a manifest pushed by digest with that digest as its subject (a referrer,
-// such as cosign's OCI 1.1 signature). Pushes anywhere else are not the
-// pipeline's business.
+// it: a tag becomes an upload and its job; a cosign signature tag
+// (sha256-<hex>.sig) hastens the jobs of the uploads of the digest it
+// signs, and so does a manifest pushed by digest with that digest as its
+// subject (a referrer, such as cosign's OCI 1.1 signature). Pushes
+// anywhere else are not the pipeline's business. Pushed is idempotent: a
+// push reported again finds its upload, and enqueues its job only if that
+// job is not there.
 func (p *Pipeline) Pushed(ctx context.Context, repo, tag, digest, pusher string) error {
 	target, ok := Target(repo)
 	if !ok {
@@ -130,38 +162,48 @@ func (p *Pipeline) Pushed(ctx context.Context, repo, tag, digest, pusher string)
 		return err
 	}
 	now := p.now().UTC()
-	u := publisher.Upload{ID: secret.ID(), Publisher: pub.ID, Staging: repo, Target: target, Tag: tag, Digest: digest,
-		Status: publisher.UploadWaiting, Reason: "verifying the signature", NextAttemptAt: now, Pusher: pusher,
-		CreatedAt: now, UpdatedAt: now}
+	u := publisher.Upload{ID: UploadID(repo, tag, digest), Publisher: pub.ID, Staging: repo, Target: target, Tag: tag,
+		Digest: digest, Status: publisher.UploadWaiting, Reason: "verifying the signature", NextAttemptAt: now,
+		Pusher: pusher, CreatedAt: now, UpdatedAt: now}
 	if pub.Status != publisher.StatusApproved {
 		u.Status, u.Reason = publisher.UploadRejected, "publisher "+pub.Slug+" is not approved to publish yet"
 	}
-	if _, _, err := p.store.CreateUpload(ctx, u); err != nil {
+	stored, _, err := p.store.CreateUpload(ctx, u)
+	if err != nil {
 		return fmt.Errorf("recording the upload of %s:%s: %w", repo, tag, err)
 	}
-	p.Wake()
+	if stored.Status != publisher.UploadWaiting {
+		return nil
+	}
+	return p.enqueue(ctx, stored.ID)
+}
+
+// enqueue stores the job of upload id, unless it is there.
+func (p *Pipeline) enqueue(ctx context.Context, id string) error {
+	if _, err := p.queue.Enqueue(ctx, UploadJob, jobID(id), []byte(id)); err != nil {
+		return fmt.Errorf("enqueueing upload %s: %w", id, err)
+	}
 	return nil
 }
 
-// signatureArrived makes the waiting uploads of digest in staging due
-// now, as something that may sign it was pushed.
+// signatureArrived makes the jobs of the waiting uploads of digest in
+// staging due soon, as something that may sign it was pushed.
 func (p *Pipeline) signatureArrived(ctx context.Context, staging, digest string) error {
 	uploads, err := p.store.UploadsByDigest(ctx, staging, digest)
 	if err != nil {
 		return err
 	}
 	for _, u := range uploads {
-		if u.Status == publisher.UploadWaiting {
-			// The registry reports a manifest's push a moment before the tag
-			// naming it is written, or the referrers index lists it: look a
-			// little later.
-			u.NextAttemptAt = p.now().UTC().Add(tagSettle)
-			if err := p.store.UpdateUpload(ctx, u); err != nil {
-				return err
-			}
+		if u.Status != publisher.UploadWaiting {
+			continue
+		}
+		// The registry reports a manifest's push a moment before the tag
+		// naming it is written, or the referrers index lists it: look a
+		// little later.
+		if err := p.queue.Hasten(ctx, jobID(u.ID), p.now().UTC().Add(tagSettle)); err != nil {
+			return err
 		}
 	}
-	time.AfterFunc(tagSettle, p.Wake)
 	return nil
 }
 
@@ -182,185 +224,28 @@ func signedDigest(tag string) (string, bool) {
 	return "sha256:" + hex, true
 }
 
-// Wake makes Run look at due uploads now.
-func (p *Pipeline) Wake() {
-	select {
-	case p.wake <- struct{}{}:
-	default:
-	}
-}
-
-// Run processes due uploads whenever woken, and at least every 200 ms,
-// until ctx ends.
-func (p *Pipeline) Run(ctx context.Context) {
-	tick := time.NewTicker(200 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		if err := p.RunDue(ctx); err != nil && ctx.Err() == nil {
-			p.log.Warn("publishing pipeline pass failed", "err", err)
+// Resume enqueues the job of every waiting upload that has none: uploads
+// recorded before their jobs were, by a Berth that stepped uploads in a
+// loop of its own. Enqueueing is idempotent, so every instance may call it
+// at every start.
+func (p *Pipeline) Resume(ctx context.Context) {
+	waiting, err := p.store.DueUploads(ctx, p.now().UTC().Add(resumeHorizon), resumeLimit)
+	if err != nil {
+		if ctx.Err() == nil {
+			p.log.Warn("listing waiting uploads to resume", "err", err)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-p.wake:
-		case <-tick.C:
-		}
-	}
-}
-
-// RunDue processes every upload due now.
-func (p *Pipeline) RunDue(ctx context.Context) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for {
-		due, err := p.store.DueUploads(ctx, p.now().UTC(), 32)
-		if err != nil {
-			return err
-		}
-		if len(due) == 0 {
-			return nil
-		}
-		for _, u := range due {
-			p.process(ctx, u)
-		}
-	}
-}
-
-// process takes one step with an upload and stores where it got to.
-func (p *Pipeline) process(ctx context.Context, u publisher.Upload) {
-	now := p.now().UTC()
-	u.Attempts++
-	u.UpdatedAt = now
-	outcome, err := p.verifyAndPromote(ctx, u)
-	if ctx.Err() != nil {
-		return // stopping: the upload stays due, for the next start
-	}
-	switch {
-	case err != nil && u.Attempts < p.cfg.MaxAttempts:
-		u.Reason = "retrying after an error: " + err.Error()
-		u.NextAttemptAt = now.Add(backoff(u.Attempts))
-		p.log.Warn("upload step failed; retrying", "upload", u.ID, "repository", u.Staging, "tag", u.Tag, "err", err)
-	case err != nil:
-		u.Status, u.Reason = publisher.UploadRejected, "gave up after "+fmt.Sprint(u.Attempts)+" attempts: "+err.Error()
-	case outcome.wait:
-		if now.Sub(u.CreatedAt) >= p.cfg.SignatureWait {
-			u.Status, u.Reason = publisher.UploadRejected, "unsigned: no signature arrived within "+p.cfg.SignatureWait.String()+
-				"; sign the pushed digest with `cosign sign --key` and push again"
-		} else {
-			u.Reason = "waiting for a signature of " + u.Digest
-			u.NextAttemptAt = now.Add(backoff(u.Attempts))
-		}
-	case outcome.rejected != "":
-		u.Status, u.Reason = publisher.UploadRejected, outcome.rejected
-	default:
-		u.Status, u.Reason = publisher.UploadPromoted, "verified with key "+outcome.key+"; promoted to "+u.Target+":"+u.Tag+" and signed by Berth"
-		p.log.Info("upload promoted", "upload", u.ID, "repository", u.Target, "tag", u.Tag, "digest", u.Digest)
-	}
-	if err := p.store.UpdateUpload(ctx, u); err != nil {
-		p.log.Error("recording an upload's progress", "upload", u.ID, "err", err)
 		return
 	}
-	if u.Status != publisher.UploadWaiting && p.OnDone != nil {
-		p.OnDone(ctx, u)
-	}
-}
-
-// outcome is what one attempt found: wait for a signature, a rejection
-// with its reason, or success with the key that verified.
-type outcome struct {
-	wait     bool
-	rejected string
-	key      string
-}
-
-func (p *Pipeline) verifyAndPromote(ctx context.Context, u publisher.Upload) (outcome, error) {
-	keys, names, err := p.activeKeys(ctx, u.Publisher)
-	if err != nil {
-		return outcome{}, err
-	}
-	sigs, err := p.registry.Signatures(ctx, u.Staging, u.Digest)
-	if err != nil {
-		return outcome{}, err
-	}
-	if len(sigs) == 0 {
-		return outcome{wait: true}, nil
-	}
-	if len(keys) == 0 {
-		return outcome{rejected: "unknown key: the publisher has no active signing key; register one, then push again"}, nil
-	}
-	reference := func(ref string) bool { return ref == u.Staging || strings.HasSuffix(ref, "/"+u.Staging) }
-	i, err := signing.VerifyImage(sigs, u.Digest, reference, keys)
-	var failure *signing.Failure
-	if errors.As(err, &failure) {
-		return outcome{rejected: err.Error()}, nil
-	} else if err != nil {
-		return outcome{}, err
-	}
-	if why, err := p.kindMismatch(ctx, u); err != nil {
-		return outcome{}, err
-	} else if why != "" {
-		return outcome{rejected: why}, nil
-	}
-	if err := p.registry.Copy(ctx, u.Staging, u.Target, u.Digest, u.Tag); err != nil {
-		return outcome{}, err
-	}
-	if err := p.registry.Attach(ctx, u.Target, u.Digest, p.cfg.RegistryHost+"/"+u.Target, p.signer); err != nil {
-		return outcome{}, err
-	}
-	if err := p.catalog.RecordSignedTag(ctx, u.Target, u.Tag); err != nil {
-		return outcome{}, err
-	}
-	return outcome{key: names[i]}, nil
-}
-
-// kindMismatch says why an upload cannot go to its listing: a listing of
-// kind plugin holds Docker Engine managed plugins only, and an image
-// listing no plugins. A repository no listing names yet takes either.
-func (p *Pipeline) kindMismatch(ctx context.Context, u publisher.Upload) (string, error) {
-	listed, err := p.catalog.ListingKind(ctx, u.Target)
-	if err != nil || listed == "" {
-		return "", err
-	}
-	raw, err := p.registry.Manifest(ctx, u.Staging, u.Digest)
-	if err != nil {
-		return "", err
-	}
-	got := plugin.KindOf(raw)
-	switch {
-	case listed == string(plugin.KindPlugin) && got != plugin.KindPlugin:
-		return u.Target + " is listed as a Docker Engine plugin, and this upload is not one (its config is not " +
-			plugin.ConfigMediaType + "): push the plugin with `docker plugin push`", nil
-	case listed != string(plugin.KindPlugin) && got == plugin.KindPlugin:
-		return u.Target + " is listed as an image, and this upload is a Docker Engine plugin: list plugins under a product of kind plugin", nil
-	}
-	return "", nil
-}
-
-// activeKeys parses a publisher's unrevoked keys, with their names.
-func (p *Pipeline) activeKeys(ctx context.Context, publisherID string) ([]crypto.PublicKey, []string, error) {
-	stored, err := p.store.Keys(ctx, publisherID)
-	if err != nil {
-		return nil, nil, err
-	}
-	var keys []crypto.PublicKey
-	var names []string
-	for _, k := range stored {
-		if !k.RevokedAt.IsZero() {
-			continue
+	for _, u := range waiting {
+		if err := p.enqueue(ctx, u.ID); err != nil && ctx.Err() == nil {
+			p.log.Warn("resuming an upload", "upload", u.ID, "err", err)
 		}
-		pub, err := signing.ParsePublicKey([]byte(k.PEM))
-		if err != nil {
-			p.log.Warn("skipping a stored key that does not parse", "key", k.ID, "err", err)
-			continue
-		}
-		keys = append(keys, pub)
-		names = append(names, k.Name)
 	}
-	return keys, names, nil
 }
 
-// backoff is the pause before attempt n+1: 250 ms doubling to 30 s.
-func backoff(n int) time.Duration {
-	d := 250 * time.Millisecond << min(n-1, 7)
-	return min(d, 30*time.Second)
-}
+// Resume looks at uploads due within resumeHorizon (any waiting upload:
+// steps were at most 30 s apart), at most resumeLimit of them.
+const (
+	resumeHorizon = 24 * time.Hour
+	resumeLimit   = 10000
+)

@@ -319,8 +319,9 @@ func OpenBackend(ctx context.Context, cfg Config, service, registryURL, publicUR
 			return nil, err
 		}
 		b.Pipeline = publishing.New(publishing.Config{RegistryHost: service, SignatureWait: cfg.SignatureWait},
-			stores.Publishers, b.Registry, b, keys.CosignSigner(), log)
+			stores.Publishers, b.Registry, b, keys.CosignSigner(), b.Jobs, log)
 		b.Pipeline.OnDone = b.uploadDone
+		b.Jobs.Handle(publishing.UploadJob, b.Pipeline.Step)
 	}
 	return b, nil
 }

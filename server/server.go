@@ -265,7 +265,7 @@ func (s *Server) Run(ctx context.Context) error {
 	defer stopBackground()
 	tasks := []func(context.Context){s.sweep, s.reloadKeys, s.syncTags, s.Backend.Jobs.Run}
 	if s.Backend.Pipeline != nil {
-		tasks = append(tasks, s.Backend.Pipeline.Run)
+		tasks = append(tasks, s.Backend.Pipeline.Resume)
 	}
 	if s.cfg.Demo {
 		tasks = append(tasks, s.seedDemo)
