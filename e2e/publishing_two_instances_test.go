@@ -310,3 +310,34 @@ func countTag(tags []struct{ Name string }, name string) int {
 	}
 	return n
 }
+
+// TestWaitingUploadResumed: an upload left waiting without a job, as the
+// pipeline's own loop of earlier versions left them, gets its job when
+// the pipeline resumes (at every start) and is promoted.
+func TestWaitingUploadResumed(t *testing.T) {
+	w := newPublisherWorld(t)
+	ctx := context.Background()
+	img, err := random.Image(2048, 2)
+	must(t, err)
+	digest := w.pushStaging(t, "6.0", img)
+	w.sign(t, digest, w.key)
+	if status, reason := w.upload(t, "6.0"); status != "promoted" {
+		t.Fatalf("upload: %s (%s); want promoted", status, reason)
+	}
+	first, err := w.in.srv.Backend.Stores.Publishers.Upload(ctx, publishing.UploadID("staging/otto/app", "6.0", digest))
+	must(t, err)
+	// The same signed digest, recorded as an earlier Berth did: a random
+	// ID, waiting, and no job.
+	old := first
+	old.ID, old.Tag, old.Status, old.Reason, old.Attempts = "0ld1d", "6.1", publisher.UploadWaiting, "waiting for a signature of "+digest, 3
+	if _, created, err := w.in.srv.Backend.Stores.Publishers.CreateUpload(ctx, old); err != nil || !created {
+		t.Fatalf("recording the old upload: %v, created %v", err, created)
+	}
+	w.in.srv.Backend.Pipeline.Resume(ctx)
+	if status, reason := w.upload(t, "6.1"); status != "promoted" {
+		t.Fatalf("resumed upload: %s (%s); want promoted", status, reason)
+	}
+	if err := w.buyerPulls(t, "otto/app", "6.1"); err != nil {
+		t.Errorf("the buyer cannot pull the resumed upload's tag: %v", err)
+	}
+}
