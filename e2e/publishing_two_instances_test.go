@@ -114,7 +114,9 @@ func TestUploadPromotedOnceAcrossInstances(t *testing.T) {
 
 	// One catalog record per tag, signed, as both instances answer.
 	for _, in := range instances {
-		var tags struct{ Tags []struct{ Name, Digest string } }
+		var tags struct {
+			Tags []struct{ Name, Digest string }
+		}
 		in.call("GET", "/api/v1/images/otto/app/tags", "", "", nil, &tags)
 		records := map[string]int{}
 		for _, tg := range tags.Tags {
