@@ -355,7 +355,7 @@ func (b *Backend) sign(access map[string][]string) (string, error) {
 	for repo, actions := range access {
 		list = append(list, licensing.Access{Type: "repository", Name: repo, Actions: actions})
 	}
-	tok, err := b.Tokens.Sign(licensing.InternalSubject+"system", list)
+	tok, err := b.Tokens.Sign(systemSubject, list)
 	return tok.Token, err
 }
 

@@ -7,8 +7,18 @@ import (
 
 	"github.com/berth/berth/account"
 	"github.com/berth/berth/catalog"
+	"github.com/berth/berth/licensing"
 	"github.com/berth/berth/registry"
 )
+
+// systemSubject is the subject of the tokens of Berth's own registry
+// work (see Backend.sign). The only tags it pushes are the publishing
+// pipeline's promotions, which the pipeline records in the catalog itself,
+// signed: their push events leave the catalog alone, or one instance
+// applying the event beside another instance's promotion could write the
+// tag back unsigned over the signed record (the catalog's read, then
+// write, is serialised per tag only within one instance).
+const systemSubject = licensing.InternalSubject + "system"
 
 // applyEvent does what one registry event, stored by the intake, means for
 // Berth: a push gives a user's repository its record, records the tag in
@@ -24,7 +34,7 @@ func (b *Backend) applyEvent(ctx context.Context, e registry.Event) error {
 		if err := b.recordPush(ctx, repo); err != nil {
 			return err
 		}
-		if e.Target.Tag != "" {
+		if e.Target.Tag != "" && e.Actor.Name != systemSubject {
 			if err := b.RecordTag(ctx, repo, e.Target.Tag, e.Target.Digest, e.Timestamp); err != nil {
 				return err
 			}
