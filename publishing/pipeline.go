@@ -199,7 +199,8 @@ func (p *Pipeline) signatureArrived(ctx context.Context, staging, digest string)
 		}
 		// The registry reports a manifest's push a moment before the tag
 		// naming it is written, or the referrers index lists it: look a
-		// little later.
+		// little later. A job running at this moment is not hastened; it
+		// looks again after its backoff (at most 30 s).
 		if err := p.queue.Hasten(ctx, jobID(u.ID), p.now().UTC().Add(tagSettle)); err != nil {
 			return err
 		}
