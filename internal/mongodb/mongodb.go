@@ -68,6 +68,33 @@ func FindOne[D, T any](ctx context.Context, c *mongo.Collection, what string, no
 	return decode(d), nil
 }
 
+// InsertOrFind inserts doc unless a document with the same unique key
+// exists, and returns the stored record and whether it is doc's: on a
+// duplicate key it reads back the document byKey matches (what names it,
+// as for FindOne). The unique index decides, so of concurrent inserts of
+// one key exactly one stores its document and the others read it back. A
+// duplicate that byKey does not find was another unique field (the ID):
+// that is conflict.
+func InsertOrFind[D, T any](ctx context.Context, c *mongo.Collection, doc any, inserted T, what string, byKey any,
+	decode func(D) T, notFound, conflict error) (T, bool, error) {
+	_, err := c.InsertOne(ctx, doc)
+	if err == nil {
+		return inserted, true, nil
+	}
+	var zero T
+	if !mongo.IsDuplicateKeyError(err) {
+		return zero, false, err
+	}
+	existing, err := FindOne(ctx, c, what, notFound, byKey, decode)
+	if errors.Is(err, notFound) {
+		err = conflict
+	}
+	if err != nil {
+		return zero, false, err
+	}
+	return existing, false, nil
+}
+
 // SetArray appends to update a $set of set plus field = values or, when
 // values is empty, a $set of set and an $unset of field. It is for array
 // fields under a sparse unique index (see Claimed): MongoDB indexes every

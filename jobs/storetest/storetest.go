@@ -241,52 +241,41 @@ func testReleaseRefused(t *testing.T, s jobs.Store) {
 }
 
 func testDeleteFinished(t *testing.T, s jobs.Store) {
-	ctx := context.Background()
-	cut := storetesting.T1
-	var all []jobs.Job
-	for _, st := range []jobs.Status{jobs.Pending, jobs.Done, jobs.Failed} {
-		for _, at := range []time.Time{cut.Add(-time.Nanosecond), cut} {
-			j := job(fmt.Sprintf("%s-%d", st, at.UnixNano()), "a", cut)
-			j.Status, j.UpdatedAt = st, at
-			all = append(all, j)
-		}
-	}
-	mustAdd(t, s, all...)
-	n, err := s.DeleteFinished(ctx, cut)
-	if err != nil || n != 2 {
-		t.Fatalf("DeleteFinished = %d, %v; want 2", n, err)
-	}
-	for _, j := range all {
-		_, err := s.Job(ctx, j.ID)
-		gone := errors.Is(err, jobs.ErrNotFound)
-		wantGone := j.Status != jobs.Pending && j.UpdatedAt.Before(cut)
-		if gone != wantGone {
-			t.Errorf("%s (%s, updated %v): gone = %v, want %v (err %v)", j.ID, j.Status, j.UpdatedAt, gone, wantGone, err)
-		}
-	}
+	testDeleteBefore(t, s, "DeleteFinished", s.DeleteFinished, func(st jobs.Status) bool { return st != jobs.Pending })
 }
 
 func testDeleteDone(t *testing.T, s jobs.Store) {
+	testDeleteBefore(t, s, "DeleteDone", s.DeleteDone, func(st jobs.Status) bool { return st == jobs.Done })
+}
+
+// testDeleteBefore stores a job of each status updated just before a cut
+// and one at it, deletes with del, and checks that exactly the jobs of the
+// statuses goes selects, updated before the cut, are gone.
+func testDeleteBefore(t *testing.T, s jobs.Store, name string, del func(context.Context, time.Time) (int, error), goes func(jobs.Status) bool) {
 	ctx := context.Background()
 	cut := storetesting.T1
 	var all []jobs.Job
+	want := 0
 	for _, st := range []jobs.Status{jobs.Pending, jobs.Done, jobs.Failed} {
 		for _, at := range []time.Time{cut.Add(-time.Nanosecond), cut} {
 			j := job(fmt.Sprintf("%s-%d", st, at.UnixNano()), "a", cut)
 			j.Status, j.UpdatedAt = st, at
 			all = append(all, j)
+			if goes(st) && at.Before(cut) {
+				want++
+			}
 		}
 	}
 	mustAdd(t, s, all...)
-	n, err := s.DeleteDone(ctx, cut)
-	if err != nil || n != 1 {
-		t.Fatalf("DeleteDone = %d, %v; want 1", n, err)
+	n, err := del(ctx, cut)
+	if err != nil || n != want {
+		t.Fatalf("%s = %d, %v; want %d", name, n, err, want)
 	}
 	for _, j := range all {
 		_, err := s.Job(ctx, j.ID)
 		gone := errors.Is(err, jobs.ErrNotFound)
-		if wantGone := j.Status == jobs.Done && j.UpdatedAt.Before(cut); gone != wantGone {
-			t.Errorf("%s (%s, updated %v): gone = %v, want %v (err %v)", j.ID, j.Status, j.UpdatedAt, gone, wantGone, err)
+		if wantGone := goes(j.Status) && j.UpdatedAt.Before(cut); gone != wantGone {
+			t.Errorf("%s: %s (%s, updated %v): gone = %v, want %v (err %v)", name, j.ID, j.Status, j.UpdatedAt, gone, wantGone, err)
 		}
 	}
 }

@@ -59,23 +59,12 @@ func (s *Store) CreateUpload(ctx context.Context, u publisher.Upload) (publisher
 	if u.ID == "" {
 		u.ID = secret.ID()
 	}
-	_, err := s.uploads.InsertOne(ctx, encodeUpload(u))
-	if err == nil {
-		return u, true, nil
-	}
-	if !mongo.IsDuplicateKeyError(err) {
-		return publisher.Upload{}, false, fmt.Errorf("creating upload %s: %w", u.ID, err)
-	}
-	existing, err := mongodb.FindOne(ctx, s.uploads, fmt.Sprintf("upload of %s:%s@%s", u.Staging, u.Tag, u.Digest),
-		publisher.ErrNotFound, sameTagAndDigest(u), decodeUpload)
-	if errors.Is(err, publisher.ErrNotFound) {
-		// The duplicate was the ID.
-		err = publisher.ErrConflict
-	}
+	stored, created, err := mongodb.InsertOrFind(ctx, s.uploads, encodeUpload(u), u, fmt.Sprintf("upload of %s:%s@%s", u.Staging, u.Tag, u.Digest),
+		sameTagAndDigest(u), decodeUpload, publisher.ErrNotFound, publisher.ErrConflict)
 	if err != nil {
 		return publisher.Upload{}, false, fmt.Errorf("creating upload %s: %w", u.ID, err)
 	}
-	return existing, false, nil
+	return stored, created, nil
 }
 
 // sameTagAndDigest matches the upload of u's staging repository, tag and

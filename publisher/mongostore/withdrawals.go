@@ -2,7 +2,6 @@ package mongostore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -52,24 +51,13 @@ func (s *Store) CreateWithdrawal(ctx context.Context, w publisher.Withdrawal) (p
 	if w.ID == "" {
 		w.ID = secret.ID()
 	}
-	_, err := s.withdrawals.InsertOne(ctx, encodeWithdrawal(w))
-	if err == nil {
-		return w, true, nil
-	}
-	if !mongo.IsDuplicateKeyError(err) {
-		return publisher.Withdrawal{}, false, fmt.Errorf("creating withdrawal %s: %w", w.ID, err)
-	}
-	existing, err := mongodb.FindOne(ctx, s.withdrawals, fmt.Sprintf("withdrawal of %s:%s@%s", w.Repository, w.Tag, w.Digest),
-		publisher.ErrNotFound, bson.D{{Key: "repository", Value: w.Repository}, {Key: "tag", Value: w.Tag}, {Key: "digest", Value: w.Digest}},
-		decodeWithdrawal)
-	if errors.Is(err, publisher.ErrNotFound) {
-		// The duplicate was the ID.
-		err = publisher.ErrConflict
-	}
+	stored, created, err := mongodb.InsertOrFind(ctx, s.withdrawals, encodeWithdrawal(w), w, fmt.Sprintf("withdrawal of %s:%s@%s", w.Repository, w.Tag, w.Digest),
+		bson.D{{Key: "repository", Value: w.Repository}, {Key: "tag", Value: w.Tag}, {Key: "digest", Value: w.Digest}},
+		decodeWithdrawal, publisher.ErrNotFound, publisher.ErrConflict)
 	if err != nil {
 		return publisher.Withdrawal{}, false, fmt.Errorf("creating withdrawal %s: %w", w.ID, err)
 	}
-	return existing, false, nil
+	return stored, created, nil
 }
 
 // FinishWithdrawal marks a withdrawal done, or returns
