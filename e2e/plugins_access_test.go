@@ -176,4 +176,3 @@ func TestPluginGate(t *testing.T) {
 	}
 	refusedAsPlugin(metered, "/manifests/2.5.0", "TOOMANYREQUESTS", "used up")
 }
-
