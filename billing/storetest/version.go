@@ -179,3 +179,26 @@ func readChangeUpdate(ctx context.Context, s billing.Store, id string, change fu
 	}
 	return 10000, fmt.Errorf("order %s: 10000 updates in a row refused as stale", id)
 }
+
+// CheckOrderStoredBeforeVersions checks order o1 of s, written as a store
+// wrote orders before they carried a version (session cs_1, amount 500,
+// pending): it reads at version 0, takes one compare-and-swap update from
+// there, and refuses a second at the same version.
+func CheckOrderStoredBeforeVersions(t *testing.T, s billing.Store) {
+	t.Helper()
+	ctx := context.Background()
+	o, err := s.Order(ctx, "o1")
+	if err != nil || o.Version != 0 || o.SessionID != "cs_1" || o.Amount != 500 {
+		t.Fatalf("the old order: %+v, %v; want it at version 0", o, err)
+	}
+	o.Status = billing.OrderPaid
+	if err := s.UpdateOrder(ctx, o); err != nil {
+		t.Fatalf("updating the old order at version 0: %v", err)
+	}
+	if err := s.UpdateOrder(ctx, o); !errors.Is(err, billing.ErrStale) {
+		t.Errorf("updating it at version 0 again: %v, want ErrStale", err)
+	}
+	if got, err := s.Order(ctx, "o1"); err != nil || got.Version != 1 || got.Status != billing.OrderPaid {
+		t.Errorf("the old order after one update: %+v, %v; want paid at version 1", got, err)
+	}
+}
