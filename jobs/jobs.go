@@ -90,8 +90,8 @@ type Store interface {
 	// ErrNoneDue.
 	Claim(ctx context.Context, kinds []string, now, until time.Time, lease string) (Job, error)
 	// Release records where a claimed job got to, only while j.Lease still
-	// holds it: its Status, RunAt, LastError and UpdatedAt become j's and
-	// its lease is cleared. Otherwise it returns ErrLeaseLost (ErrNotFound
+	// holds it: its Status, RunAt, LastError, Attempts and UpdatedAt become
+	// j's and its lease is cleared. Otherwise it returns ErrLeaseLost (ErrNotFound
 	// when no job has j.ID).
 	Release(ctx context.Context, j Job) error
 	// Job returns the job with id, or ErrNotFound.
@@ -204,8 +204,9 @@ func (l later) Error() string { return "run again in " + l.d.String() }
 
 // Later is what a handler returns to have its job run again after d
 // without counting as a failure: a step of work that waits for something
-// outside (a signature yet to be pushed). It is neither logged nor bounded
-// by Config.MaxAttempts; the handler bounds its own waiting.
+// outside (a signature yet to be pushed). It is neither logged nor counted
+// as an attempt, so Config.MaxAttempts bounds only the failures that come
+// after any wait; the handler bounds its own waiting.
 func Later(d time.Duration) error { return later{d} }
 
 // laterOf reports the delay err asks for, if it is a Later.

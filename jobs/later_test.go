@@ -2,6 +2,7 @@ package jobs_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -49,7 +50,38 @@ func TestLaterWaitsWithoutFailing(t *testing.T) {
 	if err := q.RunDue(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if j := job(t, s, "w1"); runs != 4 || j.Status != jobs.Done || j.Attempts != 4 {
-		t.Errorf("runs %d, job %+v; want done on the fourth attempt", runs, j)
+	if j := job(t, s, "w1"); runs != 4 || j.Status != jobs.Done || j.Attempts != 1 {
+		t.Errorf("runs %d, job %+v; want done on the fourth run, its first attempt (waits are not attempts)", runs, j)
+	}
+}
+
+// TestWaitsDoNotUseUpAttempts: a job that waited many times still has all
+// its attempts for failures after the wait (an upload that waited minutes
+// for its signature, then met a database error once).
+func TestWaitsDoNotUseUpAttempts(t *testing.T) {
+	ctx := context.Background()
+	q, s, c := newQueue(t, jobs.Config{MaxAttempts: 2})
+	runs := 0
+	q.Handle("wait", func(context.Context, []byte) error {
+		runs++
+		switch {
+		case runs <= 5:
+			return jobs.Later(time.Second)
+		case runs == 6:
+			return errors.New("database briefly away")
+		}
+		return nil
+	})
+	if _, err := q.Enqueue(ctx, "wait", "w1", nil); err != nil {
+		t.Fatal(err)
+	}
+	for range 7 {
+		if err := q.RunDue(ctx); err != nil {
+			t.Fatal(err)
+		}
+		c.add(time.Hour)
+	}
+	if j := job(t, s, "w1"); runs != 7 || j.Status != jobs.Done {
+		t.Errorf("runs %d, job %+v; want done on the run after the one failure", runs, j)
 	}
 }

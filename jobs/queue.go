@@ -265,7 +265,8 @@ func (q *Queue) release(ctx context.Context, j Job, err error, last bool) {
 	case err == nil:
 		j.Status = Done
 	case again:
-		j.RunAt = now.Add(delay)
+		// A wait is not an attempt: the claim's count is given back.
+		j.RunAt, j.Attempts = now.Add(delay), j.Attempts-1
 		time.AfterFunc(delay, q.Wake)
 	case IsPermanent(err) || last:
 		j.Status, j.LastError = Failed, err.Error()

@@ -104,8 +104,8 @@ func (s *Store) Release(ctx context.Context, j jobs.Job) error {
 		bson.D{{Key: "_id", Value: j.ID}, {Key: "lease", Value: j.Lease}, {Key: "status", Value: string(jobs.Pending)}},
 		bson.D{{Key: "$set", Value: bson.D{
 			{Key: "status", Value: string(j.Status)}, {Key: "run_at", Value: storecodec.Time(j.RunAt)},
-			{Key: "last_error", Value: j.LastError}, {Key: "updated_at", Value: storecodec.Time(j.UpdatedAt)},
-			{Key: "lease", Value: ""},
+			{Key: "last_error", Value: j.LastError}, {Key: "attempts", Value: j.Attempts},
+			{Key: "updated_at", Value: storecodec.Time(j.UpdatedAt)}, {Key: "lease", Value: ""},
 		}}})
 	if err != nil {
 		return fmt.Errorf("releasing job %s: %w", j.ID, err)

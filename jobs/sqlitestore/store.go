@@ -97,9 +97,9 @@ func (s *Store) Claim(ctx context.Context, kinds []string, now, until time.Time,
 
 // Release records a claimed job's outcome while its lease holds.
 func (s *Store) Release(ctx context.Context, j jobs.Job) error {
-	res, err := sqldb.Exec(ctx, s.db, `UPDATE jobs SET status = ?, run_at = ?, last_error = ?, updated_at = ?, lease = ''
+	res, err := sqldb.Exec(ctx, s.db, `UPDATE jobs SET status = ?, run_at = ?, last_error = ?, attempts = ?, updated_at = ?, lease = ''
 		WHERE id = ? AND lease = ? AND lease != '' AND status = ?`,
-		string(j.Status), storecodec.Time(j.RunAt), j.LastError, storecodec.Time(j.UpdatedAt), j.ID, j.Lease, string(jobs.Pending))
+		string(j.Status), storecodec.Time(j.RunAt), j.LastError, j.Attempts, storecodec.Time(j.UpdatedAt), j.ID, j.Lease, string(jobs.Pending))
 	err = sqldb.ChangedOne(res, err, jobs.ErrLeaseLost)
 	if errors.Is(err, jobs.ErrLeaseLost) {
 		if _, err := s.Job(ctx, j.ID); errors.Is(err, jobs.ErrNotFound) {
