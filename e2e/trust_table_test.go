@@ -143,6 +143,11 @@ var modelPermissions = map[string]access.Permission{
 	"POST /admin/jobs/:id/retry":        access.AdminPage,
 	"GET /api/v1/admin/jobs":            access.Administer,
 	"POST /api/v1/admin/jobs/:id/retry": access.Administer,
+	// A logo is seen by whoever sees its listing; uploading one is the
+	// publisher's owners' and editors' (and Berth's administrators').
+	"GET /logos/products/:slug":                           access.OnListing("slug"),
+	"POST /publishers/:slug/products/:product/logo":       access.OnPublisher(access.Write, "slug"),
+	"PUT /api/v1/publishers/:slug/products/:product/logo": access.OnPublisher(access.Write, "slug"),
 }
 
 func reach(p access.Permission, kind string, page bool) outcome {

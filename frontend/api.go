@@ -104,7 +104,7 @@ func productOf(p catalog.Product, full bool) productJSON {
 		Slug: p.Slug, Name: p.Name, Publisher: p.Publisher, Kind: string(p.Kind), Badge: string(p.Badge),
 		Summary: p.Summary, Categories: nonNil(p.Categories), Repositories: nonNil(p.Repositories),
 		Tiers: []tierJSON{}, Stars: p.Stars, Pulls: p.Pulls, UpdatedAt: p.UpdatedAt, CreatedAt: p.CreatedAt,
-		Logo: p.Logo, Platforms: nonNil(p.Platforms), Free: p.HasFree(),
+		Logo: logoURL(p), Platforms: nonNil(p.Platforms), Free: p.HasFree(),
 		PluginInterfaces: capabilitiesOf(p.PluginInterfaces),
 	}
 	if full {

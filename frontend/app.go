@@ -187,6 +187,7 @@ func (h *handlers) routes(app *fiber.App) {
 	h.analyticsRoutes(pages, api)
 	h.webhookRoutes(pages, api)
 	h.listingRoutes(pages, api)
+	h.logoRoutes(pages)
 	h.sessionRoutes(pages, api)
 	h.settingsRoutes(pages, api)
 	h.profileRoutes(pages, api)

@@ -23,7 +23,7 @@ import (
 // with the shared layout; a page is rendered by its file name without .html.
 func parseTemplates() (map[string]*template.Template, error) {
 	funcs := template.FuncMap{
-		"price": formatPrice, "markdown": newMarkdown().render,
+		"price": formatPrice, "markdown": newMarkdown().render, "logo": logoHTML,
 		"date":          func(t time.Time) string { return t.Format("2 Jan 2006") },
 		"datetime":      func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") },
 		"bytes":         humanBytes,
