@@ -217,4 +217,30 @@ func TestLogos(t *testing.T) {
 		t.Errorf("after a new logo the src is still %q; a new logo needs a new URL", src)
 	}
 	checkServed(t, w, next, jpegLogo, "image/jpeg")
+	_, listings := send(t, "GET", w.in.URL+"/publishers/ottosoft/products", "", nil, cookie)
+	if got := strings.ReplaceAll(between(listings, `<img class="logo" src="`, `"`), "&amp;", "&"); got != next {
+		t.Errorf("the publisher's listings page shows logo %q; want %q", got, next)
+	}
+
+	// A draft's logo is its publisher's to see, and not cached publicly.
+	draft := map[string]any{"slug": "otto-draft", "name": "Otto Draft", "kind": "image", "repositories": []string{"otto/draft"},
+		"tiers": []map[string]any{{"id": "free", "name": "Free"}}}
+	if status := w.in.call("POST", "/api/v1/publishers/ottosoft/products", "ottmar", "ottmar-password", draft, nil); status != http.StatusCreated {
+		t.Fatalf("creating a draft: %d", status)
+	}
+	req, _ := http.NewRequest("PUT", w.in.URL+"/api/v1/publishers/ottosoft/products/otto-draft/logo", bytes.NewReader(pngLogo))
+	req.SetBasicAuth("ottmar", "ottmar-password")
+	resp, err := http.DefaultClient.Do(req)
+	must(t, err)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("the draft's logo: %d", resp.StatusCode)
+	}
+	if resp, _ := send(t, "GET", w.in.URL+"/logos/products/otto-draft", "", nil); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("anonymous GET of a draft's logo: %d, want 404", resp.StatusCode)
+	}
+	resp, body = send(t, "GET", w.in.URL+"/logos/products/otto-draft", "", nil, cookie)
+	if resp.StatusCode != http.StatusOK || body != string(pngLogo) || strings.Contains(resp.Header.Get("Cache-Control"), "public") {
+		t.Errorf("the publisher's GET of its draft's logo: %d, Cache-Control %q; want 200, the bytes, not public", resp.StatusCode, resp.Header.Get("Cache-Control"))
+	}
 }
