@@ -202,7 +202,9 @@ func mustRepo(t *testing.T, registryURL, path string) name.Repository {
 // when there is none.
 func uploadStatus(t *testing.T, web, tag string) (string, string) {
 	t.Helper()
-	var list struct{ Uploads []struct{ Tag, Status, Reason string } }
+	var list struct {
+		Uploads []struct{ Tag, Status, Reason string }
+	}
 	call(t, "GET", web+"/api/v1/publishers/ottosoft/uploads", "ottmar:ottmar-password", nil, http.StatusOK, &list)
 	status, reason, n := "", "", 0
 	for _, u := range list.Uploads {
