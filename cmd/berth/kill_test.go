@@ -125,7 +125,7 @@ func TestKilledMidPromotionFinishedByTheOther(t *testing.T) {
 
 // leftBehind checks, in the database no process has open, what A's death
 // left: the upload of 1.0 waiting, no catalog record of otto/app:1.0, and
-// the upload's job pending under A's lease.
+// the upload's job pending under A's lease, of BERTH_JOB_LEASE.
 func leftBehind(t *testing.T, dir, digest string) {
 	t.Helper()
 	ctx := context.Background()
@@ -143,8 +143,15 @@ func leftBehind(t *testing.T, dir, digest string) {
 	if tag, err := stores.Tags.Tag(ctx, "otto/app", "1.0"); !errors.Is(err, catalog.ErrNotFound) {
 		t.Errorf("after A's death the catalog holds otto/app:1.0: %+v, %v; want no record", tag, err)
 	}
-	if j, err := stores.Jobs.Job(ctx, publishing.UploadJob+":"+id); err != nil || j.Status != jobs.Pending || j.Lease == "" {
-		t.Errorf("after A's death the upload's job is %+v, %v; want it pending under A's lease", j, err)
+	j, err := stores.Jobs.Job(ctx, publishing.UploadJob+":"+id)
+	if err != nil || j.Status != jobs.Pending || j.Lease == "" {
+		t.Fatalf("after A's death the upload's job is %+v, %v; want it pending under A's lease", j, err)
+	}
+	// The lease A took ends BERTH_JOB_LEASE after its claim (UpdatedAt),
+	// or a beat or more later if a heartbeat (every second) extended it;
+	// the default lease would be 30 s.
+	if lease := j.RunAt.Sub(j.UpdatedAt); lease < 3*time.Second || lease >= 30*time.Second {
+		t.Errorf("A's lease of the upload's job ends %s after its claim; want BERTH_JOB_LEASE's 3s (plus heartbeats)", lease)
 	}
 }
 
