@@ -23,6 +23,7 @@ import (
 
 	"github.com/berth/berth/catalog"
 	"github.com/berth/berth/internal/kek"
+	"github.com/berth/berth/internal/mongotest"
 	"github.com/berth/berth/jobs"
 	"github.com/berth/berth/publisher"
 	"github.com/berth/berth/publishing"
@@ -41,7 +42,19 @@ import (
 // and finishes it: the upload is promoted, the tag is in the catalog once,
 // and Berth's counter-signature is there exactly once (B repeated the copy
 // and the signature, which changed nothing).
+//
+// On MongoDB (the in-process FerretDB, reached by both processes on
+// loopback) the two share the database instead of the SQLite file; the
+// registry storage is still the one data directory's.
 func TestKilledMidPromotionFinishedByTheOther(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { killMidPromotion(t, nil) })
+	t.Run("mongodb", func(t *testing.T) {
+		uri := mongotest.StartURI(t) // its path names the test's database, dropped after it
+		killMidPromotion(t, map[string]string{"BERTH_MONGO_URI": uri, "BERTH_MONGO_DATABASE": uri[strings.LastIndex(uri, "/")+1:]})
+	})
+}
+
+func killMidPromotion(t *testing.T, database map[string]string) {
 	dir := t.TempDir()
 	key, err := kek.Generate()
 	if err != nil {
@@ -50,6 +63,9 @@ func TestKilledMidPromotionFinishedByTheOther(t *testing.T) {
 	vars := map[string]string{"BERTH_ADDR": "localhost:0", "BERTH_REGISTRY_ADDR": "localhost:0", "BERTH_DATA_DIR": dir,
 		"BERTH_LOG_FORMAT": "json", "BERTH_KEK": strings.TrimSpace(key.Encode()), "BERTH_REGISTRY_SERVICE": "registry.berth.test",
 		"BERTH_JOB_LEASE": "3s", "BERTH_SIGNATURE_WAIT": "1m"}
+	for k, v := range database {
+		vars[k] = v
+	}
 	armed := map[string]string{"BERTH_FAILPOINT": "publishing-after-sign"}
 	for k, v := range vars {
 		armed[k] = v
@@ -92,9 +108,12 @@ func TestKilledMidPromotionFinishedByTheOther(t *testing.T) {
 	// A died after the copy and the counter-signature, before their
 	// records: the upload waits, the catalog has no record of the tag, and
 	// the upload's job is leased to A's dead worker.
-	leftBehind(t, dir, digest)
+	leftBehind(t, vars, digest)
 	b, rec := startServe(t, vars)
 	web, reg = rec["web"].(string), rec["registry"].(string)
+	if db, _ := rec["database"].(string); (vars["BERTH_MONGO_URI"] != "") != strings.HasPrefix(db, "mongodb") {
+		t.Fatalf("B runs on database %q", db)
+	}
 	waitReady(t, web)
 
 	deadline := time.Now().Add(30 * time.Second)
@@ -123,14 +142,17 @@ func TestKilledMidPromotionFinishedByTheOther(t *testing.T) {
 	}
 }
 
-// leftBehind checks, in the database no process has open, what A's death
+// leftBehind checks, in the database no berth process has open, what A's death
 // left: the upload of 1.0 waiting, no catalog record of otto/app:1.0, and
 // the upload's job pending under A's lease, of BERTH_JOB_LEASE.
-func leftBehind(t *testing.T, dir, digest string) {
+func leftBehind(t *testing.T, vars map[string]string, digest string) {
 	t.Helper()
 	ctx := context.Background()
 	cfg := server.Defaults()
-	cfg.DataDir = dir
+	cfg.DataDir, cfg.MongoURI = vars["BERTH_DATA_DIR"], vars["BERTH_MONGO_URI"]
+	if db := vars["BERTH_MONGO_DATABASE"]; db != "" {
+		cfg.MongoDatabase = db
+	}
 	stores, err := server.OpenStores(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
