@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/berth/berth/internal/failpoint"
 	"github.com/berth/berth/plugin"
 	"github.com/berth/berth/publisher"
 	"github.com/berth/berth/signing"
@@ -58,6 +59,10 @@ func (p *Pipeline) verifyAndPromote(ctx context.Context, u publisher.Upload) (ou
 	if err := p.registry.Attach(ctx, u.Target, u.Digest, p.cfg.RegistryHost+"/"+u.Target, p.signer); err != nil {
 		return outcome{}, err
 	}
+	// A crash here leaves the tag promoted and counter-signed but neither
+	// recorded in the catalog nor the upload marked: the next lease holder
+	// repeats the copy and the signature, which must change nothing.
+	failpoint.Hit("publishing-after-sign")
 	if err := p.catalog.RecordSignedTag(ctx, u.Target, u.Tag); err != nil {
 		return outcome{}, err
 	}

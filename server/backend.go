@@ -305,7 +305,7 @@ func OpenBackend(ctx context.Context, cfg Config, service, registryURL, publicUR
 		APIURL: cfg.StripeAPIURL, FeePercent: cfg.PlatformFeePercent, Grace: cfg.BillingGrace, PublicURL: publicURL},
 		stores.Billing, tierLookup{stores.Catalog}, b.Licenses, b.Licenses, log)
 	b.log = log
-	b.Jobs = jobs.New(jobs.Config{}, stores.Jobs, log)
+	b.Jobs = jobs.New(jobs.Config{Lease: cfg.JobLease}, stores.Jobs, log)
 	b.Webhooks = webhooks.New(webhooks.Config{Master: keys.DeriveSecret("webhooks"), AllowPrivate: cfg.WebhookAllowPrivate}, stores.Webhooks, b.Jobs, log)
 	b.Jobs.Handle(webhooks.DeliveryJob, b.Webhooks.Deliver)
 	b.Billing.OnPurchase = b.purchased

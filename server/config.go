@@ -47,6 +47,10 @@ type Config struct {
 	// SignatureWait is how long an upload to staging waits for its
 	// signature before it is rejected as unsigned (BERTH_SIGNATURE_WAIT).
 	SignatureWait time.Duration
+	// JobLease is how long a claim holds a background job without a
+	// heartbeat (BERTH_JOB_LEASE): the time after which a job whose
+	// instance died is taken by another. The heartbeat is a third of it.
+	JobLease time.Duration
 	// WebhookAllowPrivate lets publishers' webhook endpoints be loopback or
 	// private addresses (BERTH_WEBHOOK_ALLOW_PRIVATE); off, Berth refuses
 	// to post into its own network.
@@ -75,9 +79,18 @@ func Defaults() Config {
 		PlatformFeePercent: 20,
 		BillingGrace:       7 * 24 * time.Hour,
 		SignatureWait:      10 * time.Minute,
+		JobLease:           30 * time.Second,
 		LogFormat:          "text",
 	}
 }
+
+// The bounds of JobLease: below 2 s a heartbeat (a third of the lease) is
+// too close to a slow database write to keep a running job's lease; above
+// 10 minutes a dead instance's jobs wait too long.
+const (
+	MinJobLease = 2 * time.Second
+	MaxJobLease = 10 * time.Minute
+)
 
 // Embedded reports whether Berth runs its own registry.
 func (c Config) Embedded() bool { return c.RegistryURL == "" }
@@ -151,6 +164,9 @@ func (c Config) Validate() error {
 	}
 	if c.SignatureWait < time.Second || c.SignatureWait > 24*time.Hour {
 		bad("BERTH_SIGNATURE_WAIT", "want between 1s and 24h, got %s", c.SignatureWait)
+	}
+	if c.JobLease < MinJobLease || c.JobLease > MaxJobLease {
+		bad("BERTH_JOB_LEASE", "want between %s and %s, got %s", MinJobLease, MaxJobLease, c.JobLease)
 	}
 	if c.KEK != "" {
 		if _, err := kek.Parse(c.KEK); err != nil {

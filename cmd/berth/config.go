@@ -103,6 +103,7 @@ func configFlags(fs *flag.FlagSet, getenv func(string) string) (*server.Config, 
 	fs.Float64Var(&c.PlatformFeePercent, "platform-fee-percent", e.float("platform-fee-percent", "BERTH_PLATFORM_FEE_PERCENT", d.PlatformFeePercent), "the platform's share of each sale, in percent (BERTH_PLATFORM_FEE_PERCENT)")
 	fs.DurationVar(&c.BillingGrace, "billing-grace", e.duration("billing-grace", "BERTH_BILLING_GRACE", d.BillingGrace), "how long a subscription license runs after a failed renewal (BERTH_BILLING_GRACE)")
 	fs.DurationVar(&c.SignatureWait, "signature-wait", e.duration("signature-wait", "BERTH_SIGNATURE_WAIT", d.SignatureWait), "how long an upload to staging waits for its cosign signature (BERTH_SIGNATURE_WAIT)")
+	fs.DurationVar(&c.JobLease, "job-lease", e.duration("job-lease", "BERTH_JOB_LEASE", d.JobLease), "how long a background job's claim lasts without a heartbeat: how soon another instance takes the jobs of a dead one; 2s to 10m (BERTH_JOB_LEASE)")
 	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", e.boolean("webhook-allow-private", "BERTH_WEBHOOK_ALLOW_PRIVATE", false), "let webhook endpoints be loopback or private addresses (BERTH_WEBHOOK_ALLOW_PRIVATE)")
 	fs.StringVar(&c.KEKFile, "kek-file", e.str("BERTH_KEK_FILE", ""), "file holding the key-encryption key of the private keys; default DATA_DIR/berth.kek, created on first start (BERTH_KEK_FILE)")
 	// A secret is never a flag: flags show in process listings.
@@ -116,7 +117,7 @@ func configFlags(fs *flag.FlagSet, getenv func(string) string) (*server.Config, 
 		}
 		set := map[string]bool{}
 		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-		for _, name := range []string{"token-ttl", "demo", "platform-fee-percent", "billing-grace", "signature-wait", "webhook-allow-private"} {
+		for _, name := range []string{"token-ttl", "demo", "platform-fee-percent", "billing-grace", "signature-wait", "job-lease", "webhook-allow-private"} {
 			if err := e.errs[name]; err != nil && !set[name] {
 				return err
 			}
