@@ -173,8 +173,8 @@ const (
 )
 
 // ExploreQuery selects and orders products for Explore. Zero fields do not
-// filter. Tab is "official" (badge official), "certified" (badge certified)
-// or "plugins" (kind plugin); Price is "free" (some tier free) or "paid"
+// filter. Tab is "official" (badge official), "certified" (badge certified,
+// images only: the tab is "Certified images") or "plugins" (kind plugin); Price is "free" (some tier free) or "paid"
 // (some tier paid); OS and Arch match a platform of the product's tags;
 // Interface matches a capability of its plugin tags ("volumedriver"), and
 // plugins only.
@@ -190,6 +190,20 @@ type ExploreQuery struct {
 	Interface string
 	Limit     int
 	Offset    int
+}
+
+// TabFilter returns the badge and the kind Explore's tab fixes, "" for
+// those it leaves open; an unknown tab fixes neither.
+func TabFilter(tab string) (Badge, Kind) {
+	switch tab {
+	case "official":
+		return BadgeOfficial, ""
+	case "certified":
+		return BadgeCertified, KindImage
+	case "plugins":
+		return "", KindPlugin
+	}
+	return "", ""
 }
 
 // ExplorePage is one page of Explore; More says whether another follows.
@@ -244,9 +258,9 @@ type Store interface {
 	// of a product's plugin tags, each once and sorted; ErrNotFound for an
 	// unknown slug. PutProduct keeps them, as it keeps Platforms.
 	SetPluginInterfaces(ctx context.Context, slug string, capabilities []string) error
-	// Categories returns every category in use with its product count,
-	// by name.
-	Categories(ctx context.Context) ([]CategoryCount, error)
+	// Categories returns every category in use with its count of the
+	// products Explore's tab shows (every product for ""), by name.
+	Categories(ctx context.Context, tab string) ([]CategoryCount, error)
 	// PublisherSlugs returns every publisher slug with products, by slug.
 	PublisherSlugs(ctx context.Context) ([]string, error)
 }

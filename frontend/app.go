@@ -45,7 +45,7 @@ type Products interface {
 	RecordPull(ctx context.Context, e catalog.PullEvent) (bool, error)
 	Explore(ctx context.Context, q catalog.ExploreQuery) (catalog.ExplorePage, error)
 	Search(ctx context.Context, text string, limit int) ([]catalog.SearchHit, error)
-	Categories(ctx context.Context) ([]catalog.CategoryCount, error)
+	Categories(ctx context.Context, tab string) ([]catalog.CategoryCount, error)
 	PublisherSlugs(ctx context.Context) ([]string, error)
 }
 

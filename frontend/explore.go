@@ -118,8 +118,16 @@ func (h *handlers) searchAPI(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"query": text, "results": out})
 }
 
+// categoriesAPI is GET /api/v1/categories: each category's count of the
+// products Explore's tab (query "tab") shows.
 func (h *handlers) categoriesAPI(c *fiber.Ctx) error {
-	cats, err := h.Products.Categories(c.UserContext())
+	tab := c.Query("tab")
+	switch tab {
+	case "", "official", "certified", "plugins":
+	default:
+		return badRequest("tab", "tab must be official, certified or plugins")
+	}
+	cats, err := h.Products.Categories(c.UserContext(), tab)
 	if err != nil {
 		return err
 	}
@@ -198,7 +206,7 @@ func (h *handlers) explorePage(c *fiber.Ctx) error {
 	if v.Page, err = h.Products.Explore(ctx, q); err != nil {
 		return err
 	}
-	if v.Categories, err = h.Products.Categories(ctx); err != nil {
+	if v.Categories, err = h.Products.Categories(ctx, q.Tab); err != nil {
 		return err
 	}
 	if v.Publishers, err = h.Products.PublisherSlugs(ctx); err != nil {

@@ -78,14 +78,7 @@ func (s *Store) Explore(ctx context.Context, q catalog.ExploreQuery) (catalog.Ex
 func exploreFilter(q catalog.ExploreQuery) bson.D {
 	and := bson.A{bson.D{listed()}}
 	is := func(field string, value any) { and = append(and, bson.D{{Key: field, Value: value}}) }
-	switch q.Tab {
-	case "official":
-		is("badge", string(catalog.BadgeOfficial))
-	case "certified":
-		is("badge", string(catalog.BadgeCertified))
-	case "plugins":
-		is("kind", string(catalog.KindPlugin))
-	}
+	and = append(and, tabFilter(q.Tab)...)
 	if q.Kind != "" {
 		is("kind", string(q.Kind))
 	}
@@ -171,11 +164,28 @@ func normalPlatforms(platforms []string) []string {
 	return storecodec.NilIfEmpty(out)
 }
 
-// Categories returns every category with its published product count, by
-// name, counted by the database.
-func (s *Store) Categories(ctx context.Context) ([]catalog.CategoryCount, error) {
+// tabFilter returns the conditions Explore's tab sets on a product.
+func tabFilter(tab string) bson.A {
+	var out bson.A
+	badge, kind := catalog.TabFilter(tab)
+	if badge != "" {
+		out = append(out, bson.D{{Key: "badge", Value: string(badge)}})
+	}
+	if kind != "" {
+		out = append(out, bson.D{{Key: "kind", Value: string(kind)}})
+	}
+	return out
+}
+
+// Categories returns every category with its count of the published
+// products tab shows, by name, counted by the database.
+func (s *Store) Categories(ctx context.Context, tab string) ([]catalog.CategoryCount, error) {
+	match := bson.D{listed()}
+	if and := tabFilter(tab); len(and) > 0 {
+		match = bson.D{{Key: "$and", Value: append(bson.A{bson.D{listed()}}, and...)}}
+	}
 	cur, err := s.products.Aggregate(ctx, mongo.Pipeline{
-		{{Key: "$match", Value: bson.D{listed()}}},
+		{{Key: "$match", Value: match}},
 		{{Key: "$unwind", Value: "$category_keys"}},
 		{{Key: "$group", Value: bson.D{
 			{Key: "_id", Value: "$category_keys"}, {Key: "products", Value: bson.D{{Key: "$sum", Value: 1}}},

@@ -116,13 +116,12 @@ func exploreQuery(q catalog.ExploreQuery) (string, []any) {
 	add := func(cond string, arg ...any) {
 		where, args = append(where, cond), append(args, arg...)
 	}
-	switch q.Tab {
-	case "official":
-		add("p.badge = ?", catalog.BadgeOfficial)
-	case "certified":
-		add("p.badge = ?", catalog.BadgeCertified)
-	case "plugins":
-		add("p.kind = ?", catalog.KindPlugin)
+	badge, kind := catalog.TabFilter(q.Tab)
+	if badge != "" {
+		add("p.badge = ?", badge)
+	}
+	if kind != "" {
+		add("p.kind = ?", kind)
 	}
 	if q.Kind != "" {
 		add("p.kind = ?", q.Kind)
@@ -243,13 +242,39 @@ const selectPublishers = `WITH RECURSIVE next (publisher) AS (
 		FROM next WHERE next.publisher IS NOT NULL)
 	SELECT publisher FROM next WHERE publisher IS NOT NULL`
 
-// Categories returns every category with its product count, by name.
-func (s *Store) Categories(ctx context.Context) ([]catalog.CategoryCount, error) {
+// categoriesQuery returns the statement and arguments of Categories(tab):
+// on the category index alone for every product, or joined to the
+// products the tab shows.
+func categoriesQuery(tab string) (string, []any) {
+	badge, kind := catalog.TabFilter(tab)
+	if badge == "" && kind == "" {
+		return selectCategories, nil
+	}
+	var (
+		where []string
+		args  []any
+	)
+	if badge != "" {
+		where, args = append(where, "p.badge = ?"), append(args, badge)
+	}
+	if kind != "" {
+		where, args = append(where, "p.kind = ?"), append(args, kind)
+	}
+	return `SELECT c.category, count(*) FROM product_categories c
+		JOIN products p ON p.id = c.product_id
+		WHERE ` + published + ` AND ` + strings.Join(where, " AND ") + `
+		GROUP BY c.category ORDER BY c.category`, args
+}
+
+// Categories returns every category with its count of the products tab
+// shows, by name.
+func (s *Store) Categories(ctx context.Context, tab string) ([]catalog.CategoryCount, error) {
+	query, args := categoriesQuery(tab)
 	out, err := sqldb.QueryAll(ctx, s.db, func(sc sqldb.Scanner) (catalog.CategoryCount, error) {
 		var c catalog.CategoryCount
 		err := sc.Scan(&c.Name, &c.Products)
 		return c, err
-	}, selectCategories)
+	}, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("counting categories: %w", err)
 	}

@@ -60,7 +60,7 @@ func TestMigrateIndexesExistingProducts(t *testing.T) {
 			t.Errorf("Explore(%+v) (-want +got):\n%s", tc.q, diff)
 		}
 	}
-	cats, err := s.Categories(ctx)
+	cats, err := s.Categories(ctx, "")
 	if err != nil {
 		t.Fatalf("Categories: %v", err)
 	}

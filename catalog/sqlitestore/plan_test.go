@@ -61,6 +61,12 @@ func TestStatementsUseIndexes(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) { checkPlan(t, db, stmt, strings.Count(stmt, "?"), false) })
 	}
+	// A tab's category counts start from the tab's products on the badge
+	// or kind index and group their categories, no other product's.
+	for _, tab := range []string{"official", "certified", "plugins"} {
+		stmt, args := categoriesQuery(tab)
+		t.Run("categories of tab "+tab, func(t *testing.T) { checkPlan(t, db, stmt, len(args), true) })
+	}
 	for name, stmt := range map[string]string{
 		"searchByTrigrams": searchByTrigrams, "selectTagByDigest": selectTagByDigest,
 	} {

@@ -90,7 +90,7 @@ func testExploreSorts(t *testing.T, s catalog.Store) {
 		{"name, case aside", catalog.ExploreQuery{Sort: catalog.SortName}, []string{"a", "b", "c", "d", "e"}, false},
 		{"official", catalog.ExploreQuery{Tab: "official"}, []string{"a", "d"}, false},
 		{"official newest", catalog.ExploreQuery{Tab: "official", Sort: catalog.SortNewest}, []string{"d", "a"}, false},
-		{"certified", catalog.ExploreQuery{Tab: "certified", Sort: catalog.SortUpdated}, []string{"b"}, false},
+		{"certified lists images only", catalog.ExploreQuery{Tab: "certified", Sort: catalog.SortUpdated}, nil, false},
 		{"plugins", catalog.ExploreQuery{Tab: "plugins"}, []string{"b", "d"}, false},
 		{"plugins by name", catalog.ExploreQuery{Tab: "plugins", Sort: catalog.SortName}, []string{"b", "d"}, false},
 		{"plugins updated", catalog.ExploreQuery{Tab: "plugins", Sort: catalog.SortUpdated}, []string{"b", "d"}, false},
@@ -208,13 +208,13 @@ func testSetPlatforms(t *testing.T, s catalog.Store) {
 
 func testCategories(t *testing.T, s catalog.Store) {
 	ctx := context.Background()
-	got, err := s.Categories(ctx)
+	got, err := s.Categories(ctx, "")
 	if err != nil || len(got) != 0 {
 		t.Errorf("Categories of an empty catalog = %v, %v; want none", got, err)
 	}
 	putExploreProducts(t, s)
 	want := []catalog.CategoryCount{{Name: "database", Products: 2}, {Name: "monitoring", Products: 1}, {Name: "storage", Products: 2}}
-	if got, err = s.Categories(ctx); err != nil {
+	if got, err = s.Categories(ctx, ""); err != nil {
 		t.Fatalf("Categories: %v", err)
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -226,7 +226,7 @@ func testCategories(t *testing.T, s catalog.Store) {
 		mustPut(t, s, c)
 		want := []catalog.CategoryCount{{Name: "analytics", Products: 1}, {Name: "database", Products: 1},
 			{Name: "monitoring", Products: 1}, {Name: "storage", Products: 1}}
-		got, err := s.Categories(ctx)
+		got, err := s.Categories(ctx, "")
 		if err != nil {
 			t.Fatalf("Categories: %v", err)
 		}
@@ -235,6 +235,41 @@ func testCategories(t *testing.T, s catalog.Store) {
 		}
 		runExplore(t, s, []exploreCase{{"old category", catalog.ExploreQuery{Category: "storage"}, []string{"e"}, false}})
 	})
+}
+
+// testExploreTabs checks that a tab selects the same products in Explore
+// and in the category counts beside it: "Certified images" lists
+// certified images, not certified plugins.
+func testExploreTabs(t *testing.T, s catalog.Store) {
+	ctx := context.Background()
+	putExploreProducts(t, s)
+	mustPut(t, s, catalog.Product{Slug: "f", Name: "Foxtrot", Badge: catalog.BadgeCertified, Kind: catalog.KindImage,
+		Publisher: "acme", Categories: []string{"storage", "monitoring"}, CreatedAt: storetesting.T0, UpdatedAt: storetesting.T0})
+	runExplore(t, s, []exploreCase{
+		{"certified images", catalog.ExploreQuery{Tab: "certified"}, []string{"f"}, false},
+		{"certified plugins are none", catalog.ExploreQuery{Tab: "certified", Kind: catalog.KindPlugin}, nil, false},
+		{"plugins keep certified ones", catalog.ExploreQuery{Tab: "plugins"}, []string{"b", "d"}, false},
+	})
+	for _, tc := range []struct {
+		tab  string
+		want []catalog.CategoryCount
+	}{
+		{"", []catalog.CategoryCount{{Name: "database", Products: 2}, {Name: "monitoring", Products: 2}, {Name: "storage", Products: 3}}},
+		{"official", []catalog.CategoryCount{{Name: "database", Products: 1}}},
+		{"certified", []catalog.CategoryCount{{Name: "monitoring", Products: 1}, {Name: "storage", Products: 1}}},
+		{"plugins", []catalog.CategoryCount{{Name: "monitoring", Products: 1}}},
+		{"unknown", []catalog.CategoryCount{{Name: "database", Products: 2}, {Name: "monitoring", Products: 2}, {Name: "storage", Products: 3}}},
+	} {
+		t.Run("categories of tab "+tc.tab, func(t *testing.T) {
+			got, err := s.Categories(ctx, tc.tab)
+			if err != nil {
+				t.Fatalf("Categories(%q): %v", tc.tab, err)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("Categories(%q) (-want +got):\n%s", tc.tab, diff)
+			}
+		})
+	}
 }
 
 func testPublisherSlugs(t *testing.T, s catalog.Store) {

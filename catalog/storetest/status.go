@@ -134,7 +134,7 @@ func testHiddenListings(t *testing.T, s catalog.Store) {
 func checkCounts(t *testing.T, s catalog.Store, categories []catalog.CategoryCount, publishers []string) {
 	t.Helper()
 	ctx := context.Background()
-	cats, err := s.Categories(ctx)
+	cats, err := s.Categories(ctx, "")
 	if err != nil {
 		t.Fatalf("Categories: %v", err)
 	}

@@ -32,6 +32,7 @@ func Run(t *testing.T, newStore func(t *testing.T) catalog.Store) {
 		{Name: "SetPluginInterfaces", Run: testSetPluginInterfaces},
 		{Name: "ExplorePluginInterfaces", Run: testExplorePluginInterfaces},
 		{Name: "Categories", Run: testCategories},
+		{Name: "ExploreTabs", Run: testExploreTabs},
 		{Name: "PublisherSlugs", Run: testPublisherSlugs},
 		{Name: "SearchFindsSlips", Run: testSearchFindsSlips},
 		{Name: "SearchRanksNamesFirst", Run: testSearchRanksNamesFirst},
