@@ -21,12 +21,16 @@ func (h *handlers) exploreRoutes(app, api routes) {
 	app.Get("/search", access.Anyone, h.searchPage)
 }
 
+// explorePageSize is how many products an Explore page shows unless the
+// URL's limit says otherwise.
+const explorePageSize = 24
+
 // exploreQuery reads Explore's filters from the query string; every filter
 // state is its own URL.
 func exploreQuery(c *fiber.Ctx) (catalog.ExploreQuery, error) {
 	q := catalog.ExploreQuery{Tab: c.Query("tab"), Sort: c.Query("sort"), Category: c.Query("category"),
 		Kind: catalog.Kind(c.Query("kind")), Publisher: c.Query("publisher"), Price: c.Query("price"),
-		OS: c.Query("os"), Arch: c.Query("arch"), Interface: c.Query("interface"), Limit: 24}
+		OS: c.Query("os"), Arch: c.Query("arch"), Interface: c.Query("interface"), Limit: explorePageSize}
 	switch q.Tab {
 	case "", "official", "certified", "plugins":
 	default:
@@ -161,8 +165,9 @@ func (v exploreView) PluginFilters() bool {
 	return v.Query.Tab == "plugins" || v.Query.Kind == catalog.KindPlugin || v.Query.Interface != ""
 }
 
-// URL is the Explore URL of the current filters with key set to value
-// ("" removes it); changing a filter goes back to the first page.
+// URL is the Explore URL of the current filters and page size with key
+// set to value ("" removes it); changing a filter goes back to the first
+// page.
 func (v exploreView) URL(key, value string) string {
 	q := url.Values{}
 	set := func(k, val string) {
@@ -179,6 +184,9 @@ func (v exploreView) URL(key, value string) string {
 	set("os", v.Query.OS)
 	set("arch", v.Query.Arch)
 	set("interface", v.Query.Interface)
+	if v.Query.Limit != explorePageSize {
+		set("limit", strconv.Itoa(v.Query.Limit))
+	}
 	q.Del(key)
 	if key != "page" {
 		q.Del("page")

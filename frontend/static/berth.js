@@ -11,11 +11,21 @@ document.querySelectorAll('form[data-confirm]').forEach(function (f) {
 // Search as you type: results from /api/v1/search under the box while
 // typing, best matches first; the form still works without this.
 document.querySelectorAll('input[data-live-search]').forEach(function (input) {
-  var list = input.form.querySelector('.live-results');
+  // The list is the one the box controls (on /search, below the form), or
+  // the drop-down inside the form (home page, Explore).
+  var list = document.getElementById(input.getAttribute('aria-controls')) ||
+    input.form.querySelector('.live-results');
   if (!list) { return; }
+  var status = document.getElementById(input.getAttribute('data-live-status'));
+  var empty = document.getElementById('search-empty');
   var timer = null, seq = 0;
   function render(results, query) {
     list.textContent = '';
+    if (empty) { empty.hidden = true; }
+    if (status) {
+      status.textContent = query ? results.length + (results.length === 1 ? ' result' : ' results') +
+        ' for \u201c' + query + '\u201d' : '';
+    }
     if (!query) { list.hidden = true; return; }
     if (results.length === 0) {
       var none = document.createElement('li');

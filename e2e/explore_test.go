@@ -1,0 +1,173 @@
+package e2e
+
+import (
+	"html"
+	"io"
+	"maps"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"testing"
+)
+
+// explorePage fetches the Explore page at path and returns its HTML.
+func explorePage(t *testing.T, in *instance, path string) string {
+	t.Helper()
+	resp, err := http.Get(in.URL + path)
+	if err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d %s", path, resp.StatusCode, body)
+	}
+	return string(body)
+}
+
+var (
+	pagerLink = regexp.MustCompile(`<a href="([^"]*)" rel="(prev|next)">`)
+	cardName  = regexp.MustCompile(`<span class="name">([^<]*)</span>`)
+	catCount  = regexp.MustCompile(`>([^<>]+) <span class="count">(\d+)</span>`)
+)
+
+// pagerLinks returns the page's Previous and Next links by rel.
+func pagerLinks(t *testing.T, page string) map[string]*url.URL {
+	t.Helper()
+	out := map[string]*url.URL{}
+	for _, m := range pagerLink.FindAllStringSubmatch(page, -1) {
+		u, err := url.Parse(html.UnescapeString(m[1]))
+		if err != nil {
+			t.Fatalf("pager link %q: %v", m[1], err)
+		}
+		out[m[2]] = u
+	}
+	return out
+}
+
+// cardNames returns the names on the page's product cards, in order.
+func cardNames(page string) []string {
+	var out []string
+	for _, m := range cardName.FindAllStringSubmatch(page, -1) {
+		out = append(out, html.UnescapeString(m[1]))
+	}
+	return out
+}
+
+// TestExplorePagerKeepsFilters pages through a filtered Explore of the
+// demo with a page size of 2 by its Previous and Next links: each link
+// keeps the page size and every filter, and the pages, read one after the
+// other, list every product the filters select once, in order.
+func TestExplorePagerKeepsFilters(t *testing.T) {
+	in := start(t, config(t, backend{name: "sqlite"}))
+	var all struct{ Products []struct{ Name string } }
+	if status := in.call("GET", "/api/v1/products?kind=image&sort=name&limit=100", "", "", nil, &all); status != http.StatusOK || len(all.Products) < 5 {
+		t.Fatalf("the demo's images: %d %+v; want five or more", status, all)
+	}
+	var want []string
+	for _, p := range all.Products {
+		want = append(want, p.Name)
+	}
+
+	filters := url.Values{"kind": {"image"}, "sort": {"name"}, "limit": {"2"}}
+	path := "/explore?" + filters.Encode()
+	var seen []string
+	for n := 1; ; n++ {
+		page := explorePage(t, in, path)
+		names := cardNames(page)
+		if len(names) == 0 || len(names) > 2 {
+			t.Fatalf("page %d (%s) shows %q; want one or two products", n, path, names)
+		}
+		seen = append(seen, names...)
+		links := pagerLinks(t, page)
+		for rel, u := range links {
+			q := u.Query()
+			for k := range filters {
+				if q.Get(k) != filters.Get(k) {
+					t.Errorf("page %d: the %s link %s has %s=%q; want %q", n, rel, u, k, q.Get(k), filters.Get(k))
+				}
+			}
+		}
+		if n > 1 {
+			prev := links["prev"]
+			if prev == nil || prev.Query().Get("page") != strconv.Itoa(n-1) {
+				t.Errorf("page %d: Previous is %v; want page %d", n, prev, n-1)
+			}
+		}
+		next := links["next"]
+		if next == nil {
+			break
+		}
+		if next.Query().Get("page") != strconv.Itoa(n+1) {
+			t.Fatalf("page %d: Next is %s; want page %d", n, next, n+1)
+		}
+		if n > 20 {
+			t.Fatal("the pager never ends")
+		}
+		path = next.String()
+	}
+	if !slices.Equal(seen, want) {
+		t.Errorf("paging with limit=2 showed %q; want every image once, by name: %q", seen, want)
+	}
+}
+
+// TestExploreTabCounts checks, for each tab, that the category counts on
+// Explore and from GET /api/v1/categories count the products the tab
+// lists, and that "Certified images" lists images.
+func TestExploreTabCounts(t *testing.T) {
+	in := start(t, config(t, backend{name: "sqlite"}))
+	type product struct {
+		Slug, Kind, Badge string
+		Categories        []string
+	}
+	for _, tab := range []string{"", "official", "certified", "plugins"} {
+		var listed struct{ Products []product }
+		if status := in.call("GET", "/api/v1/products?limit=100&tab="+tab, "", "", nil, &listed); status != http.StatusOK {
+			t.Fatalf("tab %q: %d", tab, status)
+		}
+		want := map[string]int{}
+		for _, p := range listed.Products {
+			for _, c := range p.Categories {
+				want[c]++
+			}
+			if tab == "certified" && (p.Kind != "image" || p.Badge != "certified") {
+				t.Errorf("Certified images lists %s, a %s %s", p.Slug, p.Badge, p.Kind)
+			}
+		}
+		if tab == "certified" && len(listed.Products) == 0 {
+			t.Error("Certified images lists nothing; the demo has certified images")
+		}
+
+		var api struct {
+			Categories []struct {
+				Name     string
+				Products int
+			}
+		}
+		if status := in.call("GET", "/api/v1/categories?tab="+tab, "", "", nil, &api); status != http.StatusOK {
+			t.Fatalf("categories of tab %q: %d", tab, status)
+		}
+		got := map[string]int{}
+		for _, c := range api.Categories {
+			got[c.Name] = c.Products
+		}
+		if !maps.Equal(got, want) {
+			t.Errorf("GET /api/v1/categories?tab=%s = %v; the tab lists %v", tab, got, want)
+		}
+
+		page := explorePage(t, in, "/explore?tab="+tab)
+		shown := map[string]int{}
+		for _, m := range catCount.FindAllStringSubmatch(page, -1) {
+			n, _ := strconv.Atoi(m[2])
+			shown[html.UnescapeString(m[1])] = n
+		}
+		if !maps.Equal(shown, want) {
+			t.Errorf("Explore's tab %q shows category counts %v; the tab lists %v", tab, shown, want)
+		}
+	}
+	if status := in.call("GET", "/api/v1/categories?tab=free", "", "", nil, nil); status != http.StatusBadRequest {
+		t.Errorf("categories of an unknown tab: %d, want 400", status)
+	}
+}
