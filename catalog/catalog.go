@@ -263,6 +263,10 @@ type Store interface {
 	Categories(ctx context.Context, tab string) ([]CategoryCount, error)
 	// PublisherSlugs returns every publisher slug with products, by slug.
 	PublisherSlugs(ctx context.Context) ([]string, error)
+	// PlatformsInUse returns every platform ("os/architecture[/variant]")
+	// of a published product, sorted: the values Explore's OS and
+	// architecture filters offer, so that none of them finds nothing.
+	PlatformsInUse(ctx context.Context) ([]string, error)
 }
 
 // CategoryCount is a category and how many products have it.

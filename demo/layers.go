@@ -16,10 +16,14 @@ const (
 	debian distro = "debian"
 )
 
-// triple returns the GNU machine name of a Go architecture.
+// triple returns the machine name of a Go architecture in library paths
+// (musl's for 32-bit arm, the one demo platform only Alpine builds).
 func triple(arch string) string {
-	if arch == "arm64" {
+	switch arch {
+	case "arm64":
 		return "aarch64"
+	case "arm":
+		return "armhf"
 	}
 	return "x86_64"
 }

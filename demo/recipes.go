@@ -105,7 +105,7 @@ func recipes() []recipe {
 				capabilities: []string{"CAP_SYS_ADMIN"}, devices: []string{"/dev/fuse"}, propagatedMount: "/mnt/volumes"}},
 		{repo: "berthlabs/edge", title: "Edge", description: "HTTP reverse proxy and static file server", vendor: "Berth Labs",
 			source: "https://github.com/berthlabs/edge", licenses: "Apache-2.0",
-			versions: []string{"1.25.4", "1.26.0"}, distro: alpine, platforms: []string{"linux/amd64", "linux/arm64/v8"},
+			versions: []string{"1.25.4", "1.26.0"}, distro: alpine, platforms: []string{"linux/amd64", "linux/arm64/v8", "linux/arm/v7"},
 			packages: []string{"ca-certificates", "pcre2"}, binary: "/usr/sbin/edge", binaryKiB: 152,
 			config: "/etc/edge/edge.conf", configBody: edgeConfig, user: "edge", home: "/var/cache/edge",
 			ports: []string{"80/tcp", "443/tcp"}, entrypoint: []string{"/usr/sbin/edge"}, cmd: []string{"-g", "daemon off;"}},

@@ -9,7 +9,9 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
+	"time"
 )
 
 // explorePage fetches the Explore page at path and returns its HTML.
@@ -169,5 +171,75 @@ func TestExploreTabCounts(t *testing.T) {
 	}
 	if status := in.call("GET", "/api/v1/categories?tab=free", "", "", nil, nil); status != http.StatusBadRequest {
 		t.Errorf("categories of an unknown tab: %d, want 400", status)
+	}
+}
+
+// filterLink finds Explore's links that set one filter; it is read on
+// pages without other filters, whose links hold that one alone.
+var filterLink = regexp.MustCompile(`<a href="/explore\?(os|arch)=([^"&]+)"`)
+
+// TestExplorePlatformFilters checks Explore's operating system and
+// architecture filters over the demo: each offers only values whose
+// products exist, every value it offers finds products on that platform,
+// and 32-bit arm (Edge's linux/arm/v7) is one of them, apart from arm64.
+func TestExplorePlatformFilters(t *testing.T) {
+	in := start(t, config(t, backend{name: "sqlite"}))
+	type page struct {
+		Products []struct {
+			Slug      string
+			Platforms []string
+		}
+	}
+	explore := func(q string) page {
+		var p page
+		if status := in.call("GET", "/api/v1/products?limit=100&"+q, "", "", nil, &p); status != http.StatusOK {
+			t.Fatalf("explore %s: %d", q, status)
+		}
+		return p
+	}
+	// Platforms reach the catalog from the registry's notifications.
+	deadline := time.Now().Add(30 * time.Second)
+	for len(explore("arch=arm").Products) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no product with an arm platform ever appeared (the demo's Edge has linux/arm/v7)")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	offered := map[string][]string{}
+	for _, m := range filterLink.FindAllStringSubmatch(explorePage(t, in, "/explore"), -1) {
+		offered[m[1]] = append(offered[m[1]], m[2])
+	}
+	if !slices.Contains(offered["arch"], "arm") || !slices.Contains(offered["arch"], "arm64") || !slices.Contains(offered["os"], "linux") {
+		t.Errorf("Explore offers %v; want linux, arm and arm64 among them", offered)
+	}
+	if slices.Contains(offered["os"], "windows") {
+		t.Errorf("Explore offers Windows; no demo product has a Windows platform")
+	}
+	for key, values := range offered {
+		for _, v := range values {
+			found := explore(key + "=" + v).Products
+			if len(found) == 0 {
+				t.Errorf("Explore offers %s=%s, which finds nothing", key, v)
+			}
+			for _, p := range found {
+				ok := slices.ContainsFunc(p.Platforms, func(pl string) bool {
+					parts := strings.Split(pl, "/")
+					return key == "os" && parts[0] == v || key == "arch" && len(parts) > 1 && parts[1] == v
+				})
+				if !ok {
+					t.Errorf("%s=%s lists %s, whose platforms are %v", key, v, p.Slug, p.Platforms)
+				}
+			}
+		}
+	}
+	arm := explore("arch=arm").Products
+	if len(arm) != 1 || arm[0].Slug != "edge" {
+		t.Errorf("arch=arm lists %+v; want Edge alone", arm)
+	}
+	// A value the catalog lacks, asked for in the URL, stays shown as the
+	// filter in force, and the page says nothing matches.
+	windows := explorePage(t, in, "/explore?os=windows")
+	if !strings.Contains(windows, `<a href="/explore?os=windows" aria-current="true">Windows</a>`) || !strings.Contains(windows, "Nothing matches these filters") {
+		t.Errorf("/explore?os=windows does not show the Windows filter in force with nothing found")
 	}
 }

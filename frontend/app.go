@@ -47,6 +47,7 @@ type Products interface {
 	Search(ctx context.Context, text string, limit int) ([]catalog.SearchHit, error)
 	Categories(ctx context.Context, tab string) ([]catalog.CategoryCount, error)
 	PublisherSlugs(ctx context.Context) ([]string, error)
+	PlatformsInUse(ctx context.Context) ([]string, error)
 }
 
 // Publishers is what the front end needs of publishers: whom a user

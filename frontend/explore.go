@@ -4,6 +4,7 @@ import (
 	"github.com/berth/berth/access"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -154,7 +155,10 @@ type exploreView struct {
 	PageNumber int
 	Categories []catalog.CategoryCount
 	Publishers []string
-	Platforms  []string
+	// OSes and Archs are the operating systems and architectures of the
+	// published products' platforms (and the one in force, if another):
+	// the OS and architecture filters offer only what finds something.
+	OSes, Archs []string
 	// Interfaces are the plugin capabilities the interface filter offers.
 	Interfaces []string
 }
@@ -220,9 +224,47 @@ func (h *handlers) explorePage(c *fiber.Ctx) error {
 	if v.Publishers, err = h.Products.PublisherSlugs(ctx); err != nil {
 		return err
 	}
-	v.Platforms = []string{"linux/amd64", "linux/arm64", "linux/arm", "windows/amd64"}
+	platforms, err := h.Products.PlatformsInUse(ctx)
+	if err != nil {
+		return err
+	}
+	v.OSes, v.Archs = platformChoices(platforms, q.OS, q.Arch)
 	v.Interfaces = plugin.Capabilities()
 	return h.render(c, http.StatusOK, "explore", "Explore", v)
+}
+
+// platformChoices returns the operating systems and the architectures of
+// platforms ("os/architecture[/variant]"), each once and sorted, with the
+// chosen os and arch among them.
+func platformChoices(platforms []string, os, arch string) (oses, archs []string) {
+	for _, p := range platforms {
+		system, rest, _ := strings.Cut(p, "/")
+		a, _, _ := strings.Cut(rest, "/")
+		oses, archs = append(oses, system), append(archs, a)
+	}
+	if os != "" {
+		oses = append(oses, os)
+	}
+	if arch != "" {
+		archs = append(archs, arch)
+	}
+	slices.Sort(oses)
+	slices.Sort(archs)
+	return slices.Compact(oses), slices.Compact(archs)
+}
+
+// osName names an operating system of Explore's filter as people write
+// it: "windows" is Windows.
+func osName(os string) string {
+	switch os {
+	case "linux":
+		return "Linux"
+	case "windows":
+		return "Windows"
+	case "freebsd":
+		return "FreeBSD"
+	}
+	return os
 }
 
 // searchView is the search page; berth.js refreshes its results as the

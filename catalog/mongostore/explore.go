@@ -243,3 +243,19 @@ func (s *Store) SetPluginInterfaces(ctx context.Context, slug string, capabiliti
 	}
 	return nil
 }
+
+// PlatformsInUse returns every platform of a published product, sorted.
+func (s *Store) PlatformsInUse(ctx context.Context) ([]string, error) {
+	values, err := s.products.Distinct(ctx, "platforms", bson.D{listed()})
+	if err != nil {
+		return nil, fmt.Errorf("listing platforms: %w", err)
+	}
+	var out []string
+	for _, v := range values {
+		if p, ok := v.(string); ok && p != "" {
+			out = append(out, p)
+		}
+	}
+	slices.Sort(out)
+	return storecodec.NilIfEmpty(out), nil
+}

@@ -290,3 +290,28 @@ func (s *Store) PublisherSlugs(ctx context.Context) ([]string, error) {
 	}
 	return out, nil
 }
+
+// platformIndexSchema is the migration step for PlatformsInUse: an index
+// of product_platforms by platform, which it hops along.
+const platformIndexSchema = `CREATE INDEX IF NOT EXISTS product_platforms_platform
+	ON product_platforms (platform, product_id)`
+
+// selectPlatforms hops from one platform to the next on the platform
+// index, each hop a search, and keeps those with a published product.
+const selectPlatforms = `WITH RECURSIVE next (platform) AS (
+		SELECT min(platform) FROM product_platforms
+		UNION ALL
+		SELECT (SELECT min(pl.platform) FROM product_platforms pl WHERE pl.platform > next.platform)
+		FROM next WHERE next.platform IS NOT NULL)
+	SELECT platform FROM next WHERE platform IS NOT NULL AND EXISTS (
+		SELECT 1 FROM product_platforms pl CROSS JOIN products p ON p.id = pl.product_id
+		WHERE pl.platform = next.platform AND ` + published + `)`
+
+// PlatformsInUse returns every platform of a published product, sorted.
+func (s *Store) PlatformsInUse(ctx context.Context) ([]string, error) {
+	out, err := sqldb.QueryAll(ctx, s.db, scanSlug, selectPlatforms)
+	if err != nil {
+		return nil, fmt.Errorf("listing platforms: %w", err)
+	}
+	return out, nil
+}

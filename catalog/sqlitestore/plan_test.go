@@ -54,7 +54,7 @@ func TestStatementsUseIndexes(t *testing.T) {
 	storetesting.NewStore(t, db, New)
 	for name, stmt := range map[string]string{
 		"searchByNamePrefix": searchByNamePrefix, "selectCategories": selectCategories,
-		"selectPublishers": selectPublishers, "selectTag": selectTag,
+		"selectPublishers": selectPublishers, "selectPlatforms": selectPlatforms, "selectTag": selectTag,
 		"selectPublisherProducts": selectPublisherProducts,
 		"selectRepositoryTags":    selectRepositoryTags,
 		"selectTagPulls":          selectTagPulls, "selectTagPullTotals": selectTagPullTotals,

@@ -71,6 +71,7 @@ var schema = []string{
 	tagSchema,
 	statusSchema,
 	pluginSchema,
+	platformIndexSchema,
 }
 
 // Store implements catalog.Store, catalog.StarStore,

@@ -272,6 +272,47 @@ func testExploreTabs(t *testing.T, s catalog.Store) {
 	}
 }
 
+// testPlatformsInUse checks the platforms Explore's OS and architecture
+// filters offer: those of published products, each once, and each
+// finding what it names.
+func testPlatformsInUse(t *testing.T, s catalog.Store) {
+	ctx := context.Background()
+	got, err := s.PlatformsInUse(ctx)
+	if err != nil || len(got) != 0 {
+		t.Errorf("PlatformsInUse of an empty catalog = %v, %v; want none", got, err)
+	}
+	putExploreProducts(t, s)
+	mustPut(t, s, catalog.Product{Slug: "x", Name: "Draft", Status: catalog.StatusDraft, Platforms: []string{"linux/s390x", "linux/amd64"}})
+	want := []string{"linux/amd64", "linux/arm/v7", "linux/arm64/v8", "windows/amd64"}
+	if got, err = s.PlatformsInUse(ctx); err != nil {
+		t.Fatalf("PlatformsInUse: %v", err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("PlatformsInUse (-want +got):\n%s", diff)
+	}
+	runExplore(t, s, []exploreCase{
+		{"windows", catalog.ExploreQuery{OS: "windows"}, []string{"b"}, false},
+		{"arm", catalog.ExploreQuery{Arch: "arm"}, []string{"e"}, false},
+		{"arm64 is not arm", catalog.ExploreQuery{Arch: "arm64"}, []string{"a"}, false},
+	})
+	t.Run("follow publishing", func(t *testing.T) {
+		b := mustProduct(t, s, "b")
+		b.Status = catalog.StatusUnpublished
+		mustPut(t, s, b)
+		x := mustProduct(t, s, "x")
+		x.Status = catalog.StatusPublished
+		mustPut(t, s, x)
+		want := []string{"linux/amd64", "linux/arm/v7", "linux/arm64/v8", "linux/s390x"}
+		got, err := s.PlatformsInUse(ctx)
+		if err != nil {
+			t.Fatalf("PlatformsInUse: %v", err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("PlatformsInUse (-want +got):\n%s", diff)
+		}
+	})
+}
+
 func testPublisherSlugs(t *testing.T, s catalog.Store) {
 	got, err := s.PublisherSlugs(context.Background())
 	if err != nil || len(got) != 0 {

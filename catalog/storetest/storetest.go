@@ -33,6 +33,7 @@ func Run(t *testing.T, newStore func(t *testing.T) catalog.Store) {
 		{Name: "ExplorePluginInterfaces", Run: testExplorePluginInterfaces},
 		{Name: "Categories", Run: testCategories},
 		{Name: "ExploreTabs", Run: testExploreTabs},
+		{Name: "PlatformsInUse", Run: testPlatformsInUse},
 		{Name: "PublisherSlugs", Run: testPublisherSlugs},
 		{Name: "SearchFindsSlips", Run: testSearchFindsSlips},
 		{Name: "SearchRanksNamesFirst", Run: testSearchRanksNamesFirst},
