@@ -198,3 +198,26 @@ func BenchmarkSearch100k(b *testing.B) {
 // mkdirTemp makes a directory for the shared catalog; it outlives single
 // benchmarks, so it is not b.TempDir.
 func mkdirTemp() (string, error) { return os.MkdirTemp("", "berth-catalog-bench") }
+
+// BenchmarkExploreFacets100k is what Explore reads beside each page at
+// 100,000 listings: each tab's category counts, and the platforms its OS
+// and architecture filters offer.
+func BenchmarkExploreFacets100k(b *testing.B) {
+	s := catalogOf100k(b)
+	tabs := []string{"", "official", "certified", "plugins"}
+	ctx := context.Background()
+	for _, tab := range tabs {
+		b.Run("categories of tab "+tab, func(b *testing.B) {
+			latencies(b, func(int) error {
+				_, err := s.Categories(ctx, tab)
+				return err
+			})
+		})
+	}
+	b.Run("platforms", func(b *testing.B) {
+		latencies(b, func(i int) error {
+			_, err := s.PlatformsInUse(ctx)
+			return err
+		})
+	})
+}

@@ -243,27 +243,26 @@ const selectPublishers = `WITH RECURSIVE next (publisher) AS (
 	SELECT publisher FROM next WHERE publisher IS NOT NULL`
 
 // categoriesQuery returns the statement and arguments of Categories(tab):
-// on the category index alone for every product, or joined to the
-// products the tab shows.
+// on the category index for every product, or on the badge or kind index
+// of product_categories for a tab's products.
 func categoriesQuery(tab string) (string, []any) {
 	badge, kind := catalog.TabFilter(tab)
-	if badge == "" && kind == "" {
-		return selectCategories, nil
-	}
 	var (
 		where []string
 		args  []any
 	)
 	if badge != "" {
-		where, args = append(where, "p.badge = ?"), append(args, badge)
+		where, args = append(where, "badge = ?"), append(args, badge)
 	}
 	if kind != "" {
-		where, args = append(where, "p.kind = ?"), append(args, kind)
+		where, args = append(where, "kind = ?"), append(args, kind)
 	}
-	return `SELECT c.category, count(*) FROM product_categories c
-		JOIN products p ON p.id = c.product_id
-		WHERE ` + published + ` AND ` + strings.Join(where, " AND ") + `
-		GROUP BY c.category ORDER BY c.category`, args
+	if len(where) == 0 {
+		return selectCategories, nil
+	}
+	return `SELECT category, count(*) FROM product_categories
+		WHERE ` + strings.Join(where, " AND ") + `
+		GROUP BY category ORDER BY category`, args
 }
 
 // Categories returns every category with its count of the products tab
@@ -291,10 +290,19 @@ func (s *Store) PublisherSlugs(ctx context.Context) ([]string, error) {
 	return out, nil
 }
 
-// platformIndexSchema is the migration step for PlatformsInUse: an index
-// of product_platforms by platform, which it hops along.
-const platformIndexSchema = `CREATE INDEX IF NOT EXISTS product_platforms_platform
-	ON product_platforms (platform, product_id)`
+// facetSchema is the migration step for what Explore shows beside its
+// results: an index of product_platforms by platform, which
+// PlatformsInUse hops along; and each product_categories row's product
+// badge and kind, indexed, so that Categories counts a tab's products on
+// an index alone, as it counts all of them.
+const facetSchema = `CREATE INDEX IF NOT EXISTS product_platforms_platform
+		ON product_platforms (platform, product_id);
+	ALTER TABLE product_categories ADD COLUMN badge TEXT NOT NULL DEFAULT '';
+	ALTER TABLE product_categories ADD COLUMN kind TEXT NOT NULL DEFAULT '';
+	UPDATE product_categories SET (badge, kind) =
+		(SELECT p.badge, p.kind FROM products p WHERE p.id = product_categories.product_id);
+	CREATE INDEX IF NOT EXISTS product_categories_badge ON product_categories (badge, kind, category);
+	CREATE INDEX IF NOT EXISTS product_categories_kind ON product_categories (kind, category)`
 
 // selectPlatforms hops from one platform to the next on the platform
 // index, each hop a search, and keeps those with a published product.

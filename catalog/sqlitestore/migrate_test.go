@@ -67,6 +67,14 @@ func TestMigrateIndexesExistingProducts(t *testing.T) {
 	if diff := cmp.Diff([]catalog.CategoryCount{{Name: "database", Products: 2}, {Name: "storage", Products: 1}}, cats); diff != "" {
 		t.Errorf("Categories (-want +got):\n%s", diff)
 	}
+	// The step filling in product_categories' badges and kinds counted
+	// the official tab's products.
+	if cats, err = s.Categories(ctx, "official"); err != nil {
+		t.Fatalf("Categories(official): %v", err)
+	}
+	if diff := cmp.Diff([]catalog.CategoryCount{{Name: "database", Products: 1}, {Name: "storage", Products: 1}}, cats); diff != "" {
+		t.Errorf("Categories(official) (-want +got):\n%s", diff)
+	}
 	search := func(text string) string {
 		t.Helper()
 		hits, err := s.Search(ctx, text, 1)

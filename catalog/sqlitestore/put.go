@@ -40,7 +40,7 @@ func (s *Store) PutProduct(ctx context.Context, p catalog.Product) (catalog.Prod
 		if p.Published() {
 			listed = p.Categories
 		}
-		if err := replaceCategories(ctx, tx, p.ID, listed); err != nil {
+		if err := replaceCategories(ctx, tx, p, listed); err != nil {
 			return err
 		}
 		if w.inserted {
@@ -159,18 +159,19 @@ func replaceRepositories(ctx context.Context, tx *sql.Tx, id string, repos []str
 }
 
 // replaceCategories makes categories, each once and empty ones left out,
-// the rows of product id in product_categories, which Explore's category
-// filter and Categories read.
-func replaceCategories(ctx context.Context, tx *sql.Tx, id string, categories []string) error {
-	if _, err := tx.ExecContext(ctx, `DELETE FROM product_categories WHERE product_id = ?`, id); err != nil {
+// the rows of product p in product_categories, which Explore's category
+// filter and Categories read; each row carries p's badge and kind, by
+// which Categories counts a tab's products on an index.
+func replaceCategories(ctx context.Context, tx *sql.Tx, p catalog.Product, categories []string) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM product_categories WHERE product_id = ?`, p.ID); err != nil {
 		return err
 	}
 	for _, c := range storecodec.Distinct(categories) {
 		if c == "" {
 			continue
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO product_categories (category, product_id)
-			VALUES (?, ?)`, c, id)
+		_, err := tx.ExecContext(ctx, `INSERT INTO product_categories (category, product_id, badge, kind)
+			VALUES (?, ?, ?, ?)`, c, p.ID, p.Badge, p.Kind)
 		if err != nil {
 			return err
 		}

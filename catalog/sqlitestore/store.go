@@ -71,7 +71,7 @@ var schema = []string{
 	tagSchema,
 	statusSchema,
 	pluginSchema,
-	platformIndexSchema,
+	facetSchema,
 }
 
 // Store implements catalog.Store, catalog.StarStore,

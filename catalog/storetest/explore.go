@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/berth/berth/catalog"
 	"github.com/berth/berth/internal/storetesting"
@@ -270,6 +271,23 @@ func testExploreTabs(t *testing.T, s catalog.Store) {
 			}
 		})
 	}
+	t.Run("counts follow a new badge", func(t *testing.T) {
+		f := mustProduct(t, s, "f")
+		f.Badge = catalog.BadgeOfficial
+		mustPut(t, s, f)
+		for tab, want := range map[string][]catalog.CategoryCount{
+			"certified": nil,
+			"official":  {{Name: "database", Products: 1}, {Name: "monitoring", Products: 1}, {Name: "storage", Products: 1}},
+		} {
+			got, err := s.Categories(ctx, tab)
+			if err != nil {
+				t.Fatalf("Categories(%q): %v", tab, err)
+			}
+			if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("Categories(%q) (-want +got):\n%s", tab, diff)
+			}
+		}
+	})
 }
 
 // testPlatformsInUse checks the platforms Explore's OS and architecture
