@@ -13,7 +13,13 @@ import (
 // printed.
 func docker(t *testing.T, configDir, stdin string, args ...string) (string, error) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	return dockerWithin(t, 2*time.Minute, configDir, stdin, args...)
+}
+
+// dockerWithin is docker, killed after limit.
+func dockerWithin(t *testing.T, limit time.Duration, configDir, stdin string, args ...string) (string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "docker", append([]string{"--config", configDir}, args...)...)
 	cmd.Stdin = strings.NewReader(stdin)
