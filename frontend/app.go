@@ -70,6 +70,9 @@ type Deps struct {
 	Keys         *licensing.KeyRing
 	Products     Products
 	Repositories *catalog.Repositories
+	// Community searches and explores users' and organisations'
+	// repositories; nil leaves the Community section and tab empty.
+	Community    *catalog.Community
 	Stars        catalog.StarStore
 	Tags         catalog.TagStore
 	Publishers   PublisherStore

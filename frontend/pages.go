@@ -30,8 +30,9 @@ func parseTemplates() (map[string]*template.Template, error) {
 		"list":          func(v ...string) []string { return v },
 		"mainPlatform":  mainPlatform,
 		"interfaceName": interfaceName, "privilegeRows": privilegeRows, "installCommand": installCommand,
-		"osName": osName,
-		"ratio":  func(part, total int64) string { return fmt.Sprintf("%.3f", share(part, total)) },
+		"osName":    osName,
+		"markLabel": markLabel,
+		"ratio":     func(part, total int64) string { return fmt.Sprintf("%.3f", share(part, total)) },
 		"sortName": func(s string) string {
 			return map[string]string{"popular": "Most popular", "newest": "Newest", "updated": "Recently updated", "name": "Name"}[s]
 		},
