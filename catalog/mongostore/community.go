@@ -117,18 +117,30 @@ func (s *Store) ImportRepositories(ctx context.Context, rs []catalog.Repository)
 	return nil
 }
 
+// stemLength is how many letters of a longer first word SearchRepositories
+// also looks up as the start of names.
+const stemLength = 4
+
 // SearchRepositories returns up to limit visible repositories matching
 // text, best first, found as Search finds products (see termQueries) on
-// the short name, namespace and summary (not the description), and ranked
-// by catalog.RankRepositories.
+// the short name (its words joined by spaces in short_key), namespace and
+// summary (not the description), and by the stem of a longer first word,
+// and ranked by catalog.RankRepositories.
 func (s *Store) SearchRepositories(ctx context.Context, text string, namespaces []string, limit int) ([]catalog.RepositoryHit, error) {
 	q := catalog.ParseQuery(text)
 	if limit < 1 || len(q.Words) == 0 {
 		return nil, nil
 	}
 	var found []catalog.Repository
-	queries := termQueries(q, visibleTo(namespaces), "short_key",
-		bson.D{{Key: "short_key", Value: 1}, {Key: "name", Value: 1}})
+	byName := bson.D{{Key: "short_key", Value: 1}, {Key: "name", Value: 1}}
+	queries := termQueries(q, visibleTo(namespaces), "short_key", byName)
+	if stem := []rune(q.Words[0]); len(q.Trigrams) > 0 && len(stem) > stemLength {
+		// As in the SQLite store: a slip past the start of a common
+		// name still finds it by its stem.
+		queries = append(queries, candidateQuery{sort: byName, filter: bson.D{{Key: "short_key", Value: bson.D{
+			{Key: "$gte", Value: string(stem[:stemLength])}, {Key: "$lt", Value: string(stem[:stemLength]) + "\U0010FFFF"},
+		}}, visibleTo(namespaces)}})
+	}
 	for _, cq := range queries {
 		opts := options.Find().SetLimit(int64(max(candidatesPerHit*limit, 20))).
 			SetProjection(bson.D{{Key: "terms", Value: 0}, {Key: "name_terms", Value: 0}})

@@ -91,7 +91,7 @@ func encodeRepository(r catalog.Repository) repositoryDoc {
 		Summary: r.Summary, Description: r.Description, Private: r.Private,
 		CreatedAt: storecodec.Time(r.CreatedAt), UpdatedAt: storecodec.Time(r.UpdatedAt),
 		Pulls: r.Pulls, Stars: r.Stars, PushedAt: storecodec.Time(r.PushedAt),
-		ShortKey: r.ShortName(), Terms: terms, NameTerms: nameTerms,
+		ShortKey: strings.Join(catalog.SplitWords(r.ShortName()), " "), Terms: terms, NameTerms: nameTerms,
 	}
 }
 

@@ -15,8 +15,9 @@ var _ catalog.CommunityStore = (*Store)(nil)
 
 // communitySchema is the migration step for the Community section and tab:
 // repositories' pull and star counters and last push, filled in from the
-// pulls and tags already recorded; short_key, the lower-case name below
-// the namespace, for names starting with a search text; an index per
+// pulls and tags already recorded; short_key, the name below the
+// namespace with its separators ('-', '_', '.', '/') as spaces, as search
+// joins a text's words, for names starting with a search text; an index per
 // Explore sort; and repository_search, the FTS5 trigram table (contentless)
 // holding the short name, namespace, summary and description, with its
 // vocabulary. Triggers keep repository_search in step with every write of
@@ -28,7 +29,7 @@ const communitySchema = `ALTER TABLE repositories ADD COLUMN pulls INTEGER NOT N
 	ALTER TABLE repositories ADD COLUMN pushed_at INTEGER NOT NULL DEFAULT 0;
 	ALTER TABLE repositories ADD COLUMN short_key TEXT NOT NULL DEFAULT '';
 	ALTER TABLE repositories ADD COLUMN search_id INTEGER NOT NULL DEFAULT 0;
-	UPDATE repositories SET short_key = substr(name, length(namespace) + 2), search_id = rowid;
+	UPDATE repositories SET short_key = replace(replace(replace(replace(substr(name, length(namespace) + 2), '-', ' '), '_', ' '), '.', ' '), '/', ' '), search_id = rowid;
 	UPDATE repositories SET pulls = e.n
 		FROM (SELECT repository, count(*) AS n FROM pull_events GROUP BY repository) e
 		WHERE e.repository = repositories.name;
@@ -49,7 +50,7 @@ const communitySchema = `ALTER TABLE repositories ADD COLUMN pulls INTEGER NOT N
 	INSERT INTO repository_search (rowid, name, namespace, summary, description)
 		SELECT search_id, short_key, namespace, summary, description FROM repositories;
 	CREATE TRIGGER IF NOT EXISTS repositories_search_insert AFTER INSERT ON repositories BEGIN
-		UPDATE repositories SET short_key = substr(NEW.name, length(NEW.namespace) + 2),
+		UPDATE repositories SET short_key = replace(replace(replace(replace(substr(NEW.name, length(NEW.namespace) + 2), '-', ' '), '_', ' '), '.', ' '), '/', ' '),
 			search_id = (SELECT coalesce(max(search_id), 0) + 1 FROM repositories)
 			WHERE rowid = NEW.rowid;
 		INSERT INTO repository_search (rowid, name, namespace, summary, description)
@@ -167,39 +168,76 @@ const (
 // SearchRepositories returns up to limit visible repositories matching
 // text, best first, found and ranked as Search finds and ranks products:
 // the words' rarer trigrams through FTS5, and short names starting with
-// the text. Empty text, or a limit below one, finds nothing.
+// the text; and, when the first word is longer than a stem, short names
+// starting with its stem, so that a slip past the start of a common name
+// ("postgers") still finds it when its rare trigrams are a different
+// word's. Empty text, or a limit below one, finds nothing.
 func (s *Store) SearchRepositories(ctx context.Context, text string, namespaces []string, limit int) ([]catalog.RepositoryHit, error) {
 	q := catalog.ParseQuery(text)
 	if limit < 1 || len(q.Words) == 0 {
 		return nil, nil
 	}
-	candidates := max(candidatesPerHit*limit, 20)
-	visible := visibleTo(len(namespaces))
-	var found []catalog.Repository
-	prefix := q.Words[0]
+	c := repoCandidates{s: s, visible: visibleTo(len(namespaces)), namespaces: anys(namespaces), n: max(candidatesPerHit*limit, 20)}
+	prefixes := []string{q.Words[0]}
 	if len(q.Trigrams) > 0 {
-		prefix = strings.Join(q.Words, " ")
-		expr, err := trigramExpression(ctx, s.db, &s.repoTrigrams, "repository_search_terms", q)
-		if err != nil {
+		if err := c.byTrigrams(ctx, q); err != nil {
 			return nil, fmt.Errorf("searching repositories for %q: %w", text, err)
 		}
-		if expr != "" {
-			args := append([]any{expr, maxRanked, candidates}, anys(namespaces)...)
-			found, err = sqldb.QueryAll(ctx, s.db, scanRepository, fmt.Sprintf(searchRepositoriesByTrigrams, visible), args...)
-			if err != nil {
-				return nil, fmt.Errorf("searching repositories for %q: %w", text, err)
-			}
+		prefixes[0] = strings.Join(q.Words, " ")
+		if stem := []rune(q.Words[0]); len(stem) > stemLength {
+			prefixes = append(prefixes, string(stem[:stemLength]))
 		}
 	}
-	args := append(append([]any{prefix, prefix + "\U0010FFFF"}, anys(namespaces)...), candidates)
-	byName, err := sqldb.QueryAll(ctx, s.db, scanRepository, fmt.Sprintf(searchRepositoriesByName, visible), args...)
-	if err != nil {
-		return nil, fmt.Errorf("searching repository names for %q: %w", text, err)
-	}
-	for _, r := range byName {
-		if !slices.ContainsFunc(found, func(f catalog.Repository) bool { return f.ID == r.ID }) {
-			found = append(found, r)
+	for _, prefix := range prefixes {
+		if err := c.byNamePrefix(ctx, prefix); err != nil {
+			return nil, fmt.Errorf("searching repository names for %q: %w", text, err)
 		}
 	}
-	return catalog.RankRepositories(found, q, limit), nil
+	return catalog.RankRepositories(c.found, q, limit), nil
+}
+
+// stemLength is how many letters of a longer first word SearchRepositories
+// also looks up as the start of names.
+const stemLength = 4
+
+// repoCandidates collects SearchRepositories' candidates, each once: up to
+// n from each source, visible ones only.
+type repoCandidates struct {
+	s          *Store
+	visible    string
+	namespaces []any
+	n          int
+	found      []catalog.Repository
+}
+
+func (c *repoCandidates) add(rs []catalog.Repository) {
+	for _, r := range rs {
+		if !slices.ContainsFunc(c.found, func(f catalog.Repository) bool { return f.ID == r.ID }) {
+			c.found = append(c.found, r)
+		}
+	}
+}
+
+// byTrigrams adds the repositories FTS5 ranks best for q's rarer trigrams.
+func (c *repoCandidates) byTrigrams(ctx context.Context, q catalog.Query) error {
+	expr, err := trigramExpression(ctx, c.s.db, &c.s.repoTrigrams, "repository_search_terms", q)
+	if err != nil || expr == "" {
+		return err
+	}
+	args := append([]any{expr, maxRanked, c.n}, c.namespaces...)
+	rs, err := sqldb.QueryAll(ctx, c.s.db, scanRepository, fmt.Sprintf(searchRepositoriesByTrigrams, c.visible), args...)
+	c.add(rs)
+	return err
+}
+
+// byNamePrefix adds the repositories whose short names start with prefix,
+// unless enough candidates are found already.
+func (c *repoCandidates) byNamePrefix(ctx context.Context, prefix string) error {
+	if len(c.found) >= 2*c.n {
+		return nil
+	}
+	args := append(append([]any{prefix, prefix + "\U0010FFFF"}, c.namespaces...), c.n)
+	rs, err := sqldb.QueryAll(ctx, c.s.db, scanRepository, fmt.Sprintf(searchRepositoriesByName, c.visible), args...)
+	c.add(rs)
+	return err
 }
