@@ -10,6 +10,7 @@ import (
 	"github.com/berth/berth/catalog"
 )
 
+// searchHitJSON is a store product in search results.
 type searchHitJSON struct {
 	productJSON
 	Score float64 `json:"score"`
@@ -20,7 +21,6 @@ type searchHitJSON struct {
 // searchAPI is GET /api/v1/search: the store's products matching q as
 // "results", each with its mark, and the community repositories the
 // caller may see as "community".
-
 func (h *handlers) searchAPI(c *fiber.Ctx) error {
 	text := strings.TrimSpace(c.Query("q"))
 	if len(text) > 200 {
