@@ -33,6 +33,7 @@ func (h *handlers) billingPages(app routes) {
 	app.Get("/orders", access.Self(access.Read), h.ordersPage)
 	app.Get("/orders/:id", access.OnOrder("id"), h.orderPage)
 	app.Post("/billing/portal", access.BuyFor("for"), h.portalForm)
+	app.Get("/licenses/:id/key", access.OnLicense(access.Manage, "id").Personally(), h.newKeyPage)
 	app.Post("/licenses/:id/key", access.OnLicense(access.Manage, "id").Personally(), h.revealKeyForm)
 	app.Post("/licenses/:id/terms", access.OnLicense(access.Manage, "id"), h.acceptTermsForm)
 	app.Get("/publishers/:slug/earnings", access.OnPublisher(access.Read, "slug"), h.earningsPage)
@@ -231,21 +232,51 @@ func (h *handlers) revealKeyAPI(c *fiber.Ctx) error {
 	return c.Status(http.StatusCreated).JSON(fiber.Map{"license": h.licenseOf(l, issued.Key)})
 }
 
+// newKeyView is the page that asks before a license's key is replaced.
+type newKeyView struct {
+	License namedLicense
+	Error   string
+}
+
+// newKeyPage asks the holder to confirm that the current key stops
+// working; nothing changes until the form is sent with the box ticked.
+func (h *handlers) newKeyPage(c *fiber.Ctx) error {
+	u, ok, err := h.requirePageUser(c)
+	if !ok {
+		return err
+	}
+	l, err := h.licenseAccess(c.UserContext(), u, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return h.render(c, http.StatusOK, "license_key", "New license key", newKeyView{License: h.nameLicense(c.UserContext(), l)})
+}
+
+// revealKeyForm replaces the key once the holder confirmed, and sends the
+// browser to the page that shows the new key once (post-redirect-get).
+// Without the confirmation it asks again, and the old key keeps working.
 func (h *handlers) revealKeyForm(c *fiber.Ctx) error {
 	u, ok, err := h.requirePageUser(c)
 	if !ok {
 		return err
 	}
-	l, issued, err := h.revealKey(c.UserContext(), u, c.Params("id"))
+	ctx := c.UserContext()
+	if c.FormValue("confirm") != "yes" {
+		l, err := h.licenseAccess(ctx, u, c.Params("id"))
+		if err != nil {
+			return err
+		}
+		return h.render(c, http.StatusUnprocessableEntity, "license_key", "New license key",
+			newKeyView{License: h.nameLicense(ctx, l), Error: "Tick the box to confirm that the current key stops working."})
+	}
+	_, issued, err := h.revealKey(ctx, u, c.Params("id"))
 	if err != nil {
 		return err
 	}
-	p, err := h.Products.ProductBySlug(c.UserContext(), l.Product)
-	if err != nil {
+	if err := h.holdKey(c, issued.License.ID, issued.Key); err != nil {
 		return err
 	}
-	return h.render(c, http.StatusCreated, "license_issued", "Your license key",
-		issuedView{License: issued.License, Key: issued.Key, Product: p, Owner: l.OwnerName})
+	return c.Redirect("/licenses/"+issued.License.ID+"/issued", http.StatusSeeOther)
 }
 
 // acceptTerms records that the holder accepts the tier's current terms.
