@@ -119,7 +119,7 @@ type productJSON struct {
 	OnSale      bool      `json:"paid_tiers_on_sale"`
 	PullCommand string    `json:"pull_command,omitempty"`
 	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt        time.Time       `json:"updated_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
 }
 
 func productOf(p catalog.Product, full bool) productJSON {

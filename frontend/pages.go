@@ -29,7 +29,7 @@ func parseTemplates() (map[string]*template.Template, error) {
 		"mainPlatform":  mainPlatform,
 		"interfaceName": interfaceName, "privilegeRows": privilegeRows, "installCommand": installCommand,
 		"osName": osName, "article": article, "badgeName": badgeName, "copyOf": copyOf, "commandOf": commandOf,
-		"ratio":  func(part, total int64) string { return fmt.Sprintf("%.3f", share(part, total)) },
+		"ratio": func(part, total int64) string { return fmt.Sprintf("%.3f", share(part, total)) },
 		"sortName": func(s string) string {
 			return map[string]string{"popular": "Most popular", "newest": "Newest", "updated": "Recently updated", "name": "Name"}[s]
 		},
