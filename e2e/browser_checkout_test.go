@@ -38,8 +38,8 @@ func TestBrowserFreeCheckout(t *testing.T) {
 
 	open(t, ctx, in.URL+"/licenses")
 	page := text(t, ctx, ".licenses")
-	if !strings.Contains(page, product.Slug) || !strings.Contains(page, "…"+key[len(key)-4:]) || strings.Contains(page, key) {
-		t.Errorf("licenses page = %q; want the license with its hint and never the key", page)
+	if !strings.Contains(page, product.Name) || !strings.Contains(page, "…"+key[len(key)-4:]) || strings.Contains(page, key) {
+		t.Errorf("licenses page = %q; want the license (by its product's name) with its hint and never the key", page)
 	}
 	screenshot(t, ctx, "licenses.png")
 }

@@ -34,6 +34,7 @@ type tierJSON struct {
 
 type productJSON struct {
 	Slug         string     `json:"slug"`
+	Name         string     `json:"name"`
 	Repositories []string   `json:"repositories"`
 	Tiers        []tierJSON `json:"tiers"`
 }
