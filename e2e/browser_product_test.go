@@ -194,6 +194,18 @@ func TestBrowserProductPage(t *testing.T) {
 	if got := text(t, ctx, "#pull-command"); got != want || text(t, ctx, ".pull-top .pull-note.covered") == "" {
 		t.Errorf("tag page pull command = %q; want %q, covered", got, want)
 	}
+	if font := evaluate[string](t, ctx, `getComputedStyle(document.querySelector('section.platform dl')).fontSize`); font == "12px" {
+		t.Errorf("the platform section renders at %s: it takes the chip's size", font)
+	}
+	if size := evaluate[string](t, ctx, `document.querySelector('section.platform .size').textContent`); !strings.Contains(size, "\u00a0") {
+		t.Errorf("size %q: want a non-breaking space between number and unit", size)
+	}
+	if snippets := evaluate[int](t, ctx, `[...document.querySelectorAll('.badge-row input[readonly]')].filter(i => document.querySelector('button[data-copy="' + i.id + '"]:not([hidden])')).length`); snippets != 10 {
+		t.Errorf("%d badge snippets have a copy button; want 10", snippets)
+	}
+	if clip, status := copyAndRead(t, ctx, "badge-size-md"); !strings.HasPrefix(clip, "[![size](") || status != "Copied" {
+		t.Errorf("copying the size badge's Markdown: %q, %q", clip, status)
+	}
 	screenshot(t, ctx, "tag-licensed.png")
 
 	open(t, ctx, in.URL+"/licenses/"+licenseID)
@@ -260,5 +272,31 @@ func TestProductRefusals(t *testing.T) {
 	}
 	if want := "docker pull " + in.Registry + "/acme/db:"; !strings.HasPrefix(p.PullCommand, want) {
 		t.Errorf("API pull command = %q", p.PullCommand)
+	}
+}
+
+// TestDraftProductPage: a draft listing's page, seen by its publisher,
+// carries a draft banner and no active buy button, and its checkout is
+// refused.
+func TestDraftProductPage(t *testing.T) {
+	w := newPublisherWorld(t)
+	listing := map[string]any{"slug": "otto-draft", "name": "Otto Draft", "kind": "image", "summary": "Not yet.",
+		"categories": []string{"Databases"}, "repositories": []string{"otto/draft"},
+		"tiers": []map[string]any{{"id": "free", "name": "Free"}}}
+	if status := w.in.call("POST", "/api/v1/publishers/ottosoft/products", "ottmar", "ottmar-password", listing, nil); status != http.StatusCreated {
+		t.Fatalf("creating the draft: %d", status)
+	}
+	c := signInAPI(t, w.in, "ottmar", "ottmar-password")
+	resp, page := send(t, "GET", w.in.URL+"/products/otto-draft", "", nil, c)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(page, `class="draft-banner"`) {
+		t.Fatalf("the publisher's draft page: %d; want 200 with a draft banner", resp.StatusCode)
+	}
+	if strings.Contains(page, `action="/products/otto-draft/checkout"`) || !strings.Contains(page, `<button type="button" disabled>Get Free</button>`) {
+		t.Errorf("the draft page offers a checkout form, or no disabled button")
+	}
+	_, body := whoami(t, w.in, c)
+	form := url.Values{"tier": {"free"}, "accept": {"yes"}, "_csrf": {between(body, `"csrf_token":"`, `"`)}}
+	if resp, _ := send(t, "POST", w.in.URL+"/products/otto-draft/checkout", form.Encode(), map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, c); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("checkout of a draft: %d; want 404", resp.StatusCode)
 	}
 }
