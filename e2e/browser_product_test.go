@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -298,5 +299,28 @@ func TestDraftProductPage(t *testing.T) {
 	form := url.Values{"tier": {"free"}, "accept": {"yes"}, "_csrf": {between(body, `"csrf_token":"`, `"`)}}
 	if resp, _ := send(t, "POST", w.in.URL+"/products/otto-draft/checkout", form.Encode(), map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, c); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("checkout of a draft: %d; want 404", resp.StatusCode)
+	}
+}
+
+// TestProductPageWeight: the product page's first paint (its HTML and the
+// stylesheet and scripts it links) stays under 100 KB without images.
+func TestProductPageWeight(t *testing.T) {
+	in := start(t, config(t, backend{name: "sqlite"}))
+	_, page := send(t, "GET", in.URL+"/products/acme-db", "", nil)
+	total, parts := len(page), []string{"html " + strconv.Itoa(len(page))}
+	for _, asset := range []string{"/static/style.css", "/static/berth.js", "/static/copy.js"} {
+		if !strings.Contains(page, asset) {
+			t.Fatalf("the product page does not link %s", asset)
+		}
+		resp, body := send(t, "GET", in.URL+asset, "", nil)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %d", asset, resp.StatusCode)
+		}
+		total += len(body)
+		parts = append(parts, asset+" "+strconv.Itoa(len(body)))
+	}
+	t.Logf("product page first paint: %d bytes (%s)", total, strings.Join(parts, ", "))
+	if total >= 100_000 {
+		t.Errorf("product page first paint is %d bytes; the budget is 100 KB", total)
 	}
 }

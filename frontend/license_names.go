@@ -2,6 +2,7 @@ package frontend
 
 import (
 	"context"
+	"strings"
 
 	"github.com/berth/berth/catalog"
 )
@@ -43,4 +44,17 @@ func (h *handlers) nameLicenses(ctx context.Context, ls []heldLicense) []namedLi
 		out = append(out, n)
 	}
 	return out
+}
+
+// Who names a credential subject in the license page's tables: the
+// license's own key reads "this license's key" rather than
+// "license:<id>"; another license's key reads "a license key".
+func (v licenseView) Who(subject string) string {
+	switch {
+	case subject == "license:"+v.License.ID:
+		return "this license's key"
+	case strings.HasPrefix(subject, "license:"):
+		return "a license key"
+	}
+	return subject
 }
