@@ -13,6 +13,7 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
+	"github.com/google/go-containerregistry/pkg/v1/random"
 )
 
 // grantClipboard lets the pages of origin read and write the clipboard in
@@ -322,5 +323,64 @@ func TestProductPageWeight(t *testing.T) {
 	t.Logf("product page first paint: %d bytes (%s)", total, strings.Join(parts, ", "))
 	if total >= 100_000 {
 		t.Errorf("product page first paint is %d bytes; the budget is 100 KB", total)
+	}
+}
+
+// TestPullCommandNamesCoveredTag: with a license for versions 2.x of an
+// image whose newest tag is 3.1.0, the pull command on the product page,
+// the license page and the API names the newest 2.x tag, the newest the
+// license covers; 3.1.0's tag page says a license is needed.
+func TestPullCommandNamesCoveredTag(t *testing.T) {
+	w := newEntitlementWorld(t)
+	w.user(t, "lou")
+	// A 3.x tag pushed last: the newest tag is then one the license does
+	// not cover. Berth records it when the registry's notification lands.
+	img, err := random.Image(512, 2)
+	must(t, err)
+	w.push(t, "3.1.0", img)
+	for deadline := time.Now().Add(20 * time.Second); newestTagOf(t, w.in, entRepo) != "3.1.0"; time.Sleep(200 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("3.1.0 was not recorded; newest is %s", newestTagOf(t, w.in, entRepo))
+		}
+	}
+	var out struct{ License licenseJSON }
+	if got := w.in.call("POST", "/api/v1/products/vendor-app/checkout", "lou", "lou-password", map[string]any{"tier": "lts2", "accept_terms": true}, &out); got != http.StatusCreated {
+		t.Fatalf("taking LTS 2: %d", got)
+	}
+	// The newest 2.x tag, read from the API's tag list.
+	var tags struct {
+		Tags []struct {
+			Name     string    `json:"name"`
+			PushedAt time.Time `json:"pushed_at"`
+		} `json:"tags"`
+	}
+	w.in.call("GET", "/api/v1/images/"+entRepo+"/tags", "lou", "lou-password", nil, &tags)
+	covered, at := "", time.Time{}
+	for _, tg := range tags.Tags {
+		if strings.HasPrefix(tg.Name, "2.") && tg.PushedAt.After(at) {
+			covered, at = tg.Name, tg.PushedAt
+		}
+	}
+	if newest := newestTagOf(t, w.in, entRepo); covered == "" || newest == covered {
+		t.Fatalf("the world's tags do not make the point: newest %q, newest 2.x %q", newest, covered)
+	}
+	want := "docker pull " + w.in.Registry + "/" + entRepo + ":" + covered
+	var p struct {
+		PullCommand string `json:"pull_command"`
+	}
+	w.in.call("GET", "/api/v1/products/vendor-app", "lou", "lou-password", nil, &p)
+	if p.PullCommand != want {
+		t.Errorf("API pull command = %q, want %q", p.PullCommand, want)
+	}
+	c := signInAPI(t, w.in, "lou", "lou-password")
+	for _, path := range []string{"/products/vendor-app", "/licenses/" + out.License.ID, "/images/" + entRepo + "/tags/" + covered} {
+		_, page := send(t, "GET", w.in.URL+path, "", nil, c)
+		if got := between(page, `<code id="pull-command">`, "</code>"); got != want {
+			t.Errorf("%s: pull command %q, want %q", path, got, want)
+		}
+	}
+	_, page := send(t, "GET", w.in.URL+"/images/"+entRepo+"/tags/3.1.0", "", nil, c)
+	if !strings.Contains(page, `class="pull-note needed"`) || strings.Contains(page, `class="pull-note covered"`) {
+		t.Errorf("3.1.0's tag page does not say a license is needed")
 	}
 }
