@@ -58,6 +58,7 @@ func TestBrowserNewKeyNeedsConfirmation(t *testing.T) {
 	if got := tokenStatus(t, in, "acme/cache", old); got != http.StatusOK {
 		t.Errorf("opening the confirm page stopped the old key: %d", got)
 	}
+	checkAxe(t, ctx, "new key confirm page")
 	screenshot(t, ctx, "license-new-key-confirm.png")
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`input[name="confirm"]`))); err != nil {
 		t.Fatal(err)

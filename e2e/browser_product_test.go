@@ -63,6 +63,25 @@ func copyAndRead(t *testing.T, ctx context.Context, id string) (string, string) 
 	return got, status
 }
 
+// checkAxe reports axe-core's WCAG 2.1 AA violations in the open page's
+// main element: these pages' own content (the shared header is the shell's
+// and checked by its own tests).
+func checkAxe(t *testing.T, ctx context.Context, where string) {
+	t.Helper()
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](axeScript(t)+"\n;true")); err != nil {
+		t.Fatalf("loading axe-core: %v", err)
+	}
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`axe.run(document.querySelector('main'), {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
+		.then(r => r.violations.map(v => v.id + ': ' + v.help + ' at ' + v.nodes.map(n => n.target.join(' ')).join(', ')))`,
+		chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("running axe-core: %v", err)
+	}
+	if len(v) > 0 {
+		t.Errorf("%s: axe-core found:\n%s", where, strings.Join(v, "\n"))
+	}
+}
+
 // newestTagOf reads repo's tags through the API and returns the one pushed
 // last.
 func newestTagOf(t *testing.T, in *instance, repo string) string {
@@ -136,6 +155,7 @@ func TestBrowserProductPage(t *testing.T) {
 	if updated := text(t, ctx, ".product-head .updated"); !strings.HasPrefix(updated, "Last updated ") {
 		t.Errorf("last updated = %q", updated)
 	}
+	checkAxe(t, ctx, "visitor's product page")
 	screenshot(t, ctx, "product-visitor.png")
 
 	open(t, ctx, in.URL+"/")
@@ -163,6 +183,7 @@ func TestBrowserProductPage(t *testing.T) {
 	if h1 := text(t, ctx, ".license-issued h1"); h1 != "Your Acme DB license" {
 		t.Errorf("issued page title = %q; want the product's name", h1)
 	}
+	checkAxe(t, ctx, "issued page")
 	if err := chromedp.Do(ctx, chromedp.Reload()); err != nil {
 		t.Fatal(err)
 	}
@@ -217,6 +238,7 @@ func TestBrowserProductPage(t *testing.T) {
 	if h1 := text(t, ctx, "article.license h1"); !strings.HasPrefix(h1, "Acme DB · Developer license") {
 		t.Errorf("license page title = %q; want names, not slugs", h1)
 	}
+	checkAxe(t, ctx, "license page")
 	if page := text(t, ctx, "article.license"); strings.Contains(page, "5m0s") || !strings.Contains(page, "at most 5 minutes") {
 		t.Errorf("license page names the token lifetime as %q", between(page, "at most", ":"))
 	}
