@@ -3,6 +3,8 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"net"
@@ -68,7 +70,7 @@ func startStack(t *testing.T, extraEnv ...string) *stack {
 
 	pa, pra, pb, prb := freePort(t), freePort(t), freePort(t), freePort(t)
 	s.env = append(os.Environ(), "BERTH_CI_CONTEXT="+ctxDir, "BERTH_CI_TAG="+s.project,
-		"BERTH_KEK=Y29tcG9zZS1jaS1rZWstMzItYnl0ZXMtb2YtcmFuZG9tIQ==", "BERTH_S3_SECRET_KEY=ci-secret",
+		"BERTH_KEK="+ciKEK(t), "BERTH_S3_SECRET_KEY=ci-secret",
 		fmt.Sprintf("BERTH_A_PORT=%d", pa), fmt.Sprintf("BERTH_A_REGISTRY_PORT=%d", pra),
 		fmt.Sprintf("BERTH_B_PORT=%d", pb), fmt.Sprintf("BERTH_B_REGISTRY_PORT=%d", prb))
 	s.env = append(s.env, extraEnv...)
@@ -200,4 +202,13 @@ func get(url string) int {
 	}
 	resp.Body.Close()
 	return resp.StatusCode
+}
+
+// ciKEK is a fresh key-encryption key for the stack's instances to share.
+func ciKEK(t *testing.T) string {
+	t.Helper()
+	k := make([]byte, 32)
+	_, err := rand.Read(k)
+	must(t, err)
+	return base64.StdEncoding.EncodeToString(k)
 }
