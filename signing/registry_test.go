@@ -291,3 +291,35 @@ func fetchBlob(t *testing.T, repo name.Repository, digest string) []byte {
 	}
 	return b
 }
+
+// TestAttachTwiceAtOnce is two workers counter-signing one image at the
+// same moment, each before it could see the other's signature (a job whose
+// lease lapsed mid-run and the worker that took it over): the image ends
+// with one signature in its .sig manifest and one referrer, not two.
+func TestAttachTwiceAtOnce(t *testing.T) {
+	ctx := context.Background()
+	for name, signer := range map[string]crypto.Signer{"ecdsa": newECDSA(t), "ed25519": newEd25519(t)} {
+		t.Run(name, func(t *testing.T) {
+			repo := newRepo(t)
+			digest := pushImage(t, repo)
+			opts := []remote.Option{remote.WithContext(ctx)}
+			payload := Payload(repo.Name(), digest)
+			for range 2 { // neither run checks first: both write, as racing runs do
+				if err := attachReferrer(ctx, repo, digest, payload, signer, false, opts); err != nil {
+					t.Fatal(err)
+				}
+			}
+			idx, err := remote.Referrers(repo.Digest(digest))
+			if err != nil {
+				t.Fatal(err)
+			}
+			list, err := idx.IndexManifest()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(list.Manifests) != 1 {
+				t.Errorf("%d signature referrers after two runs, want 1", len(list.Manifests))
+			}
+		})
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"io"
 )
 
 // errBadSignature is what Verify wraps when a signature does not match.
@@ -17,6 +18,13 @@ var errBadSignature = errors.New("signature does not match")
 // SHA-256(payload) for P-256 keys, ed25519.Sign over the raw payload for
 // Ed25519 keys. signer may be backed by a KMS or HSM; only its Public key
 // type matters.
+//
+// A key held in memory signs deterministically (RFC 6979 for ECDSA;
+// Ed25519 always is): the same payload always gives the same bytes. Two
+// workers that both counter-sign one upload (a job whose lease lapsed while
+// it ran, and the instance that took it over) then write the same
+// signature manifest, whose digest the registry stores once, instead of
+// two signatures.
 func Sign(signer crypto.Signer, payload []byte) ([]byte, error) {
 	pub := signer.Public()
 	if err := checkPublicKey(pub); err != nil {
@@ -29,7 +37,7 @@ func Sign(signer crypto.Signer, payload []byte) ([]byte, error) {
 	switch pub.(type) {
 	case *ecdsa.PublicKey:
 		sum := sha256.Sum256(payload)
-		sig, err = signer.Sign(rand.Reader, sum[:], crypto.SHA256)
+		sig, err = signer.Sign(entropy(signer), sum[:], crypto.SHA256)
 	case ed25519.PublicKey:
 		sig, err = signer.Sign(rand.Reader, payload, crypto.Hash(0))
 	}
@@ -37,6 +45,16 @@ func Sign(signer crypto.Signer, payload []byte) ([]byte, error) {
 		return nil, fmt.Errorf("signing payload: %w", err)
 	}
 	return sig, nil
+}
+
+// entropy is the random source for an ECDSA signature by signer: none (a
+// deterministic signature) for an in-memory key, crypto/rand for any other
+// signer, which may not accept nil.
+func entropy(signer crypto.Signer) io.Reader {
+	if _, ok := signer.(*ecdsa.PrivateKey); ok {
+		return nil
+	}
+	return rand.Reader
 }
 
 // Verify checks sig over payload with pub, as cosign verify --key does.
