@@ -82,4 +82,3 @@ func reuseKey(hash, kid string, req TokenRequest) string {
 	}
 	return b.String()
 }
-
