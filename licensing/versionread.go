@@ -2,6 +2,7 @@ package licensing
 
 import (
 	"context"
+	"runtime"
 	"sync"
 	"time"
 )
@@ -67,6 +68,8 @@ func (g *versionReads) run() {
 	idle := time.NewTimer(readerLingers)
 	defer idle.Stop()
 	for {
+		// Let the requests that are being parsed now join this read.
+		runtime.Gosched()
 		g.mu.Lock()
 		r := g.pending
 		g.pending = nil
