@@ -6,9 +6,12 @@ import (
 	"time"
 )
 
-// maxCached bounds each of the token server's caches; past it a cache
-// starts again empty.
-const maxCached = 100_000
+// Bounds on the token server's caches (licenses of about half a kilobyte,
+// reused tokens of one to two); past its bound a cache starts again empty.
+const (
+	maxCachedLicenses = 100_000
+	maxReusedTokens   = 10_000
+)
 
 // reuseTokensFor is how long the token server answers a repeated license
 // key request with the token it signed for the first (see issueForKey).
@@ -22,6 +25,8 @@ const reuseTokensFor = time.Second
 // it caches, so a license changed after that read is cached under a version
 // already outdated and never served.
 type versioned[T any] struct {
+	limit int // entries at most
+
 	mu      sync.RWMutex
 	version int64
 	entries map[string]T
@@ -47,7 +52,7 @@ func (c *versioned[T]) put(v int64, key string, e T) {
 	if v < c.version {
 		return
 	}
-	if v > c.version || c.entries == nil || len(c.entries) >= maxCached {
+	if v > c.version || c.entries == nil || len(c.entries) >= c.limit {
 		c.version, c.entries = v, make(map[string]T)
 	}
 	c.entries[key] = e

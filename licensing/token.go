@@ -197,6 +197,7 @@ func NewTokenServer(cfg TokenConfig, d TokenDeps) *TokenServer {
 	s := &TokenServer{cfg: cfg, keys: d.Keys, store: d.Licenses, refresh: d.Refresh, accounts: d.Accounts,
 		policy: d.Policy, orgs: d.Orgs, usage: d.Usage, audit: d.Audit, terms: d.Terms, now: time.Now}
 	s.versions.read = d.Licenses.LicensesVersion
+	s.licenses.limit, s.issued.limit = maxCachedLicenses, maxReusedTokens
 	return s
 }
 

@@ -73,14 +73,18 @@ var schema = []string{
 	`CREATE INDEX IF NOT EXISTS licenses_product ON licenses (product, created_at DESC)`,
 	referrersSchema,
 	// The licenses' version (licensing.Store.LicensesVersion): one row,
-	// increased by a trigger in the same transaction as any change to a
-	// license, so that no writer can forget it.
+	// increased by triggers in the same transaction as any change to a
+	// license or its removal, so that no writer can forget it.
 	`CREATE TABLE IF NOT EXISTS licenses_version (
 		id      INTEGER PRIMARY KEY CHECK (id = 1),
 		version INTEGER NOT NULL
 	) STRICT;
 	INSERT INTO licenses_version (id, version) VALUES (1, 0) ON CONFLICT (id) DO NOTHING;
 	CREATE TRIGGER IF NOT EXISTS licenses_version_bump AFTER UPDATE ON licenses
+	BEGIN
+		UPDATE licenses_version SET version = version + 1 WHERE id = 1;
+	END;
+	CREATE TRIGGER IF NOT EXISTS licenses_version_bump_delete AFTER DELETE ON licenses
 	BEGIN
 		UPDATE licenses_version SET version = version + 1 WHERE id = 1;
 	END`,
