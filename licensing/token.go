@@ -196,7 +196,7 @@ type TokenServer struct {
 func NewTokenServer(cfg TokenConfig, d TokenDeps) *TokenServer {
 	s := &TokenServer{cfg: cfg, keys: d.Keys, store: d.Licenses, refresh: d.Refresh, accounts: d.Accounts,
 		policy: d.Policy, orgs: d.Orgs, usage: d.Usage, audit: d.Audit, terms: d.Terms, now: time.Now}
-	s.versions.read = d.Licenses.LicensesVersion
+	s.versions.read = func(ctx context.Context) (int64, error) { return s.store.LicensesVersion(ctx) }
 	s.licenses.limit, s.issued.limit = maxCachedLicenses, maxReusedTokens
 	return s
 }
