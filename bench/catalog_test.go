@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -219,5 +220,106 @@ func BenchmarkExploreFacets100k(b *testing.B) {
 			_, err := s.PlatformsInUse(ctx)
 			return err
 		})
+	})
+}
+
+// communityRepositories is how many user and organisation repositories
+// the Community benchmarks hold.
+const communityRepositories = 100_000
+
+// generateCommunity returns n community repositories with realistic names
+// such as "globex/postgres-backup-17" in 2,000 namespaces, a tenth of them
+// private, with summaries, pulls, stars and last pushes, deterministically.
+func generateCommunity(n int) []catalog.Repository {
+	r := rand.New(rand.NewPCG(3, 4))
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	out := make([]catalog.Repository, n)
+	for i := range out {
+		w, f := words[r.IntN(len(words))], flavours[r.IntN(len(flavours))]
+		ns := fmt.Sprintf("%s%d", vendors[r.IntN(len(vendors))], r.IntN(2000/len(vendors)+1))
+		created := t0.Add(time.Duration(r.IntN(300*24)) * time.Hour)
+		out[i] = catalog.Repository{
+			Name: fmt.Sprintf("%s/%s-%s-%d", ns, w, f, i), Namespace: ns,
+			Summary:     fmt.Sprintf("My %s %s, built nightly.", w, f),
+			Description: fmt.Sprintf("# %s-%s\n\nA %s %s for %s's services.", w, f, w, f, ns),
+			Private:     r.IntN(10) == 0, Pulls: int64(r.IntN(100_000)), Stars: int64(r.IntN(200)),
+			CreatedAt: created, UpdatedAt: created, PushedAt: created.Add(time.Duration(r.IntN(48)) * time.Hour),
+		}
+	}
+	return out
+}
+
+var (
+	bigCommunityOnce sync.Once
+	bigCommunity     *catalogsqlite.Store
+	bigCommunityErr  error
+)
+
+// communityOf100k opens (once per run) a SQLite catalog of 100,000
+// community repositories, inserted in batches through ImportRepositories.
+func communityOf100k(b *testing.B) *catalogsqlite.Store {
+	bigCommunityOnce.Do(func() {
+		dir, err := mkdirTemp()
+		if err == nil {
+			var db *sql.DB
+			if db, err = sqldb.Open(filepath.Join(dir, "community.db")); err == nil {
+				bigCommunity, err = catalogsqlite.New(context.Background(), db)
+			}
+		}
+		if err != nil {
+			bigCommunityErr = err
+			return
+		}
+		start := time.Now()
+		for batch := range slices.Chunk(generateCommunity(communityRepositories), 10_000) {
+			if bigCommunityErr = bigCommunity.ImportRepositories(context.Background(), batch); bigCommunityErr != nil {
+				return
+			}
+		}
+		b.Logf("imported %d repositories in %s", communityRepositories, time.Since(start).Round(time.Millisecond))
+	})
+	if bigCommunityErr != nil {
+		b.Fatal(bigCommunityErr)
+	}
+	return bigCommunity
+}
+
+// BenchmarkCommunitySearch100k is search-as-you-type over 100,000
+// community repositories, as an anonymous visitor and as a member of a
+// few namespaces (whose private repositories are candidates too):
+// prefixes as typed, words, two words, typos and a namespace.
+func BenchmarkCommunitySearch100k(b *testing.B) {
+	s := communityOf100k(b)
+	queries := []string{"pos", "postg", "postgres", "postgres backup", "postgers", "redis cache", "rediss", "nginx",
+		"kafka connector", "kafak", "globex12", "grafana exporter", "nightly", "prometheus operator", "elastc", "vault agent"}
+	member := []string{"globex1", "acme3", "initech7"}
+	ctx := context.Background()
+	latencies(b, func(i int) error {
+		var ns []string
+		if i%2 == 1 {
+			ns = member
+		}
+		_, err := s.SearchRepositories(ctx, queries[i%len(queries)], ns, 10)
+		return err
+	})
+}
+
+// BenchmarkCommunityExplore100k is Explore's Community tab over 100,000
+// repositories: every sort, first pages and page 5, anonymous and as a
+// member of a few namespaces.
+func BenchmarkCommunityExplore100k(b *testing.B) {
+	s := communityOf100k(b)
+	var queries []catalog.CommunityQuery
+	for _, sort := range []string{catalog.SortPopular, catalog.SortNewest, catalog.SortUpdated, catalog.SortName} {
+		for _, ns := range [][]string{nil, {"globex1", "acme3", "initech7"}} {
+			queries = append(queries,
+				catalog.CommunityQuery{Sort: sort, Namespaces: ns, Limit: 24},
+				catalog.CommunityQuery{Sort: sort, Namespaces: ns, Limit: 24, Offset: 96})
+		}
+	}
+	ctx := context.Background()
+	latencies(b, func(i int) error {
+		_, err := s.ExploreRepositories(ctx, queries[i%len(queries)])
+		return err
 	})
 }

@@ -18,6 +18,13 @@ type Repository struct {
 	Private     bool
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+	// Pulls counts the image pulls of the repository (RecordPull), Stars
+	// its stars, and PushedAt is its last push (PutTag), zero before the
+	// first: the figures the Community section and tab show. Writes of
+	// the repository's own fields keep them.
+	Pulls    int64
+	Stars    int64
+	PushedAt time.Time
 }
 
 // ErrRepositoryExists means a repository with that name already exists.

@@ -70,8 +70,9 @@ func eula(product, publisher string) string {
 }
 
 // Products returns the demo products: official and certified images and
-// plugins, some with a free tier beside paid ones and some paid only. Tier
-// has no billing interval yet, so a tier's Description states it.
+// plugins, some with a free tier beside paid ones and some paid only. A
+// tier's price, period and seats are its fields (the pages show them as
+// catalog.Tier.PriceLabel); its description says what it adds.
 func Products() []catalog.Product {
 	return withTerms([]catalog.Product{
 		{Slug: "acme-db", Name: "Acme DB", Publisher: "acme", Kind: catalog.KindImage, Badge: catalog.BadgeOfficial,
@@ -80,16 +81,16 @@ func Products() []catalog.Product {
 			Repositories: []string{"acme/db", "acme/db-backup"},
 			Tiers: []catalog.Tier{
 				tier("developer", "Developer", 0, "Free for development and CI. Single node, community support.", "acme/db"),
-				perpetual(tier("standard", "Standard", 4900, "$49.00 per node per month. Production clusters, business-hours support. Perpetual fallback: the versions released while you subscribe stay yours.", "acme/db")),
-				seats(tier("enterprise", "Enterprise", 29900, "$299.00 per node per month. Adds the continuous backup agent and 24/7 support. Up to 25 seats for your organisation.", "acme/db", "acme/db-backup"), 25),
+				perpetual(tier("standard", "Standard", 4900, "Production clusters, business-hours support. Perpetual fallback: the versions released while you subscribe stay yours.", "acme/db")),
+				seats(tier("enterprise", "Enterprise", 29900, "Adds the continuous backup agent and 24/7 support. Up to 25 seats for your organisation.", "acme/db", "acme/db-backup"), 25),
 			}},
 		{Slug: "acme-stream", Name: "Acme Stream", Publisher: "acme", Kind: catalog.KindImage, Badge: catalog.BadgeCertified,
 			Summary:     "Kafka-compatible event streaming in a single binary, without ZooKeeper or a JVM.",
 			Description: acmeStreamListing, Categories: []string{"Messaging", "Analytics"},
 			Repositories: []string{"acme/stream", "acme/stream-connect"},
 			Tiers: []catalog.Tier{
-				trial(tier("standard", "Standard", 19900, "$199.00 per month after a 14-day free trial. Up to 3 brokers, tiered storage to S3.", "acme/stream"), 14),
-				tier("enterprise", "Enterprise", 59900, "$599.00 per month. Unlimited brokers and the Connect runtime with 40 connectors.", "acme/stream", "acme/stream-connect"),
+				trial(tier("standard", "Standard", 19900, "Up to 3 brokers, tiered storage to S3.", "acme/stream"), 14),
+				tier("enterprise", "Enterprise", 59900, "Unlimited brokers and the Connect runtime with 40 connectors.", "acme/stream", "acme/stream-connect"),
 			}},
 		{Slug: "acme-cache", Name: "Acme Cache", Publisher: "acme", Kind: catalog.KindImage, Badge: catalog.BadgeOfficial,
 			Summary:     "Redis-protocol in-memory cache for amd64 and arm64, with persistence and replication.",
@@ -104,23 +105,23 @@ func Products() []catalog.Product {
 			Repositories: []string{"netscaler/cpx", "netscaler/cpx-enterprise-tools"},
 			Tiers: []catalog.Tier{
 				quota(tier("express", "Express", 0, "Free. Up to 20 Mbps and 250 SSL connections per instance, for development and small production. 100 pulls a day.", "netscaler/cpx"), 100, "day"),
-				tags(tier("standard", "Standard", 9900, "$99.00 per instance per month. 1 Gbps throughput, unlimited SSL connections, support included. Release 14.1 builds.", "netscaler/cpx"), "", "14.1-*"),
-				tier("enterprise", "Enterprise", 49900, "$499.00 per instance per month. Adds web application firewall policies and the enterprise diagnostics tools.", "netscaler/cpx", "netscaler/cpx-enterprise-tools"),
+				tags(tier("standard", "Standard", 9900, "1 Gbps throughput, unlimited SSL connections, support included. Release 14.1 builds.", "netscaler/cpx"), "", "14.1-*"),
+				tier("enterprise", "Enterprise", 49900, "Adds web application firewall policies and the enterprise diagnostics tools.", "netscaler/cpx", "netscaler/cpx-enterprise-tools"),
 			}},
 		{Slug: "netscaler-adm-agent", Name: "NetScaler ADM Agent", Publisher: "netscaler", Kind: catalog.KindImage, Badge: catalog.BadgeCertified,
 			Summary:     "On-premises agent connecting NetScaler instances to NetScaler Console for analytics and fleet management.",
 			Description: admAgentListing, Categories: []string{"Networking", "Monitoring"},
 			Repositories: []string{"netscaler/adm-agent"},
 			Tiers: []catalog.Tier{
-				oneTime(tier("standard", "Standard", 49900, "$499.00 once: a perpetual license for one agent managing up to 50 NetScaler instances.", "netscaler/adm-agent")),
+				oneTime(tier("standard", "Standard", 49900, "A perpetual license for one agent managing up to 50 NetScaler instances.", "netscaler/adm-agent")),
 			}},
 		{Slug: "northwind-nfs", Name: "Northwind NFS Volume Driver", Publisher: "northwind", Kind: catalog.KindPlugin, Badge: catalog.BadgeCertified,
 			Summary:     "Docker volume plugin that provisions and mounts NFSv3 and NFSv4 exports, with scheduled snapshots.",
 			Description: nfsListing, Categories: []string{"Storage", "Volume plugins"},
 			Repositories: []string{"northwind/nfs-volume", "northwind/snapshot-agent"},
 			Tiers: []catalog.Tier{
-				tier("standard", "Standard", 2900, "$29.00 per host per month.", "northwind/nfs-volume"),
-				tier("enterprise", "Enterprise", 9900, "$99.00 per host per month. Adds the snapshot agent and replication between sites.", "northwind/nfs-volume", "northwind/snapshot-agent"),
+				tier("standard", "Standard", 2900, "", "northwind/nfs-volume"),
+				tier("enterprise", "Enterprise", 9900, "Adds the snapshot agent and replication between sites.", "northwind/nfs-volume", "northwind/snapshot-agent"),
 			}},
 		{Slug: "northwind-s3-volume", Name: "Northwind S3 Volume", Publisher: "northwind", Kind: catalog.KindPlugin, Badge: catalog.BadgeNone,
 			Summary:     "Mount an S3 or S3-compatible bucket as a Docker volume.",
@@ -128,7 +129,7 @@ func Products() []catalog.Product {
 			Repositories: []string{"northwind/s3-volume"},
 			Tiers: []catalog.Tier{
 				tier("express", "Express", 0, "Free. Community support on GitHub.", "northwind/s3-volume"),
-				tags(tier("standard", "Standard", 1500, "$15.00 per host per month. Local read cache and email support. Stable 1.x releases.", "northwind/s3-volume"), ">=1.0.0 <2.0.0", ""),
+				tags(tier("standard", "Standard", 1500, "Local read cache and email support. Stable 1.x releases.", "northwind/s3-volume"), ">=1.0.0 <2.0.0", ""),
 			}},
 		{Slug: "edge", Name: "Edge", Publisher: "berthlabs", Kind: catalog.KindImage, Badge: catalog.BadgeOfficial,
 			Summary:     "Fast HTTP reverse proxy and static file server, multi-architecture.",
@@ -143,7 +144,7 @@ func Products() []catalog.Product {
 			Repositories: []string{"berthlabs/log-shipper", "berthlabs/log-shipper-fips"},
 			Tiers: []catalog.Tier{
 				tier("express", "Express", 0, "Free. All outputs, community support.", "berthlabs/log-shipper"),
-				seats(tier("pro", "Pro", 1900, "$19.00 per host per month. Adds the FIPS 140-3 build and priority support. Up to 10 seats.", "berthlabs/log-shipper", "berthlabs/log-shipper-fips"), 10),
+				seats(tier("pro", "Pro", 1900, "Adds the FIPS 140-3 build and priority support. Up to 10 seats.", "berthlabs/log-shipper", "berthlabs/log-shipper-fips"), 10),
 			}},
 	})
 }

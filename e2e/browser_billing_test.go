@@ -72,7 +72,13 @@ func TestBrowserPaidCheckout(t *testing.T) {
 		time.Sleep(250 * time.Millisecond)
 	}
 	screenshot(t, ctx, "order-licensed.png")
-	if got := submit(t, ctx, `#license-ready form button`); !strings.HasPrefix(got.Path, "/licenses/") {
+	if got := navigation(t, ctx, chromedp.Click(chromedp.CSS(`#license-ready a.button`))); !strings.HasSuffix(got.Path, "/key") {
+		t.Fatalf("making a key went to %s; want the confirm page", got)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`input[name="confirm"]`))); err != nil {
+		t.Fatal(err)
+	}
+	if got := submit(t, ctx, `.license-key-confirm button[type=submit]`); !strings.HasSuffix(got.Path, "/issued") {
 		t.Fatalf("showing a key landed on %s", got)
 	}
 	key := strings.TrimSpace(text(t, ctx, "#license-key"))

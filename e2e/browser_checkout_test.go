@@ -23,14 +23,14 @@ func TestBrowserFreeCheckout(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(form+` input[name="accept"]`))); err != nil {
 		t.Fatal(err)
 	}
-	if got := submit(t, ctx, button); got.Path != "/products/"+product.Slug+"/checkout" {
-		t.Fatalf("taking the free tier landed on %s", got)
+	if got := submit(t, ctx, button); !strings.HasPrefix(got.Path, "/licenses/") || !strings.HasSuffix(got.Path, "/issued") {
+		t.Fatalf("taking the free tier landed on %s; want /licenses/<id>/issued (post-redirect-get)", got)
 	}
 	key := strings.TrimSpace(text(t, ctx, "#license-key"))
 	if !strings.HasPrefix(key, "berth_lk_") {
 		t.Fatalf("the license page shows %q; want the key", key)
 	}
-	if pull := text(t, ctx, ".license-issued pre"); !strings.Contains(pull, "docker login "+in.Registry) || !strings.Contains(pull, "--password-stdin") {
+	if pull := text(t, ctx, "#login-commands"); !strings.Contains(pull, "docker login "+in.Registry) || !strings.Contains(pull, "--password-stdin") {
 		t.Errorf("pull instructions = %q", pull)
 	}
 	screenshot(t, ctx, "license-issued.png")
@@ -38,8 +38,8 @@ func TestBrowserFreeCheckout(t *testing.T) {
 
 	open(t, ctx, in.URL+"/licenses")
 	page := text(t, ctx, ".licenses")
-	if !strings.Contains(page, product.Slug) || !strings.Contains(page, "…"+key[len(key)-4:]) || strings.Contains(page, key) {
-		t.Errorf("licenses page = %q; want the license with its hint and never the key", page)
+	if !strings.Contains(page, product.Name) || !strings.Contains(page, "…"+key[len(key)-4:]) || strings.Contains(page, key) {
+		t.Errorf("licenses page = %q; want the license (by its product's name) with its hint and never the key", page)
 	}
 	screenshot(t, ctx, "licenses.png")
 }

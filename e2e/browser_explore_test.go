@@ -2,11 +2,15 @@ package e2e
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/berth/berth/catalog"
+	"github.com/berth/berth/demo"
 )
 
 // TestBrowserSearchAndExplore opens /search and Explore over the demo in
@@ -17,6 +21,18 @@ import (
 // and says how many it found.
 func TestBrowserSearchAndExplore(t *testing.T) {
 	in := start(t, config(t, backend{name: "sqlite"}))
+	_, err := in.srv.Backend.Repositories.Create(context.Background(), catalog.NewRepository{Namespace: "demo-user",
+		Name: "widgetizer", Summary: "Turns gadgets into widgets."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var officialNames []string
+	for _, p := range demo.Products() {
+		if p.Badge == catalog.BadgeOfficial {
+			officialNames = append(officialNames, p.Name)
+		}
+	}
+	slices.Sort(officialNames)
 	ctx := browser(t)
 	axe := axeScript(t)
 	for _, screen := range []struct {
@@ -36,6 +52,8 @@ func TestBrowserSearchAndExplore(t *testing.T) {
 			{"search-nothing", "/search?q=zzzzqqqq"},
 			{"explore", "/explore"},
 			{"explore-certified", "/explore?tab=certified&limit=2"},
+			{"explore-community", "/explore?tab=community"},
+			{"search-community", "/search?q=widgetizer"},
 		} {
 			open(t, ctx, in.URL+page.path)
 			where := page.path + " on a " + screen.name
@@ -49,6 +67,27 @@ func TestBrowserSearchAndExplore(t *testing.T) {
 				t.Errorf("%s is %d px wide on a %d px screen", where, wide, screen.width)
 			}
 			screenshot(t, ctx, "explore-"+page.name+"-"+screen.name+".png")
+		}
+
+		// The Official tab shows exactly the demo's official products, each
+		// marked Official; the Community tab and section show the user's
+		// repository marked Community.
+		open(t, ctx, in.URL+"/explore?tab=official")
+		shown := evaluate[[]string](t, ctx, `[...document.querySelectorAll('#explore-results .card .name')].map(e => e.textContent)`)
+		marks := evaluate[[]string](t, ctx, `[...document.querySelectorAll('#explore-results .card .mark')].map(e => e.textContent)`)
+		slices.Sort(shown)
+		if len(officialNames) == 0 || !slices.Equal(shown, officialNames) {
+			t.Errorf("the Official tab on a %s shows %q; the demo defines %q", screen.name, shown, officialNames)
+		}
+		if len(marks) != len(officialNames) || slices.ContainsFunc(marks, func(m string) bool { return m != "Official" }) {
+			t.Errorf("the Official tab on a %s marks its cards %q; want Official on each", screen.name, marks)
+		}
+		for _, path := range []string{"/explore?tab=community", "/search?q=widgetizer"} {
+			open(t, ctx, in.URL+path)
+			if got := text(t, ctx, "#community-results"); !strings.Contains(got, "demo-user/widgetizer") || !strings.Contains(got, "Community") ||
+				!strings.Contains(got, "0 pulls") || !strings.Contains(got, "never pushed") {
+				t.Errorf("%s on a %s shows %q; want demo-user/widgetizer marked Community, with its pulls and last push", path, screen.name, got)
+			}
 		}
 
 		open(t, ctx, in.URL+"/search?q=netscaler")

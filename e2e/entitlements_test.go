@@ -536,7 +536,7 @@ func TestPullAuditAttribution(t *testing.T) {
 	// The license page shows the pull and states the revocation lag; the
 	// admin's usage page shows it too.
 	resp, page := send(t, "GET", w.in.URL+"/licenses/"+lic.License.ID, "", nil, signInAPI(t, w.in, "abby", "abby-password"))
-	if resp.StatusCode != http.StatusOK || !strings.Contains(page, entRepo+":2.1.0") || !strings.Contains(page, "at most 5m0s") {
+	if resp.StatusCode != http.StatusOK || !strings.Contains(page, entRepo+":2.1.0") || !strings.Contains(page, "at most 5 minutes") {
 		t.Errorf("license page: %d; want the pull and the revocation lag (at most the token lifetime)", resp.StatusCode)
 	}
 	resp, page = send(t, "GET", w.in.URL+"/admin/usage", "", nil, signInAPI(t, w.in, "ops", "ops-password"))

@@ -12,6 +12,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/berth/berth/catalog"
+	"github.com/berth/berth/demo"
 )
 
 // explorePage fetches the Explore page at path and returns its HTML.
@@ -241,5 +244,55 @@ func TestExplorePlatformFilters(t *testing.T) {
 	windows := explorePage(t, in, "/explore?os=windows")
 	if !strings.Contains(windows, `<a href="/explore?os=windows" aria-current="true">Windows</a>`) || !strings.Contains(windows, "Nothing matches these filters") {
 		t.Errorf("/explore?os=windows does not show the Windows filter in force with nothing found")
+	}
+}
+
+// TestExploreFiltersExact checks each of Explore's tabs and filters over
+// the demo against the products the demo data defines (demo.Products,
+// read by their fields here, not through the catalog): the API and the
+// page list exactly those, and never none.
+func TestExploreFiltersExact(t *testing.T) {
+	in := start(t, config(t, backend{name: "sqlite"}))
+	for _, tc := range []struct {
+		query string
+		keep  func(p catalog.Product) bool
+	}{
+		{"tab=official", func(p catalog.Product) bool { return p.Badge == catalog.BadgeOfficial }},
+		{"tab=certified", func(p catalog.Product) bool { return p.Badge == catalog.BadgeCertified && p.Kind == catalog.KindImage }},
+		{"tab=plugins", func(p catalog.Product) bool { return p.Kind == catalog.KindPlugin }},
+		{"kind=image", func(p catalog.Product) bool { return p.Kind == catalog.KindImage }},
+		{"price=free", catalog.Product.HasFree},
+		{"price=paid", catalog.Product.HasPaid},
+		{"tab=plugins&price=free", func(p catalog.Product) bool { return p.Kind == catalog.KindPlugin && p.HasFree() }},
+		{"tab=official&kind=plugin", func(p catalog.Product) bool { return p.Badge == catalog.BadgeOfficial && p.Kind == catalog.KindPlugin }},
+	} {
+		var wantSlugs, wantNames []string
+		for _, p := range demo.Products() {
+			if tc.keep(p) {
+				wantSlugs, wantNames = append(wantSlugs, p.Slug), append(wantNames, p.Name)
+			}
+		}
+		if len(wantSlugs) == 0 {
+			t.Fatalf("%s: the demo defines no product for it; the test would prove nothing", tc.query)
+		}
+		var listed struct{ Products []struct{ Slug string } }
+		if status := in.call("GET", "/api/v1/products?limit=100&"+tc.query, "", "", nil, &listed); status != http.StatusOK {
+			t.Fatalf("%s: %d", tc.query, status)
+		}
+		var got []string
+		for _, p := range listed.Products {
+			got = append(got, p.Slug)
+		}
+		slices.Sort(got)
+		slices.Sort(wantSlugs)
+		if !slices.Equal(got, wantSlugs) {
+			t.Errorf("GET /api/v1/products?%s lists %q; the demo defines %q", tc.query, got, wantSlugs)
+		}
+		shown := cardNames(explorePage(t, in, "/explore?limit=100&"+tc.query))
+		slices.Sort(shown)
+		slices.Sort(wantNames)
+		if !slices.Equal(shown, wantNames) {
+			t.Errorf("/explore?%s shows %q; the demo defines %q", tc.query, shown, wantNames)
+		}
 	}
 }

@@ -34,6 +34,7 @@ type tierJSON struct {
 
 type productJSON struct {
 	Slug         string     `json:"slug"`
+	Name         string     `json:"name"`
 	Repositories []string   `json:"repositories"`
 	Tiers        []tierJSON `json:"tiers"`
 }
@@ -71,9 +72,9 @@ func testFreeLicensePull(t *testing.T, b backend) {
 	}
 	if pt, ok := paidTier(product); ok {
 		// No Stripe keys here: paid tiers say payments are not configured.
-		if got := in.call("POST", "/api/v1/products/"+product.Slug+"/checkout", "buyer", "s3cret-passw0rd", map[string]any{"tier": pt.ID, "accept_terms": true}, &paid); got != http.StatusServiceUnavailable ||
-			paid.Error.Code != "payments_not_configured" || !strings.Contains(paid.Error.Message, "berth license grant") {
-			t.Errorf("paid checkout: status %d %+v, want 503 payments_not_configured naming the CLI", got, paid)
+		if got := in.call("POST", "/api/v1/products/"+product.Slug+"/checkout", "buyer", "s3cret-passw0rd", map[string]any{"tier": pt.ID, "accept_terms": true}, &paid); got != http.StatusConflict ||
+			paid.Error.Code != "not_on_sale" || paid.Error.Message != "This tier is not on sale here yet." {
+			t.Errorf("paid checkout: status %d %+v, want 409 not_on_sale in the buyer's words", got, paid)
 		}
 	}
 	if got := in.call("POST", "/api/v1/products/"+product.Slug+"/checkout", "buyer", "s3cret-passw0rd", map[string]any{"tier": free.ID}, &paid); got != http.StatusUnprocessableEntity ||

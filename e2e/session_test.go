@@ -216,7 +216,7 @@ func TestCheckoutFormNeedsTermsAndCSRF(t *testing.T) {
 	if len(list.Licenses) != 0 {
 		t.Fatalf("refused checkouts issued %d licenses", len(list.Licenses))
 	}
-	if got := post(url.Values{"tier": {free.ID}, "_csrf": {token}, "accept": {"yes"}}); got != http.StatusCreated {
-		t.Errorf("checkout with the token and the terms accepted: %d; want 201", got)
+	if got := post(url.Values{"tier": {free.ID}, "_csrf": {token}, "accept": {"yes"}}); got != http.StatusSeeOther {
+		t.Errorf("checkout with the token and the terms accepted: %d; want 303 to the page that shows the key", got)
 	}
 }

@@ -73,6 +73,22 @@ type tierJSON struct {
 	TrialDays    int      `json:"trial_days"`
 	Terms        string   `json:"terms,omitempty"`
 	TermsVersion int      `json:"terms_version"`
+	// DisplayPrice is the price as every page shows it
+	// (catalog.Tier.PriceLabel); HeldLicense (one product only, signed in)
+	// the caller's license of this tier, which the page shows instead of
+	// offering the tier again.
+	DisplayPrice string `json:"display_price"`
+	HeldLicense  string `json:"held_license,omitempty"`
+}
+
+// priceJSON is a product's cheapest paid tier, as cards show it.
+type priceJSON struct {
+	Tier     string `json:"tier"`
+	Price    int64  `json:"price"`
+	Currency string `json:"currency"`
+	Interval string `json:"interval,omitempty"`
+	Seats    int    `json:"seats"`
+	Display  string `json:"display"`
 }
 
 type productJSON struct {
@@ -95,8 +111,15 @@ type productJSON struct {
 	PluginInterfaces []interfaceJSON `json:"plugin_interfaces"`
 	Installs         []installJSON   `json:"installs,omitempty"`
 	Free             bool            `json:"has_free_tier"`
-	CreatedAt        time.Time       `json:"created_at"`
-	UpdatedAt        time.Time       `json:"updated_at"`
+	// LowestPrice is the cheapest paid tier; absent when all are free.
+	LowestPrice *priceJSON `json:"lowest_price,omitempty"`
+	// OnSale says paid tiers can be bought here (Berth takes payments);
+	// PullCommand (one product only) is the command the page shows on
+	// top, naming a tag the caller's license covers.
+	OnSale      bool      `json:"paid_tiers_on_sale"`
+	PullCommand string    `json:"pull_command,omitempty"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
 }
 
 func productOf(p catalog.Product, full bool) productJSON {
@@ -114,7 +137,10 @@ func productOf(p catalog.Product, full bool) productJSON {
 		out.Tiers = append(out.Tiers, tierJSON{ID: t.ID, Name: t.Name, Description: t.Description, Price: t.Price,
 			Currency: t.Currency, Free: t.Free(), Repositories: nonNil(t.Repositories), Seats: t.Seats, Versions: t.Versions,
 			TagPattern: t.TagPattern, Perpetual: t.Perpetual, PullQuota: t.PullQuota, QuotaPeriod: t.QuotaPeriod,
-			Interval: t.Interval, TrialDays: t.TrialDays, Terms: t.Terms, TermsVersion: t.TermsVersion})
+			Interval: t.Interval, TrialDays: t.TrialDays, Terms: t.Terms, TermsVersion: t.TermsVersion, DisplayPrice: t.PriceLabel()})
+	}
+	if t, ok := p.LowestPaid(); ok {
+		out.LowestPrice = &priceJSON{Tier: t.ID, Price: t.Price, Currency: t.Currency, Interval: t.Interval, Seats: t.Seats, Display: t.PriceLabel()}
 	}
 	return out
 }
@@ -132,13 +158,19 @@ func (h *handlers) getProduct(c *fiber.Ctx) error {
 		return err
 	}
 	out := productOf(p, true)
+	// The pull and install commands name the tag the product page names.
+	v, err := h.fullProductView(c, p, "")
+	if err != nil {
+		return err
+	}
 	if p.Kind == catalog.KindPlugin {
-		// The install commands name the tag the product page names.
-		v := h.productView(p, "")
-		if err := h.addProductDetails(c, &v); err != nil {
-			return err
-		}
 		out.Installs = installsOf(v.Installs(), h.RegistryHost)
+	}
+	out.OnSale, out.PullCommand = v.Payments, v.Pull.Command
+	for i := range out.Tiers {
+		if l := v.HeldTier(out.Tiers[i].ID); l != nil {
+			out.Tiers[i].HeldLicense = l.ID
+		}
 	}
 	return c.JSON(out)
 }

@@ -70,6 +70,9 @@ type Deps struct {
 	Keys         *licensing.KeyRing
 	Products     Products
 	Repositories *catalog.Repositories
+	// Community searches and explores users' and organisations'
+	// repositories; nil leaves the Community section and tab empty.
+	Community    *catalog.Community
 	Stars        catalog.StarStore
 	Tags         catalog.TagStore
 	Publishers   PublisherStore
@@ -105,6 +108,9 @@ type handlers struct {
 	table []Route
 	// flashKey signs flash messages.
 	flashKey []byte
+	// handoverKey seals a new license key between the form that made it
+	// and the page that shows it once (see holdKey).
+	handoverKey []byte
 }
 
 // New builds the fiber application, and returns with it the table of its
@@ -119,9 +125,12 @@ func New(d Deps) (*fiber.App, []Route, error) {
 		return nil, nil, err
 	}
 	h := &handlers{Deps: d, pages: pages, metrics: newMetrics(d.Metrics), openapiDoc: doc,
-		flashKey: []byte(secret.Token(""))}
+		flashKey: []byte(secret.Token("")), handoverKey: randomKey()}
 	if d.Keys != nil {
 		h.flashKey = d.Keys.DeriveSecret("flash messages")
+		if k := d.Keys.DeriveSecret("license key handover"); len(k) == 32 {
+			h.handoverKey = k
+		}
 	}
 	app := fiber.New(fiber.Config{
 		AppName:               "berth",

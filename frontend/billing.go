@@ -33,6 +33,7 @@ func (h *handlers) billingPages(app routes) {
 	app.Get("/orders", access.Self(access.Read), h.ordersPage)
 	app.Get("/orders/:id", access.OnOrder("id"), h.orderPage)
 	app.Post("/billing/portal", access.BuyFor("for"), h.portalForm)
+	app.Get("/licenses/:id/key", access.OnLicense(access.Manage, "id").Personally(), h.newKeyPage)
 	app.Post("/licenses/:id/key", access.OnLicense(access.Manage, "id").Personally(), h.revealKeyForm)
 	app.Post("/licenses/:id/terms", access.OnLicense(access.Manage, "id"), h.acceptTermsForm)
 	app.Get("/publishers/:slug/earnings", access.OnPublisher(access.Read, "slug"), h.earningsPage)
@@ -205,47 +206,6 @@ func (h *handlers) portalForm(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Redirect(url, http.StatusSeeOther)
-}
-
-// revealKey gives a license the viewer manages a new key and returns it.
-func (h *handlers) revealKey(ctx context.Context, u account.User, id string) (heldLicense, licensing.Issued, error) {
-	l, err := h.licenseAccess(ctx, u, id)
-	if err != nil {
-		return l, licensing.Issued{}, err
-	}
-	issued, err := h.Licenses.RevealKey(ctx, l.ID)
-	return l, issued, err
-}
-
-func (h *handlers) revealKeyAPI(c *fiber.Ctx) error {
-	u, err := h.requireUser(c)
-	if err != nil {
-		return err
-	}
-	l, issued, err := h.revealKey(c.UserContext(), u, c.Params("id"))
-	if err != nil {
-		return err
-	}
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	l.License = issued.License
-	return c.Status(http.StatusCreated).JSON(fiber.Map{"license": h.licenseOf(l, issued.Key)})
-}
-
-func (h *handlers) revealKeyForm(c *fiber.Ctx) error {
-	u, ok, err := h.requirePageUser(c)
-	if !ok {
-		return err
-	}
-	l, issued, err := h.revealKey(c.UserContext(), u, c.Params("id"))
-	if err != nil {
-		return err
-	}
-	p, err := h.Products.ProductBySlug(c.UserContext(), l.Product)
-	if err != nil {
-		return err
-	}
-	return h.render(c, http.StatusCreated, "license_issued", "Your license key",
-		issuedView{License: issued.License, Key: issued.Key, Product: p, Owner: l.OwnerName})
 }
 
 // acceptTerms records that the holder accepts the tier's current terms.

@@ -192,11 +192,15 @@ func tokenServerError(err error) *apiError {
 	return nil
 }
 
-// errPaymentsOff answers a paid tier asked for where Stripe is not set up.
+// errPaymentsOff answers a paid tier asked for where Stripe is not set up:
+// the buyer's request is fine, the tier is just not for sale here (409).
 func errPaymentsOff() *apiError {
-	return &apiError{Status: http.StatusServiceUnavailable, Code: "payments_not_configured",
-		Message: "payments are not configured on this Berth (no Stripe keys): paid tiers cannot be bought here; an operator can grant them with `berth license grant`"}
+	return &apiError{Status: http.StatusConflict, Code: "not_on_sale", Message: notOnSale}
 }
+
+// notOnSale is what buyers read about a paid tier where Berth takes no
+// payments, on the product page and when a checkout is forced.
+const notOnSale = "This tier is not on sale here yet."
 
 func billingError(err error) *apiError {
 	var quantity *billing.QuantityError

@@ -33,9 +33,9 @@ func exploreQuery(c *fiber.Ctx) (catalog.ExploreQuery, error) {
 		Kind: catalog.Kind(c.Query("kind")), Publisher: c.Query("publisher"), Price: c.Query("price"),
 		OS: c.Query("os"), Arch: c.Query("arch"), Interface: c.Query("interface"), Limit: explorePageSize}
 	switch q.Tab {
-	case "", "official", "certified", "plugins":
+	case "", "official", "certified", "plugins", communityTab:
 	default:
-		return q, badRequest("tab", "tab must be official, certified or plugins")
+		return q, badRequest("tab", "tab must be official, certified, plugins or community")
 	}
 	switch q.Sort {
 	case "", catalog.SortPopular, catalog.SortNewest, catalog.SortUpdated, catalog.SortName:
@@ -83,6 +83,9 @@ func (h *handlers) listProducts(c *fiber.Ctx) error {
 	if c.Query("limit") == "" {
 		q.Limit = 50
 	}
+	if q.Tab == communityTab {
+		return h.communityAPI(c, q)
+	}
 	page, err := h.Products.Explore(c.UserContext(), q)
 	if err != nil {
 		return err
@@ -92,35 +95,6 @@ func (h *handlers) listProducts(c *fiber.Ctx) error {
 		out = append(out, productOf(p, false))
 	}
 	return c.JSON(fiber.Map{"products": out, "more": page.More})
-}
-
-type searchHitJSON struct {
-	productJSON
-	Score float64 `json:"score"`
-}
-
-func (h *handlers) searchAPI(c *fiber.Ctx) error {
-	text := strings.TrimSpace(c.Query("q"))
-	if len(text) > 200 {
-		return badRequest("q", "q must be at most 200 characters")
-	}
-	limit := 10
-	if v := c.Query("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 50 {
-			return badRequest("limit", "limit must be from 1 to 50")
-		}
-		limit = n
-	}
-	hits, err := h.Products.Search(c.UserContext(), text, limit)
-	if err != nil {
-		return err
-	}
-	out := make([]searchHitJSON, 0, len(hits))
-	for _, hit := range hits {
-		out = append(out, searchHitJSON{productJSON: productOf(hit.Product, false), Score: hit.Score})
-	}
-	return c.JSON(fiber.Map{"query": text, "results": out})
 }
 
 // categoriesAPI is GET /api/v1/categories: each category's count of the
@@ -150,8 +124,11 @@ func (h *handlers) categoriesAPI(c *fiber.Ctx) error {
 // exploreView is the Explore page: the filters in force, the choices for
 // each, and one page of products.
 type exploreView struct {
-	Query      catalog.ExploreQuery
-	Page       catalog.ExplorePage
+	Query catalog.ExploreQuery
+	Page  catalog.ExplorePage
+	Marks []string // each product's mark (see storeMarks)
+	// Community is the Community tab's page, when it is the tab.
+	Community  catalog.CommunityPage
 	PageNumber int
 	Categories []catalog.CategoryCount
 	Publishers []string
@@ -204,6 +181,23 @@ func (v exploreView) URL(key, value string) string {
 	return "/explore?" + q.Encode()
 }
 
+// TabURL is the URL of Explore's tab: the Community tab keeps only the
+// sort and page size, which are all it takes; another tab keeps the
+// filters as URL("tab", tab) does.
+func (v exploreView) TabURL(tab string) string {
+	if tab != communityTab {
+		return v.URL("tab", tab)
+	}
+	q := url.Values{"tab": {tab}}
+	if v.Query.Sort != "" {
+		q.Set("sort", v.Query.Sort)
+	}
+	if v.Query.Limit != explorePageSize {
+		q.Set("limit", strconv.Itoa(v.Query.Limit))
+	}
+	return "/explore?" + q.Encode()
+}
+
 // PrevURL and NextURL page through the results.
 func (v exploreView) PrevURL() string { return v.URL("page", strconv.Itoa(v.PageNumber-1)) }
 func (v exploreView) NextURL() string { return v.URL("page", strconv.Itoa(v.PageNumber+1)) }
@@ -215,9 +209,16 @@ func (h *handlers) explorePage(c *fiber.Ctx) error {
 	}
 	ctx := c.UserContext()
 	v := exploreView{Query: q, PageNumber: q.Offset/q.Limit + 1}
+	if q.Tab == communityTab {
+		if v.Community, err = h.communityPage(c, true, q); err != nil {
+			return err
+		}
+		return h.render(c, http.StatusOK, "explore", "Explore", v)
+	}
 	if v.Page, err = h.Products.Explore(ctx, q); err != nil {
 		return err
 	}
+	v.Marks = h.storeMarks(ctx, v.Page.Products)
 	if v.Categories, err = h.Products.Categories(ctx, q.Tab); err != nil {
 		return err
 	}
@@ -265,26 +266,4 @@ func osName(os string) string {
 		return "FreeBSD"
 	}
 	return os
-}
-
-// searchView is the search page; berth.js refreshes its results as the
-// visitor types, from the same API.
-type searchView struct {
-	Query string
-	Hits  []catalog.SearchHit
-}
-
-func (h *handlers) searchPage(c *fiber.Ctx) error {
-	text := strings.TrimSpace(c.Query("q"))
-	if len(text) > 200 {
-		text = text[:200]
-	}
-	v := searchView{Query: text}
-	if text != "" {
-		var err error
-		if v.Hits, err = h.Products.Search(c.UserContext(), text, 20); err != nil {
-			return err
-		}
-	}
-	return h.render(c, http.StatusOK, "search", "Search", v)
 }

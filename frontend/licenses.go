@@ -1,9 +1,12 @@
 package frontend
 
 import (
-	"github.com/berth/berth/access"
+	"errors"
 	"net/http"
 	"strconv"
+
+	"github.com/berth/berth/access"
+	"github.com/berth/berth/billing"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -17,21 +20,26 @@ func (h *handlers) licensePages(app routes) {
 	app.Post("/products/:slug/checkout", access.BuyFor("for"), h.checkoutForm)
 	app.Get("/licenses", access.Self(access.Read), h.licensesPage)
 	app.Get("/licenses/:id", access.OnLicense(access.Read, "id"), h.licensePage)
+	app.Get("/licenses/:id/issued", access.OnLicense(access.Read, "id"), h.issuedPage)
 	app.Post("/licenses/:id/seats/release", access.OnLicense(access.Manage, "id"), h.releaseSeatForm)
 	app.Get("/admin/usage", access.AdminPage, h.adminUsagePage)
 }
 
 // issuedView is the page that shows a new license's key, the only time it
-// is ever shown.
+// is ever shown. Key is empty when the page is opened again: the key was
+// shown once and is gone.
 type issuedView struct {
-	License licensing.License
+	License namedLicense
 	Key     string
 	Product catalog.Product
 	Owner   string
+	Pull    pullBox
 }
 
-// checkoutForm takes a free tier for the signed-in buyer and shows the key
-// on the answer itself: never in a URL, never again.
+// checkoutForm takes a tier for the signed-in buyer: a free tier issues
+// the license at once and redirects to the page that shows its key once
+// (post-redirect-get, the key sealed in between, see holdKey); a paid one
+// goes to Stripe Checkout.
 func (h *handlers) checkoutForm(c *fiber.Ctx) error {
 	u, ok, err := h.requirePageUser(c)
 	if !ok {
@@ -44,16 +52,13 @@ func (h *handlers) checkoutForm(c *fiber.Ctx) error {
 	if !p.Published() {
 		return catalog.ErrNotFound // drafts are not for sale
 	}
-	refuse := func(err error) error {
-		f, ferr := formError(err, nil)
-		if ferr != nil {
-			return ferr
-		}
-		return h.render(c, classify(err).Status, "product", p.Name, h.productView(p, f.Error))
-	}
+	refuse := func(err error) error { return h.refuseCheckout(c, p, err) }
 	tier, ok := p.Tier(c.FormValue("tier"))
 	if !ok {
 		return refuse(badInput("tier", "Choose one of the tiers below."))
+	}
+	if !tier.Free() && (h.Billing == nil || !h.Billing.Enabled()) {
+		return refuse(billing.ErrNotConfigured)
 	}
 	// The form asks every buyer to accept the tier's terms, versioned or not.
 	if c.FormValue("accept") != "yes" {
@@ -75,13 +80,59 @@ func (h *handlers) checkoutForm(c *fiber.Ctx) error {
 	if err != nil {
 		return refuse(err)
 	}
-	return h.render(c, http.StatusCreated, "license_issued", "Your license",
-		issuedView{License: issued.License, Key: issued.Key, Product: p, Owner: owner.Name})
+	if err := h.holdKey(c, issued.License.ID, issued.Key); err != nil {
+		return err
+	}
+	return c.Redirect("/licenses/"+issued.License.ID+"/issued", http.StatusSeeOther)
+}
+
+// refuseCheckout shows the product page again with why the checkout was
+// refused, in the status the error maps to.
+func (h *handlers) refuseCheckout(c *fiber.Ctx, p catalog.Product, err error) error {
+	f, ferr := formError(err, nil)
+	if ferr != nil {
+		return ferr
+	}
+	msg := f.Error
+	var already *licensing.AlreadyLicensedError
+	if errors.As(err, &already) {
+		msg = "You already hold this tier: see your license."
+	}
+	v, verr := h.fullProductView(c, p, msg)
+	if verr != nil {
+		return verr
+	}
+	return h.render(c, classify(err).Status, "product", p.Name, v)
+}
+
+// issuedPage shows the key the form before it made, once: the sealed key
+// is taken from the browser as the page is shown, so a reload shows the
+// license without it, and issues nothing.
+func (h *handlers) issuedPage(c *fiber.Ctx) error {
+	u, ok, err := h.requirePageUser(c)
+	if !ok {
+		return err
+	}
+	ctx := c.UserContext()
+	l, err := h.licenseAccess(ctx, u, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	key, err := h.takeKey(c, l.ID)
+	if err != nil && !errors.Is(err, errNoHandover) {
+		return err
+	}
+	named := h.nameLicense(ctx, l)
+	v := issuedView{License: named, Key: key, Product: named.product, Owner: l.OwnerName}
+	if v.Pull, err = h.licensePullBox(ctx, l, named.product.Kind); err != nil {
+		return err
+	}
+	return h.render(c, http.StatusOK, "license_issued", "Your license", v)
 }
 
 // licensesView lists the buyer's licenses and their organisations'.
 type licensesView struct {
-	Licenses []heldLicense
+	Licenses []namedLicense
 }
 
 func (h *handlers) licensesPage(c *fiber.Ctx) error {
@@ -93,13 +144,15 @@ func (h *handlers) licensesPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return h.render(c, http.StatusOK, "licenses", "Licenses", licensesView{Licenses: ls})
+	return h.render(c, http.StatusOK, "licenses", "Licenses", licensesView{Licenses: h.nameLicenses(c.UserContext(), ls)})
 }
 
 // licenseView is one license's page: its terms, seats, quota, pulls and
 // the tokens issued through it.
 type licenseView struct {
-	License heldLicense
+	License namedLicense
+	// Pull is the command at the top: a tag the license covers.
+	Pull pullBox
 	// Tier is the tier as sold now; TermsPending says its terms changed
 	// since the license accepted them.
 	Tier         catalog.Tier
@@ -122,10 +175,13 @@ func (h *handlers) licensePage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	v := licenseView{License: l}
-	if p, err := h.Products.ProductBySlug(ctx, l.Product); err == nil {
+	v := licenseView{License: h.nameLicense(ctx, l)}
+	if p := v.License.product; p.Slug != "" {
 		v.Tier, _ = p.Tier(l.Tier)
 		v.TermsPending = v.Tier.TermsVersion > l.TermsVersion
+	}
+	if v.Pull, err = h.licensePullBox(ctx, l, v.License.product.Kind); err != nil {
+		return err
 	}
 	if v.Quota, err = h.Licenses.QuotaUsage(ctx, l.License); err != nil {
 		return err
@@ -143,7 +199,7 @@ func (h *handlers) licensePage(c *fiber.Ctx) error {
 	if v.Notices, err = h.licenseNotices(ctx, l.Repositories); err != nil {
 		return err
 	}
-	return h.render(c, http.StatusOK, "license", l.Product+" license", v)
+	return h.render(c, http.StatusOK, "license", v.License.ProductName+" license", v)
 }
 
 // releaseSeatForm frees a seat and goes back to the license page.

@@ -223,6 +223,9 @@ type tagView struct {
 	Pulls     int64
 	Chart     template.HTML
 	BadgeBase string // absolute URL of this tag's badges, without the kind
+	// Pull is the command at the top: this tag, and whether the viewer's
+	// license covers it.
+	Pull pullBox
 }
 
 func (h *handlers) tagPage(c *fiber.Ctx) error {
@@ -249,6 +252,9 @@ func (h *handlers) tagPage(c *fiber.Ctx) error {
 		return err
 	}
 	v.Chart = pullChart(days)
+	if v.Pull, err = h.tagPullBox(ctx, viewerOf(c), img, t); err != nil {
+		return err
+	}
 	return h.render(c, http.StatusOK, "tag", img.Repo+":"+t.Name, v)
 }
 

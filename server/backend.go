@@ -53,6 +53,7 @@ type Stores struct {
 	Accounts     account.Stores
 	Catalog      catalog.Store
 	Repositories catalog.RepositoryStore
+	Community    catalog.CommunityStore // search and Explore of the repositories
 	Stars        catalog.StarStore
 	Tags         catalog.TagStore
 	Publishers   publisher.Store
@@ -132,7 +133,7 @@ func sqliteStores(ctx context.Context, db *sql.DB) (*Stores, error) {
 	if err != nil {
 		return nil, fmt.Errorf("preparing job tables: %w", err)
 	}
-	return &Stores{Accounts: accountStores(a), Catalog: c, Repositories: c, Stars: c, Tags: c, Publishers: p, Withdrawals: p, Licenses: l,
+	return &Stores{Accounts: accountStores(a), Catalog: c, Repositories: c, Community: c, Stars: c, Tags: c, Publishers: p, Withdrawals: p, Licenses: l,
 		Refresh: l, Usage: l, Billing: bl, Webhooks: wh, Audit: au, Jobs: jb}, nil
 }
 
@@ -197,7 +198,7 @@ func mongoStores(ctx context.Context, db *mongo.Database) (*Stores, error) {
 	if err != nil {
 		return nil, fmt.Errorf("preparing job collections: %w", err)
 	}
-	return &Stores{Accounts: accountStores(a), Catalog: c, Repositories: c, Stars: c, Tags: c, Publishers: p, Withdrawals: p, Licenses: l,
+	return &Stores{Accounts: accountStores(a), Catalog: c, Repositories: c, Community: c, Stars: c, Tags: c, Publishers: p, Withdrawals: p, Licenses: l,
 		Refresh: l, Usage: l, Billing: bl, Webhooks: wh, Audit: au, Jobs: jb}, nil
 }
 
@@ -215,6 +216,7 @@ type Backend struct {
 	Access       *access.Decider
 	Accounts     *account.Service
 	Repositories *catalog.Repositories
+	Community    *catalog.Community
 	Licenses     *licensing.Service
 	Keys         *licensing.KeyRing
 	Tokens       *licensing.TokenServer
@@ -279,6 +281,7 @@ func OpenBackend(ctx context.Context, cfg Config, service, registryURL, publicUR
 	b := &Backend{
 		Stores:       stores,
 		Repositories: catalog.NewRepositories(stores.Repositories),
+		Community:    catalog.NewCommunity(stores.Community),
 		Licenses:     licensing.New(stores.Licenses, stores.Usage, tierLookup{stores.Catalog}),
 		Keys:         keys,
 		Sealer:       sealer,

@@ -208,6 +208,7 @@ func (s *Server) build(ctx context.Context) error {
 		Keys:         s.Backend.Keys,
 		Products:     s.Backend.Stores.Catalog,
 		Repositories: s.Backend.Repositories,
+		Community:    s.Backend.Community,
 		Stars:        s.Backend.Stores.Stars,
 		Tags:         s.Backend.Stores.Tags,
 		Events:       s.Backend.Events,

@@ -54,7 +54,8 @@ func createTagPullIndexes(ctx context.Context, c *mongo.Collection) error {
 }
 
 // RecordPull stores e, then adds one pull to the product owning
-// e.Repository and, when e.Tag is set, one to the tag's count for e.At's
+// e.Repository, or to the user's or organisation's repository of that name,
+// and, when e.Tag is set, one to the tag's count for e.At's
 // UTC day; it reports false, changing nothing, when e.ID was recorded
 // before. A pull of a repository no product owns is recorded but counted
 // against no product. The writes are separate documents: should a later one
@@ -72,6 +73,9 @@ func (s *Store) RecordPull(ctx context.Context, e catalog.PullEvent) (bool, erro
 	_, err = s.products.UpdateOne(ctx, bson.D{{Key: "repositories", Value: e.Repository}},
 		bson.D{{Key: "$inc", Value: bson.D{{Key: "pulls", Value: int64(1)}}}})
 	if err != nil {
+		return false, fmt.Errorf("counting pull %s: %w", e.ID, err)
+	}
+	if err := s.countRepositoryPull(ctx, e.Repository); err != nil {
 		return false, fmt.Errorf("counting pull %s: %w", e.ID, err)
 	}
 	if e.Tag == "" {

@@ -29,30 +29,31 @@ type repositoryDoc struct {
 	Private     bool   `bson:"private"`
 	CreatedAt   int64  `bson:"created_at"`
 	UpdatedAt   int64  `bson:"updated_at"`
+	// The Community section's and tab's fields (see community.go).
+	Pulls     int64    `bson:"pulls"`
+	Stars     int64    `bson:"stars"`
+	PushedAt  int64    `bson:"pushed_at"`
+	ShortKey  string   `bson:"short_key"`
+	Terms     []string `bson:"terms"`
+	NameTerms []string `bson:"name_terms"`
 }
 
 // createRepositoryIndexes creates the repositories collection's indexes: the
-// unique name, and the namespace with the name that listings sort by.
+// unique name, the namespace with the name that listings sort by, and the
+// Community section's and tab's (see communityIndexes).
 func createRepositoryIndexes(ctx context.Context, c *mongo.Collection) error {
-	return mongodb.CreateIndexes(ctx, c,
+	return mongodb.CreateIndexes(ctx, c, append(communityIndexes(),
 		mongo.IndexModel{Keys: bson.D{{Key: "name", Value: 1}},
 			Options: options.Index().SetName("name_unique").SetUnique(true)},
 		mongo.IndexModel{Keys: bson.D{{Key: "namespace", Value: 1}, {Key: "name", Value: 1}},
 			Options: options.Index().SetName("namespace_name")},
-	)
+	)...)
 }
 
 // CreateRepository inserts r with its name and namespace lower-cased, or
 // returns catalog.ErrRepositoryExists. An empty ID is filled in.
 func (s *Store) CreateRepository(ctx context.Context, r catalog.Repository) error {
-	if r.ID == "" {
-		r.ID = secret.ID()
-	}
-	doc := repositoryDoc{
-		ID: r.ID, Name: strings.ToLower(r.Name), Namespace: strings.ToLower(r.Namespace),
-		Summary: r.Summary, Description: r.Description, Private: r.Private,
-		CreatedAt: storecodec.Time(r.CreatedAt), UpdatedAt: storecodec.Time(r.UpdatedAt),
-	}
+	doc := encodeRepository(r)
 	_, err := s.repositories.InsertOne(ctx, doc)
 	if mongo.IsDuplicateKeyError(err) {
 		return s.repositoryConflict(ctx, doc.Name, err)
@@ -75,6 +76,23 @@ func (s *Store) repositoryConflict(ctx context.Context, name string, dupErr erro
 		return fmt.Errorf("repository %s: %w", name, catalog.ErrRepositoryExists)
 	}
 	return fmt.Errorf("inserting repository %s: duplicate id: %w", name, dupErr)
+}
+
+// encodeRepository returns r as stored, with an empty ID filled in, the
+// name and namespace lower-cased and its search fields derived.
+func encodeRepository(r catalog.Repository) repositoryDoc {
+	if r.ID == "" {
+		r.ID = secret.ID()
+	}
+	r.Name, r.Namespace = strings.ToLower(r.Name), strings.ToLower(r.Namespace)
+	terms, nameTerms := searchTerms(r.Searchable())
+	return repositoryDoc{
+		ID: r.ID, Name: r.Name, Namespace: r.Namespace,
+		Summary: r.Summary, Description: r.Description, Private: r.Private,
+		CreatedAt: storecodec.Time(r.CreatedAt), UpdatedAt: storecodec.Time(r.UpdatedAt),
+		Pulls: r.Pulls, Stars: r.Stars, PushedAt: storecodec.Time(r.PushedAt),
+		ShortKey: strings.Join(catalog.SplitWords(r.ShortName()), " "), Terms: terms, NameTerms: nameTerms,
+	}
 }
 
 // RepositoryByName returns the repository with that name, compared
@@ -113,10 +131,13 @@ func (s *Store) RepositoriesByNamespace(ctx context.Context, namespace string, i
 // catalog.ErrNotFound.
 func (s *Store) UpdateRepository(ctx context.Context, r catalog.Repository) error {
 	name := strings.ToLower(r.Name)
+	r.Name = name
+	terms, nameTerms := searchTerms(r.Searchable())
 	res, err := s.repositories.UpdateOne(ctx, bson.D{{Key: "name", Value: name}},
 		bson.D{{Key: "$set", Value: bson.D{
 			{Key: "summary", Value: r.Summary}, {Key: "description", Value: r.Description},
 			{Key: "private", Value: r.Private}, {Key: "updated_at", Value: storecodec.Time(r.UpdatedAt)},
+			{Key: "terms", Value: terms}, {Key: "name_terms", Value: nameTerms},
 		}}})
 	if err != nil {
 		return fmt.Errorf("updating repository %s: %w", name, err)
@@ -158,5 +179,6 @@ func decodeRepository(d repositoryDoc) catalog.Repository {
 		ID: d.ID, Name: d.Name, Namespace: d.Namespace,
 		Summary: d.Summary, Description: d.Description, Private: d.Private,
 		CreatedAt: storecodec.ParseTime(d.CreatedAt), UpdatedAt: storecodec.ParseTime(d.UpdatedAt),
+		Pulls: d.Pulls, Stars: d.Stars, PushedAt: storecodec.ParseTime(d.PushedAt),
 	}
 }

@@ -93,22 +93,30 @@ type candidateQuery struct {
 // terms; and the names starting with q's text (its first word when no word
 // has three letters). Each keeps published products only.
 func searchQueries(q catalog.Query) []candidateQuery {
+	return termQueries(q, listed(), "name_key", sortKeys(catalog.SortName))
+}
+
+// termQueries returns searchQueries' queries over any collection whose
+// documents hold name_terms and terms, each kept to documents matching
+// keep, with the prefix query on the field prefixKey in the order
+// prefixSort.
+func termQueries(q catalog.Query, keep bson.E, prefixKey string, prefixSort bson.D) []candidateQuery {
 	var out []candidateQuery
 	prefix := q.Words[0]
 	if len(q.Trigrams) > 0 {
 		prefix = strings.Join(q.Words, " ")
 		for _, t := range q.Trigrams {
-			out = append(out, candidateQuery{filter: bson.D{{Key: "name_terms", Value: t}, listed()}})
+			out = append(out, candidateQuery{filter: bson.D{{Key: "name_terms", Value: t}, keep}})
 		}
 		out = append(out, candidateQuery{filter: bson.D{{Key: "terms", Value: bson.D{
 			{Key: "$in", Value: append(slices.Clone(q.Trigrams), q.Words...)},
-		}}, listed()}})
+		}}, keep}})
 	}
 	return append(out, candidateQuery{
-		filter: bson.D{{Key: "name_key", Value: bson.D{
+		filter: bson.D{{Key: prefixKey, Value: bson.D{
 			{Key: "$gte", Value: prefix}, {Key: "$lt", Value: prefix + "\U0010FFFF"},
-		}}, listed()},
-		sort: sortKeys(catalog.SortName),
+		}}, keep},
+		sort: prefixSort,
 	})
 }
 

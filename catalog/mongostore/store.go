@@ -42,7 +42,8 @@ var _ catalog.Store = (*Store)(nil)
 // badge, kind and publisher, and multikey ones on categories and platform
 // keys; Search has multikey ones on its term arrays. Products stored before
 // those fields existed get them (see backfill), and before statuses, the
-// status published (see backfillStatus).
+// status published (see backfillStatus); repositories stored before the
+// Community search get its fields (see backfillRepositories).
 func New(ctx context.Context, db *mongo.Database) (*Store, error) {
 	s := &Store{
 		products:     db.Collection("products"),
@@ -79,6 +80,9 @@ func New(ctx context.Context, db *mongo.Database) (*Store, error) {
 		return nil, err
 	}
 	if err := createRepositoryIndexes(ctx, s.repositories); err != nil {
+		return nil, err
+	}
+	if err := s.backfillRepositories(ctx); err != nil {
 		return nil, err
 	}
 	if err := createStarIndexes(ctx, s.stars); err != nil {

@@ -33,3 +33,9 @@ func TestRepositoryStore(t *testing.T) {
 		return storetesting.NewStore(t, mongotest.Start(t), mongostore.New)
 	})
 }
+
+func TestCommunityStore(t *testing.T) {
+	storetest.RunCommunity(t, func(t *testing.T) storetest.CommunityStore {
+		return storetesting.NewStore(t, mongotest.Start(t), mongostore.New)
+	})
+}

@@ -96,12 +96,17 @@ func createTagIndexes(ctx context.Context, c *mongo.Collection) error {
 	)
 }
 
-// PutTag inserts or replaces the tag, in one single-document write.
+// PutTag inserts or replaces the tag, in one single-document write, then
+// moves the last push of a user's or organisation's repository of that
+// name forward to the tag's.
 func (s *Store) PutTag(ctx context.Context, t catalog.Tag) error {
 	_, err := s.tags.ReplaceOne(ctx, bson.D{{Key: "_id", Value: tagID(t.Repository, t.Name)}}, encodeTag(t),
 		options.Replace().SetUpsert(true))
 	if err != nil {
 		return fmt.Errorf("putting tag %s:%s: %w", t.Repository, t.Name, err)
+	}
+	if err := s.movePushed(ctx, t.Repository, storecodec.Time(t.PushedAt)); err != nil {
+		return fmt.Errorf("putting tag %s:%s: last push: %w", t.Repository, t.Name, err)
 	}
 	return nil
 }

@@ -24,7 +24,7 @@ const (
 )
 
 // RecordPull stores e, adds one pull to the product owning e.Repository
-// and, when e.Tag is set, one to the tag's count for e.At's UTC day, in one
+// or to the user's or organisation's repository e.Repository, and, when e.Tag is set, one to the tag's count for e.At's UTC day, in one
 // transaction; it reports false, changing nothing, when e.ID was recorded
 // before. A pull of a repository no product owns is recorded but counted
 // against no product.
@@ -39,6 +39,10 @@ func (s *Store) RecordPull(ctx context.Context, e catalog.PullEvent) (bool, erro
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE products SET pulls = pulls + 1 WHERE id =
 			(SELECT product_id FROM product_repositories WHERE repository = ?)`, e.Repository)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE repositories SET pulls = pulls + 1 WHERE name = ?`, e.Repository)
 		if err != nil || e.Tag == "" {
 			return err
 		}

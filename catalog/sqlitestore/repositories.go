@@ -17,20 +17,34 @@ var _ catalog.RepositoryStore = (*Store)(nil)
 
 // selectRepositories reads every repositories column in scanRepository's
 // order.
-const selectRepositories = `SELECT id, name, namespace, summary, description, private,
-	created_at, updated_at FROM repositories`
+const selectRepositories = `SELECT ` + repositoryColumns + ` FROM repositories r`
 
-// CreateRepository inserts r with its name and namespace lower-cased, or
-// returns catalog.ErrRepositoryExists. An empty ID is filled in.
-func (s *Store) CreateRepository(ctx context.Context, r catalog.Repository) error {
+// repositoryColumns are the repositories columns scanRepository reads; the
+// table is r.
+const repositoryColumns = `r.id, r.name, r.namespace, r.summary, r.description, r.private,
+	r.created_at, r.updated_at, r.pulls, r.stars, r.pushed_at`
+
+// insertRepository inserts one repository; the insert trigger indexes it
+// for search (see communitySchema).
+const insertRepository = `INSERT INTO repositories (id, name, namespace, summary,
+	description, private, created_at, updated_at, pulls, stars, pushed_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+// repositoryRow returns the arguments of insertRepository for r, with an
+// empty ID filled in and the name and namespace lower-cased.
+func repositoryRow(r *catalog.Repository) []any {
 	if r.ID == "" {
 		r.ID = secret.ID()
 	}
 	r.Name, r.Namespace = strings.ToLower(r.Name), strings.ToLower(r.Namespace)
-	_, err := sqldb.Exec(ctx, s.db, `INSERT INTO repositories (id, name, namespace, summary,
-		description, private, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.ID, r.Name, r.Namespace, r.Summary, r.Description, r.Private,
-		storecodec.Time(r.CreatedAt), storecodec.Time(r.UpdatedAt))
+	return []any{r.ID, r.Name, r.Namespace, r.Summary, r.Description, r.Private,
+		storecodec.Time(r.CreatedAt), storecodec.Time(r.UpdatedAt), r.Pulls, r.Stars, storecodec.Time(r.PushedAt)}
+}
+
+// CreateRepository inserts r with its name and namespace lower-cased, or
+// returns catalog.ErrRepositoryExists. An empty ID is filled in.
+func (s *Store) CreateRepository(ctx context.Context, r catalog.Repository) error {
+	_, err := sqldb.Exec(ctx, s.db, insertRepository, repositoryRow(&r)...)
 	if column, ok := sqldb.UniqueViolation(err); ok {
 		return s.repositoryConflict(ctx, r.Name, column, err)
 	}
@@ -60,7 +74,7 @@ func (s *Store) repositoryConflict(ctx context.Context, name, column string, vio
 // lower-cased, or catalog.ErrNotFound.
 func (s *Store) RepositoryByName(ctx context.Context, name string) (catalog.Repository, error) {
 	name = strings.ToLower(name)
-	r, err := scanRepository(sqldb.QueryRow(ctx, s.db, selectRepositories+` WHERE name = ?`, name))
+	r, err := scanRepository(sqldb.QueryRow(ctx, s.db, selectRepositories+` WHERE r.name = ?`, name))
 	if errors.Is(err, sql.ErrNoRows) {
 		return catalog.Repository{}, fmt.Errorf("repository %s: %w", name, catalog.ErrNotFound)
 	}
@@ -74,11 +88,11 @@ func (s *Store) RepositoryByName(ctx context.Context, name string) (catalog.Repo
 // lower-cased, by name; private ones only when includePrivate is set.
 func (s *Store) RepositoriesByNamespace(ctx context.Context, namespace string, includePrivate bool) ([]catalog.Repository, error) {
 	namespace = strings.ToLower(namespace)
-	query := selectRepositories + ` WHERE namespace = ?`
+	query := selectRepositories + ` WHERE r.namespace = ?`
 	if !includePrivate {
-		query += ` AND private = 0`
+		query += ` AND r.private = 0`
 	}
-	out, err := sqldb.QueryAll(ctx, s.db, scanRepository, query+` ORDER BY name`, namespace)
+	out, err := sqldb.QueryAll(ctx, s.db, scanRepository, query+` ORDER BY r.name`, namespace)
 	if err != nil {
 		return nil, fmt.Errorf("listing repositories of %s: %w", namespace, err)
 	}
@@ -137,15 +151,16 @@ func changedOne(res sql.Result, verb, name string) error {
 // scanRepository reads one row of selectRepositories.
 func scanRepository(sc sqldb.Scanner) (catalog.Repository, error) {
 	var (
-		r                catalog.Repository
-		created, updated int64
+		r                        catalog.Repository
+		created, updated, pushed int64
 	)
 	err := sc.Scan(&r.ID, &r.Name, &r.Namespace, &r.Summary, &r.Description, &r.Private,
-		&created, &updated)
+		&created, &updated, &r.Pulls, &r.Stars, &pushed)
 	if err != nil {
 		return catalog.Repository{}, err
 	}
 	r.CreatedAt = storecodec.ParseTime(created)
 	r.UpdatedAt = storecodec.ParseTime(updated)
+	r.PushedAt = storecodec.ParseTime(pushed)
 	return r, nil
 }

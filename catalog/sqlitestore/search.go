@@ -3,6 +3,7 @@ package sqlitestore
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
@@ -89,7 +90,13 @@ func (s *Store) Search(ctx context.Context, text string, limit int) ([]catalog.S
 // too, are the other trigrams that carry weight, those in fewer than half
 // the products (bm25 gives the others none).
 func (s *Store) searchExpression(ctx context.Context, q catalog.Query) (string, error) {
-	docs, err := s.trigramCounts(ctx, q.Trigrams)
+	return trigramExpression(ctx, s.db, &s.trigrams, "product_search_terms", q)
+}
+
+// trigramExpression is searchExpression over any FTS5 trigram table,
+// named by its vocabulary table vocab, with cache its trigram counts.
+func trigramExpression(ctx context.Context, db *sql.DB, cache *trigramCache, vocab string, q catalog.Query) (string, error) {
+	docs, err := cache.counts(ctx, db, vocab, q.Trigrams)
 	if err != nil {
 		return "", err
 	}
@@ -147,8 +154,8 @@ func pickTrigrams(words [][]string, docs map[string]int64, budget int) []string 
 // and every Berth instance sharing the database still reads the same
 // products.
 type trigramCache struct {
-	mu     sync.Mutex
-	counts map[string]trigramCount
+	mu    sync.Mutex
+	known map[string]trigramCount
 }
 
 type trigramCount struct {
@@ -158,15 +165,15 @@ type trigramCount struct {
 
 const trigramTTL = time.Minute
 
-// trigramCounts returns how many products hold each of trigrams, from the
-// search table's vocabulary; trigrams no product holds are left out.
-func (s *Store) trigramCounts(ctx context.Context, trigrams []string) (map[string]int64, error) {
+// counts returns how many rows of a search table hold each of trigrams,
+// from its vocabulary table vocab; trigrams no row holds are left out.
+func (c *trigramCache) counts(ctx context.Context, db *sql.DB, vocab string, trigrams []string) (map[string]int64, error) {
 	docs := make(map[string]int64, len(trigrams))
 	var missing []any
 	now := time.Now()
-	s.trigrams.mu.Lock()
+	c.mu.Lock()
 	for _, t := range trigrams {
-		if c, ok := s.trigrams.counts[t]; ok && now.Sub(c.at) < trigramTTL {
+		if c, ok := c.known[t]; ok && now.Sub(c.at) < trigramTTL {
 			if c.docs > 0 {
 				docs[t] = c.docs
 			}
@@ -174,33 +181,33 @@ func (s *Store) trigramCounts(ctx context.Context, trigrams []string) (map[strin
 			missing = append(missing, t)
 		}
 	}
-	s.trigrams.mu.Unlock()
+	c.mu.Unlock()
 	if len(missing) == 0 {
 		return docs, nil
 	}
-	fresh, err := s.countTrigrams(ctx, missing)
+	fresh, err := countTrigrams(ctx, db, vocab, missing)
 	if err != nil {
 		return nil, err
 	}
-	s.trigrams.mu.Lock()
-	if s.trigrams.counts == nil || len(s.trigrams.counts) > 50_000 {
-		s.trigrams.counts = map[string]trigramCount{}
+	c.mu.Lock()
+	if c.known == nil || len(c.known) > 50_000 {
+		c.known = map[string]trigramCount{}
 	}
 	for _, t := range missing {
 		n := fresh[t.(string)]
-		s.trigrams.counts[t.(string)] = trigramCount{docs: n, at: now}
+		c.known[t.(string)] = trigramCount{docs: n, at: now}
 		if n > 0 {
 			docs[t.(string)] = n
 		}
 	}
-	s.trigrams.mu.Unlock()
+	c.mu.Unlock()
 	return docs, nil
 }
 
 // countTrigrams reads trigram counts from FTS5's vocabulary.
-func (s *Store) countTrigrams(ctx context.Context, args []any) (map[string]int64, error) {
+func countTrigrams(ctx context.Context, db *sql.DB, vocab string, args []any) (map[string]int64, error) {
 	trigrams := args
-	rows, err := sqldb.Query(ctx, s.db, `SELECT term, doc FROM product_search_terms WHERE term IN (?`+
+	rows, err := sqldb.Query(ctx, db, `SELECT term, doc FROM `+vocab+` WHERE term IN (?`+
 		strings.Repeat(", ?", len(trigrams)-1)+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("reading trigram counts: %w", err)

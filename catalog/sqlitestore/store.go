@@ -1,7 +1,8 @@
 // Package sqlitestore keeps the catalog in the embedded SQLite database.
 // Products own their repositories through product_repositories, whose primary
 // key makes a repository belong to at most one product; users' and
-// organisations' own repositories live in the repositories table. Explore
+// organisations' own repositories live in the repositories table, searched
+// through the FTS5 table repository_search (see community.go). Explore
 // filters through denormalised product columns and the side tables
 // product_categories and product_platforms, and Search through the FTS5
 // table product_search (see explore.go and search.go), neither holding
@@ -72,6 +73,7 @@ var schema = []string{
 	statusSchema,
 	pluginSchema,
 	facetSchema,
+	communitySchema,
 }
 
 // Store implements catalog.Store, catalog.StarStore,
@@ -80,8 +82,9 @@ type Store struct {
 	db    *sql.DB
 	clock starClock
 	// trigrams remembers how many products hold each search trigram
-	// (see trigramCounts).
-	trigrams trigramCache
+	// (see trigramCache), repoTrigrams how many repositories do.
+	trigrams     trigramCache
+	repoTrigrams trigramCache
 }
 
 var _ catalog.Store = (*Store)(nil)

@@ -76,3 +76,9 @@ func TestRecordPullCountsConcurrentPulls(t *testing.T) {
 		t.Errorf("tag pulls = %d, want %d", totals["1.0"], pulls)
 	}
 }
+
+func TestCommunityStore(t *testing.T) {
+	storetest.RunCommunity(t, func(t *testing.T) storetest.CommunityStore {
+		return storetesting.NewStore(t, sqldbtest.Open(t), sqlitestore.New)
+	})
+}

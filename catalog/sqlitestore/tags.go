@@ -82,7 +82,8 @@ const (
 )
 
 // PutTag inserts or replaces the tag, and its rows in tag_digests, in one
-// transaction.
+// transaction, and moves the last push of a user's or organisation's
+// repository of that name forward to the tag's.
 func (s *Store) PutTag(ctx context.Context, t catalog.Tag) error {
 	platforms, err := encodePlatforms(t.Platforms)
 	if err != nil {
@@ -103,6 +104,11 @@ func (s *Store) PutTag(ctx context.Context, t catalog.Tag) error {
 			return err
 		}
 		if err := deleteTagDigests(ctx, tx, t.Repository, t.Name); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE repositories SET pushed_at = max(pushed_at, ?) WHERE name = ?`,
+			storecodec.Time(t.PushedAt), t.Repository)
+		if err != nil {
 			return err
 		}
 		for _, d := range tagDigests(t) {

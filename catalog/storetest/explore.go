@@ -125,6 +125,10 @@ func testExploreFilters(t *testing.T, s catalog.Store) {
 		{"arch with a variant", catalog.ExploreQuery{Arch: "arm64"}, []string{"a"}, false},
 		{"os and arch", catalog.ExploreQuery{OS: "linux", Arch: "amd64"}, []string{"c", "a"}, false},
 		{"os and arch of one platform", catalog.ExploreQuery{OS: "windows", Arch: "arm64"}, nil, false},
+		{"official tab", catalog.ExploreQuery{Tab: "official"}, []string{"a", "d"}, false},
+		{"certified tab", catalog.ExploreQuery{Tab: "certified"}, nil, false}, // b is a plugin
+		{"plugins tab", catalog.ExploreQuery{Tab: "plugins"}, []string{"b", "d"}, false},
+		{"plugin kind", catalog.ExploreQuery{Kind: catalog.KindPlugin}, []string{"b", "d"}, false},
 		{"official in a category", catalog.ExploreQuery{Tab: "official", Category: "database"}, []string{"a"}, false},
 		{"paid plugins", catalog.ExploreQuery{Tab: "plugins", Price: "paid"}, []string{"b"}, false},
 		{"official plugins", catalog.ExploreQuery{Tab: "official", Kind: catalog.KindPlugin}, []string{"d"}, false},

@@ -32,6 +32,7 @@ func fullRepository() catalog.Repository {
 		ID: "r1", Name: "acme/web", Namespace: "acme",
 		Summary: "The web front.", Description: "# Web\n\nLine \"two\" — ünïcode.\n",
 		Private: true, CreatedAt: storetesting.T0, UpdatedAt: storetesting.T1,
+		Pulls: 7, Stars: 3, PushedAt: storetesting.T2,
 	}
 }
 
