@@ -103,7 +103,56 @@ func (h *handlers) issueToken(c *fiber.Ctx, req licensing.TokenRequest, scopes [
 	if oauth {
 		resp.Scope = scopeString(tok.Access)
 	}
+	if body, ok := resp.appendJSON(make([]byte, 0, 2*len(tok.Token)+160)); ok {
+		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+		return c.Send(body)
+	}
 	return c.JSON(resp)
+}
+
+// appendJSON appends r as encoding/json would, without its reflection:
+// the token endpoint answers every `docker pull`. It reports false when a
+// string needs escaping (a JWT, a time and scope strings never do), and
+// the caller then encodes r the usual way.
+func (r tokenResponse) appendJSON(b []byte) ([]byte, bool) {
+	str := func(key, v string) {
+		b = append(b, `"`...)
+		b = append(b, key...)
+		b = append(b, `":"`...)
+		b = append(b, v...)
+		b = append(b, `",`...)
+	}
+	for _, v := range []string{r.Token, r.AccessToken, r.IssuedAt, r.Scope, r.RefreshToken} {
+		if !plainJSON(v) {
+			return nil, false
+		}
+	}
+	b = append(b, '{')
+	str("token", r.Token)
+	str("access_token", r.AccessToken)
+	b = append(b, `"expires_in":`...)
+	b = strconv.AppendInt(b, int64(r.ExpiresIn), 10)
+	b = append(b, ',')
+	str("issued_at", r.IssuedAt)
+	if r.Scope != "" {
+		str("scope", r.Scope)
+	}
+	if r.RefreshToken != "" {
+		str("refresh_token", r.RefreshToken)
+	}
+	b[len(b)-1] = '}'
+	return b, true
+}
+
+// plainJSON reports whether s is a JSON string's content as it stands:
+// printable ASCII that encoding/json would not escape.
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+	}
+	return true
 }
 
 func scopeString(access []licensing.Access) string {

@@ -69,11 +69,13 @@ func (s *TokenServer) resolve(ctx context.Context, username, password string) (p
 	case username == "" && password == "":
 		return principal{}, nil
 	case strings.HasPrefix(password, KeyPrefix):
-		l, err := s.store.LicenseByKeyHash(ctx, secret.Hash(password))
-		if errors.Is(err, ErrNotFound) {
-			return principal{}, ErrBadCredentials
-		} else if err != nil {
+		v, err := s.versions.get(ctx)
+		if err != nil {
 			return principal{}, fmt.Errorf("looking up license key: %w", err)
+		}
+		l, err := s.keyLicense(ctx, v, secret.Hash(password))
+		if err != nil {
+			return principal{}, err
 		}
 		return s.licensePrincipal(l)
 	default:

@@ -143,6 +143,12 @@ type Store interface {
 	// Owner and CreatedAt), or returns ErrNotFound; a key hash another
 	// license has yields ErrConflict.
 	UpdateLicense(ctx context.Context, l License) error
+	// LicensesVersion returns the licenses' version: a counter that every
+	// SetLicenseStatus and UpdateLicense increases after its change is
+	// stored, on every instance sharing the database. The token server
+	// keeps verified license keys in memory only as long as it has not
+	// moved (see licensecache.go).
+	LicensesVersion(ctx context.Context) (int64, error)
 
 	// AddKey inserts k; a duplicate ID yields ErrConflict.
 	AddKey(ctx context.Context, k Key) error

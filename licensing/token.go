@@ -185,12 +185,20 @@ type TokenServer struct {
 	audit    *Batcher[TokenRecord]
 	terms    Terms
 	now      func() time.Time
+	// versions, licenses and issued make a license key's token cheap
+	// without delaying a revocation (licensecache.go, tokenkey.go).
+	versions versionReads
+	licenses versioned[License]
+	issued   versioned[reused]
 }
 
 // NewTokenServer returns a TokenServer.
 func NewTokenServer(cfg TokenConfig, d TokenDeps) *TokenServer {
-	return &TokenServer{cfg: cfg, keys: d.Keys, store: d.Licenses, refresh: d.Refresh, accounts: d.Accounts,
+	s := &TokenServer{cfg: cfg, keys: d.Keys, store: d.Licenses, refresh: d.Refresh, accounts: d.Accounts,
 		policy: d.Policy, orgs: d.Orgs, usage: d.Usage, audit: d.Audit, terms: d.Terms, now: time.Now}
+	s.versions.read = func(ctx context.Context) (int64, error) { return s.store.LicensesVersion(ctx) }
+	s.licenses.limit, s.issued.limit = maxCachedLicenses, maxReusedTokens
+	return s
 }
 
 // TTL returns how long issued tokens live: the lag after which a revoked
@@ -206,6 +214,9 @@ func (s *TokenServer) Issue(ctx context.Context, req TokenRequest) (Token, error
 	if req.Service != "" && req.Service != s.cfg.Service {
 		return Token{}, fmt.Errorf("%w %q", ErrUnknownService, req.Service)
 	}
+	if req.RefreshToken == "" && strings.HasPrefix(req.Password, KeyPrefix) {
+		return s.issueForKey(ctx, req)
+	}
 	var p principal
 	var err error
 	if req.RefreshToken != "" {
@@ -217,6 +228,11 @@ func (s *TokenServer) Issue(ctx context.Context, req TokenRequest) (Token, error
 		s.auditRefusal(req, err)
 		return Token{}, err
 	}
+	return s.grant(ctx, req, p)
+}
+
+// grant signs a token for p granting what it may have of req's scopes.
+func (s *TokenServer) grant(ctx context.Context, req TokenRequest, p principal) (Token, error) {
 	if err := s.addRepositoryGrants(ctx, p, &p.Grants, req.Scopes); err != nil {
 		return Token{}, err
 	}

@@ -6,6 +6,13 @@
 // a time limit per run, whichever comes first.
 //
 //	go run ./bench/tokenload [-requests 20000] [-limit 5s]
+//
+// With -serve it only starts Berth (on -addr) with the same licensed user,
+// prints a wrk command that asks for license-key tokens, and runs until
+// interrupted, so that an external load generator such as wrk can measure
+// it beside another token server (see bench/README.md).
+//
+//	go run ./bench/tokenload -serve [-addr localhost:5080] [-cpuprofile cpu.out]
 package main
 
 import (
@@ -17,12 +24,14 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/signal"
 	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -45,6 +54,8 @@ func run() error {
 	only := flag.String("only", "", "run only this credential kind (license-key, access-token, refresh-token, password)")
 	connsFlag := flag.String("conns", "1,8,64", "comma-separated connection counts")
 	profile := flag.String("cpuprofile", "", "write a CPU profile of the runs to this file")
+	serve := flag.Bool("serve", false, "only serve on -addr until interrupted, and print a wrk command")
+	addr := flag.String("addr", "localhost:5080", "with -serve: the address to listen on")
 	flag.Parse()
 	var connCounts []int
 	for _, c := range strings.Split(*connsFlag, ",") {
@@ -61,7 +72,10 @@ func run() error {
 	defer os.RemoveAll(dir)
 	cfg := server.Defaults()
 	cfg.Addr, cfg.RegistryAddr, cfg.DataDir, cfg.LogLevel = "localhost:0", "localhost:0", dir, "error"
-	ctx, cancel := context.WithCancel(context.Background())
+	if *serve {
+		cfg.Addr = *addr
+	}
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
 	srv, err := server.New(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
@@ -84,6 +98,11 @@ func run() error {
 			return err
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if *serve {
+		fmt.Println(wrkCommand(kinds[0].request()))
+		<-ctx.Done()
+		return nil
 	}
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "credential\tconnections\trequests\ttokens/s\tp50\tp99\t")
@@ -220,4 +239,11 @@ func load(request func() *http.Request, conns, n int, limit time.Duration) resul
 		r.p50, r.p99 = all[len(all)/2].Round(10*time.Microsecond), all[len(all)*99/100].Round(10*time.Microsecond)
 	}
 	return r
+}
+
+// wrkCommand prints the wrk command line that sends req (a GET with basic
+// credentials) over 8 connections: the load the README's table is measured
+// with.
+func wrkCommand(req *http.Request) string {
+	return fmt.Sprintf("wrk -t2 -c8 -d15s --latency -H 'Authorization: %s' '%s'", req.Header.Get("Authorization"), req.URL)
 }

@@ -61,6 +61,7 @@ type Store struct {
 	pullCounts   *mongo.Collection
 	releases     *mongo.Collection
 	referrers    *mongo.Collection
+	counters     *mongo.Collection
 }
 
 var _ licensing.Store = (*Store)(nil)
@@ -71,7 +72,7 @@ func New(ctx context.Context, db *mongo.Database) (*Store, error) {
 		refresh: db.Collection("refresh_tokens"), seats: db.Collection("license_seats"),
 		tokenRecords: db.Collection("token_records"), pulls: db.Collection("pulls"),
 		pullCounts: db.Collection("pull_counts"), releases: db.Collection("releases"),
-		referrers: db.Collection("referrers")}
+		referrers: db.Collection("referrers"), counters: db.Collection("licensing_counters")}
 	err := mongodb.CreateIndexes(ctx, s.licenses,
 		mongo.IndexModel{Keys: bson.D{{Key: "key_hash", Value: 1}},
 			Options: options.Index().SetName("key_hash_unique").SetUnique(true)},
@@ -191,6 +192,9 @@ func (s *Store) SetLicenseStatus(ctx context.Context, id string, st licensing.St
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		err = licensing.ErrNotFound
 	}
+	if err == nil {
+		err = s.bumpVersion(ctx)
+	}
 	if err != nil {
 		return licensing.License{}, fmt.Errorf("setting license %s to %s: %w", id, st, err)
 	}
@@ -223,6 +227,9 @@ func (s *Store) UpdateLicense(ctx context.Context, l licensing.License) error {
 	}
 	if err == nil && res.MatchedCount == 0 {
 		err = licensing.ErrNotFound
+	}
+	if err == nil {
+		err = s.bumpVersion(ctx)
 	}
 	if err != nil {
 		return fmt.Errorf("updating license %s: %w", l.ID, err)

@@ -72,6 +72,22 @@ var schema = []string{
 	// A product's licenses, listed newest first.
 	`CREATE INDEX IF NOT EXISTS licenses_product ON licenses (product, created_at DESC)`,
 	referrersSchema,
+	// The licenses' version (licensing.Store.LicensesVersion): one row,
+	// increased by triggers in the same transaction as any change to a
+	// license or its removal, so that no writer can forget it.
+	`CREATE TABLE IF NOT EXISTS licenses_version (
+		id      INTEGER PRIMARY KEY CHECK (id = 1),
+		version INTEGER NOT NULL
+	) STRICT;
+	INSERT INTO licenses_version (id, version) VALUES (1, 0) ON CONFLICT (id) DO NOTHING;
+	CREATE TRIGGER IF NOT EXISTS licenses_version_bump AFTER UPDATE ON licenses
+	BEGIN
+		UPDATE licenses_version SET version = version + 1 WHERE id = 1;
+	END;
+	CREATE TRIGGER IF NOT EXISTS licenses_version_bump_delete AFTER DELETE ON licenses
+	BEGIN
+		UPDATE licenses_version SET version = version + 1 WHERE id = 1;
+	END`,
 }
 
 // Store implements licensing.Store, licensing.RefreshStore,
@@ -197,6 +213,16 @@ func (s *Store) UpdateLicense(ctx context.Context, l licensing.License) error {
 		return fmt.Errorf("updating license %s: %w", l.ID, err)
 	}
 	return nil
+}
+
+// LicensesVersion returns the counter the licenses_version_bump trigger
+// increases with every change to a license.
+func (s *Store) LicensesVersion(ctx context.Context) (int64, error) {
+	var v int64
+	if err := sqldb.QueryRow(ctx, s.db, `SELECT version FROM licenses_version WHERE id = 1`).Scan(&v); err != nil {
+		return 0, fmt.Errorf("reading the licenses' version: %w", err)
+	}
+	return v, nil
 }
 
 // scanLicense reads one row of licenseColumns; no row is licensing.ErrNotFound.

@@ -32,6 +32,7 @@ func Run(t *testing.T, newStore func(t *testing.T) licensing.Store) {
 		{Name: "UpdateConflict", Run: testUpdateConflict},
 		{Name: "Keys", Run: testKeys},
 		{Name: "UpdateKeyPrivate", Run: testUpdateKeyPrivate},
+		{Name: "Version", Run: testVersion},
 	})
 }
 
