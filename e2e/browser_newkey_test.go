@@ -9,20 +9,6 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// tokenStatus asks the token endpoint for a pull of repo with key as the
-// password and returns the status.
-func tokenStatus(t *testing.T, in *instance, repo, key string) int {
-	t.Helper()
-	req, _ := http.NewRequest("GET", in.URL+"/token?service="+in.Registry+"&scope=repository:"+repo+":pull", nil)
-	req.SetBasicAuth("ci", key)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	return resp.StatusCode
-}
-
 // TestBrowserNewKeyNeedsConfirmation: "Make a new license key" first asks;
 // a form sent without the confirmation is refused (422) and the old key
 // keeps working; confirmed, the new key shows once on its own page, the
@@ -35,7 +21,7 @@ func TestBrowserNewKeyNeedsConfirmation(t *testing.T) {
 		t.Fatalf("free checkout: %d", got)
 	}
 	old, id := out.License.Key, out.License.ID
-	if got := tokenStatus(t, in, "acme/cache", old); got != http.StatusOK {
+	if got := tokenStatus(t, in, in.Registry, "acme/cache", "ci", old); got != http.StatusOK {
 		t.Fatalf("the first key gets a token: %d", got)
 	}
 
@@ -46,7 +32,7 @@ func TestBrowserNewKeyNeedsConfirmation(t *testing.T) {
 	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, "Tick the box") {
 		t.Errorf("a new key without confirming: %d; want 422 asking to tick the box", resp.StatusCode)
 	}
-	if got := tokenStatus(t, in, "acme/cache", old); got != http.StatusOK {
+	if got := tokenStatus(t, in, in.Registry, "acme/cache", "ci", old); got != http.StatusOK {
 		t.Errorf("after an unconfirmed request the old key gets %d; want 200 (still working)", got)
 	}
 
@@ -55,7 +41,7 @@ func TestBrowserNewKeyNeedsConfirmation(t *testing.T) {
 	if got := navigation(t, ctx, chromedp.Click(chromedp.CSS(`a[href="/licenses/`+id+`/key"]`))); got.Path != "/licenses/"+id+"/key" {
 		t.Fatalf("Make a new license key went to %s; want the confirm page", got)
 	}
-	if got := tokenStatus(t, in, "acme/cache", old); got != http.StatusOK {
+	if got := tokenStatus(t, in, in.Registry, "acme/cache", "ci", old); got != http.StatusOK {
 		t.Errorf("opening the confirm page stopped the old key: %d", got)
 	}
 	checkAxe(t, ctx, "new key confirm page")
@@ -70,10 +56,10 @@ func TestBrowserNewKeyNeedsConfirmation(t *testing.T) {
 	if !strings.HasPrefix(fresh, "berth_lk_") || fresh == old {
 		t.Fatalf("the new key page shows %q", fresh)
 	}
-	if got := tokenStatus(t, in, "acme/cache", old); got != http.StatusUnauthorized {
+	if got := tokenStatus(t, in, in.Registry, "acme/cache", "ci", old); got != http.StatusUnauthorized {
 		t.Errorf("the old key after confirming: %d; want 401", got)
 	}
-	if got := tokenStatus(t, in, "acme/cache", fresh); got != http.StatusOK {
+	if got := tokenStatus(t, in, in.Registry, "acme/cache", "ci", fresh); got != http.StatusOK {
 		t.Errorf("the new key: %d; want 200", got)
 	}
 }

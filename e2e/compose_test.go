@@ -75,11 +75,11 @@ func TestComposeStack(t *testing.T) {
 	s.step("go-containerregistry pull through B")
 
 	// Revoke on B: A refuses the next token at once.
-	if st := tokenStatus(t, s.A, "bea", bought.License.Key); st != http.StatusOK {
+	if st := tokenStatus(t, s.A, "berth", "otto/app", "bea", bought.License.Key); st != http.StatusOK {
 		t.Fatalf("A's token endpoint before the revocation: %d, want 200", st)
 	}
 	s.run(time.Minute, nil, "docker", "exec", s.container("berth-b"), "/berth", "license", "revoke", bought.License.ID)
-	if st := tokenStatus(t, s.A, "bea", bought.License.Key); st != http.StatusUnauthorized {
+	if st := tokenStatus(t, s.A, "berth", "otto/app", "bea", bought.License.Key); st != http.StatusUnauthorized {
 		t.Errorf("A's token endpoint right after the revocation on B: %d, want 401", st)
 	}
 	s.step("revoked in B's container; A refuses a new token at once")
@@ -291,10 +291,11 @@ func dockerPull(t *testing.T, s *stack, user, key, ref, digest string) {
 	}
 }
 
-// tokenStatus asks in's token endpoint for a pull token of otto/app.
-func tokenStatus(t *testing.T, in *instance, user, pass string) int {
+// tokenStatus asks in's token endpoint for a pull token of repo for
+// service, with user and pass as basic credentials, and returns the status.
+func tokenStatus(t *testing.T, in *instance, service, repo, user, pass string) int {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, in.URL+"/token?"+url.Values{"service": {"berth"}, "scope": {"repository:otto/app:pull"}}.Encode(), nil)
+	req, _ := http.NewRequest(http.MethodGet, in.URL+"/token?"+url.Values{"service": {service}, "scope": {"repository:" + repo + ":pull"}}.Encode(), nil)
 	req.SetBasicAuth(user, pass)
 	resp, err := http.DefaultClient.Do(req)
 	must(t, err)
