@@ -1,0 +1,177 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// axeRelPath is where axe-core is vendored, relative to a directory above
+// the repository (../shared/vendor from /work/main).
+const axeRelPath = "shared/vendor/axe-core-4.14.1/axe.min.js"
+
+// vendoredAxe finds axe-core by walking up from the test's working
+// directory; a missing copy fails the test, because an accessibility
+// check that silently skips proves nothing.
+func vendoredAxe(t *testing.T) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	must(t, err)
+	for {
+		candidate := filepath.Join(dir, axeRelPath)
+		if _, err := os.Stat(candidate); err == nil {
+			return candidate
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatalf("axe-core 4.14.1 is missing: no %s in any directory above the tests; put it there or set BERTH_AXE to axe.min.js", axeRelPath)
+		}
+		dir = parent
+	}
+}
+
+// finding is one axe-core violation on a page.
+type finding struct {
+	ID, Impact, Help string
+	Targets          []string
+}
+
+func (f finding) String() string {
+	return fmt.Sprintf("%s (%s): %s at %s", f.ID, f.Impact, f.Help, strings.Join(f.Targets, ", "))
+}
+
+// axeFindings runs every axe-core rule on the open page (loading axe
+// first when the page has not got it) and returns the violations.
+func axeFindings(t *testing.T, ctx context.Context, axe string) []finding {
+	t.Helper()
+	if !evaluate[bool](t, ctx, `typeof axe !== 'undefined'`) {
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](axe+"\n;true")); err != nil {
+			t.Fatalf("loading axe-core: %v", err)
+		}
+	}
+	raw, err := chromedp.Run(ctx, chromedp.Evaluate[string](`axe.run(document).then(r => JSON.stringify(r.violations.map(v =>
+		({ID: v.id, Impact: v.impact || '', Help: v.help, Targets: v.nodes.map(n => n.target.join(' '))}))))`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("running axe-core: %v", err)
+	}
+	var out []finding
+	must(t, json.Unmarshal([]byte(raw), &out))
+	return out
+}
+
+// ids lists the rules of findings, with how many elements each found.
+func ids(found []finding) string {
+	var out []string
+	for _, f := range found {
+		out = append(out, fmt.Sprintf("%s[%s]×%d", f.ID, f.Impact, len(f.Targets)))
+	}
+	return strings.Join(out, " ")
+}
+
+// overflowing names the innermost elements that pass the screen's right
+// edge, so that a failing width says what to fix.
+func overflowing(t *testing.T, ctx context.Context) []string {
+	t.Helper()
+	return evaluate[[]string](t, ctx, `(() => {
+		const w = document.documentElement.clientWidth, out = [];
+		const over = e => e.getBoundingClientRect().right > w + 1;
+		for (const e of document.body.querySelectorAll('*')) {
+			if (over(e) && ![...e.children].some(over)) {
+				const id = e.id ? '#' + e.id : '', cls = e.classList.length ? '.' + [...e.classList].join('.') : '';
+				out.push(e.tagName.toLowerCase() + id + cls + ' (right edge ' + Math.round(e.getBoundingClientRect().right) + ' px)');
+			}
+		}
+		return out.slice(0, 8);
+	})()`)
+}
+
+// screenshotTo saves the whole page as a PNG at file.
+func screenshotTo(t *testing.T, ctx context.Context, file string) {
+	t.Helper()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", file, err)
+	}
+	must(t, os.WriteFile(file, png, 0o644))
+}
+
+// checkHeader checks the header on the open page at each width: it keeps
+// to one row (a compact menu on a phone), and once the disclosures it
+// shows are opened (the menu, the account menu), every one of labels is a
+// link or button on screen, not clipped or pushed off its edge.
+func (wk *walker) checkHeader(labels []string) {
+	t := wk.t
+	t.Helper()
+	for _, sc := range screens {
+		must(t, chromedp.Do(wk.ctx, sc.setup))
+		at := wk.journey + "'s header at " + sc.name + " px"
+		if h := evaluate[float64](t, wk.ctx, `document.querySelector('header').getBoundingClientRect().height`); h > 80 {
+			t.Errorf("%s is %.0f px tall: it wraps", at, h)
+		}
+		missing := evaluate[[]string](t, wk.ctx, `((labels) => {
+			const header = document.querySelector('header');
+			const shown = e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0 && r.left >= 0 &&
+				r.right <= document.documentElement.clientWidth + 0.5 && getComputedStyle(e).visibility !== 'hidden'; };
+			for (let round = 0; round < 3; round++) {
+				for (const s of header.querySelectorAll('summary')) { if (shown(s) && !s.parentElement.open) { s.click(); } }
+			}
+			const item = l => [...header.querySelectorAll('a, button')].find(e => e.textContent.trim() === l);
+			const out = labels.filter(l => !item(l) || !shown(item(l)));
+			for (const d of header.querySelectorAll('details[data-menu]')) { d.open = false; }
+			return out;
+		})(`+jsonString(t, labels)+`)`)
+		if len(missing) > 0 {
+			t.Errorf("%s: %q are not on screen, even with its menus open", at, missing)
+		}
+		screenshotTo(t, wk.ctx, filepath.Join(wk.dir, wk.journey+"-header-"+sc.name+".png"))
+	}
+}
+
+// checkFirstPaint measures what the page at path needs before its first
+// paint: the HTML, CSS and JavaScript it loads from Berth, images left
+// out, as the server sends them; they must weigh under limit bytes.
+func (wk *walker) checkFirstPaint(path string, limit int) {
+	t := wk.t
+	t.Helper()
+	open(t, wk.ctx, wk.in.URL+path)
+	addresses := evaluate[[]string](t, wk.ctx, `[location.href, ...performance.getEntriesByType('resource').map(e => e.name)]`)
+	total := 0
+	var parts []string
+	for _, a := range addresses {
+		u, err := url.Parse(a)
+		if err != nil || u.Host != strings.TrimPrefix(wk.in.URL, "http://") {
+			continue
+		}
+		resp, err := http.Get(a)
+		must(t, err)
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		must(t, err)
+		kind, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+		if kind == "text/html" || kind == "text/css" || strings.HasSuffix(kind, "javascript") {
+			total += len(body)
+			parts = append(parts, fmt.Sprintf("%s %d B", u.Path, len(body)))
+		}
+	}
+	t.Logf("first paint of %s: %d bytes of HTML, CSS and JavaScript (%s)", path, total, strings.Join(parts, ", "))
+	if total >= limit || len(parts) < 3 {
+		t.Errorf("first paint of %s: %d bytes in %q; want the page, its stylesheet and its script, under %d bytes", path, total, parts, limit)
+	}
+}
+
+// jsonString is v as a JavaScript literal.
+func jsonString(t *testing.T, v any) string {
+	b, err := json.Marshal(v)
+	must(t, err)
+	return string(b)
+}
