@@ -124,7 +124,7 @@ func TestBrowserWalk(t *testing.T) {
 
 	// The administrator.
 	wk.journey = "admin"
-	signIn(t, ctx, w.in, "root", "root-password", "/admin")
+	signIn(t, ctx, w.in, "ravi", "ravi-password", "/admin")
 	wk.checkHeader([]string{"Explore", "Licenses", "Admin", "Settings", "Sign out"})
 	for _, s := range []stop{
 		{name: "admin", path: "/admin"},
@@ -142,7 +142,7 @@ func TestBrowserWalk(t *testing.T) {
 }
 
 // walkWorld is the demo with a buyer (wanda), a publisher's owner (pia,
-// whose application for piasoft waits) and an administrator (root).
+// whose application for piasoft waits) and an administrator (ravi).
 type walkWorld struct {
 	in *instance
 }
@@ -155,7 +155,7 @@ func newWalkWorld(t *testing.T) *walkWorld {
 	for _, u := range []account.SignUp{
 		{Username: "wanda", Email: "wanda@example.com", Password: "wanda-password"},
 		{Username: "pia", Email: "pia@example.com", Password: "pia-password"},
-		{Username: "root", Email: "root@example.com", Password: "root-password", Admin: true},
+		{Username: "ravi", Email: "ravi@example.com", Password: "ravi-password", Admin: true},
 	} {
 		_, err := accounts.Register(ctx, u)
 		must(t, err)
@@ -185,7 +185,7 @@ func newWalkWorld(t *testing.T) *walkWorld {
 // approve approves piasoft's application, with a webhook.
 func (w *walkWorld) approve(t *testing.T) {
 	t.Helper()
-	if s := w.in.call("POST", "/api/v1/admin/publishers/piasoft/review", "root", "root-password",
+	if s := w.in.call("POST", "/api/v1/admin/publishers/piasoft/review", "ravi", "ravi-password",
 		map[string]any{"decision": "approve", "verified": true}, nil); s != http.StatusOK {
 		t.Fatalf("approving piasoft: %d", s)
 	}
