@@ -163,20 +163,19 @@ func newWalkWorld(t *testing.T) *walkWorld {
 	for _, c := range []struct {
 		user, method, path string
 		body               any
-		want               int
 	}{
-		{"wanda", "POST", "/api/v1/repositories", map[string]any{"namespace": "wanda", "name": "tools", "description": "Wanda's tools"}, http.StatusCreated},
-		{"wanda", "POST", "/api/v1/orgs", map[string]any{"name": "wandaco", "display_name": "Wanda Co"}, http.StatusCreated},
-		{"wanda", "PUT", "/api/v1/products/acme-db/star", nil, http.StatusOK},
-		{"wanda", "POST", "/api/v1/user/tokens", map[string]any{"name": "laptop", "access": "read"}, http.StatusCreated},
-		{"pia", "POST", "/api/v1/orgs", map[string]any{"name": "piaco", "display_name": "Pia Co"}, http.StatusCreated},
-		{"pia", "POST", "/api/v1/publishers", map[string]any{"slug": "piasoft", "name": "Pia Software", "organization": "piaco", "namespaces": []string{"pia"}}, http.StatusCreated},
+		{"wanda", "POST", "/api/v1/repositories", map[string]any{"namespace": "wanda", "name": "tools", "summary": "Wanda's tools"}},
+		{"wanda", "POST", "/api/v1/orgs", map[string]any{"name": "wandaco", "display_name": "Wanda Co"}},
+		{"wanda", "PUT", "/api/v1/products/acme-db/star", nil},
+		{"wanda", "POST", "/api/v1/user/tokens", map[string]any{"name": "laptop", "access": "read"}},
+		{"pia", "POST", "/api/v1/orgs", map[string]any{"name": "piaco", "display_name": "Pia Co"}},
+		{"pia", "POST", "/api/v1/publishers", map[string]any{"slug": "piasoft", "name": "Pia Software", "organization": "piaco", "namespaces": []string{"pia"}}},
 		{"pia", "POST", "/api/v1/publishers/piasoft/products", map[string]any{"slug": "pia-app", "name": "Pia App", "kind": "image",
 			"summary": "An app by Pia.", "categories": []string{"Databases"}, "repositories": []string{"pia/app"},
-			"tiers": []map[string]any{{"id": "free", "name": "Free"}}}, http.StatusCreated},
+			"tiers": []map[string]any{{"id": "free", "name": "Free"}}}},
 	} {
-		if got := in.call(c.method, c.path, c.user, c.user+"-password", c.body, nil); got != c.want {
-			t.Fatalf("%s %s as %s: %d; want %d", c.method, c.path, c.user, got, c.want)
+		if got := in.call(c.method, c.path, c.user, c.user+"-password", c.body, nil); got/100 != 2 {
+			t.Fatalf("%s %s as %s: %d; want success", c.method, c.path, c.user, got)
 		}
 	}
 	return &walkWorld{in: in}
