@@ -169,9 +169,9 @@ func newWalkWorld(t *testing.T) *walkWorld {
 		{"wanda", "PUT", "/api/v1/products/acme-db/star", nil},
 		{"wanda", "POST", "/api/v1/user/tokens", map[string]any{"name": "laptop", "access": "read"}},
 		{"pia", "POST", "/api/v1/orgs", map[string]any{"name": "piaco", "display_name": "Pia Co"}},
-		{"pia", "POST", "/api/v1/publishers", map[string]any{"slug": "piasoft", "name": "Pia Software", "organization": "piaco", "namespaces": []string{"pia"}}},
+		{"pia", "POST", "/api/v1/publishers", map[string]any{"slug": "piasoft", "name": "Pia Software", "organization": "piaco", "namespaces": []string{"piasoft"}}},
 		{"pia", "POST", "/api/v1/publishers/piasoft/products", map[string]any{"slug": "pia-app", "name": "Pia App", "kind": "image",
-			"summary": "An app by Pia.", "categories": []string{"Databases"}, "repositories": []string{"pia/app"},
+			"summary": "An app by Pia.", "categories": []string{"Databases"}, "repositories": []string{"piasoft/app"},
 			"tiers": []map[string]any{{"id": "free", "name": "Free"}}}},
 	} {
 		if got := in.call(c.method, c.path, c.user, c.user+"-password", c.body, nil); got/100 != 2 {
