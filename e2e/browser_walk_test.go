@@ -1,9 +1,11 @@
 package e2e
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -48,7 +50,9 @@ func TestBrowserWalk(t *testing.T) {
 	wk.checkHeader([]string{"Explore", "Search", "Sign in", "Sign up"})
 	wk.walk(stop{name: "explore", path: "/explore"})
 	for _, tab := range wk.links(`.tabs a`) {
-		wk.walk(stop{name: "explore-" + strings.TrimPrefix(tab, "/explore?tab="), path: tab})
+		u, err := url.Parse(tab)
+		must(t, err)
+		wk.walk(stop{name: "explore-tab-" + cmp.Or(u.Query().Get("tab"), "all"), path: tab})
 	}
 	wk.walk(stop{name: "search", path: "/search?q=acme"})
 	wk.walk(stop{name: "search-empty", path: "/search"})
