@@ -78,21 +78,23 @@ func ids(found []finding) string {
 	return strings.Join(out, " ")
 }
 
-// overflowing names the innermost elements that pass the screen's right
-// edge, so that a failing width says what to fix.
-func overflowing(t *testing.T, ctx context.Context) []string {
+// overflowing names the elements that pass the right edge of a screen
+// width px wide: the outermost ones (whose parent fits) and the
+// innermost ones, so that a failing width says what to fix.
+func overflowing(t *testing.T, ctx context.Context, width int) []string {
 	t.Helper()
-	return evaluate[[]string](t, ctx, `(() => {
-		const w = document.documentElement.clientWidth, out = [];
+	return evaluate[[]string](t, ctx, fmt.Sprintf(`(() => {
+		const w = %d, outer = [], inner = [];
 		const over = e => e.getBoundingClientRect().right > w + 1;
+		const name = e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.classList.length ? '.' + [...e.classList].join('.') : '') +
+			' (' + Math.round(e.getBoundingClientRect().width) + ' px wide, right edge ' + Math.round(e.getBoundingClientRect().right) + ' px)';
 		for (const e of document.body.querySelectorAll('*')) {
-			if (over(e) && ![...e.children].some(over)) {
-				const id = e.id ? '#' + e.id : '', cls = e.classList.length ? '.' + [...e.classList].join('.') : '';
-				out.push(e.tagName.toLowerCase() + id + cls + ' (right edge ' + Math.round(e.getBoundingClientRect().right) + ' px)');
-			}
+			if (!over(e)) { continue; }
+			if (!over(e.parentElement)) { outer.push('outermost ' + name(e)); }
+			if (![...e.children].some(over)) { inner.push('innermost ' + name(e)); }
 		}
-		return out.slice(0, 8);
-	})()`)
+		return [...outer.slice(0, 5), ...inner.slice(0, 5)];
+	})()`, width))
 }
 
 // screenshotTo saves the whole page as a PNG at file.
@@ -120,14 +122,21 @@ func (wk *walker) checkHeader(labels []string) {
 		}
 		missing := evaluate[[]string](t, wk.ctx, `((labels) => {
 			const header = document.querySelector('header');
-			const shown = e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0 && r.left >= 0 &&
-				r.right <= document.documentElement.clientWidth + 0.5 && getComputedStyle(e).visibility !== 'hidden'; };
-			for (let round = 0; round < 3; round++) {
-				for (const s of header.querySelectorAll('summary')) { if (shown(s) && !s.parentElement.open) { s.click(); } }
-			}
+			const shown = e => { const r = e.getBoundingClientRect(); return e.checkVisibility({visibilityProperty: true, opacityProperty: true}) &&
+				r.width > 0 && r.height > 0 && r.left >= 0 && r.right <= document.documentElement.clientWidth + 0.5; };
 			const item = l => [...header.querySelectorAll('a, button')].find(e => e.textContent.trim() === l);
-			const out = labels.filter(l => !item(l) || !shown(item(l)));
-			for (const d of header.querySelectorAll('details[data-menu]')) { d.open = false; }
+			const out = [];
+			for (const l of labels) {
+				const e = item(l);
+				if (!e) { out.push(l + ' (absent)'); continue; }
+				if (shown(e)) { continue; }
+				// Open the disclosures around it, outermost first, by their buttons, if those are on screen.
+				const chain = [];
+				for (let d = e.closest('details'); d; d = d.parentElement.closest('details')) { chain.unshift(d); }
+				for (const d of chain) { const s = d.querySelector(':scope > summary'); if (!d.open && s && shown(s)) { s.click(); } }
+				if (!shown(e)) { out.push(l); }
+				for (const d of chain) { d.open = false; }
+			}
 			return out;
 		})(`+jsonString(t, labels)+`)`)
 		if len(missing) > 0 {
@@ -166,6 +175,18 @@ func (wk *walker) checkFirstPaint(path string, limit int) {
 	t.Logf("first paint of %s: %d bytes of HTML, CSS and JavaScript (%s)", path, total, strings.Join(parts, ", "))
 	if total >= limit || len(parts) < 3 {
 		t.Errorf("first paint of %s: %d bytes in %q; want the page, its stylesheet and its script, under %d bytes", path, total, parts, limit)
+	}
+}
+
+// openAccountMenu opens the header's account menu, where Sign out is, as
+// a person would: with a click on its button.
+func openAccountMenu(t *testing.T, ctx context.Context) {
+	t.Helper()
+	if evaluate[bool](t, ctx, `document.querySelector('header .account-menu').open`) {
+		return
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`header .account-menu > summary`))); err != nil {
+		t.Fatalf("opening the account menu: %v", err)
 	}
 }
 
