@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // axeRelPath is where axe-core is vendored, relative to a directory above
@@ -143,6 +144,84 @@ func (wk *walker) checkHeader(labels []string) {
 			t.Errorf("%s: %q are not on screen, even with its menus open", at, missing)
 		}
 		screenshotTo(t, wk.ctx, filepath.Join(wk.dir, wk.journey+"-header-"+sc.name+".png"))
+		if sc.width < 960 {
+			wk.checkMenuKeys(at)
+		}
+	}
+}
+
+// checkMenuKeys opens the phone's Menu from the keyboard (Enter on its
+// button), and closes it with Escape, which gives the button the focus
+// back.
+func (wk *walker) checkMenuKeys(at string) {
+	t := wk.t
+	t.Helper()
+	must(t, chromedp.Do(wk.ctx, chromedp.Focus(chromedp.CSS(`header .menu > summary`))))
+	must(t, chromedp.Do(wk.ctx, chromedp.KeyEvent(kb.Enter)))
+	if !evaluate[bool](t, wk.ctx, `document.querySelector('header .menu').open && document.querySelector('header .site-nav a').checkVisibility()`) {
+		t.Errorf("%s: Enter on the Menu button does not show the store's links", at)
+	}
+	screenshotTo(t, wk.ctx, filepath.Join(wk.dir, wk.journey+"-menu-open-390.png"))
+	must(t, chromedp.Do(wk.ctx, chromedp.KeyEvent(kb.Escape)))
+	if !evaluate[bool](t, wk.ctx, `!document.querySelector('header .menu').open && document.activeElement === document.querySelector('header .menu > summary')`) {
+		t.Errorf("%s: Escape does not close the menu and give its button the focus", at)
+	}
+}
+
+// checkCombobox types into the home page's search box and checks that it
+// is a combobox: the list opens and a live region counts the
+// suggestions; ArrowDown makes the first one active (aria-activedescendant,
+// aria-selected); Escape closes the list; Enter opens the active one.
+func (wk *walker) checkCombobox() {
+	t := wk.t
+	t.Helper()
+	open(t, wk.ctx, wk.in.URL+"/")
+	must(t, chromedp.Do(wk.ctx, chromedp.SendKeys(chromedp.CSS(`#search-q`), "acme")))
+	waitUntil(t, "suggestions for acme", func() bool {
+		return evaluate[int](t, wk.ctx, `document.querySelectorAll('#search-results [role=option]').length`) > 0
+	})
+	state := func() string {
+		return evaluate[string](t, wk.ctx, `(i => [i.getAttribute('role'), i.getAttribute('aria-expanded'), i.getAttribute('aria-controls'),
+			i.getAttribute('aria-activedescendant') || '-', document.querySelector('#search-results').getAttribute('role'),
+			document.querySelector('[aria-selected=true]')?.id || '-'].join(' '))(document.querySelector('#search-q'))`)
+	}
+	if got := state(); got != "combobox true search-results - listbox -" {
+		t.Errorf("the search box with suggestions shown: %q; want a combobox, expanded, controlling the listbox", got)
+	}
+	if s := evaluate[string](t, wk.ctx, `document.querySelector('#search-q').form.querySelector('[role=status]')?.textContent ?? ''`); !strings.Contains(s, "results for “acme”") {
+		t.Errorf("the live region says %q; want how many results there are for acme", s)
+	}
+	must(t, chromedp.Do(wk.ctx, chromedp.KeyEvent(kb.ArrowDown)))
+	if got := state(); got != "combobox true search-results search-results-0 listbox search-results-0" {
+		t.Errorf("after ArrowDown: %q; want the first suggestion active and selected", got)
+	}
+	must(t, chromedp.Do(wk.ctx, chromedp.KeyEvent(kb.Escape)))
+	if got := state(); got != "combobox false search-results - listbox -" || !evaluate[bool](t, wk.ctx, `document.querySelector('#search-results').hidden`) {
+		t.Errorf("after Escape: %q; want the list closed", got)
+	}
+	must(t, chromedp.Do(wk.ctx, chromedp.KeyEvent(kb.ArrowDown)))
+	want := evaluate[string](t, wk.ctx, `document.querySelector('#search-results-0').dataset.href`)
+	if got := navigation(t, wk.ctx, chromedp.KeyEvent(kb.Enter)); got.Path != want || !strings.HasPrefix(want, "/products/acme") {
+		t.Errorf("Enter on the first suggestion (%s) opened %s", want, got)
+	}
+}
+
+// checkFieldErrors signs up with a password the server refuses (it starts
+// like Berth's own keys): the page says why, and the password field, only
+// it, is invalid and described by that message.
+func (wk *walker) checkFieldErrors() {
+	t := wk.t
+	t.Helper()
+	open(t, wk.ctx, wk.in.URL+"/signup")
+	fill(t, wk.ctx, `form[action="/signup"]`, "username", "newcomer", "email", "newcomer@example.com", "password", "berth_not-a-key")
+	submit(t, wk.ctx, `form[action="/signup"] button[type=submit]`)
+	got := evaluate[string](t, wk.ctx, `(f => [f.getAttribute('aria-invalid'), f.getAttribute('aria-describedby'),
+		document.getElementById(f.getAttribute('aria-describedby'))?.textContent.trim() ?? ''].join(' | '))(document.querySelector('form[action="/signup"] [name=password]'))`)
+	if !strings.HasPrefix(got, "true | form-error | ") || len(got) <= len("true | form-error | ") {
+		t.Errorf("the password field after a refused sign-up: %q; want aria-invalid, described by the message", got)
+	}
+	if n := evaluate[int](t, wk.ctx, `document.querySelectorAll('form[action="/signup"] [aria-invalid]').length`); n != 1 {
+		t.Errorf("%d fields are marked invalid; want the password only", n)
 	}
 }
 

@@ -34,9 +34,11 @@ type stop struct {
 // no wider than the screen, axe-core finds no serious or critical
 // violation, and a screenshot is saved under artifacts/walk/. The header
 // offers every link of the viewer at both widths (behind the menu on a
-// phone, without wrapping on a desktop), "Publish" opens the publisher's
-// portal once they have applied, and the product page's HTML, CSS and
-// JavaScript weigh under 100 KB.
+// phone, without wrapping on a desktop; the phone's menu opens with Enter
+// and closes with Escape), "Publish" opens the publisher's portal once
+// they have applied, the live search is a combobox, a refused form ties
+// its error to the field, and the product page's HTML, CSS and JavaScript
+// weigh under 100 KB.
 func TestBrowserWalk(t *testing.T) {
 	w := newWalkWorld(t)
 	ctx := browserFor(t, 20*time.Minute)
@@ -48,6 +50,7 @@ func TestBrowserWalk(t *testing.T) {
 	wk.journey = "visitor"
 	wk.walk(stop{name: "home", path: "/"})
 	wk.checkHeader([]string{"Explore", "Search", "Sign in", "Sign up"})
+	wk.checkCombobox()
 	wk.walk(stop{name: "explore", path: "/explore"})
 	for _, tab := range wk.links(`.tabs a`) {
 		u, err := url.Parse(tab)
@@ -65,6 +68,8 @@ func TestBrowserWalk(t *testing.T) {
 	wk.walk(stop{name: "profile", path: "/u/wanda"})
 	wk.walk(stop{name: "signin", path: "/signin"})
 	wk.walk(stop{name: "signup", path: "/signup"})
+	wk.checkFieldErrors()
+	wk.walk(stop{name: "signup-refused"})
 	wk.walk(stop{name: "not-found", path: "/no-such-page", status: http.StatusNotFound})
 	if n := evaluate[int](t, ctx, `document.querySelectorAll('main form[action="/search"] input[name="q"]').length`); n != 1 {
 		t.Errorf("the 404 page offers %d search forms; want 1", n)
