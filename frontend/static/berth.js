@@ -149,6 +149,14 @@ document.querySelectorAll('input[data-live-search]').forEach(function (input) {
     }
   });
   if (dropdown) {
+    // Enter on an active suggestion opens it rather than sending the form.
+    input.form.addEventListener('submit', function (e) {
+      var all = items();
+      if (!list.hidden && active >= 0 && all[active]) {
+        e.preventDefault();
+        window.location.assign(all[active].getAttribute('data-href'));
+      }
+    });
     list.addEventListener('mousedown', function (e) { e.preventDefault(); });
     list.addEventListener('click', function (e) {
       var o = e.target.closest('[role=option]');
