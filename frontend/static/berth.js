@@ -141,15 +141,13 @@ document.querySelectorAll('input[data-live-search]').forEach(function (input) {
       setOpen(true);
       var next = e.key === 'ArrowDown' ? active + 1 : active - 1;
       select(next < 0 ? all.length - 1 : next % all.length);
-    } else if (e.key === 'Enter' && dropdown && active >= 0 && all[active]) {
-      e.preventDefault();
-      window.location.assign(all[active].getAttribute('data-href'));
     } else if (e.key === 'Escape') {
       if (!list.hidden && dropdown) { e.preventDefault(); setOpen(false); } else if (input.value) { e.preventDefault(); input.value = ''; render([], ''); }
     }
   });
   if (dropdown) {
-    // Enter on an active suggestion opens it rather than sending the form.
+    // Enter sends the form; with a suggestion active, it opens that
+    // suggestion instead.
     input.form.addEventListener('submit', function (e) {
       var all = items();
       if (!list.hidden && active >= 0 && all[active]) {
