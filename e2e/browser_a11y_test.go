@@ -86,7 +86,7 @@ func overflowing(t *testing.T, ctx context.Context, width int) []string {
 	t.Helper()
 	return evaluate[[]string](t, ctx, fmt.Sprintf(`(() => {
 		const w = %d, outer = [], inner = [];
-		const over = e => e.getBoundingClientRect().right > w + 1;
+		const over = e => e.checkVisibility() && e.getBoundingClientRect().right > w + 1;
 		const name = e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.classList.length ? '.' + [...e.classList].join('.') : '') +
 			' (' + Math.round(e.getBoundingClientRect().width) + ' px wide, right edge ' + Math.round(e.getBoundingClientRect().right) + ' px)';
 		for (const e of document.body.querySelectorAll('*')) {
