@@ -204,6 +204,22 @@ document.querySelectorAll('input[data-live-search]').forEach(function (input) {
   });
 })();
 
+// A table wider than a phone scrolls within itself: give it the focus
+// so that the keyboard can scroll it as well.
+(function () {
+  function mark() {
+    document.querySelectorAll('table.list').forEach(function (t) {
+      if (t.scrollWidth > t.clientWidth + 1) {
+        t.setAttribute('tabindex', '0');
+      } else {
+        t.removeAttribute('tabindex');
+      }
+    });
+  }
+  mark();
+  window.addEventListener('resize', mark);
+})();
+
 // Copy buttons: data-copy names the element whose text the button copies.
 // They stay hidden without this script, which alone can copy.
 document.querySelectorAll('button[data-copy]').forEach(function (b) {
