@@ -240,6 +240,10 @@ func (wk *walker) walk(s stop) {
 	where := wk.journey + "/" + s.name + " (" + location(t, wk.ctx).RequestURI() + ")"
 	for _, sc := range screens {
 		must(t, chromedp.Do(wk.ctx, sc.setup))
+		// Two frames: the page has seen the resize (and its script has
+		// answered it) before it is measured.
+		_, err := chromedp.Run(wk.ctx, chromedp.Evaluate[bool](`new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))`, chromedp.EvalAwaitPromise))
+		must(t, err)
 		at := where + " at " + sc.name + " px"
 		wide := evaluate[int](t, wk.ctx, `document.documentElement.scrollWidth`)
 		inner := evaluate[int](t, wk.ctx, `innerWidth`)
