@@ -115,6 +115,10 @@ func screenshotTo(t *testing.T, ctx context.Context, file string) {
 func (wk *walker) checkHeader(labels []string) {
 	t := wk.t
 	t.Helper()
+	if got := evaluate[string](t, wk.ctx, `(a => a.textContent.trim() + ' ' + a.getAttribute('href') + ' ' + !!document.getElementById(a.hash.slice(1)))(
+		document.querySelector('body a[href], body button, body input, body select, body summary'))`); got != "Skip to main content #main true" {
+		t.Errorf("%s: the first thing Tab reaches is %q; want the skip link to #main", wk.journey, got)
+	}
 	for _, sc := range screens {
 		must(t, chromedp.Do(wk.ctx, sc.setup))
 		at := wk.journey + "'s header at " + sc.name + " px"

@@ -36,7 +36,8 @@ type stop struct {
 // offers every link of the viewer at both widths (behind the menu on a
 // phone, without wrapping on a desktop; the phone's menu opens with Enter
 // and closes with Escape), "Publish" opens the publisher's portal once
-// they have applied, the live search is a combobox, a refused form ties
+// they have applied, Tab reaches the skip link first, the header marks
+// the current page with aria-current, the live search is a combobox, a refused form ties
 // its error to the field, and the product page's HTML, CSS and JavaScript
 // weigh under 100 KB.
 func TestBrowserWalk(t *testing.T) {
@@ -91,8 +92,11 @@ func TestBrowserWalk(t *testing.T) {
 	if s := w.in.call("GET", "/api/v1/licenses", "wanda", "wanda-password", nil, &licenses); s != http.StatusOK || len(licenses.Licenses) != 1 {
 		t.Fatalf("wanda's licenses: %d %+v; want the one just taken", s, licenses)
 	}
+	wk.walk(stop{name: "licenses", path: "/licenses"})
+	if got := evaluate[[]string](t, ctx, `[...document.querySelectorAll('header [aria-current]')].map(a => a.textContent.trim() + '=' + a.getAttribute('aria-current'))`); strings.Join(got, " ") != "Licenses=page" {
+		t.Errorf("on /licenses the header marks %q as current; want Licenses=page", got)
+	}
 	for _, s := range []stop{
-		{name: "licenses", path: "/licenses"},
 		{name: "license", path: "/licenses/" + licenses.Licenses[0].ID},
 		{name: "settings", path: "/settings"},
 		{name: "tokens", path: "/settings#tokens"},
