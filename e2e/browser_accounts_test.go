@@ -35,6 +35,7 @@ func TestBrowserAccountSignUpAndSignIn(t *testing.T) {
 	wantHeader(t, ctx, true)
 	screenshot(t, ctx, "signup.png")
 
+	openAccountMenu(t, ctx)
 	if got := submit(t, ctx, `form[action="/signout"] button`); got.Path != "/" {
 		t.Errorf("signing out landed on %s, want /", got)
 	}
@@ -123,6 +124,7 @@ func TestBrowserAccountSettings(t *testing.T) {
 	if flash := text(t, ctx, ".flash"); !strings.Contains(flash, "Password changed") {
 		t.Errorf("flash after changing the password = %q", flash)
 	}
+	openAccountMenu(t, ctx)
 	submit(t, ctx, `form[action="/signout"] button`)
 	open(t, ctx, in.URL+"/signin")
 	fill(t, ctx, `form[action="/signin"]`, "username", "petra", "password", "petra-password")

@@ -26,8 +26,14 @@ func artifactsDir(t *testing.T) string {
 	return dir
 }
 
-// browser starts headless Chromium for the test.
+// browser starts headless Chromium for the test, for at most a minute.
 func browser(t *testing.T) context.Context {
+	t.Helper()
+	return browserFor(t, 60*time.Second)
+}
+
+// browserFor starts headless Chromium for the test, for at most limit.
+func browserFor(t *testing.T, limit time.Duration) context.Context {
 	t.Helper()
 	if _, err := os.Stat(chromium); err != nil {
 		t.Fatalf("%s is missing: run the README's test command, which installs Debian's chromium package", chromium)
@@ -45,7 +51,7 @@ func browser(t *testing.T) context.Context {
 	)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
+	ctx, cancelTimeout := context.WithTimeout(ctx, limit)
 	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
 	return ctx
 }

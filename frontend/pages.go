@@ -8,7 +8,6 @@ import (
 	"mime"
 	"net/http"
 	"path"
-	"slices"
 	"strings"
 	"time"
 
@@ -73,6 +72,7 @@ type page struct {
 	CSRF         string
 	Flash        string
 	TokenTTL     span // registry token lifetime, in words: how long a revoked credential's last token lives
+	Header       header
 	Data         any
 }
 
@@ -86,19 +86,8 @@ func (h *handlers) render(c *fiber.Ctx, status int, name, title string, data any
 	if h.Tokens != nil {
 		p.TokenTTL = span(h.Tokens.TTL())
 	}
-	if p.Viewer.SignedIn() {
-		p.Contexts = append(p.Contexts, p.Viewer.User.Username)
-		orgs, err := h.Accounts.OrgsOf(c.UserContext(), p.Viewer.User.ID)
-		if err != nil {
-			return err
-		}
-		for _, o := range orgs {
-			p.Contexts = append(p.Contexts, o.Name)
-		}
-		// A session may still act for an organisation the user has left.
-		if !slices.Contains(p.Contexts, p.Viewer.Session.Context) {
-			p.Viewer.Session.Context = p.Viewer.User.Username
-		}
+	if err := h.frame(c, &p); err != nil {
+		return err
 	}
 	var buf bytes.Buffer
 	if err := t.Execute(&buf, p); err != nil {
