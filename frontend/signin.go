@@ -19,6 +19,14 @@ type form struct {
 	Field  string
 	Values map[string]string
 	Next   string
+	// Errors holds each field at fault and its problem, shown beside it.
+	Errors map[string]string
+	// Notice is a word about the visit itself ("your session expired").
+	Notice string
+	// Carried are the non-secret values of a form an expired session
+	// refused, and Resume where they were sent: sign-in brings them back.
+	Carried [][2]string
+	Resume  string
 }
 
 // formError turns a domain error into what a form shows, or returns it
@@ -28,7 +36,14 @@ func formError(err error, values map[string]string) (form, error) {
 	if !isFormError(ae) {
 		return form{}, err
 	}
-	return form{Error: ae.Message, Field: ae.Field, Values: values}, nil
+	f := form{Error: ae.Message, Field: ae.Field, Values: values, Errors: ae.Fields}
+	if len(f.Errors) == 0 && ae.Field != "" {
+		f.Errors = map[string]string{ae.Field: strings.TrimPrefix(ae.Message, ae.Field+": ")}
+	}
+	if len(f.Errors) > 0 {
+		f.Error = summary(f.Errors)
+	}
+	return f, nil
 }
 
 func (h *handlers) sessionRoutes(app, api routes) {
