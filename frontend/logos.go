@@ -14,6 +14,7 @@ import (
 
 	"github.com/berth/berth/access"
 	"github.com/berth/berth/catalog"
+	"github.com/berth/berth/publisher"
 )
 
 // logoRoutes serves each listing's uploaded logo at its own URL and takes
@@ -45,14 +46,22 @@ func (h *handlers) productLogo(c *fiber.Ctx) error {
 	if !ok {
 		return catalog.ErrNotFound
 	}
-	etag := `"` + img.Tag + `"`
+	return serveLogo(c, img.Type, img.Bytes, img.Tag, p.Published())
+}
+
+// serveLogo sends a logo as the type checked on upload, never sniffed,
+// sandboxed, with its tag (the hex SHA-256 of its bytes) as ETag: cached
+// for good under a URL naming its tag, briefly otherwise, and not shared
+// at all when only some may see it (public false).
+func serveLogo(c *fiber.Ctx, mime string, image []byte, tag string, public bool) error {
+	etag := `"` + tag + `"`
 	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
 	c.Set(fiber.HeaderContentSecurityPolicy, "default-src 'none'; sandbox")
 	c.Set(fiber.HeaderETag, etag)
 	switch {
-	case !p.Published():
+	case !public:
 		c.Set(fiber.HeaderCacheControl, "private, no-cache")
-	case c.Query("v") == img.Tag[:16]:
+	case c.Query("v") == tag[:16]:
 		c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
 	default:
 		c.Set(fiber.HeaderCacheControl, "public, max-age=300")
@@ -62,8 +71,8 @@ func (h *handlers) productLogo(c *fiber.Ctx) error {
 			return c.SendStatus(http.StatusNotModified)
 		}
 	}
-	c.Set(fiber.HeaderContentType, img.Type)
-	return c.Send(img.Bytes)
+	c.Set(fiber.HeaderContentType, mime)
+	return c.Send(image)
 }
 
 // logoForm takes the listing editor's logo upload (multipart field
@@ -112,17 +121,29 @@ func formLogo(c *fiber.Ctx) ([]byte, error) {
 // a generated monogram: the name's initials on a colour derived from the
 // slug, drawn inline so it needs no request.
 func logoHTML(p catalog.Product, size int) template.HTML {
-	alt := html.EscapeString(p.Name + " logo")
-	if u := logoURL(p); u != "" {
-		return template.HTML(fmt.Sprintf(`<img class="logo" src="%s" alt="%s" width="%d" height="%d">`, html.EscapeString(u), alt, size, size))
+	return logoImage(logoURL(p), p.Name, p.Slug, size)
+}
+
+// publisherLogoHTML is the publisher's logo, or its monogram (template
+// func publisherLogo).
+func publisherLogoHTML(p publisher.Publisher, size int) template.HTML {
+	return logoImage(publisherLogoURL(p), p.Name, p.Slug, size)
+}
+
+// logoImage is the <img> of the logo at url, or without one the monogram
+// of name on a colour derived from slug.
+func logoImage(url, name, slug string, size int) template.HTML {
+	alt := html.EscapeString(name + " logo")
+	if url != "" {
+		return template.HTML(fmt.Sprintf(`<img class="logo" src="%s" alt="%s" width="%d" height="%d">`, html.EscapeString(url), alt, size, size))
 	}
 	hf := fnv.New32a()
-	hf.Write([]byte(p.Slug))
+	hf.Write([]byte(slug))
 	hue := hf.Sum32() % 360
 	return template.HTML(fmt.Sprintf(`<svg class="logo logo-fallback" role="img" aria-label="%s" width="%d" height="%d" viewBox="0 0 48 48">`+
 		`<rect width="48" height="48" rx="8" fill="hsl(%d, 45%%, 32%%)"/>`+
 		`<text x="24" y="24" dy=".35em" text-anchor="middle" font-family="system-ui, sans-serif" font-size="20" font-weight="600" fill="#fff">%s</text></svg>`,
-		alt, size, size, hue, html.EscapeString(initials(p.Name, p.Slug))))
+		alt, size, size, hue, html.EscapeString(initials(name, slug))))
 }
 
 // initials are the first letters of the name's first two words (of the

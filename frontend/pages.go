@@ -28,6 +28,7 @@ func parseTemplates() (map[string]*template.Template, error) {
 		"datetime":      func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") },
 		"bytes":         humanBytes,
 		"humanDuration": humanDuration, "fieldError": fieldError, "fieldAttrs": fieldAttrs,
+		"publisherURL": publisherURL, "publisherLogo": publisherLogoHTML,
 		"list":          func(v ...string) []string { return v },
 		"mainPlatform":  mainPlatform,
 		"interfaceName": interfaceName, "privilegeRows": privilegeRows, "installCommand": installCommand,

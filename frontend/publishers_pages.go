@@ -16,7 +16,7 @@ import (
 func (h *handlers) publisherPages(app routes) {
 	app.Get("/publishers/apply", access.Self(access.Read), h.applyPage)
 	app.Post("/publishers/apply", access.OnOrg(access.Manage, "organization"), h.applyForm)
-	app.Get("/publishers/:slug", access.OnPublisher(access.Read, "slug"), h.portalPage)
+	h.publicPublisherPages(app)
 	app.Post("/publishers/:slug/keys", access.OnPublisher(access.Write, "slug"), h.addKeyForm)
 	app.Post("/publishers/:slug/keys/:id/revoke", access.OnPublisher(access.Write, "slug"), h.revokeKeyForm)
 	app.Post("/publishers/:slug/push-tokens", access.OnPublisher(access.Write, "slug").Personally().OnlyMembers(), h.pushTokenForm)
@@ -80,6 +80,9 @@ type portalView struct {
 	Token     string // a push token just made, shown once
 	Secret    string // a webhook secret just made, shown once
 	Error     string
+	// Public is what anyone sees of the publisher; members see the rest
+	// below it.
+	Public publicPublisherView
 }
 
 // portalWebhook is an endpoint with its latest deliveries.
@@ -89,15 +92,32 @@ type portalWebhook struct {
 }
 
 func (h *handlers) renderPortal(c *fiber.Ctx, u account.User, status int, token, errMsg string, secret ...string) error {
+	v := portalView{Token: token, Error: errMsg}
+	if len(secret) > 0 {
+		v.Secret = secret[0]
+	}
+	return h.renderPortalView(c, u, status, v)
+}
+
+// renderPortalForm shows the portal with a refused profile edit.
+func (h *handlers) renderPortalForm(c *fiber.Ctx, u account.User, status int, f form) error {
+	return h.renderPortalView(c, u, status, portalView{Public: publicPublisherView{Form: f}})
+}
+
+// renderPortalView fills v in for the publisher the route names and shows
+// it: its public part, then what its members see.
+func (h *handlers) renderPortalView(c *fiber.Ctx, u account.User, status int, v portalView) error {
 	ctx := c.UserContext()
 	p, role, err := h.publisherRole(ctx, u, c.Params("slug"))
 	if err != nil {
 		return err
 	}
-	v := portalView{Publisher: p, Role: role, Token: token, Error: errMsg, Events: webhooks.Events}
-	if len(secret) > 0 {
-		v.Secret = secret[0]
+	v.Publisher, v.Role, v.Events = p, role, webhooks.Events
+	f := v.Public.Form
+	if v.Public, err = h.publicView(c, p, true); err != nil {
+		return err
 	}
+	v.Public.Form = f
 	if h.Webhooks != nil {
 		eps, err := h.Webhooks.Endpoints(ctx, p.ID)
 		if err != nil {
@@ -121,14 +141,6 @@ func (h *handlers) renderPortal(c *fiber.Ctx, u account.User, status int, token,
 		return err
 	}
 	return h.render(c, status, "publisher", p.Name, v)
-}
-
-func (h *handlers) portalPage(c *fiber.Ctx) error {
-	u, ok, err := h.requirePageUser(c)
-	if !ok {
-		return err
-	}
-	return h.renderPortal(c, u, http.StatusOK, "", "")
 }
 
 // portalFormError re-renders the portal with a form's error, or fails.
