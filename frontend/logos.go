@@ -13,6 +13,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/berth/berth/access"
+	"github.com/berth/berth/account"
 	"github.com/berth/berth/catalog"
 	"github.com/berth/berth/publisher"
 )
@@ -78,28 +79,20 @@ func serveLogo(c *fiber.Ctx, mime string, image []byte, tag string, public bool)
 // logoForm takes the listing editor's logo upload (multipart field
 // "logo"); a refused image leaves the old logo and says why.
 func (h *handlers) logoForm(c *fiber.Ctx) error {
-	u, ok, err := h.requirePageUser(c)
-	if !ok {
-		return err
-	}
-	pub, prod, err := h.editableListing(c.UserContext(), u, c.Params("slug"), c.Params("product"))
-	if err != nil {
-		return err
-	}
-	image, err := formLogo(c)
-	if err == nil {
-		_, err = h.Publishers.Listings.SetLogo(c.UserContext(), pub.Slug, prod.Slug, image)
-	}
-	if err != nil {
-		f, ferr := formError(err, nil)
-		if ferr != nil {
-			return ferr
+	return h.withListing(c, func(_ account.User, pub publisher.Publisher, prod catalog.Product) error {
+		image, err := formLogo(c)
+		if err == nil {
+			_, err = h.Publishers.Listings.SetLogo(c.UserContext(), pub.Slug, prod.Slug, image)
 		}
-		f.Field = "logo"
-		view := editView{Publisher: pub, Product: prod, TiersJSON: tiersJSON(prod.Tiers), Form: f}
-		return h.render(c, classify(err).Status, "listing_edit", "Edit "+prod.Name, view)
-	}
-	return h.done(c, "/publishers/"+pub.Slug+"/products/"+prod.Slug+"/edit", "Logo updated")
+		if err != nil {
+			f, ferr := formError(err, nil)
+			if ferr != nil {
+				return ferr
+			}
+			return h.renderEditor(c, classify(err).Status, editView{Publisher: pub, Product: prod, Tiers: rowsOf(prod.Tiers), Form: f})
+		}
+		return h.done(c, "/publishers/"+pub.Slug+"/products/"+prod.Slug+"/edit", "Logo updated")
+	})
 }
 
 // formLogo reads the uploaded file, at most one byte past the limit so

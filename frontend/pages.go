@@ -29,6 +29,7 @@ func parseTemplates() (map[string]*template.Template, error) {
 		"bytes":         humanBytes,
 		"humanDuration": humanDuration, "fieldError": fieldError, "fieldAttrs": fieldAttrs,
 		"publisherURL": publisherURL, "publisherLogo": publisherLogoHTML,
+		"fieldLabel": fieldLabel, "tierRowView": tierRowView, "emptyTier": func() tierRow { return tierRow{Currency: "usd"} },
 		"list":          func(v ...string) []string { return v },
 		"mainPlatform":  mainPlatform,
 		"interfaceName": interfaceName, "privilegeRows": privilegeRows, "installCommand": installCommand,

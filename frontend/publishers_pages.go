@@ -28,6 +28,16 @@ func (h *handlers) publisherPages(app routes) {
 type applyView struct {
 	Orgs []account.Org
 	Form form
+	// Checks say, before the application is sent, whether each namespace
+	// may be claimed.
+	Checks []namespaceCheck
+}
+
+// namespaceCheck is whether one namespace may be claimed, and if not why.
+type namespaceCheck struct {
+	Namespace string `json:"namespace"`
+	Available bool   `json:"available"`
+	Reason    string `json:"reason,omitempty"`
 }
 
 func (h *handlers) applyPage(c *fiber.Ctx) error {
@@ -49,19 +59,57 @@ func (h *handlers) applyForm(c *fiber.Ctx) error {
 	}
 	in := publisher.Application{Slug: c.FormValue("slug"), Name: c.FormValue("name"), Organization: c.FormValue("organization"),
 		Namespaces: strings.FieldsFunc(c.FormValue("namespaces"), func(r rune) bool { return r == ',' || r == ' ' })}
+	values := map[string]string{"slug": in.Slug, "name": in.Name, "namespaces": c.FormValue("namespaces"), "organization": in.Organization}
+	orgs, err := h.Accounts.OrgsOf(c.UserContext(), u.ID)
+	if err != nil {
+		return err
+	}
+	if c.FormValue("check") != "" {
+		checks, err := h.checkNamespaces(c, u, in)
+		if err != nil {
+			return err
+		}
+		return h.render(c, http.StatusOK, "publisher_apply", "Apply to publish", applyView{Orgs: orgs, Form: form{Values: values}, Checks: checks})
+	}
 	p, err := h.Publishers.Apply(c.UserContext(), u.ID, in)
 	if err != nil {
-		f, ferr := formError(err, map[string]string{"slug": in.Slug, "name": in.Name, "namespaces": c.FormValue("namespaces")})
+		f, ferr := formError(err, values)
 		if ferr != nil {
 			return ferr
-		}
-		orgs, oerr := h.Accounts.OrgsOf(c.UserContext(), u.ID)
-		if oerr != nil {
-			return oerr
 		}
 		return h.render(c, classify(err).Status, "publisher_apply", "Apply to publish", applyView{Orgs: orgs, Form: f})
 	}
 	return h.done(c, "/publishers/"+p.Slug, "Application sent")
+}
+
+// checkNamespaces says of each namespace in the application whether the
+// organisation may claim it.
+func (h *handlers) checkNamespaces(c *fiber.Ctx, u account.User, in publisher.Application) ([]namespaceCheck, error) {
+	out := make([]namespaceCheck, 0, len(in.Namespaces))
+	for _, ns := range in.Namespaces {
+		check, err := h.checkNamespace(c, u, in.Organization, in.Slug, ns)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, check)
+	}
+	return out, nil
+}
+
+// checkNamespace says whether the organisation org may claim ns for the
+// publisher slug; an error is one that is not the applicant's to fix.
+func (h *handlers) checkNamespace(c *fiber.Ctx, u account.User, org, slug, ns string) (namespaceCheck, error) {
+	out := namespaceCheck{Namespace: strings.ToLower(strings.TrimSpace(ns)), Available: true}
+	err := h.Publishers.CheckNamespace(c.UserContext(), u.ID, org, slug, ns)
+	if err == nil {
+		return out, nil
+	}
+	ae, ok := clientError(err)
+	if !ok {
+		return out, err
+	}
+	out.Available, out.Reason = false, strings.TrimPrefix(ae.Message, ae.Field+": ")
+	return out, nil
 }
 
 // portalView is a publisher's portal page.

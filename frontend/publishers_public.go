@@ -249,14 +249,9 @@ func (h *handlers) namespaceCheckAPI(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	name := c.Params("name")
-	err = h.Publishers.CheckNamespace(c.UserContext(), u.ID, c.Query("organization"), c.Query("slug"), name)
-	if err == nil {
-		return c.JSON(fiber.Map{"namespace": strings.ToLower(name), "available": true})
-	}
-	ae, ok := clientError(err)
-	if !ok {
+	check, err := h.checkNamespace(c, u, c.Query("organization"), c.Query("slug"), c.Params("name"))
+	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"namespace": strings.ToLower(name), "available": false, "reason": strings.TrimPrefix(ae.Message, ae.Field+": ")})
+	return c.JSON(check)
 }
