@@ -17,7 +17,8 @@ var fieldLabels = map[string]string{
 	"username": "Username", "email": "Email", "display_name": "Display name", "namespaces": "Namespaces",
 	"organization": "Organisation", "slug": "Slug", "name": "Name", "repositories": "Repositories",
 	"tiers": "Tiers", "trial_days": "Trial days", "pull_quota": "Pull quota", "quota_period": "Quota period",
-	"tag_pattern": "Tag pattern", "expires_at": "Expiry", "public_key": "Public key", "logo": "Logo",
+	"tag_pattern": "Tags covered", "id": "ID", "versions": "Versions covered", "interval": "Billing period", "terms": "License terms",
+	"expires_at": "Expiry", "public_key": "Public key", "logo": "Logo",
 }
 
 // fieldLabel is the human label of a field key: "tiers.0.price" reads
