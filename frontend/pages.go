@@ -99,6 +99,9 @@ func (h *handlers) render(c *fiber.Ctx, status int, name, title string, data any
 	}
 	p := page{Title: title, RegistryHost: h.RegistryHost, PublicURL: h.PublicURL, Viewer: viewerOf(c),
 		CSRF: h.csrfToken(c), Flash: h.takeFlash(c), Data: data}
+	if p.Flash == "" && sessionExpired(c) && name != "signin" {
+		p.Flash = expiredNotice
+	}
 	if h.Tokens != nil {
 		p.TokenTTL = h.Tokens.TTL()
 	}
