@@ -27,7 +27,9 @@ func TestSignUpShowsEveryError(t *testing.T) {
 	if strings.Contains(page, "password: ") || !strings.Contains(page, "Password: ") {
 		t.Errorf("the summary shows the field key, not its label")
 	}
-	var e struct{ Error struct{ Fields map[string]string } }
+	var e struct {
+		Error struct{ Fields map[string]string }
+	}
 	w.in.call("POST", "/api/v1/users", "", "", map[string]string{"username": "X", "email": "nope", "password": "short"}, &e)
 	if len(e.Error.Fields) != 3 {
 		t.Errorf("POST /api/v1/users with three bad fields: fields %v; want all three", e.Error.Fields)
@@ -38,7 +40,9 @@ func TestSignUpShowsEveryError(t *testing.T) {
 // use taken; both 409, with distinct codes.
 func TestReservedNameWording(t *testing.T) {
 	w := newStoreFront(t)
-	var e struct{ Error struct{ Code, Message string } }
+	var e struct {
+		Error struct{ Code, Message string }
+	}
 	if status := w.in.call("POST", "/api/v1/orgs", "carol", "carol-password", map[string]string{"name": "library"}, &e); status != http.StatusConflict ||
 		e.Error.Code != "reserved" || !strings.Contains(e.Error.Message, "reserved") || strings.Contains(e.Error.Message, "taken") {
 		t.Errorf("an organisation called library: %d %+v; want 409 reserved", status, e.Error)
