@@ -83,7 +83,7 @@ func TestAdminPages(t *testing.T) {
 	must(t, err)
 	ops, dora := signInAPI(t, in, "ops", "ops-password"), signInAPI(t, in, "dora", "dora-password")
 	resp, body := send(t, "GET", in.URL+"/admin", "", nil, ops)
-	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "dora@example.com") || !strings.Contains(body, "5m0s") {
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "dora@example.com") || !strings.Contains(body, "5 minutes") {
 		t.Fatalf("admin page for an operator: %d; want the users listed and the token lifetime named", resp.StatusCode)
 	}
 	if resp, _ := send(t, "GET", in.URL+"/admin", "", nil, dora); resp.StatusCode != http.StatusNotFound {

@@ -43,7 +43,7 @@ func TestBrowserTierEditor(t *testing.T) {
 	if n, second := count(), evaluate[string](t, ctx, `document.querySelector('[name="tiers.1.name"]').value`); n != 2 || second != "Pro" {
 		t.Fatalf("after removing tier 2: %d rows, the second named %q; want 2 with Pro renumbered second", n, second)
 	}
-	if got := submit(t, ctx, `#listing-form button[type=submit]:not([name])`); got.Path != path {
+	if got := submit(t, ctx, `#save-listing`); got.Path != path {
 		t.Fatalf("saving landed on %s (page says %q)", got, text(t, ctx, ".error"))
 	}
 	var listed struct {
