@@ -34,8 +34,11 @@ var (
 	// ErrUsernameTaken means another account already uses that username.
 	ErrUsernameTaken = errors.New("username is already taken")
 	// ErrNamespaceTaken means a user, organisation or publisher already owns
-	// the name, or it is reserved.
-	ErrNamespaceTaken = errors.New("that name is taken or reserved")
+	// the name.
+	ErrNamespaceTaken = errors.New("that name is already taken")
+	// ErrNameReserved means the name is Berth's own (a path, a registry
+	// convention such as "library"): nobody may have it.
+	ErrNameReserved = errors.New("that name is reserved by Berth; choose another")
 	// ErrBadCredentials means the username or password is wrong, or the account
 	// is disabled; the message deliberately does not say which.
 	ErrBadCredentials = errors.New("incorrect username or password")

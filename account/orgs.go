@@ -141,6 +141,25 @@ func (s *Service) RemoveMember(ctx context.Context, actor User, org, userID stri
 	})
 }
 
+// CanLeave reports whether userID may leave the organisation: a member
+// who is not its only owner (RemoveMember refuses the last owner with
+// ErrLastOwner).
+func (o Org) CanLeave(userID string) bool {
+	role := o.Role(userID)
+	if role == "" {
+		return false
+	}
+	if role != RoleOwner {
+		return true
+	}
+	for _, m := range o.Members {
+		if m.Role == RoleOwner && m.UserID != userID {
+			return true
+		}
+	}
+	return false
+}
+
 func (o *Org) removeUser(userID string) {
 	o.Members = slices.DeleteFunc(o.Members, func(m Member) bool { return m.UserID == userID })
 	for i := range o.Teams {

@@ -180,7 +180,7 @@ func (s *Service) Register(ctx context.Context, in SignUp) (User, error) {
 // claim takes a namespace unless it is reserved or another domain owns it.
 func (s *Service) claim(ctx context.Context, n Namespace) error {
 	if reservedNames[n.Name] {
-		return ErrNamespaceTaken
+		return fmt.Errorf("%s: %w", n.Name, ErrNameReserved)
 	}
 	if s.reserved != nil {
 		hold, err := s.reserved.NamespaceReserved(ctx, n.Name)
@@ -232,15 +232,10 @@ func validPassword(field, password string) error {
 }
 
 func (s *Service) validate(in SignUp) (User, error) {
-	username, err := validName("username", in.Username)
-	if err != nil {
-		return User{}, err
-	}
-	email, err := validEmail(in.Email)
-	if err != nil {
-		return User{}, err
-	}
-	if err := validPassword("password", in.Password); err != nil {
+	// Every field is checked, so that a form shows all that is wrong.
+	username, nameErr := validName("username", in.Username)
+	email, emailErr := validEmail(in.Email)
+	if err := errors.Join(nameErr, emailErr, validPassword("password", in.Password)); err != nil {
 		return User{}, err
 	}
 	return User{ID: secret.ID(), Username: username, Email: email, Admin: in.Admin, CreatedAt: s.now().UTC()}, nil

@@ -122,15 +122,22 @@ func TestNamespacesAreShared(t *testing.T) {
 	ctx := context.Background()
 	s, _ := newService(t)
 	alice := register(t, s, "alice")
-	for _, name := range []string{"alice", "ALICE", "library", "acme"} {
+	for _, name := range []string{"alice", "ALICE", "acme"} {
 		if _, err := s.CreateOrg(ctx, alice, name, ""); !errors.Is(err, account.ErrNamespaceTaken) {
 			t.Errorf("organisation %q: %v; want ErrNamespaceTaken", name, err)
 		}
 	}
+	// A reserved name says so, not that someone has it.
+	if _, err := s.CreateOrg(ctx, alice, "library", ""); !errors.Is(err, account.ErrNameReserved) || errors.Is(err, account.ErrNamespaceTaken) {
+		t.Errorf("organisation library: %v; want ErrNameReserved", err)
+	}
+	if _, err := s.Register(ctx, account.SignUp{Username: "library", Email: "x@example.com", Password: "password-1"}); !errors.Is(err, account.ErrNameReserved) {
+		t.Errorf("username library: %v; want ErrNameReserved", err)
+	}
 	if _, err := s.CreateOrg(ctx, alice, "crew", ""); err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"crew", "library", "acme"} {
+	for _, name := range []string{"crew", "acme"} {
 		_, err := s.Register(ctx, account.SignUp{Username: name, Email: "x@example.com", Password: "password-1"})
 		if !errors.Is(err, account.ErrUsernameTaken) {
 			t.Errorf("username %q: %v; want ErrUsernameTaken", name, err)

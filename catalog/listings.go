@@ -1,12 +1,13 @@
 package catalog
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/berth/berth/internal/logoimage"
 )
 
 // Listings is how publishers make and edit their listings: it validates a
@@ -145,6 +146,22 @@ func (l *Listings) Listings(ctx context.Context, seller string) ([]Product, erro
 	return l.store.ProductsByPublisher(ctx, s.Slug)
 }
 
+// PublishedListings returns the seller's listings on sale, by name: what
+// its public page shows to anyone.
+func (l *Listings) PublishedListings(ctx context.Context, seller string) ([]Product, error) {
+	all, err := l.Listings(ctx, seller)
+	if err != nil {
+		return nil, err
+	}
+	out := all[:0]
+	for _, p := range all {
+		if p.Published() {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
 func (l *Listings) seller(ctx context.Context, slug string) (Seller, error) {
 	s, ok, err := l.sellers.Seller(ctx, slug)
 	if err != nil {
@@ -186,19 +203,8 @@ func (l *Listings) save(ctx context.Context, s Seller, old Product, in ListingIn
 	return saved, err
 }
 
-// logoTypes are the image types a logo may be, by their leading bytes.
-// SVG is not among them: it can carry script.
-var logoTypes = []struct {
-	mime  string
-	magic []byte
-}{
-	{"image/png", []byte("\x89PNG\r\n\x1a\n")},
-	{"image/jpeg", []byte("\xff\xd8\xff")},
-	{"image/webp", []byte("RIFF")},
-}
-
 // MaxLogo bounds a logo's size.
-const MaxLogo = 256 << 10
+const MaxLogo = logoimage.MaxBytes
 
 // SetLogo sets the logo of the seller's listing slug: a PNG, JPEG or WebP
 // image of at most MaxLogo bytes, checked by its content, kept as a data
@@ -208,17 +214,11 @@ func (l *Listings) SetLogo(ctx context.Context, seller, slug string, image []byt
 	if err != nil {
 		return Product{}, err
 	}
-	if len(image) == 0 || len(image) > MaxLogo {
+	mime, err := logoimage.Check(image)
+	if errors.Is(err, logoimage.ErrSize) {
 		return Product{}, &InvalidError{Field: "logo", Message: "send a PNG, JPEG or WebP image of at most 256 KiB as the body"}
-	}
-	mime := ""
-	for _, t := range logoTypes {
-		if bytes.HasPrefix(image, t.magic) && (t.mime != "image/webp" || len(image) > 12 && string(image[8:12]) == "WEBP") {
-			mime = t.mime
-		}
-	}
-	if mime == "" {
-		return Product{}, &InvalidError{Field: "logo", Message: "the image is not PNG, JPEG or WebP"}
+	} else if err != nil {
+		return Product{}, &InvalidError{Field: "logo", Message: err.Error()}
 	}
 	p.Logo = "data:" + mime + ";base64," + base64.StdEncoding.EncodeToString(image)
 	return l.store.PutProduct(ctx, p)

@@ -82,7 +82,7 @@ func TestListingRefusesControlCharacters(t *testing.T) {
 	}{
 		{"NUL in the name", "name", func(in *catalog.ListingInput) { in.Name = "Acme\x00DB" }},
 		{"escape in the summary", "summary", func(in *catalog.ListingInput) { in.Summary = "A \x1b[31mred\x1b[0m database" }},
-		{"bidi override in a tier name", "tiers", func(in *catalog.ListingInput) { in.Tiers[0].Name = "Free\u202E" }},
+		{"bidi override in a tier name", "tiers.0.name", func(in *catalog.ListingInput) { in.Tiers[0].Name = "Free\u202E" }},
 		{"zero-width space in the name", "name", func(in *catalog.ListingInput) { in.Name = "Acme\u200bDB" }},
 		{"NUL in the description", "description", func(in *catalog.ListingInput) { in.Description = "x\x00" }},
 		{"NUL in a category", "categories", func(in *catalog.ListingInput) { in.Categories = []string{"Data\x00bases"} }},
@@ -194,5 +194,5 @@ func terms(p catalog.Product) string {
 
 func isInvalid(err error, field string) bool {
 	var invalid *catalog.InvalidError
-	return errors.As(err, &invalid) && invalid.Field == field
+	return errors.As(err, &invalid) && (invalid.Field == field || strings.HasPrefix(invalid.Field, field+"."))
 }

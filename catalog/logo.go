@@ -1,10 +1,10 @@
 package catalog
 
 import (
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"strings"
+
+	"github.com/berth/berth/internal/logoimage"
 )
 
 // LogoImage is a listing's uploaded logo as it is served: its content
@@ -24,22 +24,12 @@ func (p Product) LogoImage() (img LogoImage, ok bool) {
 		return LogoImage{}, false
 	}
 	mime, data, found := strings.Cut(rest, ";base64,")
-	if !found || !acceptedLogoType(mime) {
+	if !found || !logoimage.Accepted(mime) {
 		return LogoImage{}, false
 	}
 	b, err := base64.StdEncoding.DecodeString(data)
 	if err != nil || len(b) == 0 {
 		return LogoImage{}, false
 	}
-	sum := sha256.Sum256(b)
-	return LogoImage{Type: mime, Bytes: b, Tag: hex.EncodeToString(sum[:])}, true
-}
-
-func acceptedLogoType(mime string) bool {
-	for _, t := range logoTypes {
-		if t.mime == mime {
-			return true
-		}
-	}
-	return false
+	return LogoImage{Type: mime, Bytes: b, Tag: logoimage.Tag(b)}, true
 }

@@ -16,22 +16,25 @@ func (l *Listings) tier(t Tier, repos []string, old Product) (Tier, error) {
 	if t.Currency == "" {
 		t.Currency = "usd"
 	}
-	if err := checkTier(t); err != nil {
-		return t, err
-	}
+	var errs FieldErrors
+	errs.add("", checkTier(t))
 	if err := l.rules.CheckQuota(t.PullQuota, t.QuotaPeriod); err != nil {
-		return t, invalidf("pull_quota", "%v", err)
+		errs.add("", invalidf("pull_quota", "%v", err))
 	}
 	if err := l.rules.CheckEntitlement(t.Versions, t.TagPattern); err != nil {
-		return t, invalidf("versions", "%v", err)
+		errs.add("", invalidf("versions", "%v", err))
 	}
 	if len(t.Repositories) == 0 {
 		t.Repositories = repos
 	}
 	for _, r := range t.Repositories {
 		if !slices.Contains(repos, r) {
-			return t, invalidf("repositories", "%s is not one of the listing's repositories", r)
+			errs.add("", invalidf("repositories", "%s is not one of the listing's repositories", r))
+			break
 		}
+	}
+	if err := errs.err(); err != nil {
+		return t, err
 	}
 	t.TermsVersion = 0
 	if prev, ok := old.Tier(t.ID); ok {
@@ -45,28 +48,24 @@ func (l *Listings) tier(t Tier, repos []string, old Product) (Tier, error) {
 	return t, nil
 }
 
-// checkTier checks a tier's own fields.
+// checkTier checks a tier's own fields, each of them.
 func checkTier(t Tier) error {
-	switch {
-	case !tierID.MatchString(t.ID):
-		return invalidf("id", "1 to 32 lower-case letters, digits and hyphens")
-	case t.Name == "" || len(t.Name) > 40:
-		return invalidf("name", "1 to 40 characters")
-	case t.Price < 0 || t.Price > 100_000_000:
-		return invalidf("price", "0 to 1,000,000.00, in cents")
-	case !slices.Contains([]string{"usd", "eur", "gbp"}, t.Currency):
-		return invalidf("currency", "usd, eur or gbp")
-	case t.Interval != "" && t.Interval != "month" && t.Interval != "year":
-		return invalidf("interval", "empty (one-time), month or year")
-	case t.Interval != "" && t.Price == 0:
-		return invalidf("interval", "a free tier has no billing interval")
-	case t.TrialDays < 0 || t.TrialDays > 90 || (t.TrialDays > 0 && t.Interval == ""):
-		return invalidf("trial_days", "0 to 90, on subscriptions only")
-	case t.Seats < 0 || t.Seats > 10_000:
-		return invalidf("seats", "0 (unlimited) to 10,000")
-	case len(t.Terms) > maxTerms:
-		return invalidf("terms", "at most 100,000 characters")
+	var errs FieldErrors
+	check := func(bad bool, field, msg string) {
+		if bad {
+			errs.add("", invalidf(field, "%s", msg))
+		}
 	}
-	return checkChars([]textField{{"name", t.Name, plaintext.Line}, {"description", t.Description, plaintext.Text},
-		{"terms", t.Terms, plaintext.Text}})
+	check(!tierID.MatchString(t.ID), "id", "1 to 32 lower-case letters, digits and hyphens")
+	check(t.Name == "" || len(t.Name) > 40, "name", "1 to 40 characters")
+	check(t.Price < 0 || t.Price > 100_000_000, "price", "0 to 1,000,000.00, in cents")
+	check(!slices.Contains([]string{"usd", "eur", "gbp"}, t.Currency), "currency", "usd, eur or gbp")
+	check(t.Interval != "" && t.Interval != "month" && t.Interval != "year", "interval", "empty (one-time), month or year")
+	check(t.Interval != "" && t.Price == 0, "interval", "a free tier has no billing interval")
+	check(t.TrialDays < 0 || t.TrialDays > 90 || (t.TrialDays > 0 && t.Interval == ""), "trial_days", "0 to 90, on subscriptions only")
+	check(t.Seats < 0 || t.Seats > 10_000, "seats", "0 (unlimited) to 10,000")
+	check(len(t.Terms) > maxTerms, "terms", "at most 100,000 characters")
+	errs.add("", checkChars([]textField{{"name", t.Name, plaintext.Line}, {"description", t.Description, plaintext.Text},
+		{"terms", t.Terms, plaintext.Text}}, errs))
+	return errs.err()
 }

@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -25,56 +26,110 @@ func invalidf(field, format string, args ...any) error {
 	return &InvalidError{Field: field, Message: fmt.Sprintf(format, args...)}
 }
 
+// FieldErrors is every field of an input that failed validation, one
+// InvalidError each, so that a form can show them all at once. It matches
+// InvalidError (errors.As finds the first).
+type FieldErrors []*InvalidError
+
+func (e FieldErrors) Error() string {
+	msgs := make([]string, 0, len(e))
+	for _, one := range e {
+		msgs = append(msgs, one.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// Unwrap returns each field's error.
+func (e FieldErrors) Unwrap() []error {
+	out := make([]error, 0, len(e))
+	for _, one := range e {
+		out = append(out, one)
+	}
+	return out
+}
+
+// add records err, an InvalidError or FieldErrors, under the field prefix
+// ("" for none, "tiers.0." for a tier's fields).
+func (e *FieldErrors) add(prefix string, err error) {
+	var many FieldErrors
+	var one *InvalidError
+	switch {
+	case err == nil:
+	case errors.As(err, &many):
+		for _, m := range many {
+			*e = append(*e, &InvalidError{Field: prefix + m.Field, Message: m.Message})
+		}
+	case errors.As(err, &one):
+		*e = append(*e, &InvalidError{Field: prefix + one.Field, Message: one.Message})
+	}
+}
+
+// err is nil when no field failed, the one InvalidError when one did,
+// else all of them.
+func (e FieldErrors) err() error {
+	switch len(e) {
+	case 0:
+		return nil
+	case 1:
+		return e[0]
+	}
+	return e
+}
+
 // validate checks in against the seller and turns it into a product,
 // keeping from old what the editor does not own (ID, stars, pulls, logo,
 // badge, platforms) and raising a tier's terms version when its terms text
-// changes.
+// changes. Every field is checked: the error names each that failed.
 func (l *Listings) validate(in ListingInput, s Seller, old Product) (Product, error) {
 	p := old
 	p.Slug, p.Name, p.Publisher = strings.ToLower(strings.TrimSpace(in.Slug)), strings.TrimSpace(in.Name), s.Slug
 	p.Kind, p.Summary, p.Description = in.Kind, strings.TrimSpace(in.Summary), in.Description
-	if err := checkText(p); err != nil {
-		return p, err
-	}
-	switch {
-	case len(in.Categories) > 5:
-		return p, invalidf("categories", "at most 5")
-	case len(in.Repositories) == 0 || len(in.Repositories) > 10:
-		return p, invalidf("repositories", "1 to 10 repositories")
-	case len(in.Tiers) == 0 || len(in.Tiers) > 10:
-		return p, invalidf("tiers", "1 to 10 tiers")
-	}
+	var errs FieldErrors
+	errs.add("", checkText(p))
 	var err error
-	if p.Categories, err = categories(in.Categories); err != nil {
-		return p, err
+	if len(in.Categories) > 5 {
+		errs.add("", invalidf("categories", "at most 5"))
+	} else if p.Categories, err = categories(in.Categories); err != nil {
+		errs.add("", err)
 	}
-	if p.Repositories, err = repositories(in.Repositories, s); err != nil {
-		return p, err
+	if len(in.Repositories) == 0 || len(in.Repositories) > 10 {
+		errs.add("", invalidf("repositories", "1 to 10 repositories"))
+	} else if p.Repositories, err = repositories(in.Repositories, s); err != nil {
+		errs.add("", err)
 	}
-	if p.Tiers, err = l.tiers(in.Tiers, p.Repositories, old); err != nil {
-		return p, err
+	if len(in.Tiers) == 0 || len(in.Tiers) > 10 {
+		errs.add("", invalidf("tiers", "1 to 10 tiers"))
+	} else {
+		p.Tiers, err = l.tiers(in.Tiers, p.Repositories, old)
+		errs.add("", err)
 	}
 	p.Status, err = status(in.Status, old)
-	return p, err
+	errs.add("", err)
+	return p, errs.err()
 }
 
 // checkText checks a listing's own fields: slug, name, kind, summary and
 // description.
 func checkText(p Product) error {
-	switch {
-	case !listingSlug.MatchString(p.Slug):
-		return invalidf("slug", "1 to 64 lower-case letters, digits and hyphens")
-	case p.Name == "" || len(p.Name) > 80:
-		return invalidf("name", "1 to 80 characters")
-	case p.Kind != KindImage && p.Kind != KindPlugin:
-		return invalidf("kind", "image or plugin")
-	case len(p.Summary) > 200:
-		return invalidf("summary", "at most 200 characters")
-	case len(p.Description) > MaxDescription:
-		return invalidf("description", "at most 50,000 characters")
+	var errs FieldErrors
+	if !listingSlug.MatchString(p.Slug) {
+		errs.add("", invalidf("slug", "1 to 64 lower-case letters, digits and hyphens"))
 	}
-	return checkChars([]textField{{"name", p.Name, plaintext.Line}, {"summary", p.Summary, plaintext.Line},
-		{"description", p.Description, plaintext.Text}})
+	if p.Name == "" || len(p.Name) > 80 {
+		errs.add("", invalidf("name", "1 to 80 characters"))
+	}
+	if p.Kind != KindImage && p.Kind != KindPlugin {
+		errs.add("", invalidf("kind", "image or plugin"))
+	}
+	if len(p.Summary) > 200 {
+		errs.add("", invalidf("summary", "at most 200 characters"))
+	}
+	if len(p.Description) > MaxDescription {
+		errs.add("", invalidf("description", "at most 50,000 characters"))
+	}
+	errs.add("", checkChars([]textField{{"name", p.Name, plaintext.Line}, {"summary", p.Summary, plaintext.Line},
+		{"description", p.Description, plaintext.Text}}, errs))
+	return errs.err()
 }
 
 // textField is a field's name, value and the check its characters pass.
@@ -83,15 +138,19 @@ type textField struct {
 	check       func(string) error
 }
 
-// checkChars refuses control and invisible formatting characters, naming
-// the first field that holds one.
-func checkChars(fields []textField) error {
+// checkChars refuses control and invisible formatting characters in each
+// field not already refused (in done).
+func checkChars(fields []textField, done FieldErrors) error {
+	var errs FieldErrors
 	for _, f := range fields {
+		if slices.ContainsFunc(done, func(e *InvalidError) bool { return e.Field == f.name }) {
+			continue
+		}
 		if err := f.check(f.value); err != nil {
-			return invalidf(f.name, "%v", err)
+			errs.add("", invalidf(f.name, "%v", err))
 		}
 	}
-	return nil
+	return errs.err()
 }
 
 // categories returns the non-empty categories of at most 40 characters.
@@ -123,20 +182,21 @@ func repositories(in []string, s Seller) ([]string, error) {
 	return out, nil
 }
 
-// tiers checks each tier; an error names the tier, under the field "tiers".
+// tiers checks each tier; an error names the tier's field as
+// "tiers.<index>.<field>".
 func (l *Listings) tiers(in []Tier, repos []string, old Product) ([]Tier, error) {
 	out := make([]Tier, 0, len(in))
-	for _, t := range in {
+	var errs FieldErrors
+	for i, t := range in {
+		prefix := fmt.Sprintf("tiers.%d.", i)
 		tier, err := l.tier(t, repos, old)
-		if err != nil {
-			return nil, invalidf("tiers", "tier %s: %v", t.ID, err)
-		}
+		errs.add(prefix, err)
 		if slices.ContainsFunc(out, func(o Tier) bool { return o.ID == tier.ID }) {
-			return nil, invalidf("tiers", "two tiers are called %s", tier.ID)
+			errs.add(prefix, invalidf("id", "two tiers are called %s", tier.ID))
 		}
 		out = append(out, tier)
 	}
-	return out, nil
+	return out, errs.err()
 }
 
 // status returns the listing's status after an edit asking for want.

@@ -221,7 +221,7 @@ func (wk *walker) checkFieldErrors() {
 	submit(t, wk.ctx, `form[action="/signup"] button[type=submit]`)
 	got := evaluate[string](t, wk.ctx, `(f => [f.getAttribute('aria-invalid'), f.getAttribute('aria-describedby'),
 		document.getElementById(f.getAttribute('aria-describedby'))?.textContent.trim() ?? ''].join(' | '))(document.querySelector('form[action="/signup"] [name=password]'))`)
-	if !strings.HasPrefix(got, "true | form-error | ") || len(got) <= len("true | form-error | ") {
+	if !strings.HasPrefix(got, "true | error-password | ") || len(got) <= len("true | error-password | ") {
 		t.Errorf("the password field after a refused sign-up: %q; want aria-invalid, described by the message", got)
 	}
 	if n := evaluate[int](t, wk.ctx, `document.querySelectorAll('form[action="/signup"] [aria-invalid]').length`); n != 1 {

@@ -2,7 +2,6 @@ package frontend
 
 import (
 	"encoding/base64"
-	"net/http"
 	"net/url"
 	"strings"
 	"unicode"
@@ -123,7 +122,7 @@ func (h *handlers) userInput(c *fiber.Ctx, in any) (account.User, error) {
 func (h *handlers) requirePageUser(c *fiber.Ctx) (account.User, bool, error) {
 	v := viewerOf(c)
 	if !v.SignedIn() {
-		return account.User{}, false, c.Redirect("/signin?next="+url.QueryEscape(safeNext(c.OriginalURL())), http.StatusSeeOther)
+		return account.User{}, false, signInRedirect(c)
 	}
 	return v.User, true, nil
 }

@@ -27,6 +27,9 @@ type apiError struct {
 	Code    string
 	Message string
 	Field   string
+	// Fields holds every field at fault and what is wrong with each, when
+	// the domain found several at once (or one).
+	Fields map[string]string
 }
 
 func (e *apiError) Error() string { return e.Message }
@@ -51,13 +54,29 @@ var errInternal = apiError{Status: http.StatusInternalServerError, Code: "intern
 // classify maps an error to what the client is told, by its type: this is
 // the one place statuses are chosen.
 func classify(err error) *apiError {
-	for _, match := range []func(error) *apiError{frontendError, accountError, catalogError, licensingError, billingError, otherError} {
-		if ae := match(err); ae != nil {
-			return ae
+	ae := leafError(err)
+	if ae == nil {
+		for _, match := range []func(error) *apiError{frontendError, accountError, catalogError, licensingError, billingError, otherError} {
+			if ae = match(err); ae != nil {
+				break
+			}
 		}
 	}
-	ae := errInternal
-	return &ae
+	if ae == nil {
+		out := errInternal
+		return &out
+	}
+	if ae.Status < http.StatusInternalServerError {
+		if fields := fieldProblems(err); len(fields) > 0 {
+			out := *ae
+			out.Fields = fields
+			if len(fields) > 1 {
+				out.Message = summary(fields)
+			}
+			return &out
+		}
+	}
+	return ae
 }
 
 // frontendError maps the errors this package makes, and refusals.
@@ -122,6 +141,8 @@ func accountError(err error) *apiError {
 		return &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid", Field: invalid.Field, Message: invalid.Error()}
 	case errors.As(err, &soleOwner):
 		return &apiError{Status: http.StatusConflict, Code: "sole_owner", Message: soleOwner.Error()}
+	case errors.Is(err, account.ErrNameReserved):
+		return &apiError{Status: http.StatusConflict, Code: "reserved", Message: rootMessage(err)}
 	case errors.Is(err, account.ErrUsernameTaken), errors.Is(err, account.ErrNamespaceTaken),
 		errors.Is(err, account.ErrLastOwner), errors.Is(err, account.ErrStale):
 		return &apiError{Status: http.StatusConflict, Code: "conflict", Message: rootMessage(err)}
@@ -303,7 +324,13 @@ func (h *handlers) handleError(c *fiber.Ctx, err error) error {
 	case strings.HasPrefix(path, "/api/"):
 		body := fiber.Map{"code": ae.Code, "message": ae.Message}
 		if ae.Field != "" {
-			body["field"] = ae.Field
+			// The input field at fault ("tiers"); fields pinpoints
+			// within it ("tiers.0.price").
+			field, _, _ := strings.Cut(ae.Field, ".")
+			body["field"] = field
+		}
+		if len(ae.Fields) > 0 {
+			body["fields"] = ae.Fields
 		}
 		return c.Status(ae.Status).JSON(fiber.Map{"error": body})
 	default:

@@ -42,18 +42,3 @@ func TestCurrentFor(t *testing.T) {
 		}
 	}
 }
-
-// TestFormInvalid: only the field at fault is marked, and only when the
-// form was refused.
-func TestFormInvalid(t *testing.T) {
-	f := form{Error: "use between 8 and 256 characters", Field: "password"}
-	if got := f.Invalid("password"); got != `aria-invalid="true" aria-describedby="form-error"` {
-		t.Errorf("the field at fault gets %q", got)
-	}
-	if got := f.Invalid("username"); got != "" {
-		t.Errorf("another field gets %q", got)
-	}
-	if got := (form{Field: "password"}).Invalid("password"); got != "" {
-		t.Errorf("a form without an error marks its field %q", got)
-	}
-}

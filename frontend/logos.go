@@ -13,7 +13,9 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/berth/berth/access"
+	"github.com/berth/berth/account"
 	"github.com/berth/berth/catalog"
+	"github.com/berth/berth/publisher"
 )
 
 // logoRoutes serves each listing's uploaded logo at its own URL and takes
@@ -45,14 +47,22 @@ func (h *handlers) productLogo(c *fiber.Ctx) error {
 	if !ok {
 		return catalog.ErrNotFound
 	}
-	etag := `"` + img.Tag + `"`
+	return serveLogo(c, img.Type, img.Bytes, img.Tag, p.Published())
+}
+
+// serveLogo sends a logo as the type checked on upload, never sniffed,
+// sandboxed, with its tag (the hex SHA-256 of its bytes) as ETag: cached
+// for good under a URL naming its tag, briefly otherwise, and not shared
+// at all when only some may see it (public false).
+func serveLogo(c *fiber.Ctx, mime string, image []byte, tag string, public bool) error {
+	etag := `"` + tag + `"`
 	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
 	c.Set(fiber.HeaderContentSecurityPolicy, "default-src 'none'; sandbox")
 	c.Set(fiber.HeaderETag, etag)
 	switch {
-	case !p.Published():
+	case !public:
 		c.Set(fiber.HeaderCacheControl, "private, no-cache")
-	case c.Query("v") == img.Tag[:16]:
+	case c.Query("v") == tag[:16]:
 		c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
 	default:
 		c.Set(fiber.HeaderCacheControl, "public, max-age=300")
@@ -62,35 +72,27 @@ func (h *handlers) productLogo(c *fiber.Ctx) error {
 			return c.SendStatus(http.StatusNotModified)
 		}
 	}
-	c.Set(fiber.HeaderContentType, img.Type)
-	return c.Send(img.Bytes)
+	c.Set(fiber.HeaderContentType, mime)
+	return c.Send(image)
 }
 
 // logoForm takes the listing editor's logo upload (multipart field
 // "logo"); a refused image leaves the old logo and says why.
 func (h *handlers) logoForm(c *fiber.Ctx) error {
-	u, ok, err := h.requirePageUser(c)
-	if !ok {
-		return err
-	}
-	pub, prod, err := h.editableListing(c.UserContext(), u, c.Params("slug"), c.Params("product"))
-	if err != nil {
-		return err
-	}
-	image, err := formLogo(c)
-	if err == nil {
-		_, err = h.Publishers.Listings.SetLogo(c.UserContext(), pub.Slug, prod.Slug, image)
-	}
-	if err != nil {
-		f, ferr := formError(err, nil)
-		if ferr != nil {
-			return ferr
+	return h.withListing(c, func(_ account.User, pub publisher.Publisher, prod catalog.Product) error {
+		image, err := formLogo(c)
+		if err == nil {
+			_, err = h.Publishers.Listings.SetLogo(c.UserContext(), pub.Slug, prod.Slug, image)
 		}
-		f.Field = "logo"
-		view := editView{Publisher: pub, Product: prod, TiersJSON: tiersJSON(prod.Tiers), Form: f}
-		return h.render(c, classify(err).Status, "listing_edit", "Edit "+prod.Name, view)
-	}
-	return h.done(c, "/publishers/"+pub.Slug+"/products/"+prod.Slug+"/edit", "Logo updated")
+		if err != nil {
+			f, ferr := formError(err, nil)
+			if ferr != nil {
+				return ferr
+			}
+			return h.renderEditor(c, classify(err).Status, editView{Publisher: pub, Product: prod, Tiers: rowsOf(prod.Tiers), Form: f})
+		}
+		return h.done(c, "/publishers/"+pub.Slug+"/products/"+prod.Slug+"/edit", "Logo updated")
+	})
 }
 
 // formLogo reads the uploaded file, at most one byte past the limit so
@@ -112,17 +114,29 @@ func formLogo(c *fiber.Ctx) ([]byte, error) {
 // a generated monogram: the name's initials on a colour derived from the
 // slug, drawn inline so it needs no request.
 func logoHTML(p catalog.Product, size int) template.HTML {
-	alt := html.EscapeString(p.Name + " logo")
-	if u := logoURL(p); u != "" {
-		return template.HTML(fmt.Sprintf(`<img class="logo" src="%s" alt="%s" width="%d" height="%d">`, html.EscapeString(u), alt, size, size))
+	return logoImage(logoURL(p), p.Name, p.Slug, size)
+}
+
+// publisherLogoHTML is the publisher's logo, or its monogram (template
+// func publisherLogo).
+func publisherLogoHTML(p publisher.Publisher, size int) template.HTML {
+	return logoImage(publisherLogoURL(p), p.Name, p.Slug, size)
+}
+
+// logoImage is the <img> of the logo at url, or without one the monogram
+// of name on a colour derived from slug.
+func logoImage(url, name, slug string, size int) template.HTML {
+	alt := html.EscapeString(name + " logo")
+	if url != "" {
+		return template.HTML(fmt.Sprintf(`<img class="logo" src="%s" alt="%s" width="%d" height="%d">`, html.EscapeString(url), alt, size, size))
 	}
 	hf := fnv.New32a()
-	hf.Write([]byte(p.Slug))
+	hf.Write([]byte(slug))
 	hue := hf.Sum32() % 360
 	return template.HTML(fmt.Sprintf(`<svg class="logo logo-fallback" role="img" aria-label="%s" width="%d" height="%d" viewBox="0 0 48 48">`+
 		`<rect width="48" height="48" rx="8" fill="hsl(%d, 45%%, 32%%)"/>`+
 		`<text x="24" y="24" dy=".35em" text-anchor="middle" font-family="system-ui, sans-serif" font-size="20" font-weight="600" fill="#fff">%s</text></svg>`,
-		alt, size, size, hue, html.EscapeString(initials(p.Name, p.Slug))))
+		alt, size, size, hue, html.EscapeString(initials(name, slug))))
 }
 
 // initials are the first letters of the name's first two words (of the

@@ -81,7 +81,7 @@ func (h *handlers) orgViewOf(ctx context.Context, o account.Org, viewerID string
 	}
 	for _, m := range o.Members {
 		self := m.UserID == viewerID
-		canRemove := self || v.Role == account.RoleOwner || v.Role == account.RoleAdmin && m.Role != account.RoleOwner
+		canRemove := self && o.CanLeave(m.UserID) || !self && (v.Role == account.RoleOwner || v.Role == account.RoleAdmin && m.Role != account.RoleOwner)
 		v.Members = append(v.Members, orgMemberView{UserID: m.UserID, Username: names[m.UserID], Role: m.Role, Self: self, CanRemove: canRemove})
 	}
 	for _, t := range o.Teams {

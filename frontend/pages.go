@@ -24,6 +24,9 @@ func parseTemplates() (map[string]*template.Template, error) {
 		"date":          func(t time.Time) string { return t.Format("2 Jan 2006") },
 		"datetime":      func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") },
 		"bytes":         func(n int64) string { return nbsp(humanBytes(n)) },
+		"humanDuration": humanDuration, "fieldError": fieldError, "fieldAttrs": fieldAttrs,
+		"publisherURL": publisherURL, "publisherLogo": publisherLogoHTML,
+		"fieldLabel": fieldLabel, "tierRowView": tierRowView, "emptyTier": func() tierRow { return tierRow{Currency: "usd"} },
 		"list":          func(v ...string) []string { return v },
 		"mainPlatform":  mainPlatform,
 		"interfaceName": interfaceName, "privilegeRows": privilegeRows, "installCommand": installCommand,
@@ -83,6 +86,9 @@ func (h *handlers) render(c *fiber.Ctx, status int, name, title string, data any
 	}
 	p := page{Title: title, RegistryHost: h.RegistryHost, PublicURL: h.PublicURL, Viewer: viewerOf(c),
 		CSRF: h.csrfToken(c), Flash: h.takeFlash(c), Data: data}
+	if p.Flash == "" && sessionExpired(c) && name != "signin" {
+		p.Flash = expiredNotice
+	}
 	if h.Tokens != nil {
 		p.TokenTTL = span(h.Tokens.TTL())
 	}

@@ -36,7 +36,7 @@ type Supply struct {
 func (h *handlers) publisherRoutes(app, api routes) {
 	app.Get("/.well-known/cosign.pub", access.Anyone, h.cosignPub)
 	api.Post("/publishers", access.OnOrg(access.Manage, "organization"), h.applyAPI)
-	api.Get("/publishers/:slug", access.OnPublisher(access.Read, "slug"), h.publisherAPI)
+	h.publicPublisherAPI(api)
 	api.Get("/publishers/:slug/keys", access.OnPublisher(access.Read, "slug"), h.keysAPI)
 	api.Post("/publishers/:slug/keys", access.OnPublisher(access.Write, "slug"), h.addKeyAPI)
 	api.Delete("/publishers/:slug/keys/:id", access.OnPublisher(access.Write, "slug"), h.revokeKeyAPI)
@@ -130,14 +130,6 @@ func (h *handlers) editor(ctx context.Context, _ account.User, slug string) (pub
 // callerPublisher returns the publisher in the path.
 func (h *handlers) callerPublisher(c *fiber.Ctx) (publisher.Publisher, error) {
 	return h.Publishers.PublisherBySlug(c.UserContext(), c.Params("slug"))
-}
-
-func (h *handlers) publisherAPI(c *fiber.Ctx) error {
-	p, err := h.callerPublisher(c)
-	if err != nil {
-		return err
-	}
-	return c.JSON(publisherOf(p))
 }
 
 type keyJSON struct {

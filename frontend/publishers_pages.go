@@ -16,7 +16,7 @@ import (
 func (h *handlers) publisherPages(app routes) {
 	app.Get("/publishers/apply", access.Self(access.Read), h.applyPage)
 	app.Post("/publishers/apply", access.OnOrg(access.Manage, "organization"), h.applyForm)
-	app.Get("/publishers/:slug", access.OnPublisher(access.Read, "slug"), h.portalPage)
+	h.publicPublisherPages(app)
 	app.Post("/publishers/:slug/keys", access.OnPublisher(access.Write, "slug"), h.addKeyForm)
 	app.Post("/publishers/:slug/keys/:id/revoke", access.OnPublisher(access.Write, "slug"), h.revokeKeyForm)
 	app.Post("/publishers/:slug/push-tokens", access.OnPublisher(access.Write, "slug").Personally().OnlyMembers(), h.pushTokenForm)
@@ -28,6 +28,16 @@ func (h *handlers) publisherPages(app routes) {
 type applyView struct {
 	Orgs []account.Org
 	Form form
+	// Checks say, before the application is sent, whether each namespace
+	// may be claimed.
+	Checks []namespaceCheck
+}
+
+// namespaceCheck is whether one namespace may be claimed, and if not why.
+type namespaceCheck struct {
+	Namespace string `json:"namespace"`
+	Available bool   `json:"available"`
+	Reason    string `json:"reason,omitempty"`
 }
 
 func (h *handlers) applyPage(c *fiber.Ctx) error {
@@ -49,19 +59,57 @@ func (h *handlers) applyForm(c *fiber.Ctx) error {
 	}
 	in := publisher.Application{Slug: c.FormValue("slug"), Name: c.FormValue("name"), Organization: c.FormValue("organization"),
 		Namespaces: strings.FieldsFunc(c.FormValue("namespaces"), func(r rune) bool { return r == ',' || r == ' ' })}
+	values := map[string]string{"slug": in.Slug, "name": in.Name, "namespaces": c.FormValue("namespaces"), "organization": in.Organization}
+	orgs, err := h.Accounts.OrgsOf(c.UserContext(), u.ID)
+	if err != nil {
+		return err
+	}
+	if c.FormValue("check") != "" {
+		checks, err := h.checkNamespaces(c, u, in)
+		if err != nil {
+			return err
+		}
+		return h.render(c, http.StatusOK, "publisher_apply", "Apply to publish", applyView{Orgs: orgs, Form: form{Values: values}, Checks: checks})
+	}
 	p, err := h.Publishers.Apply(c.UserContext(), u.ID, in)
 	if err != nil {
-		f, ferr := formError(err, map[string]string{"slug": in.Slug, "name": in.Name, "namespaces": c.FormValue("namespaces")})
+		f, ferr := formError(err, values)
 		if ferr != nil {
 			return ferr
-		}
-		orgs, oerr := h.Accounts.OrgsOf(c.UserContext(), u.ID)
-		if oerr != nil {
-			return oerr
 		}
 		return h.render(c, classify(err).Status, "publisher_apply", "Apply to publish", applyView{Orgs: orgs, Form: f})
 	}
 	return h.done(c, "/publishers/"+p.Slug, "Application sent")
+}
+
+// checkNamespaces says of each namespace in the application whether the
+// organisation may claim it.
+func (h *handlers) checkNamespaces(c *fiber.Ctx, u account.User, in publisher.Application) ([]namespaceCheck, error) {
+	out := make([]namespaceCheck, 0, len(in.Namespaces))
+	for _, ns := range in.Namespaces {
+		check, err := h.checkNamespace(c, u, in.Organization, in.Slug, ns)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, check)
+	}
+	return out, nil
+}
+
+// checkNamespace says whether the organisation org may claim ns for the
+// publisher slug; an error is one that is not the applicant's to fix.
+func (h *handlers) checkNamespace(c *fiber.Ctx, u account.User, org, slug, ns string) (namespaceCheck, error) {
+	out := namespaceCheck{Namespace: strings.ToLower(strings.TrimSpace(ns)), Available: true}
+	err := h.Publishers.CheckNamespace(c.UserContext(), u.ID, org, slug, ns)
+	if err == nil {
+		return out, nil
+	}
+	ae, ok := clientError(err)
+	if !ok {
+		return out, err
+	}
+	out.Available, out.Reason = false, strings.TrimPrefix(ae.Message, ae.Field+": ")
+	return out, nil
 }
 
 // portalView is a publisher's portal page.
@@ -80,6 +128,9 @@ type portalView struct {
 	Token     string // a push token just made, shown once
 	Secret    string // a webhook secret just made, shown once
 	Error     string
+	// Public is what anyone sees of the publisher; members see the rest
+	// below it.
+	Public publicPublisherView
 }
 
 // portalWebhook is an endpoint with its latest deliveries.
@@ -89,15 +140,32 @@ type portalWebhook struct {
 }
 
 func (h *handlers) renderPortal(c *fiber.Ctx, u account.User, status int, token, errMsg string, secret ...string) error {
+	v := portalView{Token: token, Error: errMsg}
+	if len(secret) > 0 {
+		v.Secret = secret[0]
+	}
+	return h.renderPortalView(c, u, status, v)
+}
+
+// renderPortalForm shows the portal with a refused profile edit.
+func (h *handlers) renderPortalForm(c *fiber.Ctx, u account.User, status int, f form) error {
+	return h.renderPortalView(c, u, status, portalView{Public: publicPublisherView{Form: f}})
+}
+
+// renderPortalView fills v in for the publisher the route names and shows
+// it: its public part, then what its members see.
+func (h *handlers) renderPortalView(c *fiber.Ctx, u account.User, status int, v portalView) error {
 	ctx := c.UserContext()
 	p, role, err := h.publisherRole(ctx, u, c.Params("slug"))
 	if err != nil {
 		return err
 	}
-	v := portalView{Publisher: p, Role: role, Token: token, Error: errMsg, Events: webhooks.Events}
-	if len(secret) > 0 {
-		v.Secret = secret[0]
+	v.Publisher, v.Role, v.Events = p, role, webhooks.Events
+	f := v.Public.Form
+	if v.Public, err = h.publicView(c, p, true); err != nil {
+		return err
 	}
+	v.Public.Form = f
 	if h.Webhooks != nil {
 		eps, err := h.Webhooks.Endpoints(ctx, p.ID)
 		if err != nil {
@@ -121,14 +189,6 @@ func (h *handlers) renderPortal(c *fiber.Ctx, u account.User, status int, token,
 		return err
 	}
 	return h.render(c, status, "publisher", p.Name, v)
-}
-
-func (h *handlers) portalPage(c *fiber.Ctx) error {
-	u, ok, err := h.requirePageUser(c)
-	if !ok {
-		return err
-	}
-	return h.renderPortal(c, u, http.StatusOK, "", "")
 }
 
 // portalFormError re-renders the portal with a form's error, or fails.

@@ -2,8 +2,6 @@ package frontend
 
 import (
 	"encoding/json"
-	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -93,7 +91,7 @@ func (h *handlers) authorize(perm access.Permission, page bool, action audit.Act
 		if dec.Allowed() {
 			err = c.Next()
 		} else if page && dec.Outcome == access.Unauthenticated {
-			return c.Redirect("/signin?next="+url.QueryEscape(safeNext(c.OriginalURL())), http.StatusSeeOther)
+			return signInRedirect(c)
 		} else {
 			err = dec.Err()
 		}

@@ -53,6 +53,8 @@ func (h *handlers) identify(c *fiber.Ctx) error {
 		case err == nil:
 			c.Locals("viewer", viewer{User: u, Session: sess, token: token})
 		case errors.Is(err, account.ErrNotFound):
+			// Expired or ended: the pages say so (see expiredNotice).
+			c.Locals(expiredKey, true)
 			h.clearSession(c)
 		default:
 			return err
@@ -116,6 +118,9 @@ func (h *handlers) checkCSRF(c *fiber.Ctx) error {
 		want = h.csrfToken(c)
 	}
 	if want == "" || !secret.Equal(got, want) {
+		if !api && sessionExpired(c) {
+			return h.expiredForm(c)
+		}
 		return errCSRF
 	}
 	return c.Next()

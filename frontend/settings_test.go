@@ -63,7 +63,7 @@ func TestSettingsProfileForms(t *testing.T) {
 			wantStatus: http.StatusUnprocessableEntity, wantBody: "that is not your current password"},
 		{name: "short new password", path: "/settings/password",
 			form:       url.Values{"current_password": {accountsPassword}, "new_password": {"short"}},
-			wantStatus: http.StatusUnprocessableEntity, wantBody: "new_password: use between 8 and 256 characters"},
+			wantStatus: http.StatusUnprocessableEntity, wantBody: "New password: use between 8 and 256 characters"},
 		{name: "bad token expiry", path: "/settings/tokens", form: url.Values{"name": {"ci"}, "expires_days": {"-3"}},
 			wantStatus: http.StatusUnprocessableEntity, wantBody: `value="ci"`},
 		{name: "bad token resource", path: "/settings/tokens", form: url.Values{"name": {"ci"}, "resources": {"Not/A Repo"}},

@@ -19,6 +19,14 @@ type form struct {
 	Field  string
 	Values map[string]string
 	Next   string
+	// Errors holds each field at fault and its problem, shown beside it.
+	Errors map[string]string
+	// Notice is a word about the visit itself ("your session expired").
+	Notice string
+	// Carried are the non-secret values of a form an expired session
+	// refused, and Resume where they were sent: sign-in brings them back.
+	Carried [][2]string
+	Resume  string
 }
 
 // formError turns a domain error into what a form shows, or returns it
@@ -28,7 +36,14 @@ func formError(err error, values map[string]string) (form, error) {
 	if !isFormError(ae) {
 		return form{}, err
 	}
-	return form{Error: ae.Message, Field: ae.Field, Values: values}, nil
+	f := form{Error: ae.Message, Field: ae.Field, Values: values, Errors: ae.Fields}
+	if len(f.Errors) == 0 && ae.Field != "" {
+		f.Errors = map[string]string{ae.Field: strings.TrimPrefix(ae.Message, ae.Field+": ")}
+	}
+	if len(f.Errors) > 0 {
+		f.Error = summary(f.Errors)
+	}
+	return f, nil
 }
 
 func (h *handlers) sessionRoutes(app, api routes) {
@@ -55,14 +70,31 @@ func (h *handlers) signInPage(c *fiber.Ctx) error {
 	if viewerOf(c).SignedIn() {
 		return c.Redirect(safeNext(c.Query("next")), http.StatusSeeOther)
 	}
-	return h.render(c, http.StatusOK, "signin", "Sign in", form{Next: safeNext(c.Query("next"))})
+	f := form{Next: safeNext(c.Query("next"))}
+	if c.Query("expired") != "" || sessionExpired(c) {
+		f.Notice = expiredNotice
+	}
+	return h.render(c, http.StatusOK, "signin", "Sign in", f)
 }
 
 func (h *handlers) signInForm(c *fiber.Ctx) error {
 	username := c.FormValue("username")
 	next := safeNext(c.FormValue("next"))
+	carried, resume := carriedFields(c), safeNext(c.FormValue("resume"))
 	if _, err := h.signIn(c, username, c.FormValue("password")); err != nil {
-		return h.refused(c, err, "signin", "Sign in", map[string]string{"username": username}, next)
+		f, ferr := formError(err, map[string]string{"username": username})
+		if ferr != nil {
+			return ferr
+		}
+		f.Next, f.Carried = next, carried
+		if len(carried) > 0 {
+			f.Resume = resume
+		}
+		return h.render(c, classify(err).Status, "signin", "Sign in", f)
+	}
+	if len(carried) > 0 && resume != "/" {
+		// Signed in again: offer to send the expired form as typed.
+		return h.render(c, http.StatusOK, "signin", "Send it again", form{Carried: carried, Resume: resume, Next: next})
 	}
 	return c.Redirect(next, http.StatusSeeOther)
 }

@@ -10,34 +10,46 @@ import (
 // so that a narrow column never wraps the unit onto a line of its own.
 func nbsp(s string) string { return strings.ReplaceAll(s, " ", "\u00a0") }
 
-// span is a duration that prints in words ("5 minutes", "1 hour 30
-// minutes") instead of Go's "5m0s".
+// span is a duration that prints in words through humanDuration
+// ("5 minutes") instead of Go's "5m0s", for page fields such as the
+// registry token lifetime.
 type span time.Duration
 
-// String renders the span in days, hours, minutes and seconds, largest
-// first, leaving out zero parts.
-func (d span) String() string {
-	left := time.Duration(d).Round(time.Second)
-	if left <= 0 {
-		return "0 seconds"
+// String is humanDuration of the span.
+func (d span) String() string { return humanDuration(time.Duration(d)) }
+
+// humanDuration says a duration in words ("5 minutes", "1 hour 30
+// minutes", "2 days"), to the two largest units, for pages: Go's own
+// form ("5m0s") is not for people. Every page that shows a duration uses
+// it (template func humanDuration).
+func humanDuration(d time.Duration) string {
+	if d < 0 {
+		d = -d
 	}
-	var parts []string
-	for _, u := range []struct {
+	if d < time.Second {
+		return "less than a second"
+	}
+	units := []struct {
 		size time.Duration
 		name string
-	}{{24 * time.Hour, "day"}, {time.Hour, "hour"}, {time.Minute, "minute"}, {time.Second, "second"}} {
-		if n := left / u.size; n > 0 {
+	}{{24 * time.Hour, "day"}, {time.Hour, "hour"}, {time.Minute, "minute"}, {time.Second, "second"}}
+	var parts []string
+	for _, u := range units {
+		if n := d / u.size; n > 0 {
 			parts = append(parts, plural(int64(n), u.name))
-			left -= n * u.size
+			d -= n * u.size
+		}
+		if len(parts) == 2 || len(parts) == 1 && d == 0 {
+			break
 		}
 	}
 	return strings.Join(parts, " ")
 }
 
-// plural renders "1 seat", "25 seats".
+// plural is n and the noun, with an s unless n is one: "1 day", "3 days".
 func plural(n int64, noun string) string {
 	if n == 1 {
-		return "1 " + noun
+		return fmt.Sprintf("1 %s", noun)
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
 }

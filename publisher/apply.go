@@ -60,10 +60,8 @@ func (s *Service) Apply(ctx context.Context, applicantID string, in Application)
 	if err := s.checkPending(ctx, applicantID, org, in.Slug, now); err != nil {
 		return Publisher{}, err
 	}
-	for _, ns := range in.Namespaces {
-		if err := s.checkNamespace(ctx, in.Slug, ns, now); err != nil {
-			return Publisher{}, err
-		}
+	if err := s.checkNamespaces(ctx, in.Slug, org.ID, in.Namespaces, now); err != nil {
+		return Publisher{}, err
 	}
 	p, err := s.store.PutPublisher(ctx, Publisher{Slug: in.Slug, Name: in.Name, Namespaces: in.Namespaces,
 		Roles: rolesOf(org), Org: org.ID, Applicant: applicantID, Status: StatusPending, AppliedAt: now})
@@ -131,16 +129,42 @@ func (s *Service) checkPending(ctx context.Context, applicantID string, org Org,
 	return nil
 }
 
-// checkNamespace refuses a namespace a user or organisation owns, or
-// another publisher or live application holds. An expired application
-// holding it is expired now, releasing it.
-func (s *Service) checkNamespace(ctx context.Context, slug, ns string, now time.Time) error {
-	owned, err := s.namespaces.NamespaceOwned(ctx, ns)
+// checkNamespaces checks each namespace, naming every one refused.
+func (s *Service) checkNamespaces(ctx context.Context, slug, orgID string, namespaces []string, now time.Time) error {
+	var refused []string
+	var first error
+	for _, ns := range namespaces {
+		err := s.checkNamespace(ctx, slug, orgID, ns, now)
+		var conflict *ConflictError
+		var bad *InvalidError
+		switch {
+		case err == nil:
+			continue
+		case !errors.As(err, &conflict) && !errors.As(err, &bad):
+			return err
+		case first == nil:
+			first = err
+		}
+		refused = append(refused, strings.TrimPrefix(err.Error(), "namespaces: "))
+	}
+	if len(refused) > 1 {
+		return &ConflictError{Field: "namespaces", Err: ErrNamespaceTaken, Message: strings.Join(refused, "; ")}
+	}
+	return first
+}
+
+// checkNamespace refuses a namespace another user or organisation than
+// orgID (the applying organisation) owns, or another publisher or live
+// application holds. An expired application holding it is expired now,
+// releasing it.
+func (s *Service) checkNamespace(ctx context.Context, slug, orgID, ns string, now time.Time) error {
+	owner, err := s.namespaces.NamespaceOwner(ctx, ns)
 	if err != nil {
 		return fmt.Errorf("checking namespace %s: %w", ns, err)
 	}
-	if owned {
-		return invalid("namespaces", fmt.Sprintf("%q is a user's or organisation's namespace; choose another", ns))
+	if owner != "" && owner != orgID {
+		return &ConflictError{Field: "namespaces", Err: ErrNamespaceTaken,
+			Message: fmt.Sprintf("%q is another user's or organisation's namespace; choose another", ns)}
 	}
 	holder, err := s.store.PublisherByNamespace(ctx, ns)
 	switch {

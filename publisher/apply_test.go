@@ -138,7 +138,6 @@ func TestApplyRefusesBadInput(t *testing.T) {
 		{"bad slug", "slug", alice, func(a *publisher.Application) { a.Slug = "Acme!" }},
 		{"six namespaces", "namespaces", alice, func(a *publisher.Application) { a.Namespaces = strings.Fields("a b c d e f") }},
 		{"the staging namespace", "namespaces", alice, func(a *publisher.Application) { a.Namespaces = []string{"staging"} }},
-		{"a user's namespace", "namespaces", alice, func(a *publisher.Application) { a.Namespaces = []string{"bob"} }},
 		{"an organisation the applicant only administers", "organization", bob, func(*publisher.Application) {}},
 		{"no such organisation", "organization", alice, func(a *publisher.Application) { a.Organization = "nope" }},
 	} {
@@ -162,5 +161,25 @@ func TestApplyRefusesBadInput(t *testing.T) {
 	var conflict *publisher.ConflictError
 	if !errors.As(err, &conflict) || conflict.Field != "slug" {
 		t.Errorf("another organisation taking the slug: %v; want a conflict on slug", err)
+	}
+}
+
+// TestApplyOwnOrganisationNamespace: an organisation's owner may claim the
+// organisation's own namespace; another user's or organisation's is refused
+// as taken (a conflict on namespaces), each refused name said at once.
+func TestApplyOwnOrganisationNamespace(t *testing.T) {
+	w := newWorld(t)
+	alice, bob := w.user("alice", false), w.user("bob", false)
+	w.org(alice, "aco", nil)
+	w.org(bob, "bco", nil)
+	p, err := w.pubs.Apply(w.ctx, alice.ID, publisher.Application{Slug: "aco", Name: "A Co", Organization: "aco", Namespaces: []string{"aco"}})
+	if err != nil || len(p.Namespaces) != 1 || p.Namespaces[0] != "aco" {
+		t.Fatalf("applying for the organisation's own namespace: %+v, %v; want it accepted", p, err)
+	}
+	_, err = w.pubs.Apply(w.ctx, alice.ID, publisher.Application{Slug: "aco", Name: "A Co", Organization: "aco", Namespaces: []string{"aco", "bco", "bob"}})
+	var conflict *publisher.ConflictError
+	if !errors.As(err, &conflict) || conflict.Field != "namespaces" || !errors.Is(err, publisher.ErrNamespaceTaken) ||
+		!strings.Contains(conflict.Message, `"bco"`) || !strings.Contains(conflict.Message, `"bob"`) || strings.Contains(conflict.Message, `"aco"`) {
+		t.Errorf("claiming bob's organisation's and bob's own namespaces: %v; want a conflict naming bco and bob, not aco", err)
 	}
 }

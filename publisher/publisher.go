@@ -14,10 +14,15 @@ import (
 // that may push to them (its owners and editors: PutPublisher keeps Members
 // in step with Roles when Roles is set).
 type Publisher struct {
-	ID         string
-	Slug       string
-	Name       string
-	Verified   bool
+	ID       string
+	Slug     string
+	Name     string
+	Verified bool
+	// Description is the publisher's own words on its public page.
+	Description string
+	// LogoTag names its uploaded logo (the hex SHA-256 of its bytes, which
+	// the store keeps apart); "" when it has none.
+	LogoTag    string
 	Namespaces []string
 	Members    []string
 	// Roles maps user IDs to what they may do for the publisher.
@@ -33,6 +38,13 @@ type Publisher struct {
 	AppliedAt  time.Time
 	ReviewedAt time.Time
 	CreatedAt  time.Time
+}
+
+// Logo is a publisher's uploaded logo: its checked content type and its
+// bytes.
+type Logo struct {
+	Type  string
+	Bytes []byte
 }
 
 // Role is what a member may do for a publisher.
@@ -141,6 +153,10 @@ type Store interface {
 	// PublishersByApplicant returns the publishers userID applied for, by
 	// slug.
 	PublishersByApplicant(ctx context.Context, userID string) ([]Publisher, error)
+	// PutLogo stores the logo of the publisher (by ID), replacing any.
+	PutLogo(ctx context.Context, publisherID string, l Logo) error
+	// Logo returns the publisher's logo, or ErrNotFound.
+	Logo(ctx context.Context, publisherID string) (Logo, error)
 
 	// AddKey stores a signing key; the same ID for the same publisher
 	// yields ErrConflict.

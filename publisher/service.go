@@ -48,10 +48,12 @@ type Orgs interface {
 	OrgByName(ctx context.Context, name string) (Org, bool, error)
 }
 
-// Namespaces answers whether a user or an organisation owns a namespace,
-// which a publisher then may not claim.
+// Namespaces answers who owns a user's or organisation's namespace: a
+// publisher may claim only its own organisation's, or one nobody owns.
 type Namespaces interface {
-	NamespaceOwned(ctx context.Context, name string) (bool, error)
+	// NamespaceOwner returns the ID of the user or organisation owning
+	// name, or "" when nobody does.
+	NamespaceOwner(ctx context.Context, name string) (string, error)
 }
 
 // PushTokens makes the credential a publisher's member pushes with: a token

@@ -98,12 +98,12 @@ func (o orgsOf) OrgByName(ctx context.Context, name string) (publisher.Org, bool
 
 type namespacesOf struct{ w *world }
 
-func (n namespacesOf) NamespaceOwned(ctx context.Context, name string) (bool, error) {
-	_, err := n.w.accounts.Namespace(ctx, name)
+func (n namespacesOf) NamespaceOwner(ctx context.Context, name string) (string, error) {
+	ns, err := n.w.accounts.Namespace(ctx, name)
 	if errors.Is(err, account.ErrNotFound) {
-		return false, nil
+		return "", nil
 	}
-	return err == nil, err
+	return ns.OwnerID, err
 }
 
 type tokensOf struct{ w *world }

@@ -36,12 +36,12 @@ func (o publisherOrgs) OrgByName(ctx context.Context, name string) (publisher.Or
 // organisations own.
 type userNamespaces struct{ b *Backend }
 
-func (n userNamespaces) NamespaceOwned(ctx context.Context, name string) (bool, error) {
-	_, err := n.b.Accounts.Namespace(ctx, name)
+func (n userNamespaces) NamespaceOwner(ctx context.Context, name string) (string, error) {
+	ns, err := n.b.Accounts.Namespace(ctx, name)
 	if errors.Is(err, account.ErrNotFound) {
-		return false, nil
+		return "", nil
 	}
-	return err == nil, err
+	return ns.OwnerID, err
 }
 
 // pushTokens makes publishers' push tokens: the account domain's own

@@ -97,7 +97,7 @@ func (s *Store) PublishersByApplicant(ctx context.Context, userID string) ([]pub
 // a status, written by a version before applications, is approved.
 func decode(d publisherDoc) publisher.Publisher {
 	p := publisher.Publisher{
-		ID: d.ID, Slug: d.Slug, Name: d.Name, Verified: d.Verified,
+		ID: d.ID, Slug: d.Slug, Name: d.Name, Verified: d.Verified, Description: d.Desc, LogoTag: d.LogoTag,
 		Namespaces: storecodec.NilIfEmpty(d.Namespaces), Members: storecodec.NilIfEmpty(d.Members),
 		Org: d.Org, Applicant: d.Applicant, Status: publisher.Status(d.Status), ReviewNote: d.ReviewNote,
 		AppliedAt: storecodec.ParseTime(d.AppliedAt), ReviewedAt: storecodec.ParseTime(d.ReviewedAt),

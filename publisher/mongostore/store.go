@@ -31,6 +31,8 @@ type publisherDoc struct {
 	Slug       string    `bson:"slug"`
 	Name       string    `bson:"name"`
 	Verified   bool      `bson:"verified"`
+	Desc       string    `bson:"description"`
+	LogoTag    string    `bson:"logo_tag"`
 	Namespaces []string  `bson:"namespaces,omitempty"`
 	Members    []string  `bson:"members"`
 	Roles      []roleDoc `bson:"roles"`
@@ -56,6 +58,8 @@ type Store struct {
 	uploads    *mongo.Collection
 	// withdrawals holds withdrawals of promoted tags.
 	withdrawals *mongo.Collection
+	// logos holds publishers' logos, by publisher ID.
+	logos *mongo.Collection
 }
 
 var (
@@ -75,7 +79,8 @@ var (
 // namespaces apart.
 func New(ctx context.Context, db *mongo.Database) (*Store, error) {
 	s := &Store{publishers: db.Collection("publishers"), keys: db.Collection("publisher_keys"),
-		uploads: db.Collection("uploads"), withdrawals: db.Collection("withdrawals")}
+		uploads: db.Collection("uploads"), withdrawals: db.Collection("withdrawals"),
+		logos: db.Collection("publisher_logos")}
 	err := mongodb.CreateIndexes(ctx, s.publishers,
 		mongo.IndexModel{Keys: bson.D{{Key: "slug", Value: 1}},
 			Options: options.Index().SetName("slug_unique").SetUnique(true)},
@@ -159,6 +164,7 @@ func upsert(p publisher.Publisher) bson.D {
 		{Key: "members", Value: p.Members}, {Key: "roles", Value: encodeRoles(p.Roles)},
 		{Key: "org", Value: p.Org}, {Key: "applicant", Value: p.Applicant}, {Key: "status", Value: string(p.Status)},
 		{Key: "review_note", Value: p.ReviewNote},
+		{Key: "description", Value: p.Description}, {Key: "logo_tag", Value: p.LogoTag},
 		{Key: "applied_at", Value: storecodec.Time(p.AppliedAt)},
 		{Key: "reviewed_at", Value: storecodec.Time(p.ReviewedAt)},
 	}

@@ -16,7 +16,7 @@ import (
 // namespaces and members, in order, as JSON arrays and its roles as a JSON
 // object.
 const selectPublishers = `SELECT p.id, p.slug, p.name, p.verified, p.org, p.applicant, p.status,
-	p.review_note, p.applied_at, p.reviewed_at, p.created_at,
+	p.review_note, p.applied_at, p.reviewed_at, p.created_at, p.description, p.logo_tag,
 	(SELECT json_group_array(n.namespace ORDER BY n.position)
 		FROM publisher_namespaces n WHERE n.publisher_id = p.id),
 	(SELECT json_group_array(m.user_id ORDER BY m.position)
@@ -110,7 +110,7 @@ func scanPublisher(sc sqldb.Scanner) (publisher.Publisher, error) {
 		namespaces, members, roles string
 	)
 	err := sc.Scan(&p.ID, &p.Slug, &p.Name, &p.Verified, &p.Org, &p.Applicant, &p.Status, &p.ReviewNote,
-		&applied, &reviewed, &created, &namespaces, &members, &roles)
+		&applied, &reviewed, &created, &p.Description, &p.LogoTag, &namespaces, &members, &roles)
 	if err != nil {
 		return publisher.Publisher{}, err
 	}

@@ -107,6 +107,15 @@ var schema = []string{
 	CREATE UNIQUE INDEX IF NOT EXISTS withdrawals_repository_tag_digest ON withdrawals (repository, tag, digest);
 	CREATE INDEX IF NOT EXISTS withdrawals_repository_at ON withdrawals (repository, at DESC);
 	CREATE INDEX IF NOT EXISTS withdrawals_publisher_at ON withdrawals (publisher_id, at DESC)`,
+	// Public profiles: a description and a logo, whose bytes live apart
+	// so that reading a publisher does not read them.
+	`ALTER TABLE publishers ADD COLUMN description TEXT NOT NULL DEFAULT '';
+	ALTER TABLE publishers ADD COLUMN logo_tag TEXT NOT NULL DEFAULT '';
+	CREATE TABLE IF NOT EXISTS publisher_logos (
+		publisher_id TEXT PRIMARY KEY,
+		type         TEXT NOT NULL,
+		bytes        BLOB NOT NULL
+	) STRICT`,
 }
 
 // Store implements publisher.Store on SQLite.
@@ -158,9 +167,9 @@ func upsertPublisher(ctx context.Context, tx *sql.Tx, p publisher.Publisher) (pu
 	if err == nil {
 		p.CreatedAt = storecodec.ParseTime(created)
 		_, err = tx.ExecContext(ctx, `UPDATE publishers SET name = ?, verified = ?, org = ?, applicant = ?,
-			status = ?, review_note = ?, applied_at = ?, reviewed_at = ? WHERE id = ?`,
+			status = ?, review_note = ?, applied_at = ?, reviewed_at = ?, description = ?, logo_tag = ? WHERE id = ?`,
 			p.Name, p.Verified, p.Org, p.Applicant, p.Status, p.ReviewNote,
-			storecodec.Time(p.AppliedAt), storecodec.Time(p.ReviewedAt), p.ID)
+			storecodec.Time(p.AppliedAt), storecodec.Time(p.ReviewedAt), p.Description, p.LogoTag, p.ID)
 		return p, err
 	}
 	if !errors.Is(err, sql.ErrNoRows) {
@@ -170,9 +179,9 @@ func upsertPublisher(ctx context.Context, tx *sql.Tx, p publisher.Publisher) (pu
 		p.ID = secret.ID()
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO publishers (id, slug, name, verified, org, applicant, status,
-		review_note, applied_at, reviewed_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		review_note, applied_at, reviewed_at, created_at, description, logo_tag) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		p.ID, p.Slug, p.Name, p.Verified, p.Org, p.Applicant, p.Status, p.ReviewNote,
-		storecodec.Time(p.AppliedAt), storecodec.Time(p.ReviewedAt), storecodec.Time(p.CreatedAt))
+		storecodec.Time(p.AppliedAt), storecodec.Time(p.ReviewedAt), storecodec.Time(p.CreatedAt), p.Description, p.LogoTag)
 	if column, ok := sqldb.UniqueViolation(err); ok {
 		return p, fmt.Errorf("duplicate %s %q: %w", column, p.ID, err)
 	}

@@ -28,6 +28,7 @@ func Run(t *testing.T, newStore func(t *testing.T) publisher.Store) {
 		{Name: "ByStatus", Run: testByStatus},
 		{Name: "ByOrgAndApplicant", Run: testByOrgAndApplicant},
 		{Name: "Keys", Run: testKeys},
+		{Name: "Profile", Run: testProfile},
 		{Name: "CreateUpload", Run: testCreateUpload},
 		{Name: "UpdateUpload", Run: testUpdateUpload},
 		{Name: "StepUpload", Run: testStepUpload},
