@@ -62,12 +62,15 @@ type Deps struct {
 	// Access makes every authorization decision.
 	Access *access.Decider
 	// Security records security events; nil records nothing.
-	Security     *audit.Service
-	Accounts     *account.Service
-	Licenses     *licensing.Service
-	Billing      *billing.Service
-	Tokens       *licensing.TokenServer
-	Keys         *licensing.KeyRing
+	Security *audit.Service
+	Accounts *account.Service
+	Licenses *licensing.Service
+	Billing  *billing.Service
+	Tokens   *licensing.TokenServer
+	Keys     *licensing.KeyRing
+	// Handovers holds a new license key, sealed, from the form that made
+	// it to the page that shows it once.
+	Handovers    *licensing.Handovers
 	Products     Products
 	Repositories *catalog.Repositories
 	// Community searches and explores users' and organisations'
@@ -108,9 +111,6 @@ type handlers struct {
 	table []Route
 	// flashKey signs flash messages.
 	flashKey []byte
-	// handoverKey seals a new license key between the form that made it
-	// and the page that shows it once (see holdKey).
-	handoverKey []byte
 }
 
 // New builds the fiber application, and returns with it the table of its
@@ -125,12 +125,9 @@ func New(d Deps) (*fiber.App, []Route, error) {
 		return nil, nil, err
 	}
 	h := &handlers{Deps: d, pages: pages, metrics: newMetrics(d.Metrics), openapiDoc: doc,
-		flashKey: []byte(secret.Token("")), handoverKey: randomKey()}
+		flashKey: []byte(secret.Token(""))}
 	if d.Keys != nil {
 		h.flashKey = d.Keys.DeriveSecret("flash messages")
-		if k := d.Keys.DeriveSecret("license key handover"); len(k) == 32 {
-			h.handoverKey = k
-		}
 	}
 	app := fiber.New(fiber.Config{
 		AppName:               "berth",

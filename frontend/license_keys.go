@@ -75,7 +75,7 @@ func (h *handlers) revealKeyForm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := h.holdKey(c, issued.License.ID, issued.Key); err != nil {
+	if err := h.holdKey(c, issued); err != nil {
 		return err
 	}
 	return c.Redirect("/licenses/"+issued.License.ID+"/issued", http.StatusSeeOther)

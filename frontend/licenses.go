@@ -38,7 +38,8 @@ type issuedView struct {
 
 // checkoutForm takes a tier for the signed-in buyer: a free tier issues
 // the license at once and redirects to the page that shows its key once
-// (post-redirect-get, the key sealed in between, see holdKey); a paid one
+// (post-redirect-get, the key held sealed server-side in between, see
+// holdKey); a paid one
 // goes to Stripe Checkout.
 func (h *handlers) checkoutForm(c *fiber.Ctx) error {
 	u, ok, err := h.requirePageUser(c)
@@ -80,7 +81,7 @@ func (h *handlers) checkoutForm(c *fiber.Ctx) error {
 	if err != nil {
 		return refuse(err)
 	}
-	if err := h.holdKey(c, issued.License.ID, issued.Key); err != nil {
+	if err := h.holdKey(c, issued); err != nil {
 		return err
 	}
 	return c.Redirect("/licenses/"+issued.License.ID+"/issued", http.StatusSeeOther)
@@ -105,9 +106,10 @@ func (h *handlers) refuseCheckout(c *fiber.Ctx, p catalog.Product, err error) er
 	return h.render(c, classify(err).Status, "product", p.Name, v)
 }
 
-// issuedPage shows the key the form before it made, once: the sealed key
-// is taken from the browser as the page is shown, so a reload shows the
-// license without it, and issues nothing.
+// issuedPage shows the key the form before it made, once: the held key is
+// taken from the database as the page is shown, so a reload (or another
+// tab, or another instance) shows the license without it, and issues
+// nothing.
 func (h *handlers) issuedPage(c *fiber.Ctx) error {
 	u, ok, err := h.requirePageUser(c)
 	if !ok {
@@ -119,7 +121,7 @@ func (h *handlers) issuedPage(c *fiber.Ctx) error {
 		return err
 	}
 	key, err := h.takeKey(c, l.ID)
-	if err != nil && !errors.Is(err, errNoHandover) {
+	if err != nil && !errors.Is(err, licensing.ErrNoHandover) {
 		return err
 	}
 	named := h.nameLicense(ctx, l)

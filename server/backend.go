@@ -61,6 +61,7 @@ type Stores struct {
 	Licenses     licensing.Store
 	Refresh      licensing.RefreshStore
 	Usage        licensing.UsageStore
+	Handovers    licensing.HandoverStore // new license keys waiting to be shown once
 	Billing      billing.Store
 	Webhooks     webhooks.Store
 	// Audit keeps the security audit log.
@@ -134,7 +135,7 @@ func sqliteStores(ctx context.Context, db *sql.DB) (*Stores, error) {
 		return nil, fmt.Errorf("preparing job tables: %w", err)
 	}
 	return &Stores{Accounts: accountStores(a), Catalog: c, Repositories: c, Community: c, Stars: c, Tags: c, Publishers: p, Withdrawals: p, Licenses: l,
-		Refresh: l, Usage: l, Billing: bl, Webhooks: wh, Audit: au, Jobs: jb}, nil
+		Refresh: l, Usage: l, Handovers: l, Billing: bl, Webhooks: wh, Audit: au, Jobs: jb}, nil
 }
 
 // allAccountStores is what one account store implementation provides.
@@ -199,7 +200,7 @@ func mongoStores(ctx context.Context, db *mongo.Database) (*Stores, error) {
 		return nil, fmt.Errorf("preparing job collections: %w", err)
 	}
 	return &Stores{Accounts: accountStores(a), Catalog: c, Repositories: c, Community: c, Stars: c, Tags: c, Publishers: p, Withdrawals: p, Licenses: l,
-		Refresh: l, Usage: l, Billing: bl, Webhooks: wh, Audit: au, Jobs: jb}, nil
+		Refresh: l, Usage: l, Handovers: l, Billing: bl, Webhooks: wh, Audit: au, Jobs: jb}, nil
 }
 
 // keyReload is how often a running server reloads its token keys, so that
@@ -221,6 +222,8 @@ type Backend struct {
 	Keys         *licensing.KeyRing
 	Tokens       *licensing.TokenServer
 	Billing      *billing.Service
+	// Handovers holds new license keys, sealed, until their page shows them.
+	Handovers *licensing.Handovers
 	// Webhooks delivers publishers' outbound webhooks.
 	Webhooks *webhooks.Dispatcher
 	// Security is the security audit log: sign-ins, credentials, keys,
@@ -285,6 +288,7 @@ func OpenBackend(ctx context.Context, cfg Config, service, registryURL, publicUR
 		Licenses:     licensing.New(stores.Licenses, stores.Usage, tierLookup{stores.Catalog}),
 		Keys:         keys,
 		Sealer:       sealer,
+		Handovers:    licensing.NewHandovers(stores.Handovers, sealer),
 	}
 	b.Publishers = publisher.New(stores.Publishers, publisherOrgs{b}, userNamespaces{b}, pushTokens{b})
 	b.Withdrawals = publisher.NewWithdrawals(stores.Publishers, stores.Withdrawals, releases{b})

@@ -206,6 +206,7 @@ func (s *Server) build(ctx context.Context) error {
 		Billing:      s.Backend.Billing,
 		Tokens:       s.Backend.Tokens,
 		Keys:         s.Backend.Keys,
+		Handovers:    s.Backend.Handovers,
 		Products:     s.Backend.Stores.Catalog,
 		Repositories: s.Backend.Repositories,
 		Community:    s.Backend.Community,

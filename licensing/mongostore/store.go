@@ -50,7 +50,8 @@ type licenseDoc struct {
 // with the collections licenses, token_keys and refresh_tokens, and
 // licensing.UsageStore with license_seats, token_records, pulls,
 // pull_counts and releases (see usage.go), and licensing.ReferrerStore
-// with referrers (see referrers.go).
+// with referrers (see referrers.go), and licensing.HandoverStore with
+// key_handovers (see handover.go).
 type Store struct {
 	licenses     *mongo.Collection
 	keys         *mongo.Collection
@@ -62,6 +63,7 @@ type Store struct {
 	releases     *mongo.Collection
 	referrers    *mongo.Collection
 	counters     *mongo.Collection
+	handovers    *mongo.Collection
 }
 
 var _ licensing.Store = (*Store)(nil)
@@ -72,7 +74,8 @@ func New(ctx context.Context, db *mongo.Database) (*Store, error) {
 		refresh: db.Collection("refresh_tokens"), seats: db.Collection("license_seats"),
 		tokenRecords: db.Collection("token_records"), pulls: db.Collection("pulls"),
 		pullCounts: db.Collection("pull_counts"), releases: db.Collection("releases"),
-		referrers: db.Collection("referrers"), counters: db.Collection("licensing_counters")}
+		referrers: db.Collection("referrers"), counters: db.Collection("licensing_counters"),
+		handovers: db.Collection("key_handovers")}
 	err := mongodb.CreateIndexes(ctx, s.licenses,
 		mongo.IndexModel{Keys: bson.D{{Key: "key_hash", Value: 1}},
 			Options: options.Index().SetName("key_hash_unique").SetUnique(true)},
@@ -96,6 +99,11 @@ func New(ctx context.Context, db *mongo.Database) (*Store, error) {
 		return nil, err
 	}
 	if err := s.createReferrerIndexes(ctx); err != nil {
+		return nil, err
+	}
+	err = mongodb.CreateIndexes(ctx, s.handovers, mongo.IndexModel{Keys: bson.D{{Key: "expires_at", Value: 1}},
+		Options: options.Index().SetName("expires")})
+	if err != nil {
 		return nil, err
 	}
 	return s, nil

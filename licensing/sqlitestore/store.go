@@ -88,6 +88,7 @@ var schema = []string{
 	BEGIN
 		UPDATE licenses_version SET version = version + 1 WHERE id = 1;
 	END`,
+	handoverSchema,
 }
 
 // Store implements licensing.Store, licensing.RefreshStore,

@@ -59,3 +59,7 @@ func TestSealedKeys(t *testing.T) {
 		}}
 	})
 }
+
+func TestHandoverStore(t *testing.T) {
+	storetest.RunHandover(t, func(t *testing.T) licensing.HandoverStore { return newStore(t) })
+}
