@@ -244,7 +244,7 @@ func (s *Service) notHeld(ctx context.Context, owner string, t Tier) error {
 	l, err := s.holdings.Holding(ctx, owner, t.Product, t.Tier)
 	switch {
 	case err == nil:
-		return &licensing.AlreadyLicensedError{LicenseID: l.ID}
+		return &licensing.AlreadyLicensedError{LicenseID: l.ID, ProductName: t.ProductName, TierName: t.Name}
 	case errors.Is(err, licensing.ErrNotFound):
 		return nil
 	default:

@@ -139,7 +139,8 @@ func TestInvisibleCharactersRefused(t *testing.T) {
 
 // TestPaidTierAlreadyLicensed: a paid tier cannot be bought again while its
 // owner (the buyer, or the organisation bought for) holds an active,
-// unexpired license of it: 409 already_licensed naming the license, and no
+// unexpired license of it: 409 already_licensed naming the product and tier
+// (the license in license_id), and no
 // order. Another tier, another owner, an expired license and a refunded one
 // do not stand in the way.
 func TestPaidTierAlreadyLicensed(t *testing.T) {
@@ -183,14 +184,21 @@ func TestPaidTierAlreadyLicensed(t *testing.T) {
 }
 
 // refuseCheckout checks that user's checkout of tier (for org, if set) is
-// refused with 409 already_licensed naming the license held.
+// refused with 409 already_licensed: the message names the product and the
+// tier as the buyer knows them, and license_id the license held.
 func (w *billingWorld) refuseCheckout(t *testing.T, user, org, tier, held string) {
 	t.Helper()
-	var e apiErr
+	var e struct {
+		Error struct {
+			Code, Message string
+			LicenseID     string `json:"license_id"`
+		}
+	}
 	body := map[string]any{"tier": tier, "organization": org, "accept_terms": true}
 	status := w.in.call("POST", "/api/v1/products/vendor-app/checkout", user, user+"-password", body, &e)
-	if status != http.StatusConflict || e.Error.Code != "already_licensed" || !strings.Contains(e.Error.Message, held) {
-		t.Errorf("buying %s again (for %q): %d %+v; want 409 already_licensed naming %s", tier, org, status, e.Error, held)
+	want := "you already hold an active license for Vendor App (Plain)"
+	if status != http.StatusConflict || e.Error.Code != "already_licensed" || e.Error.Message != want || e.Error.LicenseID != held {
+		t.Errorf("buying %s again (for %q): %d %+v; want 409 already_licensed, %q, license_id %s", tier, org, status, e.Error, want, held)
 	}
 }
 

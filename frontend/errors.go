@@ -30,6 +30,8 @@ type apiError struct {
 	// Fields holds every field at fault and what is wrong with each, when
 	// the domain found several at once (or one).
 	Fields map[string]string
+	// LicenseID names the license already held (already_licensed).
+	LicenseID string
 }
 
 func (e *apiError) Error() string { return e.Message }
@@ -178,7 +180,7 @@ func licensingError(err error) *apiError {
 	var notAccepted *licensing.TermsNotAcceptedError
 	switch {
 	case errors.As(err, &already):
-		return &apiError{Status: http.StatusConflict, Code: "already_licensed", Message: already.Error()}
+		return &apiError{Status: http.StatusConflict, Code: "already_licensed", Message: already.Error(), LicenseID: already.LicenseID}
 	case errors.As(err, &stale):
 		return &apiError{Status: http.StatusConflict, Code: "stale_terms", Field: "version", Message: stale.Error()}
 	case errors.As(err, &notAccepted):
@@ -331,6 +333,9 @@ func (h *handlers) handleError(c *fiber.Ctx, err error) error {
 		}
 		if len(ae.Fields) > 0 {
 			body["fields"] = ae.Fields
+		}
+		if ae.LicenseID != "" {
+			body["license_id"] = ae.LicenseID
 		}
 		return c.Status(ae.Status).JSON(fiber.Map{"error": body})
 	default:

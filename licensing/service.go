@@ -19,19 +19,27 @@ var (
 )
 
 // AlreadyLicensedError says the buyer already holds an active license for the
-// tier; LicenseID names it.
+// tier; LicenseID names it, ProductName and TierName say what it is for in
+// the words a buyer knows (empty when unknown).
 type AlreadyLicensedError struct {
-	LicenseID string
+	LicenseID   string
+	ProductName string
+	TierName    string
 }
 
 func (e *AlreadyLicensedError) Error() string {
-	return "you already hold an active license for this tier (" + e.LicenseID + ")"
+	if e.ProductName == "" || e.TierName == "" {
+		return "you already hold an active license for this tier"
+	}
+	return "you already hold an active license for " + e.ProductName + " (" + e.TierName + ")"
 }
 
 // Tier is what licensing needs to know of a product tier.
 type Tier struct {
 	Product      string
+	ProductName  string
 	Tier         string
+	TierName     string
 	Free         bool
 	Repositories []string
 	Seats        int
@@ -116,7 +124,7 @@ func (s *Service) Holding(ctx context.Context, owner, product, tier string) (Lic
 
 func (s *Service) issue(ctx context.Context, g Grant, t Tier) (Issued, error) {
 	if l, err := s.Holding(ctx, g.Owner, t.Product, t.Tier); err == nil {
-		return Issued{}, &AlreadyLicensedError{LicenseID: l.ID}
+		return Issued{}, &AlreadyLicensedError{LicenseID: l.ID, ProductName: t.ProductName, TierName: t.TierName}
 	} else if !errors.Is(err, ErrNotFound) {
 		return Issued{}, err
 	}

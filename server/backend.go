@@ -441,7 +441,7 @@ func (t tierLookup) Tier(ctx context.Context, product, tier string) (licensing.T
 	if err != nil {
 		return licensing.Tier{}, err
 	}
-	return licensing.Tier{Product: p.Slug, Tier: tr.ID, Free: tr.Free(), Repositories: tr.Repositories, Seats: tr.Seats,
+	return licensing.Tier{Product: p.Slug, ProductName: p.Name, Tier: tr.ID, TierName: tr.Name, Free: tr.Free(), Repositories: tr.Repositories, Seats: tr.Seats,
 		TermsVersion: tr.TermsVersion,
 		Entitlement:  licensing.Entitlement{Versions: tr.Versions, TagPattern: tr.TagPattern, Perpetual: tr.Perpetual},
 		Quota:        licensing.Quota{Pulls: tr.PullQuota, Period: licensing.Period(tr.QuotaPeriod)}}, nil
