@@ -113,10 +113,10 @@ func summary(fields map[string]string, order ...string) string {
 	return strings.Join(parts, "; ")
 }
 
-// fieldID is the id of a field's error message, which the field names in
-// aria-describedby.
-func fieldID(key string) string {
-	return "error-" + strings.NewReplacer(".", "-", "_", "-").Replace(key)
+// fieldID is the id of a field's error message in form f, which the
+// field names in aria-describedby.
+func fieldID(f form, key string) string {
+	return "error-" + f.IDPrefix + strings.NewReplacer(".", "-", "_", "-").Replace(key)
 }
 
 // fieldError is the error message shown beside a field (template func
@@ -126,7 +126,7 @@ func fieldError(f form, key string) template.HTML {
 	if !ok {
 		return ""
 	}
-	return template.HTML(`<span class="field-error" id="` + fieldID(key) + `">` + html.EscapeString(msg) + `</span>`)
+	return template.HTML(`<span class="field-error" id="` + fieldID(f, key) + `">` + html.EscapeString(msg) + `</span>`)
 }
 
 // fieldAttrs are the attributes marking a field invalid and tying it to
@@ -135,5 +135,5 @@ func fieldAttrs(f form, key string) template.HTMLAttr {
 	if _, ok := f.Errors[key]; !ok {
 		return ""
 	}
-	return template.HTMLAttr(`aria-invalid="true" aria-describedby="` + fieldID(key) + `"`)
+	return template.HTMLAttr(`aria-invalid="true" aria-describedby="` + fieldID(f, key) + `"`)
 }

@@ -106,6 +106,7 @@ func (h *handlers) orgRefused(c *fiber.Ctx, org string, err error) error {
 		return verr
 	}
 	v.Form = f
+	v.Section = strings.ReplaceAll(strings.TrimPrefix(c.Path(), "/orgs/"+c.Params("name")+"/"), "/", "-")
 	return h.render(c, classify(err).Status, "org", v.Title(), v)
 }
 

@@ -23,6 +23,22 @@ type orgView struct {
 	Teams        []orgTeamView
 	Repositories []repoAccess // only on pages
 	Form         form         // a refused change, on pages
+	// Section names the form Form came from: the path its action posts to
+	// below the organisation ("teams-dev-members").
+	Section string
+}
+
+// FormFor is the refused form whose action posts to the path below the
+// organisation section names ("members", "teams-dev-permissions"), its
+// field-error ids prefixed with it, or an empty form: each form of the
+// page ties only its own fields to its own errors.
+func (v orgView) FormFor(section string) form {
+	if v.Section != section {
+		return form{}
+	}
+	f := v.Form
+	f.IDPrefix = section + "-"
+	return f
 }
 
 // orgMemberView is a member, named.

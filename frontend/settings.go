@@ -62,6 +62,18 @@ func (d settingsView) ErrorFor(section string) string {
 	return d.Form.Error
 }
 
+// FormFor is the refused form of section, its field-error ids prefixed
+// with the section, or an empty form: each form of the page ties only its
+// own fields to its own errors.
+func (d settingsView) FormFor(section string) form {
+	if d.Section != section {
+		return form{}
+	}
+	f := d.Form
+	f.IDPrefix = section + "-"
+	return f
+}
+
 // Value is what the field key of the form of section shows: what was typed
 // when that form was refused, otherwise current.
 func (d settingsView) Value(section, key, current string) string {

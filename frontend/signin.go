@@ -21,6 +21,9 @@ type form struct {
 	Next   string
 	// Errors holds each field at fault and its problem, shown beside it.
 	Errors map[string]string
+	// IDPrefix starts the ids of the field errors, so that pages with
+	// several forms keep each form's ids its own ("password-").
+	IDPrefix string
 	// Notice is a word about the visit itself ("your session expired").
 	Notice string
 	// Carried are the non-secret values of a form an expired session
