@@ -17,7 +17,7 @@ func fieldTag(page, action, name string) string {
 		return ""
 	}
 	end := strings.Index(page[start:], "</form>")
-	return regexp.MustCompile(`<(input|select|textarea)[^>]*name="`+regexp.QuoteMeta(name)+`"[^>]*>`).FindString(page[start : start+end])
+	return regexp.MustCompile(`<(input|select|textarea)[^>]*name="` + regexp.QuoteMeta(name) + `"[^>]*>`).FindString(page[start : start+end])
 }
 
 // describedError checks that the control named name in the form posting
@@ -30,7 +30,7 @@ func describedError(t *testing.T, page, action, name, want string) {
 		t.Errorf("%s in the form to %s: %q; want aria-invalid and aria-describedby", name, action, tag)
 		return
 	}
-	ids := regexp.MustCompile(`id="` + regexp.QuoteMeta(m[1]) + `"[^>]*>([^<]*)<`).FindAllStringSubmatch(page, -1)
+	ids := regexp.MustCompile(`id="`+regexp.QuoteMeta(m[1])+`"[^>]*>([^<]*)<`).FindAllStringSubmatch(page, -1)
 	if len(ids) != 1 || html.UnescapeString(ids[0][1]) != want {
 		t.Errorf("%s in the form to %s is described by #%s: %v; want one element saying %q", name, action, m[1], ids, want)
 	}
