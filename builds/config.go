@@ -44,6 +44,9 @@ type Source struct {
 	Token Secret
 	// DeployKey authenticates ssh fetches; see NewDeployKey.
 	DeployKey *DeployKey
+	// HostKey pins an ssh server's public key (authorized_keys format).
+	// Empty accepts whatever key the server shows.
+	HostKey string
 }
 
 // RuleType says which refs a rule matches.
