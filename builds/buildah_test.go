@@ -238,7 +238,7 @@ func TestBuildahLogCap(t *testing.T) {
 // cancellation, long before the step would have ended.
 func TestBuildahCancel(t *testing.T) {
 	env := newBuildEnv(t, builds.BuildahConfig{})
-	dir := repoDir(t, map[string]string{"Dockerfile": "FROM " + env.host + "/library/base:1\nRUN echo sleeping && sleep 600\n"})
+	dir := repoDir(t, map[string]string{"Dockerfile": "FROM " + env.host + "/library/base:1\nRUN echo sleeping && sleep 6017\n"})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	log := &signalWriter{seen: make(chan struct{}), want: "sleeping"}
@@ -259,6 +259,9 @@ func TestBuildahCancel(t *testing.T) {
 	case err := <-done:
 		if !errors.Is(err, context.Canceled) {
 			t.Errorf("Build = %v, want context.Canceled", err)
+		}
+		if pids := processesRunning("sleep\x006017"); len(pids) > 0 {
+			t.Errorf("the build's RUN step outlived the cancel: pids %v", pids)
 		}
 	case <-time.After(2 * time.Minute):
 		t.Fatal("Build still runs after cancel")
@@ -297,4 +300,17 @@ func (s *signalWriter) Write(p []byte) (int, error) {
 		close(s.seen)
 	}
 	return len(p), nil
+}
+
+// processesRunning returns the pids whose command line holds arg (NUL
+// separated, as /proc shows it).
+func processesRunning(arg string) []string {
+	var out []string
+	dirs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, d := range dirs {
+		if b, err := os.ReadFile(d); err == nil && strings.Contains(string(b), arg) {
+			out = append(out, filepath.Base(filepath.Dir(d)))
+		}
+	}
+	return out
 }
