@@ -11,6 +11,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"golang.org/x/crypto/ssh"
 )
 
 // Secret is a credential Berth holds for a user: a forge token or a
@@ -143,6 +145,11 @@ func (s Source) validate(errs *FieldErrors) {
 		}
 		if s.DeployKey == nil {
 			errs.addf("source.credentials", "generate a deploy key for an ssh URL")
+		}
+		if s.HostKey != "" {
+			if _, _, _, _, err := ssh.ParseAuthorizedKey([]byte(s.HostKey)); err != nil {
+				errs.addf("source.host_key", "give the server's public key as one line, such as the output of ssh-keyscan without the host name")
+			}
 		}
 	case "git":
 		if s.Token != "" || s.DeployKey != nil {

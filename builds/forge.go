@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/berth/berth/internal/secret"
 )
 
 // Forge names a Git host whose push webhooks Berth reads.
@@ -219,3 +221,8 @@ func isCommit(s string) bool {
 	_, err := hex.DecodeString(s)
 	return err == nil && strings.ToLower(s) == s
 }
+
+// NewHookSecret returns a new random secret for a repository's forge
+// webhook, to be shown to the user and stored sealed: HMAC verification
+// needs the secret itself, so it cannot be kept as a hash.
+func NewHookSecret() Secret { return Secret(secret.Token("bhk_")) }

@@ -40,6 +40,9 @@ func TestValidateNamesEveryBadField(t *testing.T) {
 		{"ssh with token", func(c *builds.Config) {
 			c.Source = builds.Source{URL: "ssh://git@h/x", Token: "t", DeployKey: &builds.DeployKey{}}
 		}, []string{"source.credentials.token"}},
+		{"bad host key", func(c *builds.Config) {
+			c.Source = builds.Source{URL: "ssh://git@h/x", DeployKey: &builds.DeployKey{}, HostKey: "not a key"}
+		}, []string{"source.host_key"}},
 		{"git with token", func(c *builds.Config) { c.Source = builds.Source{URL: "git://h/x", Token: "t"} }, []string{"source.credentials"}},
 		{"no rules", func(c *builds.Config) { c.Rules = nil }, []string{"rules"}},
 		{"bad type", func(c *builds.Config) { c.Rules[0].Type = "commit" }, []string{"rules.0.type"}},
