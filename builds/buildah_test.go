@@ -39,7 +39,7 @@ type buildEnv struct {
 }
 
 // needBuildah skips when buildah cannot build here, with the reason.
-func needBuildah(t *testing.T) {
+func needBuildah(t testing.TB) {
 	if _, err := exec.LookPath("buildah"); err != nil {
 		t.Skip("buildah is not installed (apt-get install buildah)")
 	}
@@ -51,7 +51,7 @@ func needBuildah(t *testing.T) {
 	}
 }
 
-func newBuildEnv(t *testing.T, cfg builds.BuildahConfig) *buildEnv {
+func newBuildEnv(t testing.TB, cfg builds.BuildahConfig) *buildEnv {
 	needBuildah(t)
 	reg := registry.New(registry.Logger(stdlog.New(io.Discard, "", 0)))
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -74,7 +74,7 @@ var regAuth = remote.WithAuth(&authn.Basic{Username: regUser, Password: regPassw
 
 // pushBase pushes a single-layer image of Debian's static busybox, with
 // sh, echo, cat and sleep linked to it.
-func pushBase(t *testing.T, ref string) {
+func pushBase(t testing.TB, ref string) {
 	bb, err := os.ReadFile("/bin/busybox")
 	if err != nil {
 		t.Fatal(err)
@@ -107,7 +107,7 @@ func pushBase(t *testing.T, ref string) {
 }
 
 // repoDir writes files into a new directory standing for a checkout.
-func repoDir(t *testing.T, files map[string]string) string {
+func repoDir(t testing.TB, files map[string]string) string {
 	dir := t.TempDir()
 	for p, content := range files {
 		full := filepath.Join(dir, p)

@@ -29,7 +29,7 @@ type gitRepo struct {
 }
 
 // git runs git in dir and returns its trimmed output.
-func git(t *testing.T, dir string, args ...string) string {
+func git(t testing.TB, dir string, args ...string) string {
 	t.Helper()
 	cmd := exec.Command("git", args...)
 	cmd.Dir = dir
@@ -44,7 +44,7 @@ func git(t *testing.T, dir string, args ...string) string {
 
 // newGitRepo makes app.git with three commits on main, each writing
 // version.txt, and an annotated tag v1 on the first.
-func newGitRepo(t *testing.T) *gitRepo {
+func newGitRepo(t testing.TB) *gitRepo {
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git is not installed")
 	}
@@ -73,7 +73,7 @@ func loopbackOnly(ap netip.AddrPort) error {
 	return nil
 }
 
-func fetcher(t *testing.T, allowPrivate bool) *builds.Fetcher {
+func fetcher(t testing.TB, allowPrivate bool) *builds.Fetcher {
 	g := &netguard.Guard{AllowPrivate: allowPrivate, Last: loopbackOnly,
 		LookupIP: func(context.Context, string, string) ([]netip.Addr, error) {
 			return []netip.Addr{netip.MustParseAddr("127.0.0.1")}, nil
@@ -82,7 +82,7 @@ func fetcher(t *testing.T, allowPrivate bool) *builds.Fetcher {
 }
 
 // serveGitDaemon serves r.root over git:// on loopback until the test ends.
-func serveGitDaemon(t *testing.T, r *gitRepo) string {
+func serveGitDaemon(t testing.TB, r *gitRepo) string {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -110,7 +110,7 @@ func serveGitDaemon(t *testing.T, r *gitRepo) string {
 
 // serveSmartHTTP serves r.root through git-http-backend, wanting token as
 // the Basic password, and returns its URL for app.git.
-func serveSmartHTTP(t *testing.T, r *gitRepo, token string) string {
+func serveSmartHTTP(t testing.TB, r *gitRepo, token string) string {
 	backend := "/usr/lib/git-core/git-http-backend"
 	if _, err := os.Stat(backend); err != nil {
 		t.Skip("git-http-backend is not installed")
