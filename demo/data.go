@@ -120,7 +120,7 @@ func Products() []catalog.Product {
 			Description: nfsListing, Categories: []string{"Storage", "Volume plugins"},
 			Repositories: []string{"northwind/nfs-volume", "northwind/snapshot-agent"},
 			Tiers: []catalog.Tier{
-				tier("standard", "Standard", 2900, "", "northwind/nfs-volume"),
+				tier("standard", "Standard", 2900, "The NFS volume driver for one host, with email support.", "northwind/nfs-volume"),
 				tier("enterprise", "Enterprise", 9900, "Adds the snapshot agent and replication between sites.", "northwind/nfs-volume", "northwind/snapshot-agent"),
 			}},
 		{Slug: "northwind-s3-volume", Name: "Northwind S3 Volume", Publisher: "northwind", Kind: catalog.KindPlugin, Badge: catalog.BadgeNone,

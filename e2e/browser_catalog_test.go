@@ -35,7 +35,7 @@ func TestBrowserCatalog(t *testing.T) {
 		t.Fatal("the Certified tab lists nothing")
 	}
 	for _, b := range badges {
-		if b != "certified" {
+		if b != "Certified" {
 			t.Errorf("the Certified tab shows a %q product", b)
 		}
 	}

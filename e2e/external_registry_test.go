@@ -24,7 +24,7 @@ import (
 )
 
 // TestExternalRegistry runs the production shape on one machine: a separate
-// distribution registry configured from deploy/registry/config.yml (as the
+// distribution registry configured from deploy/registry/external.yml (as the
 // compose stack does, with REGISTRY_* overrides), and Berth with
 // BERTH_REGISTRY_URL set, so no embedded registry. Clients reach the
 // registry through Berth's front; Berth seeds into it, issues tokens for it,
@@ -90,20 +90,20 @@ func portOf(a net.Addr) string {
 }
 
 // startDistribution serves a stock distribution registry on ln, configured
-// from the shipped deploy/registry/config.yml plus env overrides.
+// from the shipped deploy/registry/external.yml plus env overrides.
 func startDistribution(t *testing.T, ln net.Listener, env map[string]string) {
 	t.Helper()
 	for k, v := range env {
 		t.Setenv(k, v)
 	}
-	f, err := os.Open(filepath.Join("..", "deploy", "registry", "config.yml"))
+	f, err := os.Open(filepath.Join("..", "deploy", "registry", "external.yml"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
 	rc, err := configuration.Parse(f)
 	if err != nil {
-		t.Fatalf("parsing deploy/registry/config.yml: %v", err)
+		t.Fatalf("parsing deploy/registry/external.yml: %v", err)
 	}
 	rc.Health = configuration.Health{} // its storage probe would outlive the test
 	ctx, cancel := context.WithCancel(context.Background())

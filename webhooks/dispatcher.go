@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/berth/berth/internal/netguard"
 	"github.com/berth/berth/internal/secret"
 )
 
@@ -59,12 +60,9 @@ type Dispatcher struct {
 	store  Store
 	queue  Queue
 	client *http.Client
-	dialer *net.Dialer
-	// dialGuard, when set (only by tests), has the last word on every
-	// address that passed control, so that no test ever dials out.
-	dialGuard func(netip.AddrPort) error
-	log       *slog.Logger
-	now       func() time.Time
+	guard  *netguard.Guard
+	log    *slog.Logger
+	now    func() time.Time
 }
 
 // New returns a Dispatcher that enqueues deliveries on queue; have the
@@ -76,7 +74,8 @@ func New(cfg Config, store Store, queue Queue, log *slog.Logger) *Dispatcher {
 	if cfg.LookupIP == nil {
 		cfg.LookupIP = net.DefaultResolver.LookupNetIP
 	}
-	d := &Dispatcher{cfg: cfg, store: store, queue: queue, log: log, now: time.Now}
+	d := &Dispatcher{cfg: cfg, store: store, queue: queue, log: log, now: time.Now,
+		guard: &netguard.Guard{AllowPrivate: cfg.AllowPrivate, LookupIP: cfg.LookupIP}}
 	d.client = d.newClient()
 	return d
 }

@@ -3,9 +3,10 @@ package webhooks
 import (
 	"errors"
 	"fmt"
-	"net/netip"
 	"net/url"
 	"strings"
+
+	"github.com/berth/berth/internal/netguard"
 )
 
 // maxURLLength bounds an endpoint URL.
@@ -38,26 +39,11 @@ func (d *Dispatcher) ValidURL(raw string) error {
 		return errors.New("url must use https")
 	}
 	host := u.Hostname()
-	if ipLiteral(host) {
+	if netguard.IPLiteral(host) {
 		return fmt.Errorf("url host %s is an IP address: use a host name", host)
 	}
 	if h := strings.ToLower(strings.TrimSuffix(host, ".")); h == "localhost" || strings.HasSuffix(h, ".localhost") {
 		return errors.New("url host is localhost, which is never public: use the endpoint's public host name")
 	}
 	return nil
-}
-
-// ipLiteral reports whether host is an IP address, including the forms
-// inet_aton reads as IPv4 ("127.1", "2130706433", "0x7f000001"): a host
-// whose last label is a number. No top-level domain is numeric (RFC 3696).
-func ipLiteral(host string) bool {
-	if _, err := netip.ParseAddr(host); err == nil {
-		return true
-	}
-	labels := strings.Split(strings.TrimSuffix(host, "."), ".")
-	last := strings.ToLower(labels[len(labels)-1])
-	if hex, ok := strings.CutPrefix(last, "0x"); ok {
-		return strings.Trim(hex, "0123456789abcdef") == ""
-	}
-	return last != "" && strings.Trim(last, "0123456789") == ""
 }

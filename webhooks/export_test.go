@@ -11,7 +11,7 @@ import (
 // for anything but loopback, so that no test ever sends a packet out, even
 // with the check broken.
 func GuardDials(d *Dispatcher, guard func(netip.AddrPort) error) {
-	d.dialGuard = guard
+	d.guard.Last = guard
 }
 
 // EnqueueOnly enqueues del's job without writing its record, as Emit

@@ -1,4 +1,4 @@
-package webhooks
+package netguard
 
 import (
 	"net/netip"
@@ -77,11 +77,11 @@ func TestGloballyReachable(t *testing.T) {
 		{"fec0::1", false}, {"ff00::", false}, {"ff02::1", false}, {"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", false},
 		{"2001:db8::1%eth0", false}, {"2606:4700:4700::1111%eth0", true}, // a zone does not hide the address
 	} {
-		if got := globallyReachable(netip.MustParseAddr(tc.addr)); got != tc.want {
-			t.Errorf("globallyReachable(%s) = %v, want %v", tc.addr, got, tc.want)
+		if got := GloballyReachable(netip.MustParseAddr(tc.addr)); got != tc.want {
+			t.Errorf("GloballyReachable(%s) = %v, want %v", tc.addr, got, tc.want)
 		}
 	}
-	if globallyReachable(netip.Addr{}) {
+	if GloballyReachable(netip.Addr{}) {
 		t.Error("the zero Addr is reachable")
 	}
 }

@@ -1,4 +1,8 @@
-package webhooks
+// Package netguard decides which addresses Berth may connect to on a
+// user's behalf (outbound webhooks, Git sources): only globally reachable
+// ones unless an operator allows private networks. The check runs on the
+// resolved address just before connecting, so DNS cannot route around it.
+package netguard
 
 import "net/netip"
 
@@ -75,16 +79,16 @@ var (
 	globalUnicast = netip.MustParsePrefix("2000::/3")
 )
 
-// globallyReachable reports whether ip is an address Berth may post to on
-// a publisher's behalf: a globally reachable unicast address. Zones are
+// GloballyReachable reports whether ip is an address Berth may connect to
+// on a user's behalf: a globally reachable unicast address. Zones are
 // ignored (netip.Prefix.Contains never matches an address with one).
-func globallyReachable(ip netip.Addr) bool {
+func GloballyReachable(ip netip.Addr) bool {
 	ip = ip.WithZone("").Unmap()
 	if !ip.IsValid() {
 		return false
 	}
 	if v4, ok := embeddedIPv4(ip); ok {
-		return globallyReachable(v4)
+		return GloballyReachable(v4)
 	}
 	if ip.Is6() && !globalUnicast.Contains(ip) {
 		return false
