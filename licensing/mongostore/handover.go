@@ -34,17 +34,27 @@ func (s *Store) PutHandover(ctx context.Context, h licensing.Handover) error {
 	return nil
 }
 
-// TakeHandover removes the handover id and returns it with one
-// findOneAndDelete, so that of two takers only one gets it; an expired one
-// is removed and reported as licensing.ErrNotFound.
+// TakeHandover removes the handover id and returns it; of two takers only
+// one gets it. It reads the handover, then deletes exactly what it read
+// (its ID and expiry): the deletion that removes the document decides who
+// took it. One findOneAndDelete would do on MongoDB, but FerretDB v1 runs
+// that as a read then a write, and two takers could both get the key. An
+// expired handover is removed and reported as licensing.ErrNotFound.
 func (s *Store) TakeHandover(ctx context.Context, id string, now time.Time) (licensing.Handover, error) {
 	var d handoverDoc
-	err := s.handovers.FindOneAndDelete(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+	err := s.handovers.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return licensing.Handover{}, fmt.Errorf("taking key handover: %w", licensing.ErrNotFound)
 	}
 	if err != nil {
 		return licensing.Handover{}, fmt.Errorf("taking key handover: %w", err)
+	}
+	res, err := s.handovers.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "expires_at", Value: d.ExpiresAt}})
+	if err != nil {
+		return licensing.Handover{}, fmt.Errorf("taking key handover: %w", err)
+	}
+	if res.DeletedCount != 1 {
+		return licensing.Handover{}, fmt.Errorf("taking key handover: taken meanwhile: %w", licensing.ErrNotFound)
 	}
 	h := licensing.Handover{ID: d.ID, Sealed: d.Sealed, ExpiresAt: storecodec.ParseTime(d.ExpiresAt)}
 	if !h.ExpiresAt.After(now) {
