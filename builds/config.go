@@ -105,84 +105,84 @@ func (c Config) Validate() error {
 	var errs FieldErrors
 	c.Source.validate(&errs)
 	if len(c.Rules) == 0 {
-		errs.addf("rules", "add at least one build rule")
+		errs.Addf("rules", "add at least one build rule")
 	}
 	if len(c.Rules) > maxRules {
-		errs.addf("rules", "at most %d rules", maxRules)
+		errs.Addf("rules", "at most %d rules", maxRules)
 	}
 	for i, r := range c.Rules {
 		r.validate(&errs, "rules."+strconv.Itoa(i)+".")
 	}
 	if len(c.Links) > maxLinks {
-		errs.addf("links", "at most %d links", maxLinks)
+		errs.Addf("links", "at most %d links", maxLinks)
 	}
 	for i, l := range c.Links {
 		if !link.MatchString(l) {
-			errs.addf("links."+strconv.Itoa(i), "name an image as namespace/repository:tag")
+			errs.Addf("links."+strconv.Itoa(i), "name an image as namespace/repository:tag")
 		}
 	}
-	return errs.err()
+	return errs.Err()
 }
 
 // validate checks the URL's scheme against the credentials it carries.
 func (s Source) validate(errs *FieldErrors) {
 	u, err := url.Parse(s.URL)
 	if err != nil || len(s.URL) > maxField || u.Hostname() == "" || u.Opaque != "" {
-		errs.addf("source.url", "use a Git URL such as https://github.com/owner/repo.git, ssh://git@host/owner/repo.git or git://host/repo")
+		errs.Addf("source.url", "use a Git URL such as https://github.com/owner/repo.git, ssh://git@host/owner/repo.git or git://host/repo")
 		return
 	}
 	switch u.Scheme {
 	case "https", "http":
 		if _, hasPW := u.User.Password(); hasPW {
-			errs.addf("source.url", "do not put a password in the URL: give it as the token")
+			errs.Addf("source.url", "do not put a password in the URL: give it as the token")
 		}
 		if s.DeployKey != nil {
-			errs.addf("source.url", "a deploy key needs an ssh:// URL")
+			errs.Addf("source.url", "a deploy key needs an ssh:// URL")
 		}
 	case "ssh":
 		if s.Token != "" {
-			errs.addf("source.credentials.token", "a token is for https URLs; ssh uses the deploy key")
+			errs.Addf("source.credentials.token", "a token is for https URLs; ssh uses the deploy key")
 		}
 		if s.DeployKey == nil {
-			errs.addf("source.credentials", "generate a deploy key for an ssh URL")
+			errs.Addf("source.credentials", "generate a deploy key for an ssh URL")
 		}
 		if s.HostKey != "" {
 			if _, _, _, _, err := ssh.ParseAuthorizedKey([]byte(s.HostKey)); err != nil {
-				errs.addf("source.host_key", "give the server's public key as one line, such as the output of ssh-keyscan without the host name")
+				errs.Addf("source.host_key", "give the server's public key as one line, such as the output of ssh-keyscan without the host name")
 			}
 		}
 	case "git":
 		if s.Token != "" || s.DeployKey != nil {
-			errs.addf("source.credentials", "git:// takes no credentials")
+			errs.Addf("source.credentials", "git:// takes no credentials")
 		}
 	default:
-		errs.addf("source.url", "use https://, ssh:// or git://")
+		errs.Addf("source.url", "use https://, ssh:// or git://")
 	}
 }
 
 // validate checks one rule; prefix names it ("rules.0.").
 func (r Rule) validate(errs *FieldErrors, prefix string) {
 	if r.Type != Branch && r.Type != Tag {
-		errs.addf(prefix+"type", "choose branch or tag")
+		errs.Addf(prefix+"type", "choose branch or tag")
 	}
 	if _, err := r.matcher(); err != nil {
-		errs.addf(prefix+"source", "%s", err.Error())
+		errs.Addf(prefix+"source", "%s", err.Error())
 	}
 	if !inside(r.Dockerfile, false) {
-		errs.addf(prefix+"dockerfile", "give a path inside the repository, such as Dockerfile or docker/app.Dockerfile")
+		errs.Addf(prefix+"dockerfile", "give a path inside the repository, such as Dockerfile or docker/app.Dockerfile")
 	}
 	if !inside(r.Context, true) {
-		errs.addf(prefix+"context", "give a directory inside the repository, such as . or app")
+		errs.Addf(prefix+"context", "give a directory inside the repository, such as . or app")
 	}
 	if err := checkTemplate(r.Tag); err != nil {
-		errs.addf(prefix+"tag", "%s", err.Error())
+		errs.Addf(prefix+"tag", "%s", err.Error())
 	}
 	if len(r.BuildArgs) > maxBuildArgs {
-		errs.addf(prefix+"build_args", "at most %d build arguments", maxBuildArgs)
+		errs.Addf(prefix+"build_args", "at most %d build arguments", maxBuildArgs)
 	}
 	for k, v := range r.BuildArgs {
 		if !buildArgName.MatchString(k) || len(v) > maxField {
-			errs.addf(prefix+"build_args."+k, "use a name of letters, digits and _ and a value of at most %d characters", maxField)
+			errs.Addf(prefix+"build_args."+k, "use a name of letters, digits and _ and a value of at most %d characters", maxField)
 		}
 	}
 }

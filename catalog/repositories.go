@@ -7,16 +7,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/berth/berth/internal/fielderr"
 	"github.com/berth/berth/internal/secret"
 )
 
 // InvalidError reports input that fails validation; Field names the offending field.
-type InvalidError struct {
-	Field   string
-	Message string
-}
-
-func (e *InvalidError) Error() string { return e.Field + ": " + e.Message }
+type InvalidError = fielderr.Error
 
 // repoName is the part of a repository name below its namespace:
 // distribution's path-component grammar.

@@ -17,23 +17,23 @@ func (l *Listings) tier(t Tier, repos []string, old Product) (Tier, error) {
 		t.Currency = "usd"
 	}
 	var errs FieldErrors
-	errs.add("", checkTier(t))
+	errs.Add("", checkTier(t))
 	if err := l.rules.CheckQuota(t.PullQuota, t.QuotaPeriod); err != nil {
-		errs.add("", invalidf("pull_quota", "%v", err))
+		errs.Add("", invalidf("pull_quota", "%v", err))
 	}
 	if err := l.rules.CheckEntitlement(t.Versions, t.TagPattern); err != nil {
-		errs.add("", invalidf("versions", "%v", err))
+		errs.Add("", invalidf("versions", "%v", err))
 	}
 	if len(t.Repositories) == 0 {
 		t.Repositories = repos
 	}
 	for _, r := range t.Repositories {
 		if !slices.Contains(repos, r) {
-			errs.add("", invalidf("repositories", "%s is not one of the listing's repositories", r))
+			errs.Add("", invalidf("repositories", "%s is not one of the listing's repositories", r))
 			break
 		}
 	}
-	if err := errs.err(); err != nil {
+	if err := errs.Err(); err != nil {
 		return t, err
 	}
 	t.TermsVersion = 0
@@ -53,7 +53,7 @@ func checkTier(t Tier) error {
 	var errs FieldErrors
 	check := func(bad bool, field, msg string) {
 		if bad {
-			errs.add("", invalidf(field, "%s", msg))
+			errs.Add("", invalidf(field, "%s", msg))
 		}
 	}
 	check(!tierID.MatchString(t.ID), "id", "1 to 32 lower-case letters, digits and hyphens")
@@ -65,7 +65,7 @@ func checkTier(t Tier) error {
 	check(t.TrialDays < 0 || t.TrialDays > 90 || (t.TrialDays > 0 && t.Interval == ""), "trial_days", "0 to 90, on subscriptions only")
 	check(t.Seats < 0 || t.Seats > 10_000, "seats", "0 (unlimited) to 10,000")
 	check(len(t.Terms) > maxTerms, "terms", "at most 100,000 characters")
-	errs.add("", checkChars([]textField{{"name", t.Name, plaintext.Line}, {"description", t.Description, plaintext.Text},
+	errs.Add("", checkChars([]textField{{"name", t.Name, plaintext.Line}, {"description", t.Description, plaintext.Text},
 		{"terms", t.Terms, plaintext.Text}}, errs))
-	return errs.err()
+	return errs.Err()
 }

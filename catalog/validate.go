@@ -1,12 +1,12 @@
 package catalog
 
 import (
-	"errors"
 	"fmt"
 	"regexp"
 	"slices"
 	"strings"
 
+	"github.com/berth/berth/internal/fielderr"
 	"github.com/berth/berth/internal/plaintext"
 )
 
@@ -27,54 +27,8 @@ func invalidf(field, format string, args ...any) error {
 }
 
 // FieldErrors is every field of an input that failed validation, one
-// InvalidError each, so that a form can show them all at once. It matches
-// InvalidError (errors.As finds the first).
-type FieldErrors []*InvalidError
-
-func (e FieldErrors) Error() string {
-	msgs := make([]string, 0, len(e))
-	for _, one := range e {
-		msgs = append(msgs, one.Error())
-	}
-	return strings.Join(msgs, "; ")
-}
-
-// Unwrap returns each field's error.
-func (e FieldErrors) Unwrap() []error {
-	out := make([]error, 0, len(e))
-	for _, one := range e {
-		out = append(out, one)
-	}
-	return out
-}
-
-// add records err, an InvalidError or FieldErrors, under the field prefix
-// ("" for none, "tiers.0." for a tier's fields).
-func (e *FieldErrors) add(prefix string, err error) {
-	var many FieldErrors
-	var one *InvalidError
-	switch {
-	case err == nil:
-	case errors.As(err, &many):
-		for _, m := range many {
-			*e = append(*e, &InvalidError{Field: prefix + m.Field, Message: m.Message})
-		}
-	case errors.As(err, &one):
-		*e = append(*e, &InvalidError{Field: prefix + one.Field, Message: one.Message})
-	}
-}
-
-// err is nil when no field failed, the one InvalidError when one did,
-// else all of them.
-func (e FieldErrors) err() error {
-	switch len(e) {
-	case 0:
-		return nil
-	case 1:
-		return e[0]
-	}
-	return e
-}
+// InvalidError each, so that a form can show them all at once.
+type FieldErrors = fielderr.List
 
 // validate checks in against the seller and turns it into a product,
 // keeping from old what the editor does not own (ID, stars, pulls, logo,
@@ -85,27 +39,27 @@ func (l *Listings) validate(in ListingInput, s Seller, old Product) (Product, er
 	p.Slug, p.Name, p.Publisher = strings.ToLower(strings.TrimSpace(in.Slug)), strings.TrimSpace(in.Name), s.Slug
 	p.Kind, p.Summary, p.Description = in.Kind, strings.TrimSpace(in.Summary), in.Description
 	var errs FieldErrors
-	errs.add("", checkText(p))
+	errs.Add("", checkText(p))
 	var err error
 	if len(in.Categories) > 5 {
-		errs.add("", invalidf("categories", "at most 5"))
+		errs.Add("", invalidf("categories", "at most 5"))
 	} else if p.Categories, err = categories(in.Categories); err != nil {
-		errs.add("", err)
+		errs.Add("", err)
 	}
 	if len(in.Repositories) == 0 || len(in.Repositories) > 10 {
-		errs.add("", invalidf("repositories", "1 to 10 repositories"))
+		errs.Add("", invalidf("repositories", "1 to 10 repositories"))
 	} else if p.Repositories, err = repositories(in.Repositories, s); err != nil {
-		errs.add("", err)
+		errs.Add("", err)
 	}
 	if len(in.Tiers) == 0 || len(in.Tiers) > 10 {
-		errs.add("", invalidf("tiers", "1 to 10 tiers"))
+		errs.Add("", invalidf("tiers", "1 to 10 tiers"))
 	} else {
 		p.Tiers, err = l.tiers(in.Tiers, p.Repositories, old)
-		errs.add("", err)
+		errs.Add("", err)
 	}
 	p.Status, err = status(in.Status, old)
-	errs.add("", err)
-	return p, errs.err()
+	errs.Add("", err)
+	return p, errs.Err()
 }
 
 // checkText checks a listing's own fields: slug, name, kind, summary and
@@ -113,23 +67,23 @@ func (l *Listings) validate(in ListingInput, s Seller, old Product) (Product, er
 func checkText(p Product) error {
 	var errs FieldErrors
 	if !listingSlug.MatchString(p.Slug) {
-		errs.add("", invalidf("slug", "1 to 64 lower-case letters, digits and hyphens"))
+		errs.Add("", invalidf("slug", "1 to 64 lower-case letters, digits and hyphens"))
 	}
 	if p.Name == "" || len(p.Name) > 80 {
-		errs.add("", invalidf("name", "1 to 80 characters"))
+		errs.Add("", invalidf("name", "1 to 80 characters"))
 	}
 	if p.Kind != KindImage && p.Kind != KindPlugin {
-		errs.add("", invalidf("kind", "image or plugin"))
+		errs.Add("", invalidf("kind", "image or plugin"))
 	}
 	if len(p.Summary) > 200 {
-		errs.add("", invalidf("summary", "at most 200 characters"))
+		errs.Add("", invalidf("summary", "at most 200 characters"))
 	}
 	if len(p.Description) > MaxDescription {
-		errs.add("", invalidf("description", "at most 50,000 characters"))
+		errs.Add("", invalidf("description", "at most 50,000 characters"))
 	}
-	errs.add("", checkChars([]textField{{"name", p.Name, plaintext.Line}, {"summary", p.Summary, plaintext.Line},
+	errs.Add("", checkChars([]textField{{"name", p.Name, plaintext.Line}, {"summary", p.Summary, plaintext.Line},
 		{"description", p.Description, plaintext.Text}}, errs))
-	return errs.err()
+	return errs.Err()
 }
 
 // textField is a field's name, value and the check its characters pass.
@@ -147,10 +101,10 @@ func checkChars(fields []textField, done FieldErrors) error {
 			continue
 		}
 		if err := f.check(f.value); err != nil {
-			errs.add("", invalidf(f.name, "%v", err))
+			errs.Add("", invalidf(f.name, "%v", err))
 		}
 	}
-	return errs.err()
+	return errs.Err()
 }
 
 // categories returns the non-empty categories of at most 40 characters.
@@ -190,13 +144,13 @@ func (l *Listings) tiers(in []Tier, repos []string, old Product) ([]Tier, error)
 	for i, t := range in {
 		prefix := fmt.Sprintf("tiers.%d.", i)
 		tier, err := l.tier(t, repos, old)
-		errs.add(prefix, err)
+		errs.Add(prefix, err)
 		if slices.ContainsFunc(out, func(o Tier) bool { return o.ID == tier.ID }) {
-			errs.add(prefix, invalidf("id", "two tiers are called %s", tier.ID))
+			errs.Add(prefix, invalidf("id", "two tiers are called %s", tier.ID))
 		}
 		out = append(out, tier)
 	}
-	return out, errs.err()
+	return out, errs.Err()
 }
 
 // status returns the listing's status after an edit asking for want.
