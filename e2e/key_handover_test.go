@@ -2,15 +2,12 @@ package e2e
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
 
-	"github.com/berth/berth/catalog"
 	"github.com/berth/berth/internal/secret"
 )
 
@@ -24,21 +21,9 @@ var licenseKeyOnPage = regexp.MustCompile(`<code id="license-key">([^<]+)</code>
 // response carries the key in a cookie, and a second GET of the page, on
 // either instance and with the very same cookies, shows no key.
 func TestKeyHandoverAcrossInstances(t *testing.T) {
-	kek := make([]byte, 32)
-	_, err := rand.Read(kek)
-	must(t, err)
-	cfgA := config(t, backend{name: "mongodb", mongo: true})
-	cfgA.Demo = false
-	cfgA.KEK = base64.StdEncoding.EncodeToString(kek)
-	cfgB := cfgA
-	cfgB.DataDir = t.TempDir()
-	a := start(t, cfgA)
-	b := start(t, cfgB)
+	a, b := startPair(t, clusterConfig(t))
+	putFreeProduct(t, a, "handed-app", "Handed App", "handed/app")
 	ctx := context.Background()
-	_, err = a.srv.Backend.Stores.Catalog.PutProduct(ctx, catalog.Product{Slug: "handed-app", Name: "Handed App", Publisher: "berthlabs",
-		Kind: catalog.KindImage, Repositories: []string{"handed/app"},
-		Tiers: []catalog.Tier{{ID: "express", Name: "Express", Currency: "usd", Repositories: []string{"handed/app"}}}})
-	must(t, err)
 	if s := a.call("POST", "/api/v1/users", "", "", map[string]string{"username": "hana", "email": "hana@example.com", "password": "hana-password"}, nil); s != http.StatusCreated {
 		t.Fatalf("sign-up on A: %d", s)
 	}

@@ -2,12 +2,8 @@ package e2e
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"net/http"
 	"testing"
-
-	"github.com/berth/berth/catalog"
 )
 
 // TestLicenseCacheAcrossInstances proves that the token server's license
@@ -18,22 +14,9 @@ import (
 // B is refused by A at once and the new key works, and a license revoked
 // on B is refused by A at once.
 func TestLicenseCacheAcrossInstances(t *testing.T) {
-	kek := make([]byte, 32)
-	_, err := rand.Read(kek)
-	must(t, err)
-	cfgA := config(t, backend{name: "mongodb", mongo: true})
-	cfgA.Demo = false
-	cfgA.KEK = base64.StdEncoding.EncodeToString(kek)
-	cfgA.RegistryService = "berth-cluster"
-	cfgB := cfgA
-	cfgB.DataDir = t.TempDir()
-	a := start(t, cfgA)
-	b := start(t, cfgB)
+	a, b := startPair(t, clusterConfig(t))
+	putFreeProduct(t, a, "shared-app", "Shared App", "shared/app")
 	ctx := context.Background()
-	_, err = a.srv.Backend.Stores.Catalog.PutProduct(ctx, catalog.Product{Slug: "shared-app", Name: "Shared App", Publisher: "berthlabs",
-		Kind: catalog.KindImage, Repositories: []string{"shared/app"},
-		Tiers: []catalog.Tier{{ID: "express", Name: "Express", Currency: "usd", Repositories: []string{"shared/app"}}}})
-	must(t, err)
 	if s := a.call("POST", "/api/v1/users", "", "", map[string]string{"username": "cam", "email": "cam@example.com", "password": "cam-password"}, nil); s != http.StatusCreated {
 		t.Fatalf("sign-up on A: %d", s)
 	}

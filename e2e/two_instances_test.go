@@ -2,8 +2,6 @@ package e2e
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -17,7 +15,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
-	"github.com/berth/berth/catalog"
 	"github.com/berth/berth/licensing"
 )
 
@@ -43,26 +40,14 @@ storage:
   redirect:
     disable: true
 `, endpoint)), 0o600))
-	kek := make([]byte, 32)
-	_, err := rand.Read(kek)
-	must(t, err)
 
-	cfgA := config(t, backend{name: "mongodb", mongo: true})
-	cfgA.Demo = false
-	cfgA.RegistryConfig = yml
-	cfgA.KEK = base64.StdEncoding.EncodeToString(kek)
-	cfgA.RegistryService = "berth-cluster"
-	cfgB := cfgA
-	cfgB.DataDir = t.TempDir()
-	a := start(t, cfgA)
-	b := start(t, cfgB)
+	cfg := clusterConfig(t)
+	cfg.RegistryConfig = yml
+	a, b := startPair(t, cfg)
 	ctx := context.Background()
 
 	// A product with a free tier, and an image pushed through A's registry.
-	_, err = a.srv.Backend.Stores.Catalog.PutProduct(ctx, catalog.Product{Slug: "shared-app", Name: "Shared App", Publisher: "berthlabs",
-		Kind: catalog.KindImage, Repositories: []string{"shared/app"},
-		Tiers: []catalog.Tier{{ID: "express", Name: "Express", Currency: "usd", Repositories: []string{"shared/app"}}}})
-	must(t, err)
+	putFreeProduct(t, a, "shared-app", "Shared App", "shared/app")
 	tok, err := a.srv.Backend.Tokens.Sign(licensing.InternalSubject+"e2e", []licensing.Access{{Type: "repository", Name: "shared/app", Actions: []string{"pull", "push"}}})
 	must(t, err)
 	img, err := random.Image(64<<10, 3)
