@@ -21,6 +21,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/berth/berth/licensing"
+	"github.com/berth/berth/server"
 	"github.com/berth/berth/signing"
 )
 
@@ -122,7 +123,11 @@ func (u *toolUser) discovered(t *testing.T, oras, ref string) map[string]string 
 // tampered signature are not promoted.
 func TestCosignSignedUploadVerifiedByBuyer(t *testing.T) {
 	cosign, oras := realTool(t, "cosign"), realTool(t, "oras")
-	w := newPublisherWorld(t)
+	// cosign signs after the push; on a loaded machine that has taken
+	// more than the 3 s the other publishing tests wait, so the upload was
+	// rejected as unsigned before its signature arrived. The rejected
+	// cases below each wait this long, at once.
+	w := newPublisherWorld(t, func(c *server.Config) { c.SignatureWait = 20 * time.Second })
 	reg := w.in.Registry
 
 	pub := newToolUser(t, "COSIGN_PASSWORD=publisher-key-password", "COSIGN_EXPERIMENTAL=1")
