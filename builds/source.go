@@ -1,6 +1,7 @@
 package builds
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing/transport"
@@ -36,6 +38,7 @@ type Fetcher struct {
 // NewFetcher returns a Fetcher whose connections pass guard, making its
 // workspaces under dir ("" for the system's temporary directory).
 func NewFetcher(guard *netguard.Guard, dir string) *Fetcher {
+	ignoreSSHConfig.Do(func() { gitssh.DefaultSSHConfig = nil })
 	return &Fetcher{guard: guard, workspaces: dir}
 }
 
@@ -45,7 +48,22 @@ type Checkout struct {
 	Dir string
 	// Commit is the commit checked out (a pushed annotated tag peeled).
 	Commit string
+	// HostKey is the ssh server's public key (authorized_keys format)
+	// when the source did not pin one: the caller pins it for the next
+	// fetch, so a later server showing another key is refused (trust on
+	// first use, as ssh's known_hosts).
+	HostKey string
 }
+
+// connectTimeout bounds connecting to a Git server: ssh and git:// dial
+// outside the build's context.
+const connectTimeout = 15 * time.Second
+
+// ignoreSSHConfig stops go-git reading the user's ~/.ssh/config, whose
+// Hostname and Port entries would send a connection to an address the
+// guard never saw. go-git keeps that reader in a package variable, so it
+// is cleared once, for the process.
+var ignoreSSHConfig sync.Once
 
 // Remove deletes the workspace.
 func (c *Checkout) Remove() error { return os.RemoveAll(c.Dir) }
@@ -62,7 +80,8 @@ func (f *Fetcher) Clone(ctx context.Context, src Source, ref Ref, commit string)
 	if err != nil {
 		return nil, fmt.Errorf("reading source URL: %w", err)
 	}
-	tr, auth, err := f.transport(ctx, ep, src)
+	seen := &hostKeySeen{}
+	tr, auth, err := f.transport(ctx, ep, src, seen)
 	if err != nil {
 		return nil, err
 	}
@@ -75,13 +94,14 @@ func (f *Fetcher) Clone(ctx context.Context, src Source, ref Ref, commit string)
 		_ = co.Remove()
 		return nil, fmt.Errorf("cloning %s at %s: %w", redactURL(ep), commit[:12], err)
 	}
+	co.HostKey = seen.key
 	return co, nil
 }
 
 // transport returns the go-git transport and credentials for ep. https
 // dials through the guard; ssh and git:// cannot, so ep's host is
 // replaced by an address the guard allowed and only that is connected to.
-func (f *Fetcher) transport(ctx context.Context, ep *transport.Endpoint, src Source) (transport.Transport, transport.AuthMethod, error) {
+func (f *Fetcher) transport(ctx context.Context, ep *transport.Endpoint, src Source, seen *hostKeySeen) (transport.Transport, transport.AuthMethod, error) {
 	switch ep.Protocol {
 	case "https", "http":
 		client := &http.Client{
@@ -104,10 +124,16 @@ func (f *Fetcher) transport(ctx context.Context, ep *transport.Endpoint, src Sou
 		if err := f.pin(ctx, ep, 22); err != nil {
 			return nil, nil, err
 		}
-		auth, err := sshAuth(ep, src)
+		auth, err := sshAuth(ep, src, seen)
 		return gitssh.DefaultClient, auth, err
 	case "git":
 		if err := f.pin(ctx, ep, 9418); err != nil {
+			return nil, nil, err
+		}
+		// go-git dials git:// with no timeout and no context: a server
+		// that never answers would hold the build until the kernel gives
+		// up. Knock first, bounded, through the guard.
+		if err := f.knock(ctx, ep); err != nil {
 			return nil, nil, err
 		}
 		return gitgit.DefaultClient, nil, nil
@@ -130,9 +156,39 @@ func (f *Fetcher) pin(ctx context.Context, ep *transport.Endpoint, defaultPort i
 	return nil
 }
 
+// knock connects to ep's pinned address and closes, within
+// connectTimeout.
+func (f *Fetcher) knock(ctx context.Context, ep *transport.Endpoint) error {
+	ctx, cancel := context.WithTimeout(ctx, connectTimeout)
+	defer cancel()
+	conn, err := f.guard.DialContext(ctx, "tcp", net.JoinHostPort(ep.Host, strconv.Itoa(ep.Port)))
+	if err != nil {
+		return fmt.Errorf("connecting to %s: %w", redactURL(ep), err)
+	}
+	return conn.Close()
+}
+
+// hostKeySeen records the host key an unpinned ssh server showed.
+type hostKeySeen struct{ key string }
+
+// timedKeys is the deploy-key authentication with a connect timeout:
+// go-git takes the ssh client configuration from the AuthMethod, and an
+// ssh.ClientConfig of its own would replace every field, the host key
+// check included.
+type timedKeys struct{ *gitssh.PublicKeys }
+
+func (t timedKeys) ClientConfig() (*ssh.ClientConfig, error) {
+	c, err := t.PublicKeys.ClientConfig()
+	if err == nil {
+		c.Timeout = connectTimeout
+	}
+	return c, err
+}
+
 // sshAuth authenticates with the source's deploy key, checking the
-// server's host key when the source pins one.
-func sshAuth(ep *transport.Endpoint, src Source) (transport.AuthMethod, error) {
+// server's host key when the source pins one, and recording it in seen
+// when not.
+func sshAuth(ep *transport.Endpoint, src Source, seen *hostKeySeen) (transport.AuthMethod, error) {
 	if src.DeployKey == nil {
 		return nil, errors.New("an ssh source needs a deploy key")
 	}
@@ -145,7 +201,10 @@ func sshAuth(ep *transport.Endpoint, src Source) (transport.AuthMethod, error) {
 		user = "git"
 	}
 	auth := &gitssh.PublicKeys{User: user, Signer: signer}
-	auth.HostKeyCallback = ssh.InsecureIgnoreHostKey() //nolint:gosec // no pinned key: see Source.HostKey
+	auth.HostKeyCallback = func(_ string, _ net.Addr, key ssh.PublicKey) error {
+		seen.key = string(bytes.TrimSpace(ssh.MarshalAuthorizedKey(key))) // first use: see Checkout.HostKey
+		return nil
+	}
 	if src.HostKey != "" {
 		key, _, _, _, err := ssh.ParseAuthorizedKey([]byte(src.HostKey))
 		if err != nil {
@@ -153,7 +212,7 @@ func sshAuth(ep *transport.Endpoint, src Source) (transport.AuthMethod, error) {
 		}
 		auth.HostKeyCallback = ssh.FixedHostKey(key)
 	}
-	return auth, nil
+	return timedKeys{auth}, nil
 }
 
 // redactURL is ep without credentials, for errors and logs.

@@ -119,4 +119,20 @@ func TestCloneOverSSHWithTheDeployKey(t *testing.T) {
 	if _, err := f.Clone(ctx, builds.Source{URL: url, DeployKey: key, HostKey: other.Public}, main, r.commits[2]); err == nil {
 		t.Error("a server with another host key was trusted")
 	}
+	if co.HostKey != "" {
+		t.Errorf("a pinned clone reported host key %q", co.HostKey)
+	}
+
+	// Unpinned: the first clone reports the key the server showed, for
+	// the caller to pin.
+	first, err := f.Clone(ctx, builds.Source{URL: url, DeployKey: key}, main, r.commits[2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Remove()
+	got, _, _, _, gotErr := ssh.ParseAuthorizedKey([]byte(first.HostKey))
+	server, _, _, _, _ := ssh.ParseAuthorizedKey([]byte(hostKey))
+	if gotErr != nil || !bytes.Equal(got.Marshal(), server.Marshal()) {
+		t.Errorf("first use reported host key %q (%v); the server's is %q", first.HostKey, gotErr, hostKey)
+	}
 }
