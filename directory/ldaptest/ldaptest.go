@@ -87,7 +87,9 @@ func Start(t testing.TB) *Server {
 }
 
 // config is a slapd.conf with the MDB backend and the schemas that
-// inetOrgPerson and groupOfNames need.
+// inetOrgPerson and groupOfNames need. Only the service account reads
+// entries, as in a locked-down directory: a connection left bound as
+// someone else finds nobody.
 func config(dir string) string {
 	return fmt.Sprintf(`include /etc/ldap/schema/core.schema
 include /etc/ldap/schema/cosine.schema
@@ -106,8 +108,8 @@ rootdn "%[3]s"
 rootpw %[4]s
 directory %[1]s/db
 access to attrs=userPassword by self write by anonymous auth by * none
-access to * by * read
-`, dir, Suffix, AdminDN, AdminPassword)
+access to * by dn.exact="%[5]s" read by * none
+`, dir, Suffix, AdminDN, AdminPassword, ServiceDN)
 }
 
 func freeAddr(t testing.TB) string {
