@@ -242,4 +242,3 @@ func (s *Server) Delete(t testing.TB, dn string) {
 		t.Fatalf("deleting %s: %v", dn, err)
 	}
 }
-
