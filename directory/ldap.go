@@ -3,6 +3,7 @@ package directory
 import (
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -86,12 +87,33 @@ func (l *LDAP) Lookup(ctx context.Context, externalID string) (Identity, error) 
 			return err
 		}
 		again, err := l.findUser(c, entry.GetAttributeValue(l.cfg.UsernameAttr))
-		if err == ErrBadCredentials || (err == nil && l.stableID(again) != externalID) {
+		if errors.Is(err, ErrBadCredentials) || (err == nil && l.stableID(again) != externalID) {
 			return ErrGone
 		} else if err != nil {
 			return err
 		}
 		id, err = l.identity(c, again)
+		return err
+	})
+	return id, err
+}
+
+// Find returns the identity of the enabled person with username, without
+// a password: what an admin links an existing account to. Nobody is
+// ErrNotFound.
+func (l *LDAP) Find(ctx context.Context, username string) (Identity, error) {
+	if strings.TrimSpace(username) == "" {
+		return Identity{}, ErrNotFound
+	}
+	var id Identity
+	err := l.pool.do(ctx, func(c *ldap.Conn) error {
+		entry, err := l.findUser(c, username)
+		if errors.Is(err, ErrBadCredentials) {
+			return ErrNotFound
+		} else if err != nil {
+			return err
+		}
+		id, err = l.identity(c, entry)
 		return err
 	})
 	return id, err

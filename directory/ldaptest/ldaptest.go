@@ -201,12 +201,16 @@ func (s *Server) AddUser(t testing.TB, uid, password string) {
 		"cn": {uid + " Person"}, "sn": {"Person"}, "mail": {uid + "@berth.test"}, "userPassword": {password}})
 }
 
-// AddGroup adds a groupOfNames with the people uids as members.
+// Nobody is a member of every group, because groupOfNames must have one:
+// so that a test can remove the last person.
+const Nobody = "cn=nobody," + Suffix
+
+// AddGroup adds a groupOfNames with the people uids (and Nobody) as members.
 func (s *Server) AddGroup(t testing.TB, cn string, uids ...string) {
 	t.Helper()
-	members := make([]string, len(uids))
-	for i, u := range uids {
-		members[i] = UserDN(u)
+	members := []string{Nobody}
+	for _, u := range uids {
+		members = append(members, UserDN(u))
 	}
 	add(t, s.Admin(t), GroupDN(cn), map[string][]string{"objectClass": {"groupOfNames"}, "cn": {cn}, "member": members})
 }
