@@ -161,6 +161,14 @@ func TestNameClashIsNotATakeover(t *testing.T) {
 	if _, err := e.dir.Authenticate(ctx, "bob", "directory-password"); !errors.As(err, &clash) {
 		t.Fatalf("directory bob over local bob: %v, want *ClashError", err)
 	}
+	// Signing in by email reaches the directory first, and finds the
+	// directory's username taken.
+	byMail := ldapConfig(e.slapd)
+	byMail.UserFilter = "(&(objectClass=inetOrgPerson)(mail=%s))"
+	viaMail := directory.New(newLDAP(t, byMail), e.store, e.accounts, e.audit, directory.Options{})
+	if _, err := viaMail.Authenticate(ctx, "bob@berth.test", "directory-password"); !errors.As(err, &clash) {
+		t.Fatalf("directory bob by email over local bob: %v, want *ClashError", err)
+	}
 	if u := e.signIn(t, "bob", "local-password"); u.ID != local.ID {
 		t.Errorf("local bob's password signed in %s", u.ID)
 	}
