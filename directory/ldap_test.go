@@ -24,7 +24,7 @@ func ldapConfig(s *ldaptest.Server) directory.LDAPConfig {
 	}
 }
 
-func newLDAP(t *testing.T, cfg directory.LDAPConfig) *directory.LDAP {
+func newLDAP(t testing.TB, cfg directory.LDAPConfig) *directory.LDAP {
 	t.Helper()
 	l, err := directory.NewLDAP(cfg)
 	if err != nil {
@@ -151,5 +151,37 @@ func TestLDAPConfigValidate(t *testing.T) {
 	}
 	if s := fmt.Sprintf("%v %#v %s", cfg, cfg, cfg.BindPassword); strings.Contains(s, "pw\"") || strings.Contains(s, " pw ") {
 		t.Errorf("the bind password printed: %s", s)
+	}
+}
+
+func TestLDAPPoolBoundAndCancel(t *testing.T) {
+	s := ldaptest.Start(t)
+	s.AddUser(t, "alice", "alice-password")
+	cfg := ldapConfig(s)
+	cfg.MaxConns = 2
+	l := newLDAP(t, cfg)
+	errs := make(chan error, 20)
+	for i := range 20 {
+		go func() {
+			pw := "alice-password"
+			if i%2 == 1 {
+				pw = "wrong-password"
+			}
+			_, err := l.Authenticate(context.Background(), "alice", pw)
+			if i%2 == 1 && errors.Is(err, directory.ErrBadCredentials) {
+				err = nil
+			}
+			errs <- err
+		}()
+	}
+	for range 20 {
+		if err := <-errs; err != nil {
+			t.Errorf("concurrent sign-in through 2 connections: %v", err)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := l.Authenticate(ctx, "alice", "alice-password"); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled sign-in: %v, want context.Canceled", err)
 	}
 }

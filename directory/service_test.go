@@ -32,7 +32,7 @@ type env struct {
 
 var ctx = context.Background()
 
-func newEnv(t *testing.T, opts directory.Options) *env {
+func newEnv(t testing.TB, opts directory.Options) *env {
 	t.Helper()
 	e := &env{slapd: ldaptest.Start(t)}
 	db := sqldbtest.Open(t)
@@ -53,7 +53,9 @@ func newEnv(t *testing.T, opts directory.Options) *env {
 	e.ldap = newLDAP(t, ldapConfig(e.slapd))
 	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
 	e.now = &now
-	opts.Now = func() time.Time { return *e.now }
+	if opts.Now == nil {
+		opts.Now = func() time.Time { return *e.now }
+	}
 	e.dir = directory.New(e.ldap, e.store, e.accounts, e.audit, opts)
 	e.admin, err = e.accounts.Register(ctx, account.SignUp{Username: "root-admin", Email: "admin@example.com", Password: "admin-password", Admin: true})
 	if err != nil {
