@@ -187,3 +187,21 @@ func (s *Service) Link(ctx context.Context, admin account.User, berthUsername, d
 	return s.record(ctx, audit.Event{Action: audit.AccountLinked, ActorID: admin.ID, ActorName: admin.Username,
 		Credential: audit.CredentialAdmin, Outcome: audit.Success, Target: "user:" + u.Username, Detail: "linked to " + id.DN})
 }
+
+// SignInIdentity signs in a person a provider has already vouched for (an
+// OIDC callback that OIDC.Finish accepted): it finds or creates the linked
+// account, with the same no-takeover rule as a directory password, and
+// applies the person's groups.
+func (s *Service) SignInIdentity(ctx context.Context, id Identity) (account.User, error) {
+	if id.Provider != s.dir.Provider() || id.ID == "" {
+		return account.User{}, ErrBadCredentials
+	}
+	u, _, err := s.resolve(ctx, id)
+	if err != nil {
+		return account.User{}, err
+	}
+	if err := s.apply(ctx, u, id.Groups); err != nil {
+		return account.User{}, err
+	}
+	return u, nil
+}
