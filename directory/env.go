@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -16,13 +17,63 @@ type Settings struct {
 	Options Options
 	// SyncEvery is how often the periodic Sync runs (default 15 minutes).
 	SyncEvery time.Duration
+	// OIDC are the providers BERTH_OIDC_PROVIDERS names, in its order.
+	// RedirectURL is empty unless BERTH_OIDC_<NAME>_REDIRECT_URL sets it:
+	// the server fills in <public URL>/signin/oidc/<name>/callback.
+	OIDC []OIDCConfig
 }
 
 // FromEnv reads the directory settings through lookup (os.LookupEnv in
 // cmd/berth: nothing below cmd reads the environment itself) and validates
-// them, naming every bad variable. Without BERTH_LDAP_URL the directory is
-// off and nothing else is read.
+// them, naming every bad variable. Without BERTH_LDAP_URL the LDAP
+// directory is off and no other BERTH_LDAP_* is read.
 func FromEnv(lookup func(string) (string, bool)) (Settings, error) {
+	providers, err := oidcFromEnv(lookup)
+	if err != nil {
+		return Settings{}, err
+	}
+	s, err := ldapFromEnv(lookup)
+	s.OIDC = providers
+	return s, err
+}
+
+// oidcFromEnv reads BERTH_OIDC_PROVIDERS (names separated by commas) and,
+// for each name, BERTH_OIDC_<NAME>_ISSUER, _CLIENT_ID, _CLIENT_SECRET,
+// _DISPLAY_NAME, _GROUPS_CLAIM, _USERNAME_CLAIM, _SCOPES (space-separated)
+// and _REDIRECT_URL.
+func oidcFromEnv(lookup func(string) (string, bool)) ([]OIDCConfig, error) {
+	list, _ := lookup("BERTH_OIDC_PROVIDERS")
+	var (
+		out  []OIDCConfig
+		errs []error
+	)
+	for _, name := range strings.Split(list, ",") {
+		name = strings.TrimSpace(name)
+		if name == "" {
+			continue
+		}
+		prefix := "BERTH_OIDC_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_")) + "_"
+		get := func(k string) string { v, _ := lookup(prefix + k); return v }
+		c := OIDCConfig{Name: name, DisplayName: get("DISPLAY_NAME"), Issuer: get("ISSUER"), ClientID: get("CLIENT_ID"),
+			ClientSecret: Secret(get("CLIENT_SECRET")), RedirectURL: get("REDIRECT_URL"),
+			GroupsClaim: get("GROUPS_CLAIM"), UsernameClaim: get("USERNAME_CLAIM"), Scopes: strings.Fields(get("SCOPES"))}
+		if c.DisplayName == "" {
+			c.DisplayName = name
+		}
+		check := c
+		if check.RedirectURL == "" {
+			check.RedirectURL = "https://berth.invalid/callback" // filled in by the server
+		}
+		if err := check.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("%s*: %w", prefix, err))
+		}
+		out = append(out, c)
+	}
+	return out, errors.Join(errs...)
+}
+
+// ldapFromEnv reads the BERTH_LDAP_* settings.
+func ldapFromEnv(lookup func(string) (string, bool)) (Settings, error) {
 	get := func(name, def string) string {
 		if v, ok := lookup(name); ok && v != "" {
 			return v

@@ -38,3 +38,27 @@ func TestFromEnv(t *testing.T) {
 		t.Errorf("bad settings: %v", err)
 	}
 }
+
+func TestOIDCFromEnv(t *testing.T) {
+	_, err := directory.FromEnv(lookup(map[string]string{
+		"BERTH_OIDC_PROVIDERS":          "corp, google",
+		"BERTH_OIDC_CORP_ISSUER":        "https://login.corp.example/realms/corp",
+		"BERTH_OIDC_CORP_CLIENT_ID":     "berth",
+		"BERTH_OIDC_CORP_CLIENT_SECRET": "s3cret-value",
+		"BERTH_OIDC_CORP_SCOPES":        "groups",
+		"BERTH_OIDC_GOOGLE_ISSUER":      "https://accounts.google.com",
+	}))
+	if err == nil || !strings.Contains(err.Error(), "BERTH_OIDC_GOOGLE_") || !strings.Contains(err.Error(), "client_id") ||
+		strings.Contains(err.Error(), "s3cret") {
+		t.Errorf("google without a client ID: %v", err)
+	}
+	s, err := directory.FromEnv(lookup(map[string]string{
+		"BERTH_OIDC_PROVIDERS":      "corp",
+		"BERTH_OIDC_CORP_ISSUER":    "https://login.corp.example/realms/corp",
+		"BERTH_OIDC_CORP_CLIENT_ID": "berth", "BERTH_OIDC_CORP_SCOPES": "groups offline_access",
+	}))
+	if err != nil || s.Enabled || len(s.OIDC) != 1 || s.OIDC[0].Name != "corp" || s.OIDC[0].DisplayName != "corp" ||
+		len(s.OIDC[0].Scopes) != 2 {
+		t.Errorf("one OIDC provider, no LDAP: %+v, %v", s, err)
+	}
+}
