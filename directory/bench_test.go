@@ -4,6 +4,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oauth2-proxy/mockoidc"
+
 	"github.com/berth/berth/directory"
 )
 
@@ -54,4 +56,28 @@ func newBenchEnv(b *testing.B, opts directory.Options) *env {
 	e.slapd.AddUser(b, "alice", "alice-password")
 	e.slapd.AddGroup(b, "developers", "alice")
 	return e
+}
+
+// BenchmarkOIDCSignIn measures an OIDC sign-in against mockoidc on
+// loopback: Begin, the browser's authorization redirect, then Finish
+// (code exchange with PKCE, ID token verification) and SignInIdentity
+// (link read, account read, link update). The provider's own time is in
+// it, as it would be for a user.
+func BenchmarkOIDCSignIn(b *testing.B) {
+	m, o := startOIDC(b)
+	e := newEnv(b, directory.Options{})
+	svc := directory.New(o, e.store, e.accounts, e.audit, directory.Options{})
+	user := &mockoidc.MockUser{Subject: "sub-erin", Email: "erin@corp.example", EmailVerified: true, PreferredUsername: "erin"}
+	for b.Loop() {
+		m.QueueUser(user)
+		authURL, pending := o.Begin()
+		state, code := authorize(b, authURL)
+		id, err := o.Finish(ctx, pending, state, code)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := svc.SignInIdentity(ctx, id); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -15,7 +15,7 @@ import (
 )
 
 // startOIDC runs mockoidc on loopback and returns a client of it.
-func startOIDC(t *testing.T) (*mockoidc.MockOIDC, *directory.OIDC) {
+func startOIDC(t testing.TB) (*mockoidc.MockOIDC, *directory.OIDC) {
 	t.Helper()
 	m, err := mockoidc.Run()
 	if err != nil {
@@ -34,7 +34,7 @@ func startOIDC(t *testing.T) (*mockoidc.MockOIDC, *directory.OIDC) {
 
 // authorize plays the browser at the provider: it follows the
 // authorization URL and returns the state and code of the redirect back.
-func authorize(t *testing.T, authURL string) (state, code string) {
+func authorize(t testing.TB, authURL string) (state, code string) {
 	t.Helper()
 	u, err := url.Parse(authURL)
 	if err != nil {
