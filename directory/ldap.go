@@ -119,17 +119,46 @@ func (l *LDAP) Find(ctx context.Context, username string) (Identity, error) {
 	return id, err
 }
 
-// Check binds as the service account and reads the user base: the "test
-// connection" an admin runs after changing the configuration.
-func (l *LDAP) Check(ctx context.Context) error {
-	return l.pool.do(ctx, func(c *ldap.Conn) error {
+// CheckReport is what a "test connection" found.
+type CheckReport struct {
+	// BoundAs is the service account the directory accepted.
+	BoundAs string
+	// Probe is the identity of the username the admin asked about, groups
+	// included; nil when none was given.
+	Probe *Identity
+}
+
+// Check binds as the service account, reads the user base and, when probe
+// is set, finds that person and their groups: the "test connection" an
+// admin runs after changing the configuration. Its errors name the
+// setting at fault.
+func (l *LDAP) Check(ctx context.Context, probe string) (CheckReport, error) {
+	r := CheckReport{BoundAs: l.cfg.BindDN}
+	err := l.pool.do(ctx, func(c *ldap.Conn) error {
 		req := ldap.NewSearchRequest(l.cfg.UserBase, ldap.ScopeBaseObject, ldap.NeverDerefAliases, 1,
 			l.timeLimit(), false, "(objectClass=*)", []string{"1.1"}, nil)
-		if _, err := c.Search(req); err != nil {
+		if _, err := c.Search(req); ldap.IsErrorWithCode(err, ldap.LDAPResultNoSuchObject) {
+			return &InvalidError{Field: "BERTH_LDAP_USER_BASE", Message: l.cfg.UserBase + " does not exist in the directory"}
+		} else if err != nil {
 			return unavailable(fmt.Errorf("reading BERTH_LDAP_USER_BASE %s: %w", l.cfg.UserBase, err))
 		}
-		return nil
+		if probe == "" {
+			return nil
+		}
+		entry, err := l.findUser(c, probe)
+		if errors.Is(err, ErrBadCredentials) {
+			return &InvalidError{Field: "BERTH_LDAP_USER_FILTER", Message: "no enabled person matches it for " + probe}
+		} else if err != nil {
+			return err
+		}
+		id, err := l.identity(c, entry)
+		r.Probe = &id
+		return err
 	})
+	if err != nil {
+		return CheckReport{}, err
+	}
+	return r, nil
 }
 
 func (l *LDAP) timeLimit() int { return int(l.cfg.Timeout.Seconds()) + 1 }

@@ -129,8 +129,17 @@ func TestLDAPTransport(t *testing.T) {
 	if err == nil || errors.Is(err, directory.ErrBadCredentials) || !strings.Contains(err.Error(), "BERTH_LDAP_BIND_PASSWORD") {
 		t.Errorf("wrong service password: err = %v, want one naming BERTH_LDAP_BIND_PASSWORD", err)
 	}
-	if err := newLDAP(t, ldapConfig(s)).Check(ctx); err != nil {
-		t.Errorf("Check: %v", err)
+	l := newLDAP(t, ldapConfig(s))
+	if r, err := l.Check(ctx, "alice"); err != nil || r.Probe == nil || r.Probe.DN != ldaptest.UserDN("alice") {
+		t.Errorf("Check(alice) = %+v, %v", r, err)
+	}
+	if _, err := l.Check(ctx, "nobody"); err == nil || !strings.Contains(err.Error(), "BERTH_LDAP_USER_FILTER") {
+		t.Errorf("Check(nobody): %v, want one naming BERTH_LDAP_USER_FILTER", err)
+	}
+	wrongBase := ldapConfig(s)
+	wrongBase.UserBase = "ou=nowhere," + ldaptest.Suffix
+	if _, err := newLDAP(t, wrongBase).Check(ctx, ""); err == nil || !strings.Contains(err.Error(), "BERTH_LDAP_USER_BASE") {
+		t.Errorf("Check with a wrong base: %v, want one naming BERTH_LDAP_USER_BASE", err)
 	}
 }
 

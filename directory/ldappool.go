@@ -64,7 +64,8 @@ func (p *pool) do(ctx context.Context, f func(*ldap.Conn) error) error {
 // connection still works and is bound as the service account again), as
 // opposed to a broken or wrongly bound connection.
 func keepable(err error) bool {
-	return errors.Is(err, ErrBadCredentials) || errors.Is(err, ErrAmbiguous) || errors.Is(err, ErrGone) || errors.Is(err, ErrNotFound)
+	var invalid *InvalidError
+	return errors.As(err, &invalid) || errors.Is(err, ErrBadCredentials) || errors.Is(err, ErrAmbiguous) || errors.Is(err, ErrGone) || errors.Is(err, ErrNotFound)
 }
 
 // unavailable marks network and timeout failures as ErrUnavailable.

@@ -107,3 +107,20 @@ func (s *Service) record(ctx context.Context, e audit.Event) error {
 	}
 	return s.log.Record(context.WithoutCancel(ctx), e)
 }
+
+// Check tests the directory's connection for an admin (the "test
+// connection" button and API) and reports what it found about probe, a
+// username. A directory that cannot be searched (an OIDC provider) is
+// ErrUnavailable.
+func (s *Service) Check(ctx context.Context, admin account.User, probe string) (CheckReport, error) {
+	if !admin.Admin {
+		return CheckReport{}, account.ErrForbidden
+	}
+	c, ok := s.dir.(interface {
+		Check(ctx context.Context, probe string) (CheckReport, error)
+	})
+	if !ok {
+		return CheckReport{}, ErrUnavailable
+	}
+	return c.Check(ctx, probe)
+}

@@ -135,6 +135,12 @@ func TestFirstSignInCreatesTheAccount(t *testing.T) {
 	if err != nil || l.DN != ldaptest.UserDN("Alice.Smith") || l.ExternalID == "" || l.ExternalID == l.DN {
 		t.Errorf("link = %+v, %v", l, err)
 	}
+	if r, err := e.dir.Check(ctx, e.admin, "Alice.Smith"); err != nil || r.Probe == nil || r.Probe.Username != "Alice.Smith" {
+		t.Errorf("admin's Check = %+v, %v", r, err)
+	}
+	if _, err := e.dir.Check(ctx, u, ""); !errors.Is(err, account.ErrForbidden) {
+		t.Errorf("a non-admin's Check: %v, want ErrForbidden", err)
+	}
 	if ev := e.events(t, audit.AccountLinked); len(ev) != 1 || ev[0].Target != "user:alice-smith" {
 		t.Errorf("account.linked events = %+v", ev)
 	}
