@@ -94,3 +94,23 @@ func TestSyncMembership(t *testing.T) {
 		t.Errorf("removing the last owner: %v, want ErrLastOwner", err)
 	}
 }
+
+func TestStartSession(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newService(t)
+	u, err := s.CreateExternalUser(ctx, "erin", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, token, err := s.StartSession(ctx, u, account.Client{UserAgent: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, got, err := s.Session(ctx, token); err != nil || got.ID != u.ID {
+		t.Errorf("the session's user = %+v, %v", got, err)
+	}
+	u.Disabled = true
+	if _, _, err := s.StartSession(ctx, u, account.Client{}); !errors.Is(err, account.ErrBadCredentials) {
+		t.Errorf("a disabled account's session: %v, want ErrBadCredentials", err)
+	}
+}

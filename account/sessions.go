@@ -29,6 +29,16 @@ func (s *Service) SignIn(ctx context.Context, username, password string, c Clien
 	if err != nil {
 		return Session{}, "", err
 	}
+	return s.StartSession(ctx, u, c)
+}
+
+// StartSession opens a new session for u, whom another authority (the
+// company directory, an OpenID Connect provider) has just authenticated.
+// A disabled account gets none.
+func (s *Service) StartSession(ctx context.Context, u User, c Client) (Session, string, error) {
+	if u.Disabled || u.ID == "" {
+		return Session{}, "", ErrBadCredentials
+	}
 	token := secret.Token(SessionPrefix)
 	now := s.now().UTC()
 	sess := Session{
