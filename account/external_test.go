@@ -109,7 +109,9 @@ func TestStartSession(t *testing.T) {
 	if _, got, err := s.Session(ctx, token); err != nil || got.ID != u.ID {
 		t.Errorf("the session's user = %+v, %v", got, err)
 	}
-	u.Disabled = true
+	if _, err := s.SetExternalDisabled(ctx, u.ID, true); err != nil {
+		t.Fatal(err)
+	}
 	if _, _, err := s.StartSession(ctx, u, account.Client{}); !errors.Is(err, account.ErrBadCredentials) {
 		t.Errorf("a disabled account's session: %v, want ErrBadCredentials", err)
 	}
