@@ -29,6 +29,19 @@ func (s *Service) SignIn(ctx context.Context, username, password string, c Clien
 	if err != nil {
 		return Session{}, "", err
 	}
+	return s.StartSession(ctx, u, c)
+}
+
+// StartSession opens a new session for u, whom another authority (the
+// company directory, an OpenID Connect provider) has just authenticated.
+// The account is read again, and a disabled one gets none.
+func (s *Service) StartSession(ctx context.Context, u User, c Client) (Session, string, error) {
+	u, err := s.st.Users.UserByID(ctx, u.ID)
+	if errors.Is(err, ErrNotFound) || (err == nil && u.Disabled) {
+		return Session{}, "", ErrBadCredentials
+	} else if err != nil {
+		return Session{}, "", err
+	}
 	token := secret.Token(SessionPrefix)
 	now := s.now().UTC()
 	sess := Session{

@@ -70,6 +70,12 @@ func (s *Service) SetDisabled(ctx context.Context, admin User, userID string, di
 	if admin.ID == userID && disabled {
 		return User{}, &InvalidError{Field: "disabled", Message: "you cannot disable your own account"}
 	}
+	return s.setDisabled(ctx, userID, disabled)
+}
+
+// setDisabled disables or re-enables a user, ending its sessions when
+// disabling.
+func (s *Service) setDisabled(ctx context.Context, userID string, disabled bool) (User, error) {
 	u, err := s.st.Users.UserByID(ctx, userID)
 	if err != nil {
 		return User{}, err

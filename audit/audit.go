@@ -36,11 +36,19 @@ const (
 	MemberRemoved        Action = "member.removed"
 	PublisherReviewed    Action = "publisher.reviewed"
 	AdminAction          Action = "admin"
+	// AccountLinked: an account was created for, or linked to, a directory
+	// identity (directory/).
+	AccountLinked Action = "account.linked"
+	// AccountDisabled and AccountEnabled: the directory disabled, deleted
+	// or restored the person behind an account.
+	AccountDisabled Action = "account.disabled"
+	AccountEnabled  Action = "account.enabled"
 )
 
 // Actions are every action, in the order a filter offers them.
 var Actions = []Action{SignIn, SignInFailed, CredentialCreated, CredentialRevoked, PasswordChanged, SigningKeyRegistered,
-	SigningKeyRevoked, RoleChanged, MemberAdded, MemberRemoved, PublisherReviewed, AdminAction}
+	SigningKeyRevoked, RoleChanged, MemberAdded, MemberRemoved, PublisherReviewed, AdminAction,
+	AccountLinked, AccountDisabled, AccountEnabled}
 
 // Outcome says whether the action took effect.
 type Outcome string
@@ -63,6 +71,9 @@ const (
 	CredentialRefresh  = "refresh-token"
 	CredentialAdmin    = "admin" // an operator at the command line or admin pages
 	CredentialCLI      = "cli"
+	// CredentialDirectory: a directory password (LDAP bind), or a change
+	// the directory's group sync made.
+	CredentialDirectory = "directory"
 )
 
 // Event is one recorded security event. It never holds a secret: callers
