@@ -1,0 +1,171 @@
+package builds_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	stdlog "log"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/berth/berth/builds"
+)
+
+// bkEnv is a loopback registry wanting regUser's password, holding
+// base:1, and a BuildKit builder for one kind of worker.
+type bkEnv struct {
+	host string
+	auth builds.RegistryAuth
+	b    *builds.BuildKit
+}
+
+// bkWorkers are the BuildKit daemons the tests run on: the local Docker
+// Engine's own BuildKit always, and a buildkitd when one is started (see
+// startBuildkitd).
+func bkWorkers(t *testing.T) map[string]string {
+	if out, err := exec.Command("docker", "info", "--format", "{{.ServerVersion}}").CombinedOutput(); err != nil {
+		t.Skipf("no Docker Engine here (docker info: %v: %s)", err, bytes.TrimSpace(out))
+	}
+	if _, err := os.Stat("/bin/busybox"); err != nil {
+		t.Skip("/bin/busybox is missing (apt-get install busybox-static)")
+	}
+	workers := map[string]string{"engine": "dockerd://"}
+	if addr := startBuildkitd(t); addr != "" {
+		workers["buildkitd"] = addr
+	}
+	return workers
+}
+
+// forEachWorker runs f as a subtest on each worker.
+func forEachWorker(t *testing.T, cfg builds.BuildKitConfig, f func(t *testing.T, env *bkEnv)) {
+	for kind, addr := range bkWorkers(t) {
+		t.Run(kind, func(t *testing.T) {
+			c := cfg
+			c.Addr, c.PlainHTTP = addr, true
+			host := loopbackRegistry(t)
+			f(t, &bkEnv{host: host, b: builds.NewBuildKit(c),
+				auth: builds.RegistryAuth{Host: host, Username: regUser, Password: regPassword}})
+		})
+	}
+}
+
+// loopbackRegistry starts a registry wanting regUser's password and
+// pushes base:1 to it.
+func loopbackRegistry(t *testing.T) string {
+	reg := registry.New(registry.Logger(stdlog.New(io.Discard, "", 0)))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if u, p, ok := r.BasicAuth(); !ok || u != regUser || p != regPassword {
+			w.Header().Set("WWW-Authenticate", `Basic realm="test"`)
+			http.Error(w, `{"errors":[{"code":"UNAUTHORIZED"}]}`, http.StatusUnauthorized)
+			return
+		}
+		reg.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	host := strings.TrimPrefix(srv.URL, "http://")
+	pushBase(t, host+"/library/base:1")
+	return host
+}
+
+// TestBuildKitBuildsAndPushes: FROM a base in the registry, RUN, COPY, a
+// second stage and a build argument; the pulled image holds what each
+// step wrote and Build returns the registry's manifest digest.
+func TestBuildKitBuildsAndPushes(t *testing.T) {
+	forEachWorker(t, builds.BuildKitConfig{}, func(t *testing.T, env *bkEnv) {
+		dir := repoDir(t, map[string]string{
+			"app/hello.txt": "hello from the repository\n",
+			"docker/app.Dockerfile": "FROM " + env.host + "/library/base:1 AS stage\n" +
+				"RUN echo built-in-stage > /stage.txt\n" +
+				"FROM " + env.host + "/library/base:1\n" +
+				"ARG GREETING\n" +
+				"COPY hello.txt /hello.txt\n" +
+				"COPY --from=stage /stage.txt /from-stage.txt\n" +
+				"RUN echo \"$GREETING\" > /run.txt\n",
+		})
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		defer cancel()
+		var log bytes.Buffer
+		image := env.host + "/acme/app:main-0123456"
+		digest, err := env.b.Build(ctx, builds.Job{Dir: dir, Dockerfile: "docker/app.Dockerfile", Context: "app",
+			BuildArgs: map[string]string{"GREETING": "hi from a build arg"}, Image: image, Auth: env.auth}, &log)
+		if err != nil {
+			t.Fatalf("Build: %v\n%s", err, log.String())
+		}
+		if strings.Contains(log.String(), regPassword) {
+			t.Error("the registry password is in the log")
+		}
+		if !strings.Contains(log.String(), "RUN echo built-in-stage") {
+			t.Errorf("the log lacks the build's steps:\n%s", log.String())
+		}
+		r, _ := name.ParseReference(image)
+		desc, err := remote.Head(r, regAuth)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if desc.Digest.String() != digest {
+			t.Errorf("Build returned %s, the registry holds %s", digest, desc.Digest)
+		}
+		got := imageFiles(t, image, "/hello.txt", "/from-stage.txt", "/run.txt", "/bin/busybox")
+		for p, want := range map[string]string{"/hello.txt": "hello from the repository\n",
+			"/from-stage.txt": "built-in-stage\n", "/run.txt": "hi from a build arg\n"} {
+			if got[p] != want {
+				t.Errorf("%s = %q, want %q", p, got[p], want)
+			}
+		}
+		if len(got["/bin/busybox"]) < 100_000 {
+			t.Errorf("the base's busybox is missing from the image")
+		}
+	})
+}
+
+// TestBuildKitFailure: a failing RUN is a BuildError matching
+// ErrBuildFailed with the step's exit code, and the log shows what the
+// step printed and why the build stopped.
+func TestBuildKitFailure(t *testing.T) {
+	forEachWorker(t, builds.BuildKitConfig{}, func(t *testing.T, env *bkEnv) {
+		dir := repoDir(t, map[string]string{"Dockerfile": "FROM " + env.host + "/library/base:1\nRUN echo about-to-fail && exit 3\n"})
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		defer cancel()
+		var log bytes.Buffer
+		_, err := env.b.Build(ctx, builds.Job{Dir: dir, Dockerfile: "Dockerfile", Context: ".", Image: env.host + "/acme/app:x", Auth: env.auth}, &log)
+		var be *builds.BuildError
+		if !errors.Is(err, builds.ErrBuildFailed) || !errors.As(err, &be) || be.Stage != "build" || be.ExitCode != 3 {
+			t.Fatalf("Build = %v, want a failed build with exit status 3\n%s", err, log.String())
+		}
+		for _, want := range []string{"about-to-fail", "exit code: 3"} {
+			if !strings.Contains(log.String(), want) {
+				t.Errorf("log lacks %q:\n%s", want, log.String())
+			}
+		}
+	})
+}
+
+// TestBuildKitWrongPassword: a base the account may not pull fails the
+// build, and the log says the registry refused.
+func TestBuildKitWrongPassword(t *testing.T) {
+	forEachWorker(t, builds.BuildKitConfig{}, func(t *testing.T, env *bkEnv) {
+		dir := repoDir(t, map[string]string{"Dockerfile": "FROM " + env.host + "/library/base:1\nRUN echo never\n"})
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		defer cancel()
+		var log bytes.Buffer
+		auth := env.auth
+		auth.Password = "wrong"
+		_, err := env.b.Build(ctx, builds.Job{Dir: dir, Dockerfile: "Dockerfile", Context: ".", Image: env.host + "/acme/app:x", Auth: auth}, &log)
+		if !errors.Is(err, builds.ErrBuildFailed) {
+			t.Fatalf("Build = %v, want a failed build", err)
+		}
+		if !strings.Contains(strings.ToLower(log.String()), "unauthorized") {
+			t.Errorf("log does not say the registry refused:\n%s", log.String())
+		}
+	})
+}
