@@ -169,3 +169,96 @@ func TestBuildKitWrongPassword(t *testing.T) {
 		}
 	})
 }
+
+// TestBuildKitCancel: cancelling a build stops it on the worker; Build
+// returns the cancellation and the RUN step's process is gone.
+func TestBuildKitCancel(t *testing.T) {
+	forEachWorker(t, builds.BuildKitConfig{}, func(t *testing.T, env *bkEnv) {
+		dir := repoDir(t, map[string]string{"Dockerfile": "FROM " + env.host + "/library/base:1\nRUN echo sleeping && sleep 6023\n"})
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		log := &signalWriter{seen: make(chan struct{}), want: "sleeping"}
+		done := make(chan error, 1)
+		go func() {
+			_, err := env.b.Build(ctx, builds.Job{Dir: dir, Dockerfile: "Dockerfile", Context: ".", Image: env.host + "/acme/app:x", Auth: env.auth}, log)
+			done <- err
+		}()
+		select {
+		case <-log.seen:
+		case err := <-done:
+			t.Fatalf("Build ended before its RUN step: %v", err)
+		case <-time.After(2 * time.Minute):
+			t.Fatal("the RUN step never started")
+		}
+		for start := time.Now(); len(processesRunning("sleep\x006023")) == 0; time.Sleep(100 * time.Millisecond) {
+			if time.Since(start) > 30*time.Second {
+				t.Fatal("the RUN step's sleep is not visible in /proc; the check below would prove nothing")
+			}
+		}
+		cancel()
+		select {
+		case err := <-done:
+			if !errors.Is(err, context.Canceled) {
+				t.Errorf("Build = %v, want context.Canceled", err)
+			}
+		case <-time.After(2 * time.Minute):
+			t.Fatal("Build still runs after cancel")
+		}
+		// The worker kills the step once it sees the session end.
+		deadline := time.Now().Add(30 * time.Second)
+		for len(processesRunning("sleep\x006023")) > 0 {
+			if time.Now().After(deadline) {
+				t.Fatalf("the build's RUN step outlived the cancel by 30 s: pids %v", processesRunning("sleep\x006023"))
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	})
+}
+
+// TestBuildKitTimeout: a build past the configured timeout stops with
+// context.DeadlineExceeded.
+func TestBuildKitTimeout(t *testing.T) {
+	forEachWorker(t, builds.BuildKitConfig{Timeout: 3 * time.Second}, func(t *testing.T, env *bkEnv) {
+		dir := repoDir(t, map[string]string{"Dockerfile": "FROM " + env.host + "/library/base:1\nRUN sleep 6029\n"})
+		_, err := env.b.Build(context.Background(), builds.Job{Dir: dir, Dockerfile: "Dockerfile", Context: ".", Image: env.host + "/acme/app:x", Auth: env.auth}, io.Discard)
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("Build = %v, want context.DeadlineExceeded", err)
+		}
+	})
+}
+
+// TestBuildKitLogCap: a chatty build's log stops at the cap with the
+// same marker as Buildah's, and the build still succeeds.
+func TestBuildKitLogCap(t *testing.T) {
+	forEachWorker(t, builds.BuildKitConfig{LogLimit: 4096}, func(t *testing.T, env *bkEnv) {
+		dir := repoDir(t, map[string]string{"Dockerfile": "FROM " + env.host + "/library/base:1\nRUN seq 1 20000\n"})
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		defer cancel()
+		var log bytes.Buffer
+		if _, err := env.b.Build(ctx, builds.Job{Dir: dir, Dockerfile: "Dockerfile", Context: ".", Image: env.host + "/acme/app:chatty", Auth: env.auth}, &log); err != nil {
+			t.Fatalf("Build: %v", err)
+		}
+		marker := "[berth: log truncated at 4096 bytes; the build goes on]\n"
+		if !strings.HasSuffix(log.String(), marker) || log.Len() != 4096+1+len(marker) {
+			t.Errorf("log is %d bytes ending %q, want 4096 and the marker", log.Len(), log.String()[max(0, log.Len()-80):])
+		}
+	})
+}
+
+// TestBuildKitRefusesEscapes: a Dockerfile or context outside the
+// checkout is refused before any daemon is dialled (the address is
+// unreachable on purpose).
+func TestBuildKitRefusesEscapes(t *testing.T) {
+	dir := repoDir(t, map[string]string{"ok": ""})
+	if err := os.Symlink("/etc", dir+"/etc"); err != nil {
+		t.Fatal(err)
+	}
+	b := builds.NewBuildKit(builds.BuildKitConfig{Addr: "unix:///nonexistent/buildkitd.sock"})
+	for _, job := range []builds.Job{{Dockerfile: "../x", Context: "."}, {Dockerfile: "ok", Context: "etc"}, {Dockerfile: "etc/hostname", Context: "."}} {
+		job.Dir, job.Image = dir, "127.0.0.1:1/a/b:c"
+		_, err := b.Build(context.Background(), job, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "outside") && !strings.Contains(err.Error(), "not inside") {
+			t.Errorf("Build with Dockerfile %q, context %q = %v, want it refused", job.Dockerfile, job.Context, err)
+		}
+	}
+}
