@@ -38,6 +38,12 @@ type BuildKitConfig struct {
 	Timeout time.Duration
 	// LogLimit caps a build's log in bytes (default 4 MiB), as for Buildah.
 	LogLimit int64
+	// ShareCache lets a build reuse the worker's cache of earlier
+	// builds' steps. Off, every step runs afresh, as with Buildah: a
+	// shared cache is faster but hands one build's RUN results to any
+	// other build with the same steps, so turn it on only for workers
+	// whose builds trust each other.
+	ShareCache bool
 	// PlainHTTP pushes to the registry over http (buildkitd's image
 	// exporter); pulls from loopback registries use http on their own.
 	PlainHTTP bool
@@ -128,6 +134,9 @@ func (b *BuildKit) solveOpt(job Job, dockerfile, contextDir string, engine bool)
 		return bkclient.SolveOpt{}, fmt.Errorf("dockerfile: %w", err)
 	}
 	attrs := map[string]string{"filename": filepath.Base(dockerfile), "image-resolve-mode": "pull"}
+	if !b.cfg.ShareCache {
+		attrs["no-cache"] = ""
+	}
 	for k, v := range job.BuildArgs {
 		attrs["build-arg:"+k] = v
 	}

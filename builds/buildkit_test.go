@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	stdlog "log"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -261,4 +263,32 @@ func TestBuildKitRefusesEscapes(t *testing.T) {
 			t.Errorf("Build with Dockerfile %q, context %q = %v, want it refused", job.Dockerfile, job.Context, err)
 		}
 	}
+}
+
+// TestBuildKitCache: by default every step runs again; with ShareCache a
+// second identical build reuses the worker's cached step.
+func TestBuildKitCache(t *testing.T) {
+	output := regexp.MustCompile(`(?m)^#\d+ \d+\.\d+ cache-probe$`)
+	for _, share := range []bool{false, true} {
+		t.Run(fmt.Sprintf("ShareCache=%t", share), func(t *testing.T) { testCache(t, share, output) })
+	}
+}
+
+// testCache builds the same Dockerfile twice and checks whether the
+// second build's RUN printed its output (ran) or came from the cache.
+func testCache(t *testing.T, share bool, output *regexp.Regexp) {
+	forEachWorker(t, builds.BuildKitConfig{ShareCache: share}, func(t *testing.T, env *bkEnv) {
+		dir := repoDir(t, map[string]string{"Dockerfile": "FROM " + env.host + "/library/base:1\nRUN echo cache-probe # " + env.host + "\n"})
+		var log bytes.Buffer
+		for range 2 {
+			log.Reset()
+			if _, err := env.b.Build(context.Background(), builds.Job{Dir: dir, Dockerfile: "Dockerfile", Context: ".", Image: env.host + "/acme/app:c", Auth: env.auth}, &log); err != nil {
+				t.Fatalf("Build: %v\n%s", err, log.String())
+			}
+		}
+		ran := output.MatchString(log.String())
+		if ran == share {
+			t.Errorf("with ShareCache %t the second build's RUN ran: %t\n%s", share, ran, log.String())
+		}
+	})
 }
