@@ -31,29 +31,30 @@ type bkEnv struct {
 	b    *builds.BuildKit
 }
 
-// bkWorkers are the BuildKit daemons the tests run on: the local Docker
-// Engine's own BuildKit always, and a buildkitd when one is started (see
-// startBuildkitd).
-func bkWorkers(t *testing.T) map[string]string {
+// needEngine skips when no Docker Engine answers here.
+func needEngine(t *testing.T) {
 	if out, err := exec.Command("docker", "info", "--format", "{{.ServerVersion}}").CombinedOutput(); err != nil {
 		t.Skipf("no Docker Engine here (docker info: %v: %s)", err, bytes.TrimSpace(out))
 	}
 	if _, err := os.Stat("/bin/busybox"); err != nil {
 		t.Skip("/bin/busybox is missing (apt-get install busybox-static)")
 	}
-	workers := map[string]string{"engine": "dockerd://"}
-	if addr := startBuildkitd(t); addr != "" {
-		workers["buildkitd"] = addr
-	}
-	return workers
 }
 
-// forEachWorker runs f as a subtest on each worker.
+// forEachWorker runs f as a subtest on each kind of worker: the local
+// Docker Engine's own BuildKit, and buildkitd in a container reached
+// over TCP with mutual TLS (see startBuildkitd).
 func forEachWorker(t *testing.T, cfg builds.BuildKitConfig, f func(t *testing.T, env *bkEnv)) {
-	for kind, addr := range bkWorkers(t) {
+	needEngine(t)
+	for _, kind := range []string{"engine", "buildkitd"} {
 		t.Run(kind, func(t *testing.T) {
 			c := cfg
-			c.Addr, c.PlainHTTP = addr, true
+			c.Addr, c.PlainHTTP = "dockerd://", true
+			if kind == "buildkitd" {
+				if c.Addr = startBuildkitd(t, &c); c.Addr == "" {
+					t.Skip("no buildkitd image here; see the log above")
+				}
+			}
 			host := loopbackRegistry(t)
 			f(t, &bkEnv{host: host, b: builds.NewBuildKit(c),
 				auth: builds.RegistryAuth{Host: host, Username: regUser, Password: regPassword}})

@@ -1,6 +1,161 @@
 package builds_test
 
-import "testing"
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"math/big"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
 
-// startBuildkitd returns "" until a buildkitd worker is available here.
-func startBuildkitd(t *testing.T) string { return "" }
+	bkclient "github.com/moby/buildkit/client"
+
+	"github.com/berth/berth/builds"
+)
+
+// buildkitdImage is the image startBuildkitd runs, made once per test
+// process: FROM scratch with a static buildkitd and Debian's runc with
+// the libraries it links, so nothing is pulled from outside.
+var buildkitdImage = sync.OnceValues(func() (string, error) {
+	bin, err := exec.LookPath("buildkitd")
+	if err != nil {
+		return "", fmt.Errorf("no buildkitd on PATH (build one: cd $(go env GOMODCACHE)/github.com/moby/buildkit@v0.34.2 && CGO_ENABLED=0 go build -o /usr/local/bin/buildkitd ./cmd/buildkitd)")
+	}
+	runc, err := exec.LookPath("runc")
+	if err != nil {
+		return "", fmt.Errorf("no runc on PATH (apt-get install runc)")
+	}
+	dir, err := os.MkdirTemp("", "berth-buildkitd-image-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(dir)
+	files := []string{bin + ":/usr/bin/buildkitd", runc + ":/usr/bin/runc"}
+	ldd, err := exec.Command("ldd", runc).Output()
+	if err != nil {
+		return "", fmt.Errorf("ldd %s: %w", runc, err)
+	}
+	for _, f := range strings.Fields(string(ldd)) {
+		if strings.HasPrefix(f, "/") {
+			files = append(files, f+":"+f)
+		}
+	}
+	for _, f := range files {
+		src, dst, _ := strings.Cut(f, ":")
+		if err := os.MkdirAll(filepath.Join(dir, "root", filepath.Dir(dst)), 0o755); err != nil {
+			return "", err
+		}
+		if out, err := exec.Command("cp", "-L", src, filepath.Join(dir, "root", dst)).CombinedOutput(); err != nil {
+			return "", fmt.Errorf("cp %s: %v: %s", src, err, out)
+		}
+	}
+	for _, d := range []string{"tmp", "etc", "var/lib/buildkit", "run"} {
+		if err := os.MkdirAll(filepath.Join(dir, "root", d), 0o755); err != nil {
+			return "", err
+		}
+	}
+	df := "FROM scratch\nCOPY root/ /\nENV PATH=/usr/bin\nENTRYPOINT [\"/usr/bin/buildkitd\"]\n"
+	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(df), 0o644); err != nil {
+		return "", err
+	}
+	const tag = "berth-test/buildkitd:local"
+	if out, err := exec.Command("docker", "build", "-q", "-t", tag, dir).CombinedOutput(); err != nil {
+		return "", fmt.Errorf("docker build: %v: %s", err, out)
+	}
+	return tag, nil
+})
+
+// startBuildkitd runs buildkitd in a privileged container on the host's
+// network, listening on a loopback TCP port with mutual TLS, and returns
+// its address with the builder's TLS files set in cfg. It returns ""
+// (and says why) when no buildkitd binary is at hand.
+func startBuildkitd(t *testing.T, cfg *builds.BuildKitConfig) string {
+	image, err := buildkitdImage()
+	if err != nil {
+		t.Logf("testing without buildkitd: %v", err)
+		return ""
+	}
+	certs := t.TempDir()
+	tlsFiles := writeTLS(t, certs)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := "tcp://" + l.Addr().String()
+	l.Close()
+	name := fmt.Sprintf("berth-test-buildkitd-%d", time.Now().UnixNano())
+	out, err := exec.Command("docker", "run", "-d", "--rm", "--privileged", "--network", "host", "--name", name,
+		"-v", certs+":/certs:ro", "--tmpfs", "/var/lib/buildkit", image,
+		"--addr", addr, "--tlscacert", "/certs/ca.pem", "--tlscert", "/certs/server.pem", "--tlskey", "/certs/server-key.pem",
+		"--oci-worker-snapshotter", "native").CombinedOutput()
+	if err != nil {
+		t.Fatalf("docker run buildkitd: %v: %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("docker", "rm", "-f", name).Run() })
+	cfg.TLS = tlsFiles
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for {
+		c, err := bkclient.New(ctx, addr, bkclient.WithServerConfig("", tlsFiles.CACert), bkclient.WithCredentials(tlsFiles.Cert, tlsFiles.Key))
+		if err == nil {
+			_, err = c.ListWorkers(ctx)
+			c.Close()
+		}
+		if err == nil {
+			return addr
+		}
+		if ctx.Err() != nil {
+			logs, _ := exec.Command("docker", "logs", name).CombinedOutput()
+			t.Fatalf("buildkitd did not answer within a minute: %v\n%s", err, logs)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// writeTLS writes a CA, a server certificate for 127.0.0.1 and a client
+// certificate into dir.
+func writeTLS(t *testing.T, dir string) *builds.BuildKitTLS {
+	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "berth test CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, _ := x509.ParseCertificate(caDER)
+	writePEM(t, filepath.Join(dir, "ca.pem"), "CERTIFICATE", caDER)
+	for i, name := range []string{"server", "client"} {
+		key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		tmpl := &x509.Certificate{SerialNumber: big.NewInt(int64(i + 2)), Subject: pkix.Name{CommonName: name},
+			NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+			KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+			IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kb, _ := x509.MarshalPKCS8PrivateKey(key)
+		writePEM(t, filepath.Join(dir, name+".pem"), "CERTIFICATE", der)
+		writePEM(t, filepath.Join(dir, name+"-key.pem"), "PRIVATE KEY", kb)
+	}
+	return &builds.BuildKitTLS{CACert: filepath.Join(dir, "ca.pem"),
+		Cert: filepath.Join(dir, "client.pem"), Key: filepath.Join(dir, "client-key.pem")}
+}
+
+func writePEM(t *testing.T, path, typ string, der []byte) {
+	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
