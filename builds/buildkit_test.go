@@ -62,13 +62,24 @@ func forEachWorker(t *testing.T, cfg builds.BuildKitConfig, f func(t *testing.T,
 	}
 }
 
-// loopbackRegistry starts a registry wanting regUser's password and
+// loopbackRegistry starts a registry that, like Berth's, wants a bearer
+// token from its token endpoint, which wants regUser's password; it
 // pushes base:1 to it.
 func loopbackRegistry(t *testing.T) string {
 	reg := registry.New(registry.Logger(stdlog.New(io.Discard, "", 0)))
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if u, p, ok := r.BasicAuth(); !ok || u != regUser || p != regPassword {
-			w.Header().Set("WWW-Authenticate", `Basic realm="test"`)
+	token := fmt.Sprintf("token-%d", time.Now().UnixNano())
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/token" {
+			if u, p, ok := r.BasicAuth(); !ok || u != regUser || p != regPassword {
+				http.Error(w, `{"errors":[{"code":"UNAUTHORIZED"}]}`, http.StatusUnauthorized)
+				return
+			}
+			fmt.Fprintf(w, `{"token":%q,"access_token":%q}`, token, token)
+			return
+		}
+		if r.Header.Get("Authorization") != "Bearer "+token {
+			w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer realm="%s/token",service="test-registry"`, srv.URL))
 			http.Error(w, `{"errors":[{"code":"UNAUTHORIZED"}]}`, http.StatusUnauthorized)
 			return
 		}
