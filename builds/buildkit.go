@@ -133,7 +133,10 @@ func (b *BuildKit) solveOpt(job Job, dockerfile, contextDir string, engine bool)
 	if err != nil {
 		return bkclient.SolveOpt{}, fmt.Errorf("dockerfile: %w", err)
 	}
-	attrs := map[string]string{"filename": filepath.Base(dockerfile), "image-resolve-mode": "pull"}
+	// "cmdline" present keeps the worker's built-in Dockerfile frontend:
+	// a "# syntax=" line would otherwise make the worker pull and run a
+	// frontend image from outside Berth's registry.
+	attrs := map[string]string{"filename": filepath.Base(dockerfile), "image-resolve-mode": "pull", "cmdline": ""}
 	if !b.cfg.ShareCache {
 		attrs["no-cache"] = ""
 	}

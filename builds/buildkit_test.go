@@ -92,13 +92,17 @@ func loopbackRegistry(t *testing.T) string {
 }
 
 // TestBuildKitBuildsAndPushes: FROM a base in the registry, RUN, COPY, a
-// second stage and a build argument; the pulled image holds what each
-// step wrote and Build returns the registry's manifest digest.
+// second stage and a build argument, with a "# syntax=" line that is
+// ignored; the pulled image holds what each step wrote and Build returns
+// the registry's manifest digest.
 func TestBuildKitBuildsAndPushes(t *testing.T) {
 	forEachWorker(t, builds.BuildKitConfig{}, func(t *testing.T, env *bkEnv) {
 		dir := repoDir(t, map[string]string{
 			"app/hello.txt": "hello from the repository\n",
-			"docker/app.Dockerfile": "FROM " + env.host + "/library/base:1 AS stage\n" +
+			// The syntax line names a frontend image the worker must
+			// not fetch (from Docker Hub, unreachable here).
+			"docker/app.Dockerfile": "# syntax=docker/dockerfile:1.7\n" +
+				"FROM " + env.host + "/library/base:1 AS stage\n" +
 				"RUN echo built-in-stage > /stage.txt\n" +
 				"FROM " + env.host + "/library/base:1\n" +
 				"ARG GREETING\n" +
