@@ -6,90 +6,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	stdlog "log"
-	"net/http"
-	"net/http/httptest"
 	"os"
-	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/berth/berth/builds"
 )
-
-// bkEnv is a loopback registry wanting regUser's password, holding
-// base:1, and a BuildKit builder for one kind of worker.
-type bkEnv struct {
-	host string
-	auth builds.RegistryAuth
-	b    *builds.BuildKit
-}
-
-// needEngine skips when no Docker Engine answers here.
-func needEngine(t *testing.T) {
-	if out, err := exec.Command("docker", "info", "--format", "{{.ServerVersion}}").CombinedOutput(); err != nil {
-		t.Skipf("no Docker Engine here (docker info: %v: %s)", err, bytes.TrimSpace(out))
-	}
-	if _, err := os.Stat("/bin/busybox"); err != nil {
-		t.Skip("/bin/busybox is missing (apt-get install busybox-static)")
-	}
-}
-
-// forEachWorker runs f as a subtest on each kind of worker: the local
-// Docker Engine's own BuildKit, and buildkitd in a container reached
-// over TCP with mutual TLS (see startBuildkitd).
-func forEachWorker(t *testing.T, cfg builds.BuildKitConfig, f func(t *testing.T, env *bkEnv)) {
-	needEngine(t)
-	for _, kind := range []string{"engine", "buildkitd"} {
-		t.Run(kind, func(t *testing.T) {
-			c := cfg
-			c.Addr, c.PlainHTTP = "dockerd://", true
-			if kind == "buildkitd" {
-				if c.Addr = startBuildkitd(t, &c); c.Addr == "" {
-					t.Skip("no buildkitd image here; see the log above")
-				}
-			}
-			host := loopbackRegistry(t)
-			f(t, &bkEnv{host: host, b: builds.NewBuildKit(c),
-				auth: builds.RegistryAuth{Host: host, Username: regUser, Password: regPassword}})
-		})
-	}
-}
-
-// loopbackRegistry starts a registry that, like Berth's, wants a bearer
-// token from its token endpoint, which wants regUser's password; it
-// pushes base:1 to it.
-func loopbackRegistry(t *testing.T) string {
-	reg := registry.New(registry.Logger(stdlog.New(io.Discard, "", 0)))
-	token := fmt.Sprintf("token-%d", time.Now().UnixNano())
-	var srv *httptest.Server
-	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/token" {
-			if u, p, ok := r.BasicAuth(); !ok || u != regUser || p != regPassword {
-				http.Error(w, `{"errors":[{"code":"UNAUTHORIZED"}]}`, http.StatusUnauthorized)
-				return
-			}
-			fmt.Fprintf(w, `{"token":%q,"access_token":%q}`, token, token)
-			return
-		}
-		if r.Header.Get("Authorization") != "Bearer "+token {
-			w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer realm="%s/token",service="test-registry"`, srv.URL))
-			http.Error(w, `{"errors":[{"code":"UNAUTHORIZED"}]}`, http.StatusUnauthorized)
-			return
-		}
-		reg.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	host := strings.TrimPrefix(srv.URL, "http://")
-	pushBase(t, host+"/library/base:1")
-	return host
-}
 
 // TestBuildKitBuildsAndPushes: FROM a base in the registry, RUN, COPY, a
 // second stage and a build argument, with a "# syntax=" line that is

@@ -1,6 +1,7 @@
 package builds_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -9,8 +10,12 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"fmt"
+	"io"
+	stdlog "log"
 	"math/big"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,10 +24,79 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/registry"
 	bkclient "github.com/moby/buildkit/client"
 
 	"github.com/berth/berth/builds"
 )
+
+// bkEnv is a loopback registry wanting regUser's password, holding
+// base:1, and a BuildKit builder for one kind of worker.
+type bkEnv struct {
+	host string
+	auth builds.RegistryAuth
+	b    *builds.BuildKit
+}
+
+// needEngine skips when no Docker Engine answers here.
+func needEngine(t *testing.T) {
+	if out, err := exec.Command("docker", "info", "--format", "{{.ServerVersion}}").CombinedOutput(); err != nil {
+		t.Skipf("no Docker Engine here (docker info: %v: %s)", err, bytes.TrimSpace(out))
+	}
+	if _, err := os.Stat("/bin/busybox"); err != nil {
+		t.Skip("/bin/busybox is missing (apt-get install busybox-static)")
+	}
+}
+
+// forEachWorker runs f as a subtest on each kind of worker: the local
+// Docker Engine's own BuildKit, and buildkitd in a container reached
+// over TCP with mutual TLS (see startBuildkitd).
+func forEachWorker(t *testing.T, cfg builds.BuildKitConfig, f func(t *testing.T, env *bkEnv)) {
+	needEngine(t)
+	for _, kind := range []string{"engine", "buildkitd"} {
+		t.Run(kind, func(t *testing.T) {
+			c := cfg
+			c.Addr, c.PlainHTTP = "dockerd://", true
+			if kind == "buildkitd" {
+				if c.Addr = startBuildkitd(t, &c); c.Addr == "" {
+					t.Skip("no buildkitd image here; see the log above")
+				}
+			}
+			host := loopbackRegistry(t)
+			f(t, &bkEnv{host: host, b: builds.NewBuildKit(c),
+				auth: builds.RegistryAuth{Host: host, Username: regUser, Password: regPassword}})
+		})
+	}
+}
+
+// loopbackRegistry starts a registry that, like Berth's, wants a bearer
+// token from its token endpoint, which wants regUser's password; it
+// pushes base:1 to it.
+func loopbackRegistry(t *testing.T) string {
+	reg := registry.New(registry.Logger(stdlog.New(io.Discard, "", 0)))
+	token := fmt.Sprintf("token-%d", time.Now().UnixNano())
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/token" {
+			if u, p, ok := r.BasicAuth(); !ok || u != regUser || p != regPassword {
+				http.Error(w, `{"errors":[{"code":"UNAUTHORIZED"}]}`, http.StatusUnauthorized)
+				return
+			}
+			fmt.Fprintf(w, `{"token":%q,"access_token":%q}`, token, token)
+			return
+		}
+		if r.Header.Get("Authorization") != "Bearer "+token {
+			w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer realm="%s/token",service="test-registry"`, srv.URL))
+			http.Error(w, `{"errors":[{"code":"UNAUTHORIZED"}]}`, http.StatusUnauthorized)
+			return
+		}
+		reg.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	host := strings.TrimPrefix(srv.URL, "http://")
+	pushBase(t, host+"/library/base:1")
+	return host
+}
 
 // buildkitdImage is the image startBuildkitd runs, made once per test
 // process: FROM scratch with a static buildkitd and Debian's runc with
