@@ -169,8 +169,11 @@ func startBuildkitd(t *testing.T, cfg *builds.BuildKitConfig) string {
 	addr := "tcp://" + l.Addr().String()
 	l.Close()
 	name := fmt.Sprintf("berth-test-buildkitd-%d", time.Now().UnixNano())
-	out, err := exec.Command("docker", "run", "-d", "--rm", "--privileged", "--network", "host", "--name", name,
-		"-v", certs+":/certs:ro", "--tmpfs", "/var/lib/buildkit", image,
+	out, err := exec.Command("docker", "run", "-d", "--rm", "--network", "host", "--name", name,
+		// --privileged less CAP_SYS_RESOURCE, which this machine cannot grant.
+		"--cap-add", "ALL", "--cap-drop", "SYS_RESOURCE", "--security-opt", "seccomp=unconfined",
+		"--security-opt", "apparmor=unconfined", "--security-opt", "systempaths=unconfined", "-v", "/sys/fs/cgroup:/sys/fs/cgroup",
+		"-v", certs+":/certs:ro", "--tmpfs", "/var/lib/buildkit:exec", image,
 		"--addr", addr, "--tlscacert", "/certs/ca.pem", "--tlscert", "/certs/server.pem", "--tlskey", "/certs/server-key.pem",
 		"--oci-worker-snapshotter", "native").CombinedOutput()
 	if err != nil {
