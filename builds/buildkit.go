@@ -19,7 +19,14 @@ import (
 	"github.com/moby/buildkit/util/progress/progressui"
 	"github.com/tonistiigi/fsutil"
 	"golang.org/x/sync/errgroup"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
+
+// ErrWorkerUnavailable: the BuildKit daemon could not be reached or went
+// away mid-build. Nothing is wrong with the build itself, so it may be
+// tried again; it never matches ErrBuildFailed.
+var ErrWorkerUnavailable = errors.New("build worker unavailable")
 
 // BuildKitConfig says which BuildKit daemon runs builds and how Berth
 // talks to it.
@@ -108,6 +115,9 @@ func (b *BuildKit) Build(ctx context.Context, job Job, log io.Writer) (string, e
 			return "", fmt.Errorf("build stopped: %w", ctx.Err())
 		}
 		fmt.Fprintf(out, "ERROR: %v\n", err)
+		if status.Code(err) == codes.Unavailable {
+			return "", fmt.Errorf("%w: %s: %v", ErrWorkerUnavailable, b.cfg.Addr, err)
+		}
 		return "", buildError(err)
 	}
 	if w.engine != nil {

@@ -33,8 +33,25 @@ func (w *worker) Close() error {
 	return err
 }
 
-// connect dials the configured daemon.
+// connect dials the configured daemon and checks that it answers, so
+// that an unreachable worker is ErrWorkerUnavailable, not a failed build.
 func (b *BuildKit) connect(ctx context.Context) (*worker, error) {
+	w, err := b.dial(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrWorkerUnavailable, err)
+	}
+	if _, err := w.ListWorkers(ctx); err != nil {
+		w.Close()
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("build stopped: %w", ctx.Err())
+		}
+		return nil, fmt.Errorf("%w: %s: %v", ErrWorkerUnavailable, b.cfg.Addr, err)
+	}
+	return w, nil
+}
+
+// dial makes the client for the configured daemon.
+func (b *BuildKit) dial(ctx context.Context) (*worker, error) {
 	var opts []bkclient.ClientOpt
 	if t := b.cfg.TLS; t != nil {
 		if t.CACert != "" {

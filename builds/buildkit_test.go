@@ -235,3 +235,31 @@ func testCache(t *testing.T, share bool, output *regexp.Regexp) {
 		}
 	})
 }
+
+// TestBuildKitUnavailable: a daemon that is not there, or that refuses
+// Berth's TLS, is ErrWorkerUnavailable (worth retrying), never a failed
+// build.
+func TestBuildKitUnavailable(t *testing.T) {
+	dir := repoDir(t, map[string]string{"Dockerfile": "FROM 127.0.0.1:1/library/base:1\n"})
+	job := builds.Job{Dir: dir, Dockerfile: "Dockerfile", Context: ".", Image: "127.0.0.1:1/acme/app:x"}
+	try := func(t *testing.T, cfg builds.BuildKitConfig) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		_, err := builds.NewBuildKit(cfg).Build(ctx, job, io.Discard)
+		if !errors.Is(err, builds.ErrWorkerUnavailable) || errors.Is(err, builds.ErrBuildFailed) {
+			t.Errorf("Build on %s = %v, want ErrWorkerUnavailable", cfg.Addr, err)
+		}
+	}
+	for _, addr := range []string{"unix:///nonexistent/buildkitd.sock", "tcp://127.0.0.1:1", "dockerd://unix:///nonexistent/docker.sock"} {
+		try(t, builds.BuildKitConfig{Addr: addr})
+	}
+	t.Run("buildkitd without client certificate", func(t *testing.T) {
+		needEngine(t)
+		var cfg builds.BuildKitConfig
+		if cfg.Addr = startBuildkitd(t, &cfg); cfg.Addr == "" {
+			t.Skip("no buildkitd image here; see the log above")
+		}
+		cfg.TLS = &builds.BuildKitTLS{CACert: cfg.TLS.CACert}
+		try(t, cfg)
+	})
+}
