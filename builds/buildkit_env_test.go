@@ -49,17 +49,26 @@ func needEngine(t *testing.T) {
 }
 
 // forEachWorker runs f as a subtest on each kind of worker: the local
-// Docker Engine's own BuildKit, and buildkitd in a container reached
-// over TCP with mutual TLS (see startBuildkitd).
+// Docker Engine's own BuildKit, buildkitd in a container reached over TCP
+// with mutual TLS (see startBuildkitd), and the same reached through
+// `docker exec … buildctl dial-stdio` (docker-container://).
 func forEachWorker(t *testing.T, cfg builds.BuildKitConfig, f func(t *testing.T, env *bkEnv)) {
 	needEngine(t)
-	for _, kind := range []string{"engine", "buildkitd"} {
+	for _, kind := range []string{"engine", "buildkitd", "docker-container"} {
 		t.Run(kind, func(t *testing.T) {
 			c := cfg
 			c.Addr, c.PlainHTTP = "dockerd://", true
-			if kind == "buildkitd" {
-				if c.Addr = startBuildkitd(t, &c); c.Addr == "" {
+			if _, err := exec.LookPath("buildctl"); err != nil && kind == "docker-container" {
+				t.Skip("no buildctl on PATH for docker-container:// (build it as buildkitd, from ./cmd/buildctl)")
+			}
+			if kind != "engine" {
+				addr, container := startBuildkitd(t, &c)
+				if addr == "" {
 					t.Skip("no buildkitd image here; see the log above")
+				}
+				c.Addr = addr
+				if kind == "docker-container" {
+					c.Addr, c.TLS = "docker-container://"+container, nil
 				}
 			}
 			host := loopbackRegistry(t)
@@ -116,6 +125,9 @@ var buildkitdImage = sync.OnceValues(func() (string, error) {
 	}
 	defer os.RemoveAll(dir)
 	files := []string{bin + ":/usr/bin/buildkitd", runc + ":/usr/bin/runc"}
+	if buildctl, err := exec.LookPath("buildctl"); err == nil {
+		files = append(files, buildctl+":/usr/bin/buildctl")
+	}
 	ldd, err := exec.Command("ldd", runc).Output()
 	if err != nil {
 		return "", fmt.Errorf("ldd %s: %w", runc, err)
@@ -151,14 +163,15 @@ var buildkitdImage = sync.OnceValues(func() (string, error) {
 })
 
 // startBuildkitd runs buildkitd in a privileged container on the host's
-// network, listening on a loopback TCP port with mutual TLS, and returns
-// its address with the builder's TLS files set in cfg. It returns ""
-// (and says why) when no buildkitd binary is at hand.
-func startBuildkitd(t *testing.T, cfg *builds.BuildKitConfig) string {
+// network, listening on a loopback TCP port with mutual TLS and on its
+// default unix socket (for docker-container://), and returns the TCP
+// address, with the builder's TLS files set in cfg, and the container's
+// name. It returns "" (and says why) when no buildkitd binary is at hand.
+func startBuildkitd(t *testing.T, cfg *builds.BuildKitConfig) (addr, container string) {
 	image, err := buildkitdImage()
 	if err != nil {
 		t.Logf("testing without buildkitd: %v", err)
-		return ""
+		return "", ""
 	}
 	certs := t.TempDir()
 	tlsFiles := writeTLS(t, certs)
@@ -166,7 +179,7 @@ func startBuildkitd(t *testing.T, cfg *builds.BuildKitConfig) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := "tcp://" + l.Addr().String()
+	addr = "tcp://" + l.Addr().String()
 	l.Close()
 	name := fmt.Sprintf("berth-test-buildkitd-%d", time.Now().UnixNano())
 	out, err := exec.Command("docker", "run", "-d", "--rm", "--network", "host", "--name", name,
@@ -174,7 +187,7 @@ func startBuildkitd(t *testing.T, cfg *builds.BuildKitConfig) string {
 		"--cap-add", "ALL", "--cap-drop", "SYS_RESOURCE", "--security-opt", "seccomp=unconfined",
 		"--security-opt", "apparmor=unconfined", "--security-opt", "systempaths=unconfined", "-v", "/sys/fs/cgroup:/sys/fs/cgroup",
 		"-v", certs+":/certs:ro", "--tmpfs", "/var/lib/buildkit:exec", image,
-		"--addr", addr, "--tlscacert", "/certs/ca.pem", "--tlscert", "/certs/server.pem", "--tlskey", "/certs/server-key.pem",
+		"--addr", "unix:///run/buildkit/buildkitd.sock", "--addr", addr, "--tlscacert", "/certs/ca.pem", "--tlscert", "/certs/server.pem", "--tlskey", "/certs/server-key.pem",
 		"--oci-worker-snapshotter", "native").CombinedOutput()
 	if err != nil {
 		t.Fatalf("docker run buildkitd: %v: %s", err, out)
@@ -190,7 +203,7 @@ func startBuildkitd(t *testing.T, cfg *builds.BuildKitConfig) string {
 			c.Close()
 		}
 		if err == nil {
-			return addr
+			return addr, name
 		}
 		if ctx.Err() != nil {
 			logs, _ := exec.Command("docker", "logs", name).CombinedOutput()
