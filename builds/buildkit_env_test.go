@@ -33,6 +33,7 @@ import (
 // bkEnv is a loopback registry wanting regUser's password, holding
 // base:1, and a BuildKit builder for one kind of worker.
 type bkEnv struct {
+	kind string // "engine", "buildkitd" or "docker-container"
 	host string
 	auth builds.RegistryAuth
 	b    *builds.BuildKit
@@ -72,7 +73,7 @@ func forEachWorker(t *testing.T, cfg builds.BuildKitConfig, f func(t *testing.T,
 				}
 			}
 			host := loopbackRegistry(t)
-			f(t, &bkEnv{host: host, b: builds.NewBuildKit(c),
+			f(t, &bkEnv{kind: kind, host: host, b: builds.NewBuildKit(c),
 				auth: builds.RegistryAuth{Host: host, Username: regUser, Password: regPassword}})
 		})
 	}

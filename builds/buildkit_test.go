@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
@@ -59,6 +60,9 @@ func TestBuildKitBuildsAndPushes(t *testing.T) {
 		}
 		if desc.Digest.String() != digest {
 			t.Errorf("Build returned %s, the registry holds %s", digest, desc.Digest)
+		}
+		if env.kind == "engine" && exec.Command("docker", "image", "inspect", image).Run() == nil {
+			t.Errorf("the Engine still holds %s after the push", image)
 		}
 		got := imageFiles(t, image, "/hello.txt", "/from-stage.txt", "/run.txt", "/bin/busybox")
 		for p, want := range map[string]string{"/hello.txt": "hello from the repository\n",
