@@ -101,6 +101,13 @@ func pushBase(t testing.TB, ref string) {
 	must(err)
 	img, err = mutate.Config(img, v1.Config{Env: []string{"PATH=/bin"}, Cmd: []string{"/bin/sh"}})
 	must(err)
+	// A real base names its platform; buildkitd refuses to export an
+	// image whose config lacks it.
+	cf, err := img.ConfigFile()
+	must(err)
+	cf.OS, cf.Architecture = "linux", "amd64"
+	img, err = mutate.ConfigFile(img, cf)
+	must(err)
 	r, err := name.ParseReference(ref)
 	must(err)
 	must(remote.Write(r, img, regAuth))
