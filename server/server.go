@@ -214,6 +214,7 @@ func (s *Server) build(ctx context.Context) error {
 		Tags:         s.Backend.Stores.Tags,
 		Events:       s.Backend.Events,
 		Webhooks:     s.Backend.Webhooks,
+		Builds:       s.Backend.Builds,
 		Jobs:         s.Backend.Jobs,
 		Publishers: &frontend.Supply{Service: s.Backend.Publishers, Listings: s.Backend.Listings, Analytics: s.Backend.Analytics,
 			Withdrawals: s.Backend.Withdrawals},
