@@ -115,7 +115,9 @@ func TestServicePerAccount(t *testing.T) {
 			t.Fatalf("%s ended %+v\n%s", id[0], ends[i], w.log(id[0], id[1]))
 		}
 	}
-	overlap := func(a, b builds.Record) bool { return a.StartedAt.Before(b.FinishedAt) && b.StartedAt.Before(a.FinishedAt) }
+	overlap := func(a, b builds.Record) bool {
+		return a.StartedAt.Before(b.FinishedAt) && b.StartedAt.Before(a.FinishedAt)
+	}
 	if overlap(ends[0], ends[1]) {
 		t.Errorf("acme's two builds ran at once: %s–%s and %s–%s", ends[0].StartedAt, ends[0].FinishedAt, ends[1].StartedAt, ends[1].FinishedAt)
 	}

@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -97,6 +98,9 @@ func startGitServer(t *testing.T) *gitServer {
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, "git", "daemon", "--export-all", "--reuseaddr", "--listen=127.0.0.1",
 		fmt.Sprint("--port=", port), "--base-path="+root, root)
+	// git daemon runs git-daemon as a child: stop them as a group.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	must(t, cmd.Start())
 	t.Cleanup(func() { cancel(); _ = cmd.Wait() })
 	addr := fmt.Sprint("127.0.0.1:", port)

@@ -86,6 +86,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (_ *Server, err erro
 	if s.Backend, err = OpenBackend(ctx, cfg, s.service, s.registryDial, s.PublicURL, log); err != nil {
 		return nil, err
 	}
+	if s.Backend.Registry != nil {
+		s.Backend.openBuilds(cfg, s.RegistryURL, s.PublicURL)
+	}
 	if err := s.writeTrustBundle(); err != nil {
 		_ = s.Backend.Close(ctx)
 		return nil, err
