@@ -54,7 +54,15 @@ func (c *testCreds) Issue(_ context.Context, repo string, ttl time.Duration) (st
 }
 
 func newWorld(t *testing.T, opts builds.Options, workers int) *world {
+	return newWorldWith(t, opts, workers, nil)
+}
+
+// newWorldWith is newWorld building with builder (nil: Buildah).
+func newWorldWith(t *testing.T, opts builds.Options, workers int, builder builds.Builder) *world {
 	env := newBuildEnv(t, builds.BuildahConfig{})
+	if builder == nil {
+		builder = env.b
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	db := sqldbtest.Open(t)
 	store, err := buildssqlite.New(ctx, db)
@@ -78,7 +86,7 @@ func newWorld(t *testing.T, opts builds.Options, workers int) *world {
 	}
 	opts.SlotWait = 100 * time.Millisecond
 	w.svc = builds.New(opts, builds.Deps{Store: store, Sealer: kek.NewRing(key), Queue: q, Sources: fetcher(t, true),
-		Builder: env.b, Credentials: w.creds, Log: log, OnDone: func(_ context.Context, r builds.Record) { w.done <- r }})
+		Builder: builder, Credentials: w.creds, Log: log, OnDone: func(_ context.Context, r builds.Record) { w.done <- r }})
 	q.Handle(builds.JobKind, w.svc.RunJob)
 	var wg sync.WaitGroup
 	wg.Go(func() { q.Run(ctx) })

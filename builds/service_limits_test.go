@@ -125,3 +125,23 @@ func TestServicePerAccount(t *testing.T) {
 		t.Errorf("other's build waited for acme's: %s–%s", ends[2].StartedAt, ends[2].FinishedAt)
 	}
 }
+
+// TestServiceWithoutBuildah: an instance without buildah runs its builds
+// to a failure that says so.
+func TestServiceWithoutBuildah(t *testing.T) {
+	why := "buildah was not found (buildah): install buildah on the Berth host"
+	w := newWorldWith(t, builds.Options{}, 1, builds.Unavailable{Why: why})
+	ctx := context.Background()
+	url, _ := sourceRepo(t, failing)
+	if _, err := w.svc.SetConfig(ctx, "acme/app", oneRule(w, url)); err != nil {
+		t.Fatal(err)
+	}
+	started, err := w.svc.Trigger(ctx, "acme/app", "main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := w.wait("acme/app", started[0].ID, time.Minute)
+	if r.Status != builds.Failed || !strings.Contains(r.Error, why) || !strings.Contains(w.log("acme/app", r.ID), why) {
+		t.Errorf("build without buildah ended %+v", r)
+	}
+}
