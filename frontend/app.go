@@ -22,6 +22,7 @@ import (
 
 	"github.com/berth/berth/account"
 	"github.com/berth/berth/billing"
+	"github.com/berth/berth/builds"
 	"github.com/berth/berth/catalog"
 	"github.com/berth/berth/licensing"
 	"github.com/berth/berth/publisher"
@@ -75,12 +76,14 @@ type Deps struct {
 	Repositories *catalog.Repositories
 	// Community searches and explores users' and organisations'
 	// repositories; nil leaves the Community section and tab empty.
-	Community    *catalog.Community
-	Stars        catalog.StarStore
-	Tags         catalog.TagStore
-	Publishers   PublisherStore
-	Events       RegistryEvents // stores the registry's notifications
-	Webhooks     *webhooks.Dispatcher
+	Community  *catalog.Community
+	Stars      catalog.StarStore
+	Tags       catalog.TagStore
+	Publishers PublisherStore
+	Events     RegistryEvents // stores the registry's notifications
+	Webhooks   *webhooks.Dispatcher
+	// Builds is automated builds from Git; nil registers no build routes.
+	Builds       *builds.Service
 	Jobs         DeadLetters      // the job queue's failed jobs, for administrators
 	Registry     *registry.Client // Berth's own registry client: tags for repository pages
 	RegistryHost string           // host[:port] clients pull from, for pull commands
@@ -200,6 +203,7 @@ func (h *handlers) routes(app *fiber.App) {
 	h.profileRoutes(pages, api)
 	h.orgRoutes(pages, api)
 	h.repositoryRoutes(pages, api)
+	h.buildRoutes(api)
 	h.adminRoutes(pages, api)
 	h.starRoutes(pages, api)
 	h.securityRoutes(pages, api)

@@ -86,6 +86,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (_ *Server, err erro
 	if s.Backend, err = OpenBackend(ctx, cfg, s.service, s.registryDial, s.PublicURL, log); err != nil {
 		return nil, err
 	}
+	if s.Backend.Registry != nil {
+		s.Backend.openBuilds(cfg, s.RegistryURL, s.PublicURL)
+	}
 	if err := s.writeTrustBundle(); err != nil {
 		_ = s.Backend.Close(ctx)
 		return nil, err
@@ -214,6 +217,7 @@ func (s *Server) build(ctx context.Context) error {
 		Tags:         s.Backend.Stores.Tags,
 		Events:       s.Backend.Events,
 		Webhooks:     s.Backend.Webhooks,
+		Builds:       s.Backend.Builds,
 		Jobs:         s.Backend.Jobs,
 		Publishers: &frontend.Supply{Service: s.Backend.Publishers, Listings: s.Backend.Listings, Analytics: s.Backend.Analytics,
 			Withdrawals: s.Backend.Withdrawals},
@@ -268,6 +272,9 @@ func (s *Server) Run(ctx context.Context) error {
 	tasks := []func(context.Context){s.sweep, s.reloadKeys, s.syncTags, s.Backend.Jobs.Run}
 	if s.Backend.Pipeline != nil {
 		tasks = append(tasks, s.Backend.Pipeline.Resume)
+	}
+	if s.Backend.BuildJobs != nil {
+		tasks = append(tasks, s.Backend.BuildJobs.Run)
 	}
 	if s.cfg.Demo {
 		tasks = append(tasks, s.seedDemo)
