@@ -22,7 +22,7 @@ func (f *Fetcher) Resolve(ctx context.Context, src Source, name string) (Ref, st
 	if err != nil {
 		return Ref{}, "", fmt.Errorf("reading source URL: %w", err)
 	}
-	tr, auth, err := f.transport(ctx, ep, src)
+	tr, auth, err := f.transport(ctx, ep, src, &hostKeySeen{})
 	if err != nil {
 		return Ref{}, "", err
 	}
