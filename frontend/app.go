@@ -75,13 +75,16 @@ type Deps struct {
 	Repositories *catalog.Repositories
 	// Community searches and explores users' and organisations'
 	// repositories; nil leaves the Community section and tab empty.
-	Community    *catalog.Community
-	Stars        catalog.StarStore
-	Tags         catalog.TagStore
-	Publishers   PublisherStore
-	Events       RegistryEvents // stores the registry's notifications
-	Webhooks     *webhooks.Dispatcher
-	Jobs         DeadLetters      // the job queue's failed jobs, for administrators
+	Community  *catalog.Community
+	Stars      catalog.StarStore
+	Tags       catalog.TagStore
+	Publishers PublisherStore
+	Events     RegistryEvents // stores the registry's notifications
+	Webhooks   *webhooks.Dispatcher
+	Jobs       DeadLetters // the job queue's failed jobs, for administrators
+	// Builds runs automated builds from Git; nil leaves the Builds tab
+	// answering that builds are not configured.
+	Builds       BuildService
 	Registry     *registry.Client // Berth's own registry client: tags for repository pages
 	RegistryHost string           // host[:port] clients pull from, for pull commands
 	PublicURL    string
@@ -200,6 +203,7 @@ func (h *handlers) routes(app *fiber.App) {
 	h.profileRoutes(pages, api)
 	h.orgRoutes(pages, api)
 	h.repositoryRoutes(pages, api)
+	h.buildPageRoutes(pages)
 	h.adminRoutes(pages, api)
 	h.starRoutes(pages, api)
 	h.securityRoutes(pages, api)

@@ -31,8 +31,8 @@ func parseTemplates() (map[string]*template.Template, error) {
 		"mainPlatform":  mainPlatform,
 		"interfaceName": interfaceName, "privilegeRows": privilegeRows, "installCommand": installCommand,
 		"osName": osName, "article": article, "badgeName": badgeName, "copyOf": copyOf, "commandOf": commandOf,
-		"markLabel": markLabel,
-		"ratio":     func(part, total int64) string { return fmt.Sprintf("%.3f", share(part, total)) },
+		"markLabel": markLabel, "shortID": shortID,
+		"ratio": func(part, total int64) string { return fmt.Sprintf("%.3f", share(part, total)) },
 		"sortName": func(s string) string {
 			return map[string]string{"popular": "Most popular", "newest": "Newest", "updated": "Recently updated", "name": "Name"}[s]
 		},
