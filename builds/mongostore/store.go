@@ -18,15 +18,18 @@ import (
 // Store implements builds.Store with the collections builds (keyed by ID)
 // and build_logs (keyed by build and offset).
 type Store struct {
-	builds *mongo.Collection
-	logs   *mongo.Collection
+	builds   *mongo.Collection
+	logs     *mongo.Collection
+	settings *mongo.Collection
+	slots    *mongo.Collection
 }
 
 var _ builds.Store = (*Store)(nil)
 
 // New creates the builds indexes if needed and returns a Store using db.
 func New(ctx context.Context, db *mongo.Database) (*Store, error) {
-	s := &Store{builds: db.Collection("builds"), logs: db.Collection("build_logs")}
+	s := &Store{builds: db.Collection("builds"), logs: db.Collection("build_logs"),
+		settings: db.Collection("build_settings"), slots: db.Collection("build_slots")}
 	err := mongodb.CreateIndexes(ctx, s.builds,
 		mongo.IndexModel{Keys: bson.D{{Key: "repository", Value: 1}, {Key: "created_at", Value: -1}, {Key: "_id", Value: -1}},
 			Options: options.Index().SetName("repository_created")})
@@ -54,6 +57,13 @@ type buildDoc struct {
 	FinishedAt int64    `bson:"finished_at"`
 }
 
+// readDoc is a stored build with the cancellation flag, which only
+// RequestCancel writes.
+type readDoc struct {
+	Doc             buildDoc `bson:",inline"`
+	CancelRequested bool     `bson:"cancel_requested"`
+}
+
 // logDoc is one chunk of a log; its ID is "build/offset" so that an
 // append is stored once.
 type logDoc struct {
@@ -70,8 +80,9 @@ func encode(r builds.Record) buildDoc {
 		StartedAt: storecodec.Time(r.StartedAt), FinishedAt: storecodec.Time(r.FinishedAt)}
 }
 
-func decode(d buildDoc) builds.Record {
-	return builds.Record{ID: d.ID, Repository: d.Repository, Rule: d.Rule,
+func decode(rd readDoc) builds.Record {
+	d := rd.Doc
+	return builds.Record{CancelRequested: rd.CancelRequested, ID: d.ID, Repository: d.Repository, Rule: d.Rule,
 		Ref: builds.Ref{Type: builds.RuleType(d.RefType), Name: d.RefName}, Commit: d.Commit,
 		Tags: storecodec.NilIfEmpty(d.Tags), Digest: d.Digest, Status: builds.Status(d.Status),
 		Trigger: builds.Trigger(d.Trigger), Error: d.Error, CreatedAt: storecodec.ParseTime(d.CreatedAt),
@@ -86,9 +97,15 @@ func (s *Store) AddBuild(ctx context.Context, r builds.Record) error {
 	return nil
 }
 
-// UpdateBuild replaces r's stored document.
+// UpdateBuild sets r's stored fields, leaving the cancellation flag.
 func (s *Store) UpdateBuild(ctx context.Context, r builds.Record) error {
-	res, err := s.builds.ReplaceOne(ctx, bson.D{{Key: "_id", Value: r.ID}, {Key: "repository", Value: r.Repository}}, encode(r))
+	d := encode(r)
+	set := bson.D{{Key: "rule", Value: d.Rule}, {Key: "ref_type", Value: d.RefType}, {Key: "ref_name", Value: d.RefName},
+		{Key: "commit", Value: d.Commit}, {Key: "tags", Value: d.Tags}, {Key: "digest", Value: d.Digest},
+		{Key: "status", Value: d.Status}, {Key: "trigger", Value: d.Trigger}, {Key: "error", Value: d.Error},
+		{Key: "created_at", Value: d.CreatedAt}, {Key: "started_at", Value: d.StartedAt}, {Key: "finished_at", Value: d.FinishedAt}}
+	res, err := s.builds.UpdateOne(ctx, bson.D{{Key: "_id", Value: r.ID}, {Key: "repository", Value: r.Repository}},
+		bson.D{{Key: "$set", Value: set}})
 	if err == nil && res.MatchedCount == 0 {
 		err = builds.ErrNotFound
 	}

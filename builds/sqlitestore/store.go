@@ -38,6 +38,24 @@ var schema = []string{
 		chunk  BLOB NOT NULL,
 		PRIMARY KEY (build, at)
 	) STRICT`,
+	`ALTER TABLE builds ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0;
+	CREATE TABLE IF NOT EXISTS build_settings (
+		repository         TEXT PRIMARY KEY,
+		url                TEXT NOT NULL,
+		host_key           TEXT NOT NULL,
+		rules              TEXT NOT NULL,
+		links              TEXT NOT NULL,
+		token              BLOB NOT NULL,
+		deploy_key_public  TEXT NOT NULL,
+		deploy_key_private BLOB NOT NULL,
+		hook_secret        BLOB NOT NULL,
+		updated_at         INTEGER NOT NULL
+	) STRICT;
+	CREATE TABLE IF NOT EXISTS build_slots (
+		key    TEXT PRIMARY KEY,
+		holder TEXT NOT NULL,
+		until  INTEGER NOT NULL
+	) STRICT`,
 }
 
 // Store implements builds.Store on SQLite.
@@ -57,6 +75,10 @@ func New(ctx context.Context, db *sql.DB) (*Store, error) {
 
 const columns = `id, repository, rule, ref_type, ref_name, commit_id, tags, digest, status, triggered_by, error,
 	created_at, started_at, finished_at`
+
+// readColumns are columns and the cancellation flag, which only
+// RequestCancel writes.
+const readColumns = columns + `, cancel_requested`
 
 // args are r's values in columns' order.
 func args(r builds.Record) []any {
@@ -89,12 +111,12 @@ func (s *Store) UpdateBuild(ctx context.Context, r builds.Record) error {
 // Build returns one of repository's builds.
 func (s *Store) Build(ctx context.Context, repository, id string) (builds.Record, error) {
 	return sqldb.QueryOne(ctx, s.db, "build "+id, builds.ErrNotFound, scan,
-		`SELECT `+columns+` FROM builds WHERE id = ? AND repository = ?`, id, repository)
+		`SELECT `+readColumns+` FROM builds WHERE id = ? AND repository = ?`, id, repository)
 }
 
 // Builds lists repository's builds, newest first (ties by ID, descending).
 func (s *Store) Builds(ctx context.Context, repository string, limit int) ([]builds.Record, error) {
-	out, err := sqldb.QueryAll(ctx, s.db, scan, `SELECT `+columns+` FROM builds WHERE repository = ?
+	out, err := sqldb.QueryAll(ctx, s.db, scan, `SELECT `+readColumns+` FROM builds WHERE repository = ?
 		ORDER BY created_at DESC, id DESC LIMIT ?`, repository, limit)
 	if err != nil {
 		return nil, fmt.Errorf("listing builds of %s: %w", repository, err)
@@ -140,7 +162,7 @@ func scan(sc sqldb.Scanner) (builds.Record, error) {
 		created, started, finished int64
 	)
 	if err := sc.Scan(&r.ID, &r.Repository, &r.Rule, &refType, &r.Ref.Name, &r.Commit, &tags, &r.Digest, &st, &trig,
-		&r.Error, &created, &started, &finished); err != nil {
+		&r.Error, &created, &started, &finished, &r.CancelRequested); err != nil {
 		return builds.Record{}, err
 	}
 	var err error

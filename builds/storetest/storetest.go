@@ -21,6 +21,9 @@ func Run(t *testing.T, newStore func(t *testing.T) builds.Store) {
 		{Name: "Update", Run: testUpdate},
 		{Name: "History", Run: testHistory},
 		{Name: "Log", Run: testLog},
+		{Name: "Cancel", Run: testCancel},
+		{Name: "Settings", Run: testSettings},
+		{Name: "Slots", Run: testSlots},
 	})
 }
 
