@@ -114,32 +114,13 @@ func readConfigForm(c *fiber.Ctx) configView {
 }
 
 // config is the configuration the form describes. The token field is
-// write-only: empty keeps the saved token (unless "remove" is ticked), and
-// the deploy key is the one Berth already generated.
-func (v configView) config(current builds.Settings) builds.Config {
-	src := builds.Source{URL: v.URL, HostKey: v.HostKey, Token: current.Config.Source.Token, DeployKey: current.Config.Source.DeployKey}
-	if !strings.HasPrefix(v.URL, "https://") && !strings.HasPrefix(v.URL, "http://") {
-		src.Token = ""
-	}
-	if !strings.HasPrefix(v.URL, "ssh://") {
-		src.DeployKey = nil
-	}
-	c := builds.Config{Source: src, Links: lines(v.Links)}
+// write-only: empty keeps the saved token, and the service keeps the
+// deploy key it generated, so that the form never carries either.
+func (v configView) config(token string) builds.Config {
+	c := builds.Config{Source: builds.Source{URL: v.URL, HostKey: v.HostKey, Token: builds.Secret(token)}, Links: lines(v.Links)}
 	for _, r := range v.Rules {
 		c.Rules = append(c.Rules, builds.Rule{Type: builds.RuleType(r.Type), Source: r.Source, Dockerfile: r.Dockerfile,
 			Context: r.Context, Tag: r.Tag, BuildArgs: buildArgs(r.BuildArgs), Autobuild: r.Autobuild})
-	}
-	return c
-}
-
-// withToken applies the token field: a new token replaces the saved one,
-// "remove" drops it, and empty keeps it.
-func withToken(c builds.Config, token string, remove bool) builds.Config {
-	switch {
-	case remove:
-		c.Source.Token = ""
-	case token != "":
-		c.Source.Token = builds.Secret(token)
 	}
 	return c
 }

@@ -1,6 +1,7 @@
 package frontend
 
 import (
+	"cmp"
 	"context"
 	"net/http"
 	"strings"
@@ -25,6 +26,7 @@ type BuildService interface {
 	Log(ctx context.Context, repo, id string, offset int64) ([]byte, error)
 	Latest(ctx context.Context, repo string) (builds.Record, error)
 	TagBuild(ctx context.Context, repo, tag string) (builds.Record, error)
+	HookURL(repo string, forge builds.Forge) string
 }
 
 // historyLimit is how many builds the Builds tab lists.
@@ -75,16 +77,8 @@ type forgeHook struct {
 	Forge, Name, URL string
 }
 
-// forgeNames are the forges whose hooks Berth takes, as their users know them.
-var forgeNames = []struct {
-	forge builds.Forge
-	name  string
-}{{builds.GitHub, "GitHub"}, {builds.GitLab, "GitLab"}, {builds.Bitbucket, "Bitbucket"}, {builds.Gitea, "Gitea"}}
-
-// hookURL is where forge posts repo's pushes.
-func (h *handlers) hookURL(repo string, forge builds.Forge) string {
-	return h.PublicURL + "/api/v1/repositories/" + repo + "/builds/hooks/" + string(forge)
-}
+// forgeNames are the forges' names as their users know them.
+var forgeNames = map[builds.Forge]string{builds.GitHub: "GitHub", builds.GitLab: "GitLab", builds.Bitbucket: "Bitbucket", builds.Gitea: "Gitea"}
 
 func (h *handlers) buildsPage(c *fiber.Ctx) error {
 	a, err := h.buildsRepo(c)
@@ -119,8 +113,8 @@ func (h *handlers) renderBuilds(c *fiber.Ctx, status int, a repoAccess, cfg *con
 		p.Config.HasToken = settings.Config.Source.Token != ""
 		if p.Configured {
 			p.HookSecret = settings.HookSecret.Reveal()
-			for _, f := range forgeNames {
-				p.Hooks = append(p.Hooks, forgeHook{Forge: string(f.forge), Name: f.name, URL: h.hookURL(repo, f.forge)})
+			for _, f := range builds.Forges {
+				p.Hooks = append(p.Hooks, forgeHook{Forge: string(f), Name: cmp.Or(forgeNames[f], string(f)), URL: h.Builds.HookURL(repo, f)})
 			}
 		}
 	}
@@ -140,17 +134,12 @@ func (h *handlers) buildConfigForm(c *fiber.Ctx) error {
 		return err
 	}
 	ctx := c.UserContext()
-	current, err := h.Builds.Settings(ctx, a.Repo.Name)
-	if err != nil && !isNotFound(err) {
-		return err
-	}
 	v := readConfigForm(c)
 	if v.Edited {
 		// "Add rule" and "Remove rule" draw the form again, unsaved.
 		return h.renderBuilds(c, http.StatusOK, a, &v, form{})
 	}
-	cfg := withToken(v.config(current), c.FormValue("source.credentials.token"), c.FormValue("remove_token") != "")
-	if _, err := h.Builds.SetConfig(ctx, a.Repo.Name, cfg); err != nil {
+	if _, err := h.Builds.SetConfig(ctx, a.Repo.Name, v.config(c.FormValue("source.credentials.token"))); err != nil {
 		f, ferr := formError(err, nil)
 		if ferr != nil {
 			return ferr
