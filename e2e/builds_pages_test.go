@@ -132,6 +132,8 @@ func TestBuildPagesLiveLog(t *testing.T) {
 func (w *buildPagesWorld) stream(t *testing.T, id string) <-chan sse {
 	t.Helper()
 	out := make(chan sse, 64)
+	// open runs on the test's goroutine first, then on the follower's:
+	// it reports with Errorf and answers nil.
 	open := func(lastID string) *http.Response {
 		req, err := http.NewRequest("GET", w.in.URL+"/r/bria/app/builds/"+id+"/events", nil)
 		must(t, err)
@@ -140,13 +142,21 @@ func (w *buildPagesWorld) stream(t *testing.T, id string) <-chan sse {
 			req.Header.Set("Last-Event-ID", lastID)
 		}
 		resp, err := http.DefaultClient.Do(req)
-		must(t, err)
+		if err != nil {
+			t.Errorf("opening the event stream: %v", err)
+			return nil
+		}
 		if resp.StatusCode != http.StatusNoContent && (resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream")) {
-			t.Fatalf("the event stream answered %d %s; want 200 text/event-stream", resp.StatusCode, resp.Header.Get("Content-Type"))
+			t.Errorf("the event stream answered %d %s; want 200 text/event-stream", resp.StatusCode, resp.Header.Get("Content-Type"))
+			resp.Body.Close()
+			return nil
 		}
 		return resp
 	}
 	resp := open("")
+	if resp == nil {
+		t.FailNow()
+	}
 	go func() {
 		defer close(out)
 		lastID := ""
@@ -167,8 +177,10 @@ func (w *buildPagesWorld) stream(t *testing.T, id string) <-chan sse {
 			if ended {
 				return
 			}
-			if resp = open(lastID); resp.StatusCode == http.StatusNoContent {
-				resp.Body.Close()
+			if resp = open(lastID); resp == nil || resp.StatusCode == http.StatusNoContent {
+				if resp != nil {
+					resp.Body.Close()
+				}
 				return
 			}
 		}
