@@ -60,6 +60,10 @@ type Principal struct {
 	// ("acme/db"); empty means no limit. A push token is always limited to
 	// its staging namespaces.
 	Within []string
+	// PushTo marks a build token (see account.TokenBuild): a read-only
+	// token that may also push to these repositories, and nothing else.
+	// Within, when set, then limits only the non-public pulls.
+	PushTo []string
 	// CredentialID names the access token or license used, for audit and
 	// seat counting.
 	CredentialID string
@@ -72,6 +76,12 @@ func (p Principal) Account() bool {
 		return p.UserID != ""
 	}
 	return false
+}
+
+// MayPush reports whether a build token may push to repo.
+func (p Principal) MayPush(repo string) bool {
+	repo = strings.ToLower(repo)
+	return slices.Contains(p.PushTo, repo)
 }
 
 // Limited reports whether the credential is limited to some repositories.

@@ -86,14 +86,17 @@ func (r *Reach) Actions(ctx context.Context, repo string) ([]string, error) {
 	case Refresh:
 		return nil, nil
 	}
-	actions, err := r.accountActions(ctx, repo)
+	actions, public, err := r.accountActions(ctx, repo)
 	if err != nil {
 		return nil, err
+	}
+	if len(r.p.PushTo) > 0 {
+		return r.build(repo, actions, public), nil
 	}
 	return r.limit(repo, actions), nil
 }
 
-func (r *Reach) accountActions(ctx context.Context, repo string) ([]string, error) {
+func (r *Reach) accountActions(ctx context.Context, repo string) ([]string, bool, error) {
 	var actions []string
 	for _, g := range r.namespaces {
 		switch {
@@ -105,7 +108,7 @@ func (r *Reach) accountActions(ctx context.Context, repo string) ([]string, erro
 	}
 	f, err := r.d.facts.Repository(ctx, r.p.UserID, repo)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if f.Public {
 		actions = append(actions, ActionPull)
@@ -117,7 +120,21 @@ func (r *Reach) accountActions(ctx context.Context, repo string) ([]string, erro
 		actions = append(actions, writeActions...)
 	}
 	slices.Sort(actions)
-	return slices.Compact(actions), nil
+	return slices.Compact(actions), f.Public, nil
+}
+
+// build is a build token's reach: pull what the account pulls (within
+// its limits, or public), push to its PushTo repositories where the
+// account may push, and never delete.
+func (r *Reach) build(repo string, actions []string, public bool) []string {
+	var out []string
+	if slices.Contains(actions, ActionPull) && (public || r.p.Covers(repo)) {
+		out = append(out, ActionPull)
+	}
+	if slices.Contains(actions, ActionPush) && r.p.MayPush(repo) {
+		out = append(out, ActionPush)
+	}
+	return out
 }
 
 // public is what anyone may do with repo: pull it if it is public. A

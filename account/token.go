@@ -16,6 +16,10 @@ const (
 	// TokenPush is a publisher's push token: pull and push on its
 	// publisher's staging namespaces, and nothing on the API or pages.
 	TokenPush TokenAccess = "push"
+	// TokenBuild is an automated build's credential (see
+	// CreateBuildToken): in the registry, pull what the user pulls and
+	// push to its one repository; nothing on the API or pages.
+	TokenBuild TokenAccess = "build"
 )
 
 // AccessToken is a personal access token: a password for scripts and

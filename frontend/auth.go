@@ -79,6 +79,10 @@ func (h *handlers) headerPrincipal(c *fiber.Ctx) (access.Principal, error) {
 		}
 		p := access.Principal{Kind: access.Token, UserID: u.ID, Name: u.Username, ReadOnly: t.Access == account.TokenRead,
 			Within: t.Resources, CredentialID: t.ID}
+		if t.Access == account.TokenBuild {
+			// A build's registry credential reaches nothing on the API.
+			return access.Principal{}, account.ErrBadCredentials
+		}
 		if t.Access == account.TokenPush {
 			return access.Principal{Kind: access.PushToken, UserID: u.ID, Name: u.Username, Within: t.Resources, CredentialID: t.ID}, nil
 		}

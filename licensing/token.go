@@ -51,6 +51,11 @@ func (e *InactiveLicenseError) Error() string {
 // repo: a read-only token pulls only, and a limited token (a push token is
 // one) reaches only what its limits cover.
 func permits(p access.Principal, repo, action string) bool {
+	if len(p.PushTo) > 0 {
+		// A build token: its reach (access.Reach) already decided which
+		// pulls; it pushes only to its repositories.
+		return action == "pull" || action == "push" && p.MayPush(repo)
+	}
 	if p.ReadOnly && action != "pull" {
 		return false
 	}
@@ -290,7 +295,7 @@ func (s *TokenServer) licensedPulls(ctx context.Context, p principal, scopes []A
 	decided := map[string]bool{}     // a repository asked for in two classes is decided once
 	for _, a := range scopes {
 		if !isRepository(a) || !slices.Contains(a.Actions, "pull") || grants(granted, a.Name, "pull") || decided[a.Name] ||
-			(p.Subject.UserID != "" && !permits(p.Subject, a.Name, "pull")) {
+			(p.Subject.UserID != "" && (!permits(p.Subject, a.Name, "pull") || !p.Subject.Covers(a.Name))) {
 			continue
 		}
 		decided[a.Name] = true

@@ -28,6 +28,9 @@ import (
 	"github.com/berth/berth/billing"
 	billingmongo "github.com/berth/berth/billing/mongostore"
 	billingsqlite "github.com/berth/berth/billing/sqlitestore"
+	"github.com/berth/berth/builds"
+	buildsmongo "github.com/berth/berth/builds/mongostore"
+	buildssqlite "github.com/berth/berth/builds/sqlitestore"
 	"github.com/berth/berth/catalog"
 	catalogmongo "github.com/berth/berth/catalog/mongostore"
 	catalogsqlite "github.com/berth/berth/catalog/sqlitestore"
@@ -68,6 +71,8 @@ type Stores struct {
 	Audit audit.Store
 	// Jobs is the durable job queue's store.
 	Jobs jobs.Store
+	// Builds keeps automated builds' settings, records and logs.
+	Builds builds.Store
 	// Ping checks that the database answers.
 	Ping func(ctx context.Context) error
 	// Close releases the database.
@@ -134,8 +139,12 @@ func sqliteStores(ctx context.Context, db *sql.DB) (*Stores, error) {
 	if err != nil {
 		return nil, fmt.Errorf("preparing job tables: %w", err)
 	}
+	bd, err := buildssqlite.New(ctx, db)
+	if err != nil {
+		return nil, fmt.Errorf("preparing build tables: %w", err)
+	}
 	return &Stores{Accounts: accountStores(a), Catalog: c, Repositories: c, Community: c, Stars: c, Tags: c, Publishers: p, Withdrawals: p, Licenses: l,
-		Refresh: l, Usage: l, Handovers: l, Billing: bl, Webhooks: wh, Audit: au, Jobs: jb}, nil
+		Refresh: l, Usage: l, Handovers: l, Billing: bl, Webhooks: wh, Audit: au, Jobs: jb, Builds: bd}, nil
 }
 
 // allAccountStores is what one account store implementation provides.
@@ -199,8 +208,12 @@ func mongoStores(ctx context.Context, db *mongo.Database) (*Stores, error) {
 	if err != nil {
 		return nil, fmt.Errorf("preparing job collections: %w", err)
 	}
+	bd, err := buildsmongo.New(ctx, db)
+	if err != nil {
+		return nil, fmt.Errorf("preparing build collections: %w", err)
+	}
 	return &Stores{Accounts: accountStores(a), Catalog: c, Repositories: c, Community: c, Stars: c, Tags: c, Publishers: p, Withdrawals: p, Licenses: l,
-		Refresh: l, Usage: l, Handovers: l, Billing: bl, Webhooks: wh, Audit: au, Jobs: jb}, nil
+		Refresh: l, Usage: l, Handovers: l, Billing: bl, Webhooks: wh, Audit: au, Jobs: jb, Builds: bd}, nil
 }
 
 // keyReload is how often a running server reloads its token keys, so that
@@ -259,6 +272,11 @@ type Backend struct {
 	Analytics  *analytics.Service
 	// Withdrawals takes promoted tags back from buyers.
 	Withdrawals *publisher.Withdrawals
+	// Builds is automated builds from Git; BuildJobs the queue they run
+	// on, over the same job store, with this instance's build
+	// concurrency as its workers. Both nil for admin commands.
+	Builds    *builds.Service
+	BuildJobs *jobs.Queue
 }
 
 // OpenBackend opens the stores, loads (or creates) the token keys and
@@ -313,7 +331,7 @@ func OpenBackend(ctx context.Context, cfg Config, service, registryURL, publicUR
 		stores.Billing, tierLookup{stores.Catalog}, b.Licenses, b.Licenses, log)
 	b.log = log
 	b.Jobs = jobs.New(jobs.Config{Lease: cfg.JobLease}, stores.Jobs, log)
-	b.Webhooks = webhooks.New(webhooks.Config{Master: keys.DeriveSecret("webhooks"), AllowPrivate: cfg.WebhookAllowPrivate}, stores.Webhooks, b.Jobs, log)
+	b.Webhooks = webhooks.New(webhooks.Config{Master: keys.DeriveSecret("webhooks"), AllowPrivate: cfg.WebhookAllowPrivate || cfg.AllowPrivateNetworks}, stores.Webhooks, b.Jobs, log)
 	b.Jobs.Handle(webhooks.DeliveryJob, b.Webhooks.Deliver)
 	b.Billing.OnPurchase = b.purchased
 	domains.Billing = b.Billing
@@ -329,6 +347,7 @@ func OpenBackend(ctx context.Context, cfg Config, service, registryURL, publicUR
 			stores.Publishers, b.Registry, b, keys.CosignSigner(), b.Jobs, log)
 		b.Pipeline.OnDone = b.uploadDone
 		b.Jobs.Handle(publishing.UploadJob, b.Pipeline.Step)
+		b.openBuilds(cfg, service, registryURL, publicURL)
 	}
 	return b, nil
 }
@@ -553,6 +572,9 @@ func tokenPrincipal(u account.User, t *account.AccessToken) access.Principal {
 	p.Kind, p.ReadOnly, p.Within, p.CredentialID = access.Token, t.Access == account.TokenRead, t.Resources, t.ID
 	if t.Access == account.TokenPush {
 		p.Kind = access.PushToken
+	}
+	if push, within := t.BuildLimits(); push != "" {
+		p.ReadOnly, p.PushTo, p.Within = true, []string{push}, within
 	}
 	return p
 }

@@ -55,6 +55,26 @@ type Config struct {
 	// private addresses (BERTH_WEBHOOK_ALLOW_PRIVATE); off, Berth refuses
 	// to post into its own network.
 	WebhookAllowPrivate bool
+	// AllowPrivateNetworks lets builds' Git sources and webhook endpoints
+	// be loopback or private addresses (BERTH_ALLOW_PRIVATE_NETWORKS).
+	AllowPrivateNetworks bool
+	// BuildConcurrency is how many builds this instance runs at once
+	// (BERTH_BUILD_CONCURRENCY).
+	BuildConcurrency int
+	// BuildAccountConcurrency is how many builds of one account run at
+	// once across every instance (BERTH_BUILD_ACCOUNT_CONCURRENCY).
+	BuildAccountConcurrency int
+	// BuildTimeout bounds one build (BERTH_BUILD_TIMEOUT).
+	BuildTimeout time.Duration
+	// BuildLogLimit caps a build's log in bytes (BERTH_BUILD_LOG_LIMIT).
+	BuildLogLimit int64
+	// BuildWorkspace is where builds' checkouts and image storage are
+	// made, each removed after (BERTH_BUILD_WORKSPACE; default the
+	// system's temporary directory).
+	BuildWorkspace string
+	// BuildahPath is the buildah binary (BERTH_BUILDAH). When it is not
+	// found, Berth starts and every build fails saying so.
+	BuildahPath string
 	// KEK is the key-encryption key that seals every private key in the
 	// database, in base64 (BERTH_KEK; environment only). Instances sharing
 	// one MongoDB must share it.
@@ -76,11 +96,16 @@ func Defaults() Config {
 		LogLevel:      "info",
 		// The platform's cut of each sale, and a week's grace after a
 		// failed renewal.
-		PlatformFeePercent: 20,
-		BillingGrace:       7 * 24 * time.Hour,
-		SignatureWait:      10 * time.Minute,
-		JobLease:           30 * time.Second,
-		LogFormat:          "text",
+		PlatformFeePercent:      20,
+		BillingGrace:            7 * 24 * time.Hour,
+		SignatureWait:           10 * time.Minute,
+		JobLease:                30 * time.Second,
+		BuildConcurrency:        2,
+		BuildAccountConcurrency: 1,
+		BuildTimeout:            30 * time.Minute,
+		BuildLogLimit:           4 << 20,
+		BuildahPath:             "buildah",
+		LogFormat:               "text",
 	}
 }
 
@@ -167,6 +192,18 @@ func (c Config) Validate() error {
 	}
 	if c.JobLease < MinJobLease || c.JobLease > MaxJobLease {
 		bad("BERTH_JOB_LEASE", "want between %s and %s, got %s", MinJobLease, MaxJobLease, c.JobLease)
+	}
+	if c.BuildConcurrency < 1 || c.BuildConcurrency > 64 {
+		bad("BERTH_BUILD_CONCURRENCY", "want 1 to 64, got %d", c.BuildConcurrency)
+	}
+	if c.BuildAccountConcurrency < 1 || c.BuildAccountConcurrency > 64 {
+		bad("BERTH_BUILD_ACCOUNT_CONCURRENCY", "want 1 to 64, got %d", c.BuildAccountConcurrency)
+	}
+	if c.BuildTimeout < 10*time.Second || c.BuildTimeout > 24*time.Hour {
+		bad("BERTH_BUILD_TIMEOUT", "want between 10s and 24h, got %s", c.BuildTimeout)
+	}
+	if c.BuildLogLimit < 4<<10 || c.BuildLogLimit > 1<<30 {
+		bad("BERTH_BUILD_LOG_LIMIT", "want 4096 to 1073741824 bytes, got %d", c.BuildLogLimit)
 	}
 	if c.KEK != "" {
 		if _, err := kek.Parse(c.KEK); err != nil {

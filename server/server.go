@@ -269,6 +269,9 @@ func (s *Server) Run(ctx context.Context) error {
 	if s.Backend.Pipeline != nil {
 		tasks = append(tasks, s.Backend.Pipeline.Resume)
 	}
+	if s.Backend.BuildJobs != nil {
+		tasks = append(tasks, s.Backend.BuildJobs.Run)
+	}
 	if s.cfg.Demo {
 		tasks = append(tasks, s.seedDemo)
 	}

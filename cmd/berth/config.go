@@ -60,6 +60,19 @@ func (e *env) float(flagName, name string, def float64) float64 {
 	return f
 }
 
+func (e *env) integer(flagName, name string, def int) int {
+	v := e.getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		e.fail(flagName, fmt.Errorf("%s: want a whole number, got %q", name, v))
+		return def
+	}
+	return n
+}
+
 func (e *env) boolean(flagName, name string, def bool) bool {
 	v := e.getenv(name)
 	if v == "" {
@@ -105,6 +118,13 @@ func configFlags(fs *flag.FlagSet, getenv func(string) string) (*server.Config, 
 	fs.DurationVar(&c.SignatureWait, "signature-wait", e.duration("signature-wait", "BERTH_SIGNATURE_WAIT", d.SignatureWait), "how long an upload to staging waits for its cosign signature (BERTH_SIGNATURE_WAIT)")
 	fs.DurationVar(&c.JobLease, "job-lease", e.duration("job-lease", "BERTH_JOB_LEASE", d.JobLease), "how long a background job's claim lasts without a heartbeat: how soon another instance takes the jobs of a dead one; 2s to 10m (BERTH_JOB_LEASE)")
 	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", e.boolean("webhook-allow-private", "BERTH_WEBHOOK_ALLOW_PRIVATE", false), "let webhook endpoints be loopback or private addresses (BERTH_WEBHOOK_ALLOW_PRIVATE)")
+	fs.BoolVar(&c.AllowPrivateNetworks, "allow-private-networks", e.boolean("allow-private-networks", "BERTH_ALLOW_PRIVATE_NETWORKS", false), "let Git sources of builds and webhook endpoints be loopback or private addresses (BERTH_ALLOW_PRIVATE_NETWORKS)")
+	fs.IntVar(&c.BuildConcurrency, "build-concurrency", e.integer("build-concurrency", "BERTH_BUILD_CONCURRENCY", d.BuildConcurrency), "builds this instance runs at once (BERTH_BUILD_CONCURRENCY)")
+	fs.IntVar(&c.BuildAccountConcurrency, "build-account-concurrency", e.integer("build-account-concurrency", "BERTH_BUILD_ACCOUNT_CONCURRENCY", d.BuildAccountConcurrency), "builds of one account that run at once across all instances; the others wait queued (BERTH_BUILD_ACCOUNT_CONCURRENCY)")
+	fs.DurationVar(&c.BuildTimeout, "build-timeout", e.duration("build-timeout", "BERTH_BUILD_TIMEOUT", d.BuildTimeout), "how long one build (clone, build, push) may take (BERTH_BUILD_TIMEOUT)")
+	fs.Int64Var(&c.BuildLogLimit, "build-log-limit", int64(e.integer("build-log-limit", "BERTH_BUILD_LOG_LIMIT", int(d.BuildLogLimit))), "bytes of a build's log that are kept (BERTH_BUILD_LOG_LIMIT)")
+	fs.StringVar(&c.BuildWorkspace, "build-workspace", e.str("BERTH_BUILD_WORKSPACE", ""), "directory builds' checkouts and image storage are made in, each removed after; default the system's temporary directory (BERTH_BUILD_WORKSPACE)")
+	fs.StringVar(&c.BuildahPath, "buildah", e.str("BERTH_BUILDAH", d.BuildahPath), "the buildah binary builds run with (BERTH_BUILDAH)")
 	fs.StringVar(&c.KEKFile, "kek-file", e.str("BERTH_KEK_FILE", ""), "file holding the key-encryption key of the private keys; default DATA_DIR/berth.kek, created on first start (BERTH_KEK_FILE)")
 	// A secret is never a flag: flags show in process listings.
 	c.KEK = getenv("BERTH_KEK")
@@ -117,7 +137,8 @@ func configFlags(fs *flag.FlagSet, getenv func(string) string) (*server.Config, 
 		}
 		set := map[string]bool{}
 		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-		for _, name := range []string{"token-ttl", "demo", "platform-fee-percent", "billing-grace", "signature-wait", "job-lease", "webhook-allow-private"} {
+		for _, name := range []string{"token-ttl", "demo", "platform-fee-percent", "billing-grace", "signature-wait", "job-lease", "webhook-allow-private",
+			"allow-private-networks", "build-concurrency", "build-account-concurrency", "build-timeout", "build-log-limit"} {
 			if err := e.errs[name]; err != nil && !set[name] {
 				return err
 			}
