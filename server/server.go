@@ -198,6 +198,10 @@ func (s *Server) build(ctx context.Context) error {
 	proxies, _ := s.cfg.trustedProxies() // validated in New
 	metrics := prometheus.NewRegistry()
 	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	var buildPages frontend.BuildService
+	if s.Backend.Builds != nil { // a nil *builds.Service would be a non-nil interface
+		buildPages = s.Backend.Builds
+	}
 	web, routes, err := frontend.New(frontend.Deps{
 		Access:       s.Backend.Access,
 		Security:     s.Backend.Security,
@@ -215,6 +219,7 @@ func (s *Server) build(ctx context.Context) error {
 		Events:       s.Backend.Events,
 		Webhooks:     s.Backend.Webhooks,
 		Jobs:         s.Backend.Jobs,
+		Builds:       buildPages,
 		Publishers: &frontend.Supply{Service: s.Backend.Publishers, Listings: s.Backend.Listings, Analytics: s.Backend.Analytics,
 			Withdrawals: s.Backend.Withdrawals},
 		Registry:     s.Backend.Registry,
