@@ -61,7 +61,7 @@ func newBuildPagesWorld(t *testing.T) *buildPagesWorld {
 	ctx := context.Background()
 	_, err := in.srv.Backend.Accounts.Register(ctx, account.SignUp{Username: "bria", Email: "bria@example.com", Password: "bria-password"})
 	must(t, err)
-	for _, r := range []map[string]any{{"namespace": "bria", "name": "app"}, {"namespace": "bria", "name": "hidden", "visibility": "private"}} {
+	for _, r := range []map[string]any{{"namespace": "bria", "name": "app"}, {"namespace": "bria", "name": "hidden", "private": true}} {
 		if s := in.call("POST", "/api/v1/repositories", "bria", "bria-password", r, nil); s != http.StatusCreated {
 			t.Fatalf("creating %v: %d", r, s)
 		}
