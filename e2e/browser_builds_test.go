@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,12 +25,14 @@ func TestBrowserBuildPages(t *testing.T) {
 	open(t, ctx, w.in.URL+"/r/bria/app/builds/"+id)
 	deadline := time.Now().Add(3 * time.Minute)
 	sawRunning := false
+	var seen []string
 	for {
 		status := evaluate[string](t, ctx, `document.querySelector('#build-status .build-status')?.textContent ?? ''`)
 		logText := evaluate[string](t, ctx, `document.getElementById('build-log').textContent`)
-		if status == "running" && strings.Contains(logText, "build-step-one") && !strings.Contains(logText, "build-step-two") {
+		if status == "running" && strings.Contains(logText, "marker-first") && !strings.Contains(logText, "marker-second") {
 			sawRunning = true
 		}
+		seen = append(seen, fmt.Sprintf("%s/%d", status, len(logText)))
 		if status == "succeeded" || status == "failed" || status == "cancelled" {
 			break
 		}
@@ -39,7 +42,7 @@ func TestBrowserBuildPages(t *testing.T) {
 		time.Sleep(250 * time.Millisecond)
 	}
 	if !sawRunning {
-		t.Errorf("the page never showed build-step-one while the build ran: the log did not follow live")
+		t.Errorf("the page never showed marker-first while the build ran: the log did not follow live (status/log length seen: %s)", strings.Join(seen, " "))
 	}
 	stored, err := w.in.srv.Backend.Builds.Log(t.Context(), "bria/app", id, 0)
 	must(t, err)

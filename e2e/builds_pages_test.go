@@ -71,11 +71,11 @@ func TestBuildPagesLiveLog(t *testing.T) {
 	events := w.stream(t, id)
 	var live, final *sse
 	for ev := range events {
-		if ev.Event == "log" && strings.Contains(ev.Data, "build-step-one") && live == nil {
+		if ev.Event == "log" && strings.Contains(ev.Data, "marker-first") && live == nil {
 			ev := ev
 			live = &ev
 			if r := w.record(t, id); r.Status != builds.Running {
-				t.Errorf("when build-step-one arrived the build was %s; want running (the log must stream live)", r.Status)
+				t.Errorf("when marker-first arrived the build was %s; want running (the log must stream live)", r.Status)
 			}
 		}
 		if ev.Event == "status" && finalData(ev.Data) {
@@ -86,7 +86,7 @@ func TestBuildPagesLiveLog(t *testing.T) {
 	r := w.record(t, id)
 	switch {
 	case live == nil:
-		t.Fatalf("the event stream never carried build-step-one (build %s: %q)", r.Status, r.Error)
+		t.Fatalf("the event stream never carried marker-first (build %s: %q)", r.Status, r.Error)
 	case final == nil:
 		t.Fatalf("the event stream ended without a final status (build %s)", r.Status)
 	case !strings.Contains(final.Data, `"status":"succeeded"`):
@@ -96,7 +96,7 @@ func TestBuildPagesLiveLog(t *testing.T) {
 	}
 	// The text between the two lines arrived at least the sleep before the end.
 	if gap := final.At.Sub(live.At); gap < 3*time.Second {
-		t.Errorf("build-step-one arrived %s before the end; want the RUN's sleep (6 s): the log was not streamed live", gap)
+		t.Errorf("marker-first arrived %s before the end; want the RUN's sleep (6 s): the log was not streamed live", gap)
 	}
 	// A reconnect that has seen everything is told to stop (204); a bad
 	// offset and an unknown build are refused.
@@ -201,7 +201,7 @@ func (w *buildPagesWorld) checkFinishedPages(t *testing.T, id string) {
 	t.Helper()
 	r := w.record(t, id)
 	_, page := w.get(t, "/r/bria/app/builds/"+id)
-	for _, want := range []string{"build-step-one", "build-step-two", "status-succeeded", r.Digest, r.Commit} {
+	for _, want := range []string{"marker-first", "marker-second", "status-succeeded", r.Digest, r.Commit} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the build page lacks %q", want)
 		}

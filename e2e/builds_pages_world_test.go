@@ -42,9 +42,10 @@ type buildPagesWorld struct {
 	csrf   string
 }
 
-// slowDockerfile's build prints build-step-one, waits, then prints
-// build-step-two.
-const slowDockerfile = "FROM %s/bria/base:1\nRUN echo build-step-one && sleep 6 && echo build-step-two\n"
+// slowDockerfile's build prints marker-first, waits, then prints
+// marker-second; the words come from variables, so that buildah's echo of
+// the RUN line does not already hold them.
+const slowDockerfile = "FROM %s/bria/base:1\nRUN a=first b=second; echo marker-$a && sleep 6 && echo marker-$b\n"
 
 func newBuildPagesWorld(t *testing.T) *buildPagesWorld {
 	t.Helper()
