@@ -37,6 +37,11 @@ func TestBuildPagesLiveLog(t *testing.T) {
 			t.Errorf("the refused configuration form lacks %s", want)
 		}
 	}
+	const cfgForm = "/r/bria/app/builds/config"
+	describedError(t, page, cfgForm, "source.url", "use https://, ssh:// or git://")
+	describedError(t, page, cfgForm, "rules.0.dockerfile", "give a path inside the repository, such as Dockerfile or docker/app.Dockerfile")
+	describedError(t, page, cfgForm, "links", "name an image as namespace/repository:tag")
+	notInvalid(t, page, cfgForm, "rules.0.tag")
 	// "Add rule" draws the form again with a second rule, saving nothing.
 	resp, page = w.form(t, "/r/bria/app/builds/config", url.Values{"source.url": {w.git}, "rules.0.type": {"branch"},
 		"rules.0.source": {"main"}, "rules.0.dockerfile": {"Dockerfile"}, "rules.0.context": {"."}, "rules.0.tag": {"latest"}, "add_rule": {"1"}})

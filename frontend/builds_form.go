@@ -2,6 +2,8 @@ package frontend
 
 import (
 	"fmt"
+	"html"
+	"html/template"
 	"regexp"
 	"sort"
 	"strconv"
@@ -169,4 +171,15 @@ func configErrors(f form) form {
 	f.Errors = errs
 	f.IDPrefix = "config-"
 	return f
+}
+
+// fieldAttrsHint is fieldAttrs for a field that has a hint beside it
+// (template func fieldAttrsHint): the field is described by its error when
+// it has one, else by the hint, so that it never carries two
+// aria-describedby attributes.
+func fieldAttrsHint(f form, key, hintID string) template.HTMLAttr {
+	if a := fieldAttrs(f, key); a != "" {
+		return a
+	}
+	return template.HTMLAttr(`aria-describedby="` + html.EscapeString(hintID) + `"`)
 }
