@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -92,6 +93,9 @@ func serveGitDaemon(t testing.TB, r *gitRepo) string {
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, "git", "daemon", "--export-all", "--reuseaddr", "--informative-errors",
 		"--listen=127.0.0.1", fmt.Sprint("--port=", port), "--base-path="+r.root, r.root)
+	// git daemon runs git-daemon as a child: stop them as a group.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

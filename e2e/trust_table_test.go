@@ -267,6 +267,8 @@ func (w *trustWorld) param(pattern, name string) string {
 		return "latest"
 	case "file":
 		return "size.svg"
+	case "forge":
+		return "github"
 	}
 	return "x"
 }

@@ -22,6 +22,7 @@ import (
 
 	"github.com/berth/berth/account"
 	"github.com/berth/berth/billing"
+	"github.com/berth/berth/builds"
 	"github.com/berth/berth/catalog"
 	"github.com/berth/berth/licensing"
 	"github.com/berth/berth/publisher"
@@ -81,10 +82,10 @@ type Deps struct {
 	Publishers PublisherStore
 	Events     RegistryEvents // stores the registry's notifications
 	Webhooks   *webhooks.Dispatcher
-	Jobs       DeadLetters // the job queue's failed jobs, for administrators
-	// Builds runs automated builds from Git; nil leaves the Builds tab
-	// answering that builds are not configured.
-	Builds       BuildService
+	// Builds is automated builds from Git; nil registers no build API
+	// routes, and the build pages answer that builds are not configured.
+	Builds       *builds.Service
+	Jobs         DeadLetters      // the job queue's failed jobs, for administrators
 	Registry     *registry.Client // Berth's own registry client: tags for repository pages
 	RegistryHost string           // host[:port] clients pull from, for pull commands
 	PublicURL    string
@@ -203,6 +204,7 @@ func (h *handlers) routes(app *fiber.App) {
 	h.profileRoutes(pages, api)
 	h.orgRoutes(pages, api)
 	h.repositoryRoutes(pages, api)
+	h.buildRoutes(api)
 	h.buildPageRoutes(pages)
 	h.adminRoutes(pages, api)
 	h.starRoutes(pages, api)

@@ -12,6 +12,7 @@ import (
 	"github.com/berth/berth/account"
 	"github.com/berth/berth/audit"
 	"github.com/berth/berth/billing"
+	"github.com/berth/berth/builds"
 	"github.com/berth/berth/catalog"
 	"github.com/berth/berth/jobs"
 	"github.com/berth/berth/licensing"
@@ -58,7 +59,7 @@ var errInternal = apiError{Status: http.StatusInternalServerError, Code: "intern
 func classify(err error) *apiError {
 	ae := leafError(err)
 	if ae == nil {
-		for _, match := range []func(error) *apiError{frontendError, accountError, catalogError, licensingError, billingError, buildsError, otherError} {
+		for _, match := range []func(error) *apiError{frontendError, accountError, catalogError, licensingError, billingError, otherError} {
 			if ae = match(err); ae != nil {
 				break
 			}
@@ -248,11 +249,18 @@ func billingError(err error) *apiError {
 func otherError(err error) *apiError {
 	var invalid *webhooks.InvalidError
 	var fe *fiber.Error
+	var source *builds.SourceError
 	switch {
 	case errors.As(err, &invalid):
 		return &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid", Field: invalid.Field, Message: invalid.Error()}
 	case errors.Is(err, webhooks.ErrNotFound):
 		return &apiError{Status: http.StatusNotFound, Code: "not_found", Message: rootMessage(err)}
+	case errors.Is(err, builds.ErrNotFound):
+		return &apiError{Status: http.StatusNotFound, Code: "not_found", Message: "no such build, or no build settings for this repository"}
+	case errors.Is(err, builds.ErrBadSignature):
+		return &apiError{Status: http.StatusUnauthorized, Code: "bad_signature", Message: "the webhook's signature or secret is missing or wrong"}
+	case errors.As(err, &source):
+		return &apiError{Status: http.StatusUnprocessableEntity, Code: "source_unreachable", Field: "source.url", Message: rootMessage(err)}
 	case errors.Is(err, jobs.ErrNotFound):
 		return &apiError{Status: http.StatusNotFound, Code: "not_found", Message: rootMessage(err)}
 	case errors.Is(err, jobs.ErrNotFailed):

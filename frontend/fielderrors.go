@@ -77,7 +77,7 @@ func leafError(err error) *apiError {
 	if _, ok := err.(interface{ Unwrap() []error }); ok {
 		return nil
 	}
-	for _, match := range []func(error) *apiError{frontendError, accountError, catalogError, licensingError, billingError, buildsError, otherError} {
+	for _, match := range []func(error) *apiError{frontendError, accountError, catalogError, licensingError, billingError, otherError} {
 		if ae := match(err); ae != nil {
 			return ae
 		}

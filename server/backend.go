@@ -347,7 +347,6 @@ func OpenBackend(ctx context.Context, cfg Config, service, registryURL, publicUR
 			stores.Publishers, b.Registry, b, keys.CosignSigner(), b.Jobs, log)
 		b.Pipeline.OnDone = b.uploadDone
 		b.Jobs.Handle(publishing.UploadJob, b.Pipeline.Step)
-		b.openBuilds(cfg, service, registryURL, publicURL)
 	}
 	return b, nil
 }

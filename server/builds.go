@@ -24,9 +24,9 @@ const buildPoll = 5 * time.Second
 // openBuilds makes the builds service and the queue it runs on: a queue
 // over the same job store whose workers (BuildConcurrency) take only
 // build jobs, so that long builds never hold the workers of webhooks and
-// registry events. registryURL is where this process reaches the
-// registry; builds push there.
-func (b *Backend) openBuilds(cfg Config, service, registryURL, publicURL string) {
+// registry events. registryURL is the registry's URL as clients know it:
+// builds push there, and Dockerfiles name their FROM images by its host.
+func (b *Backend) openBuilds(cfg Config, registryURL, publicURL string) {
 	u, _ := url.Parse(registryURL)
 	var builder builds.Builder
 	if _, err := exec.LookPath(cfg.BuildahPath); err != nil {

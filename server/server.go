@@ -86,6 +86,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (_ *Server, err erro
 	if s.Backend, err = OpenBackend(ctx, cfg, s.service, s.registryDial, s.PublicURL, log); err != nil {
 		return nil, err
 	}
+	if s.Backend.Registry != nil {
+		s.Backend.openBuilds(cfg, s.RegistryURL, s.PublicURL)
+	}
 	if err := s.writeTrustBundle(); err != nil {
 		_ = s.Backend.Close(ctx)
 		return nil, err
@@ -198,10 +201,6 @@ func (s *Server) build(ctx context.Context) error {
 	proxies, _ := s.cfg.trustedProxies() // validated in New
 	metrics := prometheus.NewRegistry()
 	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	var buildPages frontend.BuildService
-	if s.Backend.Builds != nil { // a nil *builds.Service would be a non-nil interface
-		buildPages = s.Backend.Builds
-	}
 	web, routes, err := frontend.New(frontend.Deps{
 		Access:       s.Backend.Access,
 		Security:     s.Backend.Security,
@@ -218,8 +217,8 @@ func (s *Server) build(ctx context.Context) error {
 		Tags:         s.Backend.Stores.Tags,
 		Events:       s.Backend.Events,
 		Webhooks:     s.Backend.Webhooks,
+		Builds:       s.Backend.Builds,
 		Jobs:         s.Backend.Jobs,
-		Builds:       buildPages,
 		Publishers: &frontend.Supply{Service: s.Backend.Publishers, Listings: s.Backend.Listings, Analytics: s.Backend.Analytics,
 			Withdrawals: s.Backend.Withdrawals},
 		Registry:     s.Backend.Registry,
