@@ -34,6 +34,26 @@ type world struct {
 	svc   *builds.Service
 	creds *testCreds
 	done  chan builds.Record
+	// What another instance over the same database is made of.
+	js      jobs.Store
+	workers int
+	opts    builds.Options
+	deps    builds.Deps
+	stopOwn func()
+}
+
+// instance starts another Berth instance's builds over the world's
+// database: a service and its queue's workers, until stop.
+func (w *world) instance() (*builds.Service, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	q := jobs.New(jobs.Config{Workers: w.workers, Poll: 50 * time.Millisecond, Lease: 5 * time.Second}, w.js, w.deps.Log)
+	d := w.deps
+	d.Queue = q
+	svc := builds.New(w.opts, d)
+	q.Handle(builds.JobKind, svc.RunJob)
+	var wg sync.WaitGroup
+	wg.Go(func() { q.Run(ctx) })
+	return svc, func() { cancel(); wg.Wait() }
 }
 
 // testCreds hands builds the test registry's account, standing for the
@@ -54,7 +74,15 @@ func (c *testCreds) Issue(_ context.Context, repo string, ttl time.Duration) (st
 }
 
 func newWorld(t *testing.T, opts builds.Options, workers int) *world {
+	return newWorldWith(t, opts, workers, nil)
+}
+
+// newWorldWith is newWorld building with builder (nil: Buildah).
+func newWorldWith(t *testing.T, opts builds.Options, workers int, builder builds.Builder) *world {
 	env := newBuildEnv(t, builds.BuildahConfig{})
+	if builder == nil {
+		builder = env.b
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	db := sqldbtest.Open(t)
 	store, err := buildssqlite.New(ctx, db)
@@ -70,19 +98,18 @@ func newWorld(t *testing.T, opts builds.Options, workers int) *world {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	q := jobs.New(jobs.Config{Workers: workers, Poll: 50 * time.Millisecond, Lease: 5 * time.Second}, js, log)
-	w := &world{t: t, env: env, store: store, creds: &testCreds{}, done: make(chan builds.Record, 100)}
+	w := &world{t: t, env: env, store: store, js: js, workers: workers, creds: &testCreds{}, done: make(chan builds.Record, 100)}
 	opts.Registry, opts.PublicURL = env.host, "https://berth.example.com"
 	if opts.Poll == 0 {
 		opts.Poll = 100 * time.Millisecond
 	}
 	opts.SlotWait = 100 * time.Millisecond
-	w.svc = builds.New(opts, builds.Deps{Store: store, Sealer: kek.NewRing(key), Queue: q, Sources: fetcher(t, true),
-		Builder: env.b, Credentials: w.creds, Log: log, OnDone: func(_ context.Context, r builds.Record) { w.done <- r }})
-	q.Handle(builds.JobKind, w.svc.RunJob)
-	var wg sync.WaitGroup
-	wg.Go(func() { q.Run(ctx) })
-	t.Cleanup(func() { cancel(); wg.Wait() })
+	w.opts = opts
+	w.deps = builds.Deps{Store: store, Sealer: kek.NewRing(key), Sources: fetcher(t, true),
+		Builder: builder, Credentials: w.creds, Log: log, OnDone: func(_ context.Context, r builds.Record) { w.done <- r }}
+	w.svc, w.stopOwn = w.instance()
+	t.Cleanup(func() { w.stopOwn() })
+	t.Cleanup(cancel)
 	return w
 }
 

@@ -48,9 +48,8 @@ func TestServiceFailingBuild(t *testing.T) {
 	}
 }
 
-// TestServiceCancel: a running build is stopped within seconds of Cancel
-// (the request goes through the store, as from another instance), and a
-// queued one never starts.
+// TestServiceCancel: a running build is stopped within seconds of a
+// Cancel made on another instance, and a queued one never starts.
 func TestServiceCancel(t *testing.T) {
 	w := newWorld(t, builds.Options{}, 1)
 	ctx := context.Background()
@@ -73,8 +72,10 @@ func TestServiceCancel(t *testing.T) {
 	if r, err := w.svc.Cancel(ctx, "acme/app", second[0].ID); err != nil || r.Status != builds.Cancelled {
 		t.Fatalf("Cancel of the queued build = %+v, %v; want it cancelled at once", r, err)
 	}
+	other, stop := w.instance()
+	defer stop()
 	asked := time.Now()
-	if _, err := w.svc.Cancel(ctx, "acme/app", first[0].ID); err != nil {
+	if _, err := other.Cancel(ctx, "acme/app", first[0].ID); err != nil {
 		t.Fatal(err)
 	}
 	r := w.wait("acme/app", first[0].ID, 30*time.Second)
@@ -123,5 +124,62 @@ func TestServicePerAccount(t *testing.T) {
 	}
 	if !overlap(ends[2], ends[0]) && !overlap(ends[2], ends[1]) {
 		t.Errorf("other's build waited for acme's: %s–%s", ends[2].StartedAt, ends[2].FinishedAt)
+	}
+}
+
+// TestServiceWithoutBuildah: an instance without buildah runs its builds
+// to a failure that says so.
+func TestServiceWithoutBuildah(t *testing.T) {
+	why := "buildah was not found (buildah): install buildah on the Berth host"
+	w := newWorldWith(t, builds.Options{}, 1, builds.Unavailable{Why: why})
+	ctx := context.Background()
+	url, _ := sourceRepo(t, failing)
+	if _, err := w.svc.SetConfig(ctx, "acme/app", oneRule(w, url)); err != nil {
+		t.Fatal(err)
+	}
+	started, err := w.svc.Trigger(ctx, "acme/app", "main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := w.wait("acme/app", started[0].ID, time.Minute)
+	if r.Status != builds.Failed || !strings.Contains(r.Error, why) || !strings.Contains(w.log("acme/app", r.ID), why) {
+		t.Errorf("build without buildah ended %+v", r)
+	}
+}
+
+// TestServiceInstanceDies: when the instance running a build stops
+// mid-build, the build stays running until its job's lease ends, then
+// another instance builds it again from the start, its log keeping the
+// first attempt's lines.
+func TestServiceInstanceDies(t *testing.T) {
+	w := newWorld(t, builds.Options{}, 1)
+	ctx := context.Background()
+	url, _ := sourceRepo(t, sleeping("3"))
+	if _, err := w.svc.SetConfig(ctx, "acme/app", oneRule(w, url)); err != nil {
+		t.Fatal(err)
+	}
+	a, stopA := w.instance()
+	started, err := a.Trigger(ctx, "acme/app", "main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := started[0].ID
+	// The world's own instance may take the job too: stop whichever runs it
+	// by stopping both, then start a fresh one.
+	w.waitStatus("acme/app", id, builds.Running, time.Minute)
+	for !strings.Contains(w.log("acme/app", id), "sleeping") {
+		time.Sleep(50 * time.Millisecond)
+	}
+	stopA()
+	w.stopOwn()
+	if r, _ := w.svc.Build(ctx, "acme/app", id); r.Status != builds.Running {
+		t.Fatalf("after its instance stopped the build is %s, want still running", r.Status)
+	}
+	_, stopB := w.instance()
+	defer stopB()
+	r := w.wait("acme/app", id, 2*time.Minute)
+	log := w.log("acme/app", id)
+	if r.Status != builds.Succeeded || !strings.Contains(log, "building again") || strings.Count(log, "sleeping") < 2 {
+		t.Errorf("the build ended %+v with log:\n%s", r, log)
 	}
 }
