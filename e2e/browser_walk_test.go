@@ -105,6 +105,7 @@ func TestBrowserWalk(t *testing.T) {
 		{name: "repository-new", path: "/repositories/new"},
 		{name: "repositories", path: "/r/wanda"},
 		{name: "repository", path: "/r/wanda/tools"},
+		{name: "repository-builds", path: "/r/wanda/tools/builds"},
 		{name: "org-new", path: "/orgs/new"},
 		{name: "org", path: "/orgs/wandaco"},
 		{name: "publisher-apply", path: "/publishers/apply"},

@@ -82,7 +82,8 @@ type Deps struct {
 	Publishers PublisherStore
 	Events     RegistryEvents // stores the registry's notifications
 	Webhooks   *webhooks.Dispatcher
-	// Builds is automated builds from Git; nil registers no build routes.
+	// Builds is automated builds from Git; nil registers no build API
+	// routes, and the build pages answer that builds are not configured.
 	Builds       *builds.Service
 	Jobs         DeadLetters      // the job queue's failed jobs, for administrators
 	Registry     *registry.Client // Berth's own registry client: tags for repository pages
@@ -204,6 +205,7 @@ func (h *handlers) routes(app *fiber.App) {
 	h.orgRoutes(pages, api)
 	h.repositoryRoutes(pages, api)
 	h.buildRoutes(api)
+	h.buildPageRoutes(pages)
 	h.adminRoutes(pages, api)
 	h.starRoutes(pages, api)
 	h.securityRoutes(pages, api)

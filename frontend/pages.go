@@ -24,15 +24,15 @@ func parseTemplates() (map[string]*template.Template, error) {
 		"date":          func(t time.Time) string { return t.Format("2 Jan 2006") },
 		"datetime":      func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") },
 		"bytes":         func(n int64) string { return nbsp(humanBytes(n)) },
-		"humanDuration": humanDuration, "fieldError": fieldError, "fieldAttrs": fieldAttrs,
+		"humanDuration": humanDuration, "fieldError": fieldError, "fieldAttrs": fieldAttrs, "fieldAttrsHint": fieldAttrsHint,
 		"publisherURL": publisherURL, "publisherLogo": publisherLogoHTML,
 		"fieldLabel": fieldLabel, "tierRowView": tierRowView, "emptyTier": func() tierRow { return tierRow{Currency: "usd"} },
 		"list":          func(v ...string) []string { return v },
 		"mainPlatform":  mainPlatform,
 		"interfaceName": interfaceName, "privilegeRows": privilegeRows, "installCommand": installCommand,
 		"osName": osName, "article": article, "badgeName": badgeName, "copyOf": copyOf, "commandOf": commandOf,
-		"markLabel": markLabel,
-		"ratio":     func(part, total int64) string { return fmt.Sprintf("%.3f", share(part, total)) },
+		"markLabel": markLabel, "shortID": shortID,
+		"ratio": func(part, total int64) string { return fmt.Sprintf("%.3f", share(part, total)) },
 		"sortName": func(s string) string {
 			return map[string]string{"popular": "Most popular", "newest": "Newest", "updated": "Recently updated", "name": "Name"}[s]
 		},

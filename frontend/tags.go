@@ -226,6 +226,8 @@ type tagView struct {
 	// Pull is the command at the top: this tag, and whether the viewer's
 	// license covers it.
 	Pull pullBox
+	// BuiltBy is the automated build that pushed this tag, if one did.
+	BuiltBy *buildRow
 }
 
 func (h *handlers) tagPage(c *fiber.Ctx) error {
@@ -253,6 +255,9 @@ func (h *handlers) tagPage(c *fiber.Ctx) error {
 	}
 	v.Chart = pullChart(days)
 	if v.Pull, err = h.tagPullBox(ctx, viewerOf(c), img, t); err != nil {
+		return err
+	}
+	if v.BuiltBy, err = h.tagBuild(ctx, img.Repo, t.Name); err != nil {
 		return err
 	}
 	return h.render(c, http.StatusOK, "tag", img.Repo+":"+t.Name, v)
