@@ -81,6 +81,12 @@ type Key struct {
 	CreatedBy string // the user who registered it
 	CreatedAt time.Time
 	RevokedAt time.Time // zero: active
+	// BerthHeld marks a build key: Berth generated it and holds its
+	// private half, Sealed with the key-encryption key, to sign the
+	// publisher's builds (see BuildKeys). Keys a publisher registers
+	// itself have neither.
+	BerthHeld bool
+	Sealed    []byte
 }
 
 // UploadStatus is where an upload is in the publishing pipeline.

@@ -26,6 +26,8 @@ type keyDoc struct {
 	CreatedBy string `bson:"created_by"`
 	CreatedAt int64  `bson:"created_at"`
 	RevokedAt int64  `bson:"revoked_at"`
+	BerthHeld bool   `bson:"berth_held,omitempty"`
+	Sealed    []byte `bson:"sealed,omitempty"`
 }
 
 // keyDocID is the _id of the key keyID of the publisher with ID publisherID.
@@ -46,7 +48,7 @@ func createKeyIndexes(ctx context.Context, c *mongo.Collection) error {
 func (s *Store) AddKey(ctx context.Context, k publisher.Key) error {
 	_, err := s.keys.InsertOne(ctx, keyDoc{
 		ID: keyDocID(k.Publisher, k.ID), Publisher: k.Publisher, KeyID: k.ID, Name: k.Name, PEM: k.PEM, CreatedBy: k.CreatedBy,
-		CreatedAt: storecodec.Time(k.CreatedAt), RevokedAt: storecodec.Time(k.RevokedAt),
+		CreatedAt: storecodec.Time(k.CreatedAt), RevokedAt: storecodec.Time(k.RevokedAt), BerthHeld: k.BerthHeld, Sealed: k.Sealed,
 	})
 	if mongo.IsDuplicateKeyError(err) {
 		return fmt.Errorf("adding key %s of %s: %w", k.ID, k.Publisher, publisher.ErrConflict)
@@ -85,6 +87,7 @@ func (s *Store) RevokeKey(ctx context.Context, publisherID, id string, at time.T
 func decodeKey(d keyDoc) publisher.Key {
 	return publisher.Key{
 		ID: d.KeyID, Publisher: d.Publisher, Name: d.Name, PEM: d.PEM, CreatedBy: d.CreatedBy,
-		CreatedAt: storecodec.ParseTime(d.CreatedAt), RevokedAt: storecodec.ParseTime(d.RevokedAt),
+		CreatedAt: storecodec.ParseTime(d.CreatedAt), RevokedAt: storecodec.ParseTime(d.RevokedAt), BerthHeld: d.BerthHeld,
+		Sealed: d.Sealed,
 	}
 }

@@ -14,8 +14,9 @@ import (
 // publisher.ErrConflict.
 func (s *Store) AddKey(ctx context.Context, k publisher.Key) error {
 	_, err := sqldb.Exec(ctx, s.db, `INSERT INTO publisher_keys
-		(publisher_id, id, name, pem, created_by, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		k.Publisher, k.ID, k.Name, k.PEM, k.CreatedBy, storecodec.Time(k.CreatedAt), storecodec.Time(k.RevokedAt))
+		(publisher_id, id, name, pem, created_by, created_at, revoked_at, berth_held, sealed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		k.Publisher, k.ID, k.Name, k.PEM, k.CreatedBy, storecodec.Time(k.CreatedAt), storecodec.Time(k.RevokedAt), k.BerthHeld,
+		nonNilBytes(k.Sealed))
 	if _, ok := sqldb.UniqueViolation(err); ok {
 		return fmt.Errorf("adding key %s of %s: %w", k.ID, k.Publisher, publisher.ErrConflict)
 	}
@@ -28,8 +29,8 @@ func (s *Store) AddKey(ctx context.Context, k publisher.Key) error {
 // Keys returns the publisher's keys, revoked ones included, oldest first
 // (ties by ID).
 func (s *Store) Keys(ctx context.Context, publisherID string) ([]publisher.Key, error) {
-	out, err := sqldb.QueryAll(ctx, s.db, scanKey, `SELECT publisher_id, id, name, pem, created_by, created_at, revoked_at
-		FROM publisher_keys WHERE publisher_id = ? ORDER BY created_at, id`, publisherID)
+	out, err := sqldb.QueryAll(ctx, s.db, scanKey, `SELECT publisher_id, id, name, pem, created_by, created_at, revoked_at,
+		berth_held, sealed FROM publisher_keys WHERE publisher_id = ? ORDER BY created_at, id`, publisherID)
 	if err != nil {
 		return nil, fmt.Errorf("listing keys of %s: %w", publisherID, err)
 	}
@@ -52,9 +53,21 @@ func scanKey(sc sqldb.Scanner) (publisher.Key, error) {
 		k                publisher.Key
 		created, revoked int64
 	)
-	if err := sc.Scan(&k.Publisher, &k.ID, &k.Name, &k.PEM, &k.CreatedBy, &created, &revoked); err != nil {
+	if err := sc.Scan(&k.Publisher, &k.ID, &k.Name, &k.PEM, &k.CreatedBy, &created, &revoked, &k.BerthHeld, &k.Sealed); err != nil {
 		return publisher.Key{}, err
 	}
 	k.CreatedAt, k.RevokedAt = storecodec.ParseTime(created), storecodec.ParseTime(revoked)
+	if len(k.Sealed) == 0 {
+		k.Sealed = nil
+	}
 	return k, nil
+}
+
+// nonNilBytes stores a missing blob as an empty one: the column is NOT
+// NULL.
+func nonNilBytes(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
 }
