@@ -215,7 +215,7 @@ func (s *Server) build(ctx context.Context) error {
 		Events:       s.Backend.Events,
 		Webhooks:     s.Backend.Webhooks,
 		Jobs:         s.Backend.Jobs,
-		Publishers: &frontend.Supply{Service: s.Backend.Publishers, Listings: s.Backend.Listings, Analytics: s.Backend.Analytics,
+		Publishers: &frontend.Supply{Service: s.Backend.Publishers, BuildKeys: s.Backend.BuildKeys, Listings: s.Backend.Listings, Analytics: s.Backend.Analytics,
 			Withdrawals: s.Backend.Withdrawals},
 		Registry:     s.Backend.Registry,
 		RegistryHost: hostOf(s.RegistryURL),
