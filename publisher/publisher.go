@@ -171,6 +171,13 @@ type Store interface {
 	Keys(ctx context.Context, publisherID string) ([]Key, error)
 	// RevokeKey marks a key revoked at at, or returns ErrNotFound.
 	RevokeKey(ctx context.Context, publisherID, keyID string, at time.Time) error
+	// BerthHeldKeys returns every publisher's Berth-held keys, revoked
+	// ones included: what a key-encryption key rotation seals again.
+	BerthHeldKeys(ctx context.Context) ([]Key, error)
+	// ResealKey replaces the sealed private half of a key with to, only
+	// while it is still from: ErrConflict when it changed meanwhile,
+	// ErrNotFound when there is no such key.
+	ResealKey(ctx context.Context, publisherID, keyID string, from, to []byte) error
 
 	// CreateUpload stores u unless an upload of the same Staging, Tag and
 	// Digest exists; it returns the stored one and whether it is new.

@@ -286,6 +286,10 @@ func OpenBackend(ctx context.Context, cfg Config, service, registryURL, publicUR
 		_ = stores.Close(ctx)
 		return nil, kekError(cfg, err)
 	}
+	if _, err := publisher.NewBuildKeys(stores.Publishers, sealer, nil, "").SealStored(ctx); err != nil {
+		_ = stores.Close(ctx)
+		return nil, kekError(cfg, err)
+	}
 	b := &Backend{
 		Stores:       stores,
 		Repositories: catalog.NewRepositories(stores.Repositories),

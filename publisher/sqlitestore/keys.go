@@ -2,6 +2,7 @@ package sqlitestore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -43,6 +44,36 @@ func (s *Store) RevokeKey(ctx context.Context, publisherID, keyID string, at tim
 		WHERE publisher_id = ? AND id = ?`, storecodec.Time(at), publisherID, keyID)
 	if err := sqldb.ChangedOne(res, err, publisher.ErrNotFound); err != nil {
 		return fmt.Errorf("revoking key %s of %s: %w", keyID, publisherID, err)
+	}
+	return nil
+}
+
+// BerthHeldKeys returns every Berth-held key, by publisher and age.
+func (s *Store) BerthHeldKeys(ctx context.Context) ([]publisher.Key, error) {
+	out, err := sqldb.QueryAll(ctx, s.db, scanKey, `SELECT publisher_id, id, name, pem, created_by, created_at, revoked_at,
+		berth_held, sealed FROM publisher_keys WHERE berth_held = 1 ORDER BY publisher_id, created_at, id`)
+	if err != nil {
+		return nil, fmt.Errorf("listing Berth-held keys: %w", err)
+	}
+	return out, nil
+}
+
+// ResealKey replaces the key's sealed private half while it is still from.
+func (s *Store) ResealKey(ctx context.Context, publisherID, keyID string, from, to []byte) error {
+	res, err := sqldb.Exec(ctx, s.db, `UPDATE publisher_keys SET sealed = ?
+		WHERE publisher_id = ? AND id = ? AND sealed = ?`, nonNilBytes(to), publisherID, keyID, nonNilBytes(from))
+	if err := sqldb.ChangedOne(res, err, publisher.ErrConflict); errors.Is(err, publisher.ErrConflict) {
+		var n int
+		if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM publisher_keys WHERE publisher_id = ? AND id = ?`,
+			publisherID, keyID).Scan(&n); err != nil {
+			return fmt.Errorf("resealing key %s of %s: %w", keyID, publisherID, err)
+		}
+		if n == 0 {
+			return fmt.Errorf("resealing key %s of %s: %w", keyID, publisherID, publisher.ErrNotFound)
+		}
+		return fmt.Errorf("resealing key %s of %s: %w", keyID, publisherID, publisher.ErrConflict)
+	} else if err != nil {
+		return fmt.Errorf("resealing key %s of %s: %w", keyID, publisherID, err)
 	}
 	return nil
 }
