@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -91,6 +92,34 @@ func TestBuildKeySignsStagedBuilds(t *testing.T) {
 	}
 	if err := w.buyerPulls(t, "otto/app", "5.0-again"); err == nil {
 		t.Errorf("the buyer pulled an upload signed only by the revoked build key")
+	}
+	w.buildKeyPageTwin(t, key.ID)
+}
+
+// buildKeyPageTwin enables and revokes the build key with the portal's
+// forms, as an owner in a browser does.
+func (w *publisherWorld) buildKeyPageTwin(t *testing.T, revoked string) {
+	t.Helper()
+	session := signInAPI(t, w.in, "ottmar", "ottmar-password")
+	resp, page := send(t, "GET", w.in.URL+"/publishers/ottosoft", "", nil, session)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(page, "Enable Berth build key") {
+		t.Fatalf("portal page after revoking: %d; want the enable button", resp.StatusCode)
+	}
+	form := url.Values{"_csrf": {between(page, `name="_csrf" value="`, `"`)}}.Encode()
+	formHeader := map[string]string{"Content-Type": "application/x-www-form-urlencoded"}
+	if resp, _ := send(t, "POST", w.in.URL+"/publishers/ottosoft/build-key", form, formHeader, session); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("enabling with the form: %d; want 303", resp.StatusCode)
+	}
+	var fresh struct{ ID string }
+	if status := w.in.call("GET", "/api/v1/publishers/ottosoft/build-key", "ottmar", "ottmar-password", nil, &fresh); status != http.StatusOK ||
+		fresh.ID == "" || fresh.ID == revoked {
+		t.Errorf("build key after enabling with the form: %d %+v; want a new key, not the revoked %s", status, fresh, revoked)
+	}
+	if resp, _ := send(t, "POST", w.in.URL+"/publishers/ottosoft/build-key/revoke", form, formHeader, session); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("revoking with the form: %d; want 303", resp.StatusCode)
+	}
+	if status := w.in.call("GET", "/api/v1/publishers/ottosoft/build-key", "ottmar", "ottmar-password", nil, nil); status != http.StatusConflict {
+		t.Errorf("GET build-key after revoking with the form: %d, want 409", status)
 	}
 }
 
