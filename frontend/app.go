@@ -194,6 +194,7 @@ func (h *handlers) routes(app *fiber.App) {
 	h.exploreRoutes(pages, api)
 	h.tagRoutes(pages, api)
 	h.publisherRoutes(pages, api)
+	h.buildKeyRoutes(pages, api)
 	h.withdrawalRoutes(pages, api)
 	h.analyticsRoutes(pages, api)
 	h.webhookRoutes(pages, api)

@@ -29,6 +29,8 @@ type Supply struct {
 	Listings    *catalog.Listings
 	Analytics   *analytics.Service
 	Withdrawals *publisher.Withdrawals
+	// BuildKeys holds the keys Berth signs publishers' builds with.
+	BuildKeys *publisher.BuildKeys
 }
 
 // publisherRoutes registers the publisher portal: applying, keys, push
@@ -136,6 +138,7 @@ type keyJSON struct {
 	ID        string     `json:"id"`
 	Name      string     `json:"name"`
 	PublicKey string     `json:"public_key"`
+	BerthHeld bool       `json:"berth_held,omitempty"`
 	CreatedAt time.Time  `json:"created_at"`
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
 }
@@ -143,7 +146,7 @@ type keyJSON struct {
 func keysOf(ks []publisher.Key) []keyJSON {
 	out := make([]keyJSON, 0, len(ks))
 	for _, k := range ks {
-		j := keyJSON{ID: k.ID, Name: k.Name, PublicKey: k.PEM, CreatedAt: k.CreatedAt}
+		j := keyJSON{ID: k.ID, Name: k.Name, PublicKey: k.PEM, BerthHeld: k.BerthHeld, CreatedAt: k.CreatedAt}
 		if !k.RevokedAt.IsZero() {
 			r := k.RevokedAt
 			j.RevokedAt = &r

@@ -28,7 +28,12 @@ func supplyError(err error) *apiError {
 		return &apiError{Status: http.StatusConflict, Code: "conflict", Field: "slug", Message: err.Error()}
 	case errors.Is(err, publisher.ErrNotPusher):
 		return &apiError{Status: http.StatusForbidden, Code: "forbidden", Message: err.Error()}
-	case errors.Is(err, publisher.ErrNotFound), errors.Is(err, publisher.ErrKeyNotFound), errors.Is(err, publisher.ErrNotReleased):
+	case errors.Is(err, publisher.ErrBuildKeyRevoked):
+		return &apiError{Status: http.StatusConflict, Code: "build_key_revoked", Message: err.Error()}
+	case errors.Is(err, publisher.ErrNotStaging):
+		return &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid", Field: "repository", Message: err.Error()}
+	case errors.Is(err, publisher.ErrNotFound), errors.Is(err, publisher.ErrKeyNotFound), errors.Is(err, publisher.ErrNotReleased),
+		errors.Is(err, publisher.ErrNoBuildKey):
 		return &apiError{Status: http.StatusNotFound, Code: "not_found", Message: err.Error()}
 	}
 	return nil

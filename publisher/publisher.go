@@ -81,6 +81,12 @@ type Key struct {
 	CreatedBy string // the user who registered it
 	CreatedAt time.Time
 	RevokedAt time.Time // zero: active
+	// BerthHeld marks a build key: Berth generated it and holds its
+	// private half, Sealed with the key-encryption key, to sign the
+	// publisher's builds (see BuildKeys). Keys a publisher registers
+	// itself have neither.
+	BerthHeld bool
+	Sealed    []byte
 }
 
 // UploadStatus is where an upload is in the publishing pipeline.
@@ -165,6 +171,13 @@ type Store interface {
 	Keys(ctx context.Context, publisherID string) ([]Key, error)
 	// RevokeKey marks a key revoked at at, or returns ErrNotFound.
 	RevokeKey(ctx context.Context, publisherID, keyID string, at time.Time) error
+	// BerthHeldKeys returns every publisher's Berth-held keys, revoked
+	// ones included: what a key-encryption key rotation seals again.
+	BerthHeldKeys(ctx context.Context) ([]Key, error)
+	// ResealKey replaces the sealed private half of a key with to, only
+	// while it is still from: ErrConflict when it changed meanwhile,
+	// ErrNotFound when there is no such key.
+	ResealKey(ctx context.Context, publisherID, keyID string, from, to []byte) error
 
 	// CreateUpload stores u unless an upload of the same Staging, Tag and
 	// Digest exists; it returns the stored one and whether it is new.

@@ -134,7 +134,11 @@ func (s *Service) Keys(ctx context.Context, slug string) ([]Key, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.store.Keys(ctx, p.ID)
+	keys, err := s.store.Keys(ctx, p.ID)
+	for i := range keys {
+		keys[i] = public(keys[i])
+	}
+	return keys, err
 }
 
 // Uploads returns the publisher's latest uploads, newest first, at most

@@ -277,6 +277,11 @@ type Backend struct {
 	// concurrency as its workers. Both nil for admin commands.
 	Builds    *builds.Service
 	BuildJobs *jobs.Queue
+	// BuildKeys holds the keys Berth signs publishers' builds with; nil
+	// for admin commands, which have no registry.
+	BuildKeys *publisher.BuildKeys
+	// BasePulls decides whether a build's owner may pull its FROM images.
+	BasePulls *licensing.BasePulls
 }
 
 // OpenBackend opens the stores, loads (or creates) the token keys and
@@ -296,6 +301,10 @@ func OpenBackend(ctx context.Context, cfg Config, service, registryURL, publicUR
 	}
 	keys := licensing.NewKeyRing(stores.Licenses, sealer, 2*cfg.TokenTTL+keyReload)
 	if err := keys.Load(ctx); err != nil {
+		_ = stores.Close(ctx)
+		return nil, kekError(cfg, err)
+	}
+	if _, err := publisher.NewBuildKeys(stores.Publishers, sealer, nil, "").SealStored(ctx); err != nil {
 		_ = stores.Close(ctx)
 		return nil, kekError(cfg, err)
 	}
@@ -326,6 +335,7 @@ func OpenBackend(ctx context.Context, cfg Config, service, registryURL, publicUR
 		licensing.TokenConfig{Issuer: cfg.TokenIssuer, Service: service, TTL: cfg.TokenTTL, PublicURL: publicURL},
 		licensing.TokenDeps{Keys: keys, Licenses: stores.Licenses, Refresh: stores.Refresh, Accounts: authenticator{b.Accounts},
 			Policy: b.Access, Orgs: orgs{b.Accounts}, Usage: stores.Usage, Audit: b.Audit, Terms: newTermsCache(stores.Catalog)})
+	b.BasePulls = licensing.NewBasePulls(b.Tokens, domains)
 	b.Billing = billing.New(billing.Config{SecretKey: cfg.StripeSecretKey, WebhookSecret: cfg.StripeWebhookSecret,
 		APIURL: cfg.StripeAPIURL, FeePercent: cfg.PlatformFeePercent, Grace: cfg.BillingGrace, PublicURL: publicURL},
 		stores.Billing, tierLookup{stores.Catalog}, b.Licenses, b.Licenses, log)
@@ -346,6 +356,7 @@ func OpenBackend(ctx context.Context, cfg Config, service, registryURL, publicUR
 		b.Pipeline = publishing.New(publishing.Config{RegistryHost: service, SignatureWait: cfg.SignatureWait},
 			stores.Publishers, b.Registry, b, keys.CosignSigner(), b.Jobs, log)
 		b.Pipeline.OnDone = b.uploadDone
+		b.BuildKeys = publisher.NewBuildKeys(stores.Publishers, sealer, b.Registry, service)
 		b.Jobs.Handle(publishing.UploadJob, b.Pipeline.Step)
 	}
 	return b, nil

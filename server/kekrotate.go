@@ -11,6 +11,7 @@ import (
 
 	"github.com/berth/berth/internal/kek"
 	"github.com/berth/berth/licensing"
+	"github.com/berth/berth/publisher"
 )
 
 // KEKRotation is what RotateKEK did.
@@ -47,7 +48,7 @@ func RotateKEK(ctx context.Context, cfg Config, out string, log *slog.Logger) (K
 	}
 	// Every key must open, and end up sealed with the current key, before
 	// anything changes.
-	if err := loadKeys(ctx, stores.Licenses, kek.NewRing(cur, prev...)); err != nil {
+	if err := loadKeys(ctx, stores, kek.NewRing(cur, prev...)); err != nil {
 		return KEKRotation{}, kekError(cfg, err)
 	}
 	next, err := kek.Generate()
@@ -56,32 +57,43 @@ func RotateKEK(ctx context.Context, cfg Config, out string, log *slog.Logger) (K
 	}
 	rot := KEKRotation{From: cur.ID(), To: next.ID(), File: out, Env: cfg.KEK != ""}
 	if rot.Env {
-		rot.Sealed, err = rotateEnv(ctx, stores.Licenses, cur, next, out)
+		rot.Sealed, err = rotateEnv(ctx, stores, cur, next, out)
 	} else {
 		rot.File = cfg.kekFile()
-		rot.Sealed, err = rotateFile(ctx, stores.Licenses, cur, next, rot.File, len(prev) > 0)
+		rot.Sealed, err = rotateFile(ctx, stores, cur, next, rot.File, len(prev) > 0)
 	}
 	return rot, err
 }
 
-// loadKeys loads the stored keys with sealer, as a start would.
-func loadKeys(ctx context.Context, store licensing.Store, sealer licensing.Sealer) error {
-	return licensing.NewKeyRing(store, sealer, keyReload).Load(ctx)
+// loadKeys loads the stored keys with sealer, as a start would: the
+// token keys, then the publishers' build keys, each sealed again where it
+// was sealed with a previous key-encryption key.
+func loadKeys(ctx context.Context, stores *Stores, sealer *kek.Ring) error {
+	if err := licensing.NewKeyRing(stores.Licenses, sealer, keyReload).Load(ctx); err != nil {
+		return err
+	}
+	_, err := publisher.NewBuildKeys(stores.Publishers, sealer, nil, "").SealStored(ctx)
+	return err
 }
 
 // reseal seals every stored key with next (opening those sealed with cur)
 // and checks that they all open with next alone.
-func reseal(ctx context.Context, store licensing.Store, cur, next *kek.Key) (int, error) {
-	n, err := licensing.NewKeyRing(store, kek.NewRing(cur).Next(next), keyReload).SealStored(ctx)
+func reseal(ctx context.Context, stores *Stores, cur, next *kek.Key) (int, error) {
+	ring := kek.NewRing(cur).Next(next)
+	n, err := licensing.NewKeyRing(stores.Licenses, ring, keyReload).SealStored(ctx)
 	if err != nil {
 		return n, err
 	}
-	return n, loadKeys(ctx, store, kek.NewRing(next))
+	built, err := publisher.NewBuildKeys(stores.Publishers, ring, nil, "").SealStored(ctx)
+	if err != nil {
+		return n + built, err
+	}
+	return n + built, loadKeys(ctx, stores, kek.NewRing(next))
 }
 
 // rotateEnv writes next to the new file out and seals the keys with it;
 // on failure it seals them back with cur, which BERTH_KEK still gives.
-func rotateEnv(ctx context.Context, store licensing.Store, cur, next *kek.Key, out string) (int, error) {
+func rotateEnv(ctx context.Context, store *Stores, cur, next *kek.Key, out string) (int, error) {
 	if err := kek.WriteFile(out, next); err != nil {
 		return 0, fmt.Errorf("--out: %w", err)
 	}
@@ -100,7 +112,7 @@ func rotateEnv(ctx context.Context, store licensing.Store, cur, next *kek.Key, o
 // seals the keys with next, and removes path.old. An unfinished earlier
 // rotation's path.old (hadOld) holds nothing needed any more: loading
 // sealed every key with cur.
-func rotateFile(ctx context.Context, store licensing.Store, cur, next *kek.Key, path string, hadOld bool) (int, error) {
+func rotateFile(ctx context.Context, store *Stores, cur, next *kek.Key, path string, hadOld bool) (int, error) {
 	old, fresh := path+".old", path+".new"
 	if hadOld {
 		if err := loadKeys(ctx, store, kek.NewRing(cur)); err != nil {

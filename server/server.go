@@ -219,7 +219,7 @@ func (s *Server) build(ctx context.Context) error {
 		Webhooks:     s.Backend.Webhooks,
 		Builds:       s.Backend.Builds,
 		Jobs:         s.Backend.Jobs,
-		Publishers: &frontend.Supply{Service: s.Backend.Publishers, Listings: s.Backend.Listings, Analytics: s.Backend.Analytics,
+		Publishers: &frontend.Supply{Service: s.Backend.Publishers, BuildKeys: s.Backend.BuildKeys, Listings: s.Backend.Listings, Analytics: s.Backend.Analytics,
 			Withdrawals: s.Backend.Withdrawals},
 		Registry:     s.Backend.Registry,
 		RegistryHost: hostOf(s.RegistryURL),

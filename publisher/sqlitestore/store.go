@@ -116,6 +116,10 @@ var schema = []string{
 		type         TEXT NOT NULL,
 		bytes        BLOB NOT NULL
 	) STRICT`,
+	// Build keys: keys Berth holds, their private halves sealed with the
+	// key-encryption key.
+	`ALTER TABLE publisher_keys ADD COLUMN berth_held INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE publisher_keys ADD COLUMN sealed BLOB NOT NULL DEFAULT x''`,
 }
 
 // Store implements publisher.Store on SQLite.
