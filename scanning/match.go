@@ -35,12 +35,13 @@ type MatchStats struct {
 
 // matchPackage returns the finding a for p, if a applies to p.
 func matchPackage(p Package, a Advisory, stats *MatchStats) (Finding, bool) {
-	if a.Withdrawn != nil {
+	if a.Withdrawn != nil || p.Version == "(devel)" {
+		// A Go main module built from a work tree has no version to compare.
 		return Finding{}, false
 	}
 	for _, af := range a.Affected {
 		base, release := splitEcosystem(af.Package.Ecosystem)
-		if base != p.Ecosystem || af.Package.Name != p.Name {
+		if k := p.key(); base != k.Ecosystem || af.Package.Name != k.Name {
 			continue
 		}
 		if release != "" && !sameRelease(base, release, p.Distro) {
@@ -77,8 +78,9 @@ func sameRelease(base, release, distro string) bool {
 // versions list, then each SEMVER or ECOSYSTEM range with its events
 // sorted by version. It returns the fix of the range that matched.
 func affects(p Package, af Affected, stats *MatchStats) (bool, string) {
+	installed := p.matchVersion()
 	for _, v := range af.Versions {
-		if v == p.Version {
+		if v == installed {
 			return true, ""
 		}
 	}
@@ -91,7 +93,7 @@ func affects(p Package, af Affected, stats *MatchStats) (bool, string) {
 			stats.Unsupported++
 			continue
 		}
-		if hit, fixed, err := inRange(p.Version, r.Events, cmp); err != nil {
+		if hit, fixed, err := inRange(installed, r.Events, cmp); err != nil {
 			stats.BadVersions++
 		} else if hit {
 			return true, fixed

@@ -18,17 +18,17 @@ import (
 // release after a colon in OSV ("Debian:12", "Alpine:v3.19"); Package keeps
 // the two apart (Ecosystem and Distro).
 const (
-	Debian    = "Debian"
-	Ubuntu    = "Ubuntu"
-	Alpine    = "Alpine"
-	RedHat    = "Red Hat"
-	Go        = "Go"
-	Npm       = "npm"
-	PyPI      = "PyPI"
-	RubyGems  = "RubyGems"
-	Maven     = "Maven"
-	Wolfi     = "Wolfi"
-	Rocky     = "Rocky Linux"
+	Debian   = "Debian"
+	Ubuntu   = "Ubuntu"
+	Alpine   = "Alpine"
+	RedHat   = "Red Hat"
+	Go       = "Go"
+	Npm      = "npm"
+	PyPI     = "PyPI"
+	RubyGems = "RubyGems"
+	Maven    = "Maven"
+	Wolfi    = "Wolfi"
+	Rocky    = "Rocky Linux"
 )
 
 // Package is one piece of software found in an image.
@@ -39,10 +39,15 @@ type Package struct {
 	// after the colon ("12" for Debian 12, "v3.19" for Alpine 3.19); empty
 	// for language packages.
 	Distro   string   `json:"distro,omitempty"`
-	Name     string   `json:"name"`
-	Version  string   `json:"version"`
-	PURL     string   `json:"purl"`
-	Licenses []string `json:"licenses,omitempty"`
+	Name    string `json:"name"`
+	Version string `json:"version"`
+	// Source and SourceVersion name the source package an OS package was
+	// built from (dpkg's Source, apk's origin) when it differs: OS
+	// advisories are written against source packages.
+	Source        string   `json:"source,omitempty"`
+	SourceVersion string   `json:"source_version,omitempty"`
+	PURL          string   `json:"purl"`
+	Licenses      []string `json:"licenses,omitempty"`
 	// Layer is the digest of the (compressed) layer the package was found
 	// in, as the manifest lists it, so a finding can name the layer a
 	// publisher must change.
@@ -95,3 +100,20 @@ func (e *TooLargeError) Error() string {
 
 // Unwrap lets errors.Is(err, ErrTooLarge) find it.
 func (e *TooLargeError) Unwrap() error { return ErrTooLarge }
+
+// key is the advisory index entry p is looked up by: its source package
+// when it has one.
+func (p Package) key() PackageKey {
+	if p.Source != "" {
+		return PackageKey{Ecosystem: p.Ecosystem, Name: p.Source}
+	}
+	return PackageKey{Ecosystem: p.Ecosystem, Name: p.Name}
+}
+
+// matchVersion is the version advisories about p.key() are written against.
+func (p Package) matchVersion() string {
+	if p.SourceVersion != "" {
+		return p.SourceVersion
+	}
+	return p.Version
+}

@@ -43,7 +43,7 @@ func (s *Service) MatchAll(ctx context.Context, invs []Inventory) ([]Report, err
 	var keys []PackageKey
 	for _, inv := range invs {
 		for _, p := range inv.Packages {
-			k := PackageKey{Ecosystem: p.Ecosystem, Name: p.Name}
+			k := p.key()
 			if !seen[k] {
 				seen[k] = true
 				keys = append(keys, k)
@@ -91,7 +91,7 @@ func (s *Service) advisories(ctx context.Context, keys []PackageKey) (map[Packag
 func matchInventory(inv Inventory, byKey map[PackageKey][]Advisory) Report {
 	rep := Report{Image: inv.Image, Findings: []Finding{}}
 	for _, p := range inv.Packages {
-		for _, a := range byKey[PackageKey{Ecosystem: p.Ecosystem, Name: p.Name}] {
+		for _, a := range byKey[p.key()] {
 			if f, ok := matchPackage(p, a, &rep.Stats); ok {
 				rep.Findings = append(rep.Findings, f)
 			}
