@@ -38,7 +38,7 @@ type Package struct {
 	// Distro is the OS release an OS package belongs to, as OSV writes it
 	// after the colon ("12" for Debian 12, "v3.19" for Alpine 3.19); empty
 	// for language packages.
-	Distro   string   `json:"distro,omitempty"`
+	Distro  string `json:"distro,omitempty"`
 	Name    string `json:"name"`
 	Version string `json:"version"`
 	// Source and SourceVersion name the source package an OS package was
