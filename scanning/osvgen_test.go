@@ -44,6 +44,10 @@ var generatedRecords = []genRecord{
 	// last_affected equal to the installed glibc: affected, no fix.
 	{ID: "DEBIAN-TEST-0006", Ecosystem: "Debian:12", Name: "glibc", Severity: "medium",
 		Events: []map[string]string{{"introduced": "2.36-1"}, {"last_affected": "2.36-9+deb12u3"}}},
+	// dpkg compares the revision's numbers as numbers (2 < 10): affected,
+	// though "1.2+deb12u1" sorts after "1.10" as a string.
+	{ID: "DEBIAN-TEST-0007", Ecosystem: "Debian:12", Name: "tar", Severity: "critical",
+		Events: []map[string]string{{"introduced": "0"}, {"fixed": "1.34+dfsg-1.10"}}},
 	// libcrypto3's origin openssl: affected.
 	{ID: "ALPINE-TEST-0001", Ecosystem: "Alpine:v3.19", Name: "openssl", Severity: "high",
 		Events: []map[string]string{{"introduced": "0"}, {"fixed": "3.1.4-r5"}}},
