@@ -26,6 +26,8 @@ type fakeModule struct {
 var fixtureModules = []fakeModule{
 	{Path: "golang.org/x/text", Version: "v0.3.5", Pkg: "language"},
 	{Path: "github.com/gin-gonic/gin", Version: "v1.7.0", Pkg: ""},
+	// 0.9.0 is older than 0.17.0 in SemVer but not as a string.
+	{Path: "golang.org/x/crypto", Version: "v0.9.0", Pkg: "ssh"},
 	{Path: "example.com/clean", Version: "v1.2.3", Pkg: ""},
 }
 

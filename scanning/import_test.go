@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -39,8 +40,12 @@ func TestImportDiff(t *testing.T) {
 	svc := emptyService(t)
 	dir := fixtureDB(t)
 	first := mustImport(t, svc, dir)
-	if n := len(first.Added); n != 9+len(generatedRecords) {
-		t.Fatalf("first import added %d records; want %d", n, 9+len(generatedRecords))
+	if n, want := len(first.Added), realRecords(t)+len(generatedRecords); n != want {
+		t.Fatalf("first import added %d records; want %d", n, want)
+	}
+	old := scanning.Inventory{Packages: []scanning.Package{{Ecosystem: scanning.Go, Name: "github.com/gin-gonic/gin", Version: "1.5.0"}}}
+	if got := findingIDs(t, svc, old); !cmp.Equal(got, []string{"GO-2020-0001", "GO-2021-0052", "GO-2023-1737"}) {
+		t.Fatalf("gin 1.5.0 matches %v", got)
 	}
 	again := mustImport(t, svc, dir)
 	if len(again.Added)+len(again.Changed)+len(again.Removed) != 0 || again.Unchanged != len(first.Added) || len(again.Keys) != 0 {
@@ -63,6 +68,33 @@ func TestImportDiff(t *testing.T) {
 	if diff := cmp.Diff(want, next); diff != "" {
 		t.Errorf("import of a changed snapshot (-want +got):\n%s", diff)
 	}
+	if got := findingIDs(t, svc, old); !cmp.Equal(got, []string{"GO-2021-0052", "GO-2023-1737"}) {
+		t.Errorf("after GO-2020-0001 was removed, gin 1.5.0 matches %v", got)
+	}
+}
+
+// realRecords counts the real Go records in testdata.
+func realRecords(t *testing.T) int {
+	t.Helper()
+	files, err := filepath.Glob("testdata/vulndb-go/*.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(files)
+}
+
+func findingIDs(t *testing.T, svc *scanning.Service, inv scanning.Inventory) []string {
+	t.Helper()
+	rep, err := svc.Match(context.Background(), inv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, f := range rep.Findings {
+		ids = append(ids, f.ID)
+	}
+	sort.Strings(ids)
+	return ids
 }
 
 // TestImportArchives imports one snapshot as a directory, a zip and a
@@ -94,7 +126,7 @@ func TestImportRefusesBadRecord(t *testing.T) {
 	if err := os.Remove(filepath.Join(dir, "broken.json")); err != nil {
 		t.Fatal(err)
 	}
-	if res := mustImport(t, svc, dir); len(res.Added) != 9+len(generatedRecords) {
+	if res := mustImport(t, svc, dir); len(res.Added) != realRecords(t)+len(generatedRecords) {
 		t.Errorf("after a refused import, Added = %d records; want all of them (nothing was kept)", len(res.Added))
 	}
 }
