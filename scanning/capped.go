@@ -98,11 +98,13 @@ func (c *cappedImage) count(layer string, n int) error {
 	return nil
 }
 
+// cappedLayer is a layer of a cappedImage.
 type cappedLayer struct {
 	v1.Layer
 	img *cappedImage
 }
 
+// Uncompressed returns the layer's stream, counted against the image's cap.
 func (l *cappedLayer) Uncompressed() (io.ReadCloser, error) {
 	rc, err := l.Layer.Uncompressed()
 	if err != nil {
@@ -112,12 +114,14 @@ func (l *cappedLayer) Uncompressed() (io.ReadCloser, error) {
 	return &countingReader{ReadCloser: rc, img: l.img, layer: d.String()}, nil
 }
 
+// countingReader counts a layer's uncompressed bytes for its image.
 type countingReader struct {
 	io.ReadCloser
 	img   *cappedImage
 	layer string
 }
 
+// Read fails once ctx has ended or the cap is passed.
 func (r *countingReader) Read(p []byte) (int, error) {
 	if err := r.img.ctx.Err(); err != nil {
 		return 0, err

@@ -94,6 +94,7 @@ type TooLargeError struct {
 	Layer string
 }
 
+// Error names the cap and the layer being read when it was passed.
 func (e *TooLargeError) Error() string {
 	return fmt.Sprintf("image layers exceed the scan limit of %d bytes (over it in layer %s)", e.Limit, e.Layer)
 }
