@@ -93,6 +93,9 @@ type Deps struct {
 	// TrustedProxies are the load balancers whose X-Forwarded-For is
 	// believed when telling clients apart for rate limits.
 	TrustedProxies []netip.Prefix
+	// Directory is the company directory's sign-in (LDAP passwords, OIDC
+	// providers); nil keeps sign-in local.
+	Directory *Directory
 }
 
 // BodyLimit caps every request body the front end reads. Registry uploads
