@@ -206,6 +206,7 @@ func (h *handlers) routes(app *fiber.App) {
 	h.adminRoutes(pages, api)
 	h.starRoutes(pages, api)
 	h.securityRoutes(pages, api)
+	h.directoryRoutes(pages, api)
 	app.Group("/api/v1").Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 
 	pages.Get("/", access.Anyone, h.indexPage)

@@ -1,0 +1,3 @@
+package frontend
+
+func (h *handlers) directoryAdminRoutes(app, api routes) {}
