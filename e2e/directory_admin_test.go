@@ -76,6 +76,7 @@ func TestDirectoryAdmin(t *testing.T) {
 	}
 
 	// The directory's dana is refused: the name is a local account's.
+	apiE = apiErr{}
 	if got := in.call("POST", "/api/v1/session", "", "", map[string]string{"username": "dana", "password": "dana-password"}, &apiE); got != http.StatusConflict || apiE.Error.Code != "clash" {
 		t.Errorf("the directory's dana signing in over a local dana: %d %+v, want 409 clash", got, apiE.Error)
 	}

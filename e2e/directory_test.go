@@ -118,7 +118,13 @@ func (w *directoryWorld) pull(t *testing.T, user, pass string) error {
 // away at the next sync; a person disabled in the directory is refused at
 // their first token after the cache bound.
 func TestDirectoryTokens(t *testing.T) {
-	w := newDirectoryWorld(t, backend{name: "sqlite"})
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) { testDirectoryTokens(t, b) })
+	}
+}
+
+func testDirectoryTokens(t *testing.T, b backend) {
+	w := newDirectoryWorld(t, b)
 	ctx := context.Background()
 
 	if status, granted := w.token(t, "alice", "alice-password"); status != http.StatusOK || !slices.Equal(granted, []string{"corp/api"}) {
