@@ -13,6 +13,7 @@ import (
 	"github.com/oauth2-proxy/mockoidc"
 
 	"github.com/berth/berth/account"
+	"github.com/berth/berth/audit"
 	"github.com/berth/berth/directory"
 	"github.com/berth/berth/directory/ldaptest"
 )
@@ -146,6 +147,11 @@ func TestDirectoryWebSignIn(t *testing.T) {
 		must(t, err)
 		if o, _ := in.srv.Backend.Accounts.Org(ctx, "corp"); o.Role(carol.ID) != account.RoleMember {
 			t.Errorf("carol is %q of corp, want member through developers", o.Role(carol.ID))
+		}
+		events, err := in.srv.Backend.Security.List(ctx, audit.Query{ActorID: carol.ID, Action: audit.SignIn})
+		must(t, err)
+		if len(events) != 1 || events[0].Credential != audit.CredentialDirectory || !strings.Contains(events[0].Detail, "OIDC corp-sso") {
+			t.Errorf("carol's OIDC sign-in in the security log: %+v", events)
 		}
 	})
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/berth/berth/access"
 	"github.com/berth/berth/account"
+	"github.com/berth/berth/audit"
 	"github.com/berth/berth/directory"
 )
 
@@ -128,11 +129,12 @@ func (h *handlers) oidcCallback(c *fiber.Ctx) error {
 		return h.done(c, st.Next, "Your account is linked to "+p.DisplayName+".")
 	}
 	u, err := p.Service.SignInIdentity(ctx, id)
+	if err == nil {
+		err = h.identitySession(c, u)
+	}
+	h.recordOIDCSignIn(c, p, u, id.Username, err)
 	if err != nil {
 		return h.oidcRefused(c, err)
-	}
-	if err := h.identitySession(c, u); err != nil {
-		return err
 	}
 	return c.Redirect(safeNext(st.Next), http.StatusSeeOther)
 }
@@ -161,6 +163,22 @@ func (h *handlers) identitySession(c *fiber.Ctx, u account.User) error {
 	}
 	h.setCookie(c, sessionCookie, token, sess.ExpiresAt)
 	return nil
+}
+
+// recordOIDCSignIn writes an OIDC sign-in, or its failure, to the
+// security log, as the password sign-in routes do.
+func (h *handlers) recordOIDCSignIn(c *fiber.Ctx, p OIDCProvider, u account.User, providerName string, err error) {
+	if h.Security == nil {
+		return
+	}
+	e := audit.Event{Action: audit.SignIn, ActorID: u.ID, ActorName: u.Username, Credential: audit.CredentialDirectory,
+		Address: h.clientIP(c), Outcome: audit.Success, Detail: "OIDC " + p.Name + " as " + providerName}
+	if err != nil {
+		e.Action, e.Outcome, e.ActorName = audit.SignInFailed, audit.Failure, providerName
+	}
+	if rerr := h.Security.Record(context.WithoutCancel(c.UserContext()), e); rerr != nil {
+		h.Logger.Error("recording a security event failed", "action", e.Action, "err", rerr)
+	}
 }
 
 // pendingAAD binds a sealed pending sign-in to its purpose and provider.
