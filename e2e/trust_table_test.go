@@ -143,6 +143,22 @@ var modelPermissions = map[string]access.Permission{
 	"POST /admin/jobs/:id/retry":        access.AdminPage,
 	"GET /api/v1/admin/jobs":            access.Administer,
 	"POST /api/v1/admin/jobs/:id/retry": access.Administer,
+	// The company directory's mappings, test connection and links are
+	// Berth's administrators' alone; its sign-in and link flow anyone's
+	// (the link only for a signed-in account holder).
+	"GET /admin/directory":                                  access.AdminPage,
+	"POST /admin/directory/:provider/mappings":              access.AdminPage,
+	"POST /admin/directory/:provider/mappings/:id/delete":   access.AdminPage,
+	"POST /admin/directory/check":                           access.AdminPage,
+	"POST /admin/directory/links":                           access.AdminPage,
+	"GET /api/v1/admin/directory/:provider/mappings":        access.Administer,
+	"POST /api/v1/admin/directory/:provider/mappings":       access.Administer,
+	"DELETE /api/v1/admin/directory/:provider/mappings/:id": access.Administer,
+	"POST /api/v1/admin/directory/check":                    access.Administer,
+	"POST /api/v1/admin/directory/links":                    access.Administer,
+	"GET /signin/oidc/:name":                                access.Anyone,
+	"GET /signin/oidc/:name/callback":                       access.Anyone,
+	"POST /settings/oidc/:name/link":                        access.OwnCredentials,
 	// A logo is seen by whoever sees its listing; uploading one is the
 	// publisher's owners' and editors' (and Berth's administrators').
 	"GET /logos/products/:slug":                           access.OnListing("slug"),

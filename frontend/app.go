@@ -97,6 +97,9 @@ type Deps struct {
 	// TrustedProxies are the load balancers whose X-Forwarded-For is
 	// believed when telling clients apart for rate limits.
 	TrustedProxies []netip.Prefix
+	// Directory is the company directory's sign-in (LDAP passwords, OIDC
+	// providers); nil keeps sign-in local.
+	Directory *Directory
 }
 
 // BodyLimit caps every request body the front end reads. Registry uploads
@@ -210,6 +213,7 @@ func (h *handlers) routes(app *fiber.App) {
 	h.adminRoutes(pages, api)
 	h.starRoutes(pages, api)
 	h.securityRoutes(pages, api)
+	h.directoryRoutes(pages, api)
 	app.Group("/api/v1").Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 
 	pages.Get("/", access.Anyone, h.indexPage)

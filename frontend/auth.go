@@ -89,7 +89,7 @@ func (h *handlers) headerPrincipal(c *fiber.Ctx) (access.Principal, error) {
 		c.Locals("viewer", viewer{User: u, Token: &t, viaHeader: true})
 		return p, nil
 	}
-	u, err := h.Accounts.Authenticate(ctx, username, password)
+	u, err := h.authenticatePassword(ctx, username, password)
 	if err != nil {
 		return access.Principal{}, err
 	}

@@ -59,7 +59,7 @@ var errInternal = apiError{Status: http.StatusInternalServerError, Code: "intern
 func classify(err error) *apiError {
 	ae := leafError(err)
 	if ae == nil {
-		for _, match := range []func(error) *apiError{frontendError, accountError, catalogError, licensingError, billingError, otherError} {
+		for _, match := range []func(error) *apiError{frontendError, directoryError, accountError, catalogError, licensingError, billingError, otherError} {
 			if ae = match(err); ae != nil {
 				break
 			}

@@ -147,7 +147,7 @@ func (h *handlers) startSession(c *fiber.Ctx, username, password string) (accoun
 			return account.Session{}, err
 		}
 	}
-	sess, token, err := h.Accounts.SignIn(c.UserContext(), username, password, account.Client{UserAgent: c.Get(fiber.HeaderUserAgent), Address: c.IP()})
+	sess, token, err := h.passwordSession(c.UserContext(), username, password, account.Client{UserAgent: c.Get(fiber.HeaderUserAgent), Address: c.IP()})
 	if err != nil {
 		return account.Session{}, err
 	}

@@ -52,6 +52,8 @@ type settingsView struct {
 	Form           form
 	SoleOwnerOf    []string // organisations blocking the account's deletion
 	Now            time.Time
+	// Providers are the OIDC providers the account may link to.
+	Providers []signInProvider
 }
 
 // ErrorFor is the error to show beside the form of section, if any.
@@ -125,6 +127,7 @@ func (h *handlers) renderSettings(c *fiber.Ctx, v viewer, status int, edit func(
 	if err != nil {
 		return err
 	}
+	data.Providers = h.linkableProviders(c.UserContext(), v.User.ID)
 	if edit != nil {
 		edit(&data)
 	}

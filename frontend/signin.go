@@ -30,6 +30,8 @@ type form struct {
 	// refused, and Resume where they were sent: sign-in brings them back.
 	Carried [][2]string
 	Resume  string
+	// Providers are the OIDC providers offered beside the sign-in form.
+	Providers []signInProvider
 }
 
 // formError turns a domain error into what a form shows, or returns it
@@ -73,7 +75,7 @@ func (h *handlers) signInPage(c *fiber.Ctx) error {
 	if viewerOf(c).SignedIn() {
 		return c.Redirect(safeNext(c.Query("next")), http.StatusSeeOther)
 	}
-	f := form{Next: safeNext(c.Query("next"))}
+	f := form{Next: safeNext(c.Query("next")), Providers: h.signInProviders()}
 	if c.Query("expired") != "" || sessionExpired(c) {
 		f.Notice = expiredNotice
 	}
@@ -89,7 +91,7 @@ func (h *handlers) signInForm(c *fiber.Ctx) error {
 		if ferr != nil {
 			return ferr
 		}
-		f.Next, f.Carried = next, carried
+		f.Next, f.Carried, f.Providers = next, carried, h.signInProviders()
 		if len(carried) > 0 {
 			f.Resume = resume
 		}

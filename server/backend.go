@@ -34,6 +34,9 @@ import (
 	"github.com/berth/berth/catalog"
 	catalogmongo "github.com/berth/berth/catalog/mongostore"
 	catalogsqlite "github.com/berth/berth/catalog/sqlitestore"
+	"github.com/berth/berth/directory"
+	directorymongo "github.com/berth/berth/directory/mongostore"
+	directorysqlite "github.com/berth/berth/directory/sqlitestore"
 	"github.com/berth/berth/internal/sqldb"
 	"github.com/berth/berth/jobs"
 	jobsmongo "github.com/berth/berth/jobs/mongostore"
@@ -73,6 +76,8 @@ type Stores struct {
 	Jobs jobs.Store
 	// Builds keeps automated builds' settings, records and logs.
 	Builds builds.Store
+	// Directory keeps the company directory's links and group mappings.
+	Directory directory.Store
 	// Ping checks that the database answers.
 	Ping func(ctx context.Context) error
 	// Close releases the database.
@@ -143,8 +148,12 @@ func sqliteStores(ctx context.Context, db *sql.DB) (*Stores, error) {
 	if err != nil {
 		return nil, fmt.Errorf("preparing build tables: %w", err)
 	}
+	ds, err := directorysqlite.New(ctx, db)
+	if err != nil {
+		return nil, fmt.Errorf("preparing directory tables: %w", err)
+	}
 	return &Stores{Accounts: accountStores(a), Catalog: c, Repositories: c, Community: c, Stars: c, Tags: c, Publishers: p, Withdrawals: p, Licenses: l,
-		Refresh: l, Usage: l, Handovers: l, Billing: bl, Webhooks: wh, Audit: au, Jobs: jb, Builds: bd}, nil
+		Refresh: l, Usage: l, Handovers: l, Billing: bl, Webhooks: wh, Audit: au, Jobs: jb, Builds: bd, Directory: ds}, nil
 }
 
 // allAccountStores is what one account store implementation provides.
@@ -212,8 +221,12 @@ func mongoStores(ctx context.Context, db *mongo.Database) (*Stores, error) {
 	if err != nil {
 		return nil, fmt.Errorf("preparing build collections: %w", err)
 	}
+	ds, err := directorymongo.New(ctx, db)
+	if err != nil {
+		return nil, fmt.Errorf("preparing directory collections: %w", err)
+	}
 	return &Stores{Accounts: accountStores(a), Catalog: c, Repositories: c, Community: c, Stars: c, Tags: c, Publishers: p, Withdrawals: p, Licenses: l,
-		Refresh: l, Usage: l, Handovers: l, Billing: bl, Webhooks: wh, Audit: au, Jobs: jb, Builds: bd}, nil
+		Refresh: l, Usage: l, Handovers: l, Billing: bl, Webhooks: wh, Audit: au, Jobs: jb, Builds: bd, Directory: ds}, nil
 }
 
 // keyReload is how often a running server reloads its token keys, so that
@@ -282,6 +295,9 @@ type Backend struct {
 	BuildKeys *publisher.BuildKeys
 	// BasePulls decides whether a build's owner may pull its FROM images.
 	BasePulls *licensing.BasePulls
+	// Directory signs people in through LDAP and OIDC; nil when none is
+	// configured, and for admin commands.
+	Directory *Directory
 }
 
 // OpenBackend opens the stores, loads (or creates) the token keys and
@@ -331,9 +347,16 @@ func OpenBackend(ctx context.Context, cfg Config, service, registryURL, publicUR
 		Products: stores.Catalog}
 	b.Access = access.New(domains)
 	b.Security = audit.New(stores.Audit)
+	if publicURL != "" { // serving: admin commands sign nobody in
+		if b.Directory, err = openDirectory(ctx, cfg.Directory, stores.Directory, b.Accounts, b.Security, publicURL,
+			&http.Client{Timeout: 10 * time.Second}); err != nil {
+			_ = stores.Close(ctx)
+			return nil, err
+		}
+	}
 	b.Tokens = licensing.NewTokenServer(
 		licensing.TokenConfig{Issuer: cfg.TokenIssuer, Service: service, TTL: cfg.TokenTTL, PublicURL: publicURL},
-		licensing.TokenDeps{Keys: keys, Licenses: stores.Licenses, Refresh: stores.Refresh, Accounts: authenticator{b.Accounts},
+		licensing.TokenDeps{Keys: keys, Licenses: stores.Licenses, Refresh: stores.Refresh, Accounts: authenticator{accounts: b.Accounts, dir: b.Directory.ldapService()},
 			Policy: b.Access, Orgs: orgs{b.Accounts}, Usage: stores.Usage, Audit: b.Audit, Terms: newTermsCache(stores.Catalog)})
 	b.BasePulls = licensing.NewBasePulls(b.Tokens, domains)
 	b.Billing = billing.New(billing.Config{SecretKey: cfg.StripeSecretKey, WebhookSecret: cfg.StripeWebhookSecret,
@@ -343,6 +366,7 @@ func OpenBackend(ctx context.Context, cfg Config, service, registryURL, publicUR
 	b.Jobs = jobs.New(jobs.Config{Lease: cfg.JobLease}, stores.Jobs, log)
 	b.Webhooks = webhooks.New(webhooks.Config{Master: keys.DeriveSecret("webhooks"), AllowPrivate: cfg.WebhookAllowPrivate || cfg.AllowPrivateNetworks}, stores.Webhooks, b.Jobs, log)
 	b.Jobs.Handle(webhooks.DeliveryJob, b.Webhooks.Deliver)
+	b.Directory.handleSync(b.Jobs, log)
 	b.Billing.OnPurchase = b.purchased
 	domains.Billing = b.Billing
 	b.Analytics = analytics.New(b.Billing, stores.Catalog, b.Licenses, stores.Tags, b.Accounts)
@@ -382,6 +406,7 @@ func (b *Backend) Gate(log *slog.Logger) func(http.Handler) http.Handler {
 func (b *Backend) Close(ctx context.Context) error {
 	b.Audit.Close()
 	b.Pulls.Close()
+	b.Directory.Close()
 	return b.Stores.Close(ctx)
 }
 
@@ -547,7 +572,10 @@ func (c *termsCache) TermsVersion(ctx context.Context, product, tier string) (in
 
 // authenticator adapts account sign-in (password or personal access token)
 // to the token server.
-type authenticator struct{ accounts *account.Service }
+type authenticator struct {
+	accounts *account.Service
+	dir      *directory.Service // nil without an LDAP directory
+}
 
 func (a authenticator) Authenticate(ctx context.Context, username, password string) (access.Principal, error) {
 	if strings.HasPrefix(password, account.TokenPrefix) {
@@ -556,6 +584,9 @@ func (a authenticator) Authenticate(ctx context.Context, username, password stri
 			return access.Principal{}, credentialsError(err)
 		}
 		return tokenPrincipal(u, &t), nil
+	}
+	if a.dir != nil {
+		return verifyDirectory(ctx, a.dir, a.accounts, username, password)
 	}
 	u, err := a.accounts.Authenticate(ctx, username, password)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/berth/berth/directory"
 	"github.com/berth/berth/internal/kek"
 	"github.com/berth/berth/registry"
 )
@@ -82,6 +83,9 @@ type Config struct {
 	// KEKFile holds the key-encryption key when KEK is empty
 	// (BERTH_KEK_FILE); default DATA_DIR/berth.kek, created on first start.
 	KEKFile string
+	// Directory is the company directory: LDAP and OIDC sign-in and group
+	// sync (BERTH_LDAP_*, BERTH_OIDC_*; read by directory.FromEnv).
+	Directory directory.Settings
 }
 
 // Defaults returns the configuration `berth serve` runs with when nothing is set.

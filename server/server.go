@@ -231,6 +231,7 @@ func (s *Server) build(ctx context.Context) error {
 		Logger:       s.log,
 		// Trusted load balancers' X-Forwarded-For names the client.
 		TrustedProxies: proxies,
+		Directory:      s.Backend.Directory.frontend(s.Backend.Sealer),
 	})
 	s.web, s.routes = web, routes
 	return err
@@ -269,7 +270,7 @@ func (s *Server) Run(ctx context.Context) error {
 		"token_realm", s.PublicURL+"/token", "service", s.service, "database", s.databaseName())
 	runCtx, stopBackground := context.WithCancel(ctx)
 	defer stopBackground()
-	tasks := []func(context.Context){s.sweep, s.reloadKeys, s.syncTags, s.Backend.Jobs.Run}
+	tasks := []func(context.Context){s.sweep, s.reloadKeys, s.syncTags, s.Backend.Jobs.Run, s.syncDirectory}
 	if s.Backend.Pipeline != nil {
 		tasks = append(tasks, s.Backend.Pipeline.Resume)
 	}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/berth/berth/directory"
 	"github.com/berth/berth/server"
 )
 
@@ -135,6 +136,11 @@ func configFlags(fs *flag.FlagSet, getenv func(string) string) (*server.Config, 
 		if c.MongoURI == "" {
 			c.MongoURI = getenv("BERTH_MONGO_URI")
 		}
+		dir, err := directory.FromEnv(func(name string) (string, bool) { v := getenv(name); return v, v != "" })
+		if err != nil {
+			return err
+		}
+		c.Directory = dir
 		set := map[string]bool{}
 		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 		for _, name := range []string{"token-ttl", "demo", "platform-fee-percent", "billing-grace", "signature-wait", "job-lease", "webhook-allow-private",
