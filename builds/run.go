@@ -165,6 +165,9 @@ func (s *Service) work(ctx context.Context, r Record, j job, log io.Writer) (str
 		return "", &SourceError{Err: err}
 	}
 	defer co.Remove()
+	if err := s.checkBases(ctx, r, j, co.Dir, log); err != nil {
+		return "", err
+	}
 	user, pass, revoke, err := s.d.Credentials.Issue(ctx, r.Repository, s.opts.Timeout+5*time.Minute)
 	if err != nil {
 		return "", fmt.Errorf("issuing the build's registry credential: %w", err)
@@ -180,7 +183,13 @@ func (s *Service) work(ctx context.Context, r Record, j job, log io.Writer) (str
 func userError(err error) string {
 	var be *BuildError
 	var se *SourceError
+	var base *BaseError
+	var df *DockerfileError
 	switch {
+	case errors.As(err, &base):
+		return base.Error()
+	case errors.As(err, &df):
+		return df.Error()
 	case errors.As(err, &be):
 		return "the " + be.Stage + " failed with exit status " + strconv.Itoa(be.ExitCode) + "; the log says why"
 	case errors.Is(err, ErrNoBuilder):

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"os/exec"
 	"strings"
 	"time"
 
@@ -28,21 +27,15 @@ const buildPoll = 5 * time.Second
 // builds push there, and Dockerfiles name their FROM images by its host.
 func (b *Backend) openBuilds(cfg Config, registryURL, publicURL string) {
 	u, _ := url.Parse(registryURL)
-	var builder builds.Builder
-	if _, err := exec.LookPath(cfg.BuildahPath); err != nil {
-		why := fmt.Sprintf("buildah was not found (%s): install buildah on the Berth host, or set BERTH_BUILDAH to its path", cfg.BuildahPath)
-		b.log.Warn("automated builds will fail: "+why, "err", err)
-		builder = builds.Unavailable{Why: why}
-	} else {
-		builder = builds.NewBuildah(builds.BuildahConfig{Path: cfg.BuildahPath, Workspaces: cfg.BuildWorkspace,
-			Timeout: cfg.BuildTimeout, LogLimit: cfg.BuildLogLimit, PlainHTTP: u.Scheme == "http"})
-	}
+	builder := b.newBuilder(cfg, u.Scheme == "http")
 	guard := &netguard.Guard{AllowPrivate: cfg.AllowPrivateNetworks}
 	b.BuildJobs = jobs.New(jobs.Config{Workers: cfg.BuildConcurrency, Lease: cfg.JobLease, Poll: buildPoll}, b.Stores.Jobs, b.log)
 	b.Builds = builds.New(builds.Options{Registry: u.Host, PublicURL: publicURL, PerAccount: cfg.BuildAccountConcurrency,
 		Timeout: cfg.BuildTimeout, LogLimit: cfg.BuildLogLimit},
 		builds.Deps{Store: b.Stores.Builds, Sealer: b.Sealer, Queue: b.BuildJobs, Sources: builds.NewFetcher(guard, cfg.BuildWorkspace),
-			Builder: builder, Credentials: buildCredentials{b.Accounts}, Log: b.log})
+			Builder: builder, Credentials: buildCredentials{b.Accounts}, Owners: buildCredentials{b.Accounts},
+			Bases: builds.NewPreflight(builds.BaseConfig{RegistryHost: u.Host, AllowedHosts: cfg.BuildAllowedBaseHosts}, b.BasePulls),
+			Log:   b.log})
 	b.BuildJobs.Handle(builds.JobKind, b.Builds.RunJob)
 }
 
@@ -74,6 +67,20 @@ func (c buildCredentials) Issue(ctx context.Context, repo string, ttl time.Durat
 		return err
 	}
 	return u.Username, builds.Secret(secret), revoke, nil
+}
+
+// Owner is the account whose rights repo's builds pull their bases with:
+// the same user the build credential is minted for.
+func (c buildCredentials) Owner(ctx context.Context, repo string) (builds.Owner, error) {
+	userID, _, err := c.owner(ctx, repo)
+	if err != nil {
+		return builds.Owner{}, err
+	}
+	u, err := c.accounts.User(ctx, userID)
+	if err != nil {
+		return builds.Owner{}, fmt.Errorf("reading the owner of %s: %w", repo, err)
+	}
+	return builds.Owner{ID: u.ID, Name: u.Username}, nil
 }
 
 // owner is whose rights repo's builds use, and within which limits.
