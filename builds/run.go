@@ -165,6 +165,7 @@ func (s *Service) work(ctx context.Context, r Record, j job, log io.Writer) (str
 		return "", &SourceError{Err: err}
 	}
 	defer co.Remove()
+	s.pinHostKey(ctx, r.Repository, st.Config.Source, co.HostKey, log)
 	if err := s.checkBases(ctx, r, j, co.Dir, log); err != nil {
 		return "", err
 	}
