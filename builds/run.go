@@ -169,15 +169,23 @@ func (s *Service) work(ctx context.Context, r Record, j job, log io.Writer) (str
 	if err := s.checkBases(ctx, r, j, co.Dir, log); err != nil {
 		return "", err
 	}
-	user, pass, revoke, err := s.d.Credentials.Issue(ctx, r.Repository, s.opts.Timeout+5*time.Minute)
+	pushRepo, slug, err := s.pushTarget(ctx, r.Repository)
+	if err != nil {
+		return "", err
+	}
+	user, pass, revoke, err := s.d.Credentials.Issue(ctx, pushRepo, s.opts.Timeout+5*time.Minute)
 	if err != nil {
 		return "", fmt.Errorf("issuing the build's registry credential: %w", err)
 	}
 	defer func() { _ = revoke(context.WithoutCancel(ctx)) }()
-	image := s.opts.Registry + "/" + r.Repository + ":" + j.Tag
+	image := s.opts.Registry + "/" + pushRepo + ":" + j.Tag
 	fmt.Fprintf(log, "[berth: building %s with %s in %s, pushing %s]\n", j.Dockerfile, j.Context, co.Commit[:12], image)
-	return s.d.Builder.Build(ctx, Job{Dir: co.Dir, Dockerfile: j.Dockerfile, Context: j.Context, BuildArgs: j.BuildArgs,
+	digest, err := s.d.Builder.Build(ctx, Job{Dir: co.Dir, Dockerfile: j.Dockerfile, Context: j.Context, BuildArgs: j.BuildArgs,
 		Image: image, Auth: RegistryAuth{Host: s.opts.Registry, Username: user, Password: pass}}, log)
+	if err != nil || slug == "" {
+		return digest, err
+	}
+	return digest, s.signStaged(ctx, slug, pushRepo, digest, log)
 }
 
 // userError says why a build failed in words for its owner.

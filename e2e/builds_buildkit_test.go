@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -72,6 +73,9 @@ func TestAutomatedBuildsOnBuildKit(t *testing.T) {
 	built := waitBuild(t, in, "alice/app", trig["id"].(string), 4*time.Minute)
 	if built.Status != "succeeded" || built.Commit != commit || built.Digest == "" {
 		t.Fatalf("build ended %+v\n%s", built, buildLog(t, in, "alice/app", built.ID))
+	}
+	if log := buildLog(t, in, "alice/app", built.ID); !strings.Contains(log, "#push "+in.Registry+"/alice/app:bk") {
+		t.Errorf("the build did not run on the Engine's BuildKit (no #push line):\n%s", log)
 	}
 	files, _ := imageFiles(t, in.Registry, "alice/app", "bk", aliceAuth, "/hello.txt", "/from-stage.txt", "/bin/busybox")
 	if files["/hello.txt"] != "hello from buildkit\n" || files["/from-stage.txt"] != "built-in-stage\n" || len(files["/bin/busybox"]) < 100_000 {
