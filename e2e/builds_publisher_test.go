@@ -67,7 +67,7 @@ func TestPublisherBuildPromotedAndCounterSigned(t *testing.T) {
 		t.Fatalf("enabling the build key: %d", status)
 	}
 	signed, log := build("signed-{commit:7}")
-	if signed.Status != builds.Succeeded || !strings.Contains(log, "Berth build key") {
+	if signed.Status != builds.Succeeded || !strings.Contains(log, "signed staging/otto/app@"+signed.Digest+" with ottosoft's Berth build key") {
 		t.Fatalf("build with the build key ended %+v:\n%s", signed, log)
 	}
 	if status, reason := w.upload(t, signed.Tags[0]); status != "promoted" {
