@@ -165,22 +165,40 @@ func (s *Service) work(ctx context.Context, r Record, j job, log io.Writer) (str
 		return "", &SourceError{Err: err}
 	}
 	defer co.Remove()
-	user, pass, revoke, err := s.d.Credentials.Issue(ctx, r.Repository, s.opts.Timeout+5*time.Minute)
+	s.pinHostKey(ctx, r.Repository, st.Config.Source, co.HostKey, log)
+	if err := s.checkBases(ctx, r, j, co.Dir, log); err != nil {
+		return "", err
+	}
+	pushRepo, slug, err := s.pushTarget(ctx, r.Repository)
+	if err != nil {
+		return "", err
+	}
+	user, pass, revoke, err := s.d.Credentials.Issue(ctx, pushRepo, s.opts.Timeout+5*time.Minute)
 	if err != nil {
 		return "", fmt.Errorf("issuing the build's registry credential: %w", err)
 	}
 	defer func() { _ = revoke(context.WithoutCancel(ctx)) }()
-	image := s.opts.Registry + "/" + r.Repository + ":" + j.Tag
+	image := s.opts.Registry + "/" + pushRepo + ":" + j.Tag
 	fmt.Fprintf(log, "[berth: building %s with %s in %s, pushing %s]\n", j.Dockerfile, j.Context, co.Commit[:12], image)
-	return s.d.Builder.Build(ctx, Job{Dir: co.Dir, Dockerfile: j.Dockerfile, Context: j.Context, BuildArgs: j.BuildArgs,
+	digest, err := s.d.Builder.Build(ctx, Job{Dir: co.Dir, Dockerfile: j.Dockerfile, Context: j.Context, BuildArgs: j.BuildArgs,
 		Image: image, Auth: RegistryAuth{Host: s.opts.Registry, Username: user, Password: pass}}, log)
+	if err != nil || slug == "" {
+		return digest, err
+	}
+	return digest, s.signStaged(ctx, slug, pushRepo, digest, log)
 }
 
 // userError says why a build failed in words for its owner.
 func userError(err error) string {
 	var be *BuildError
 	var se *SourceError
+	var base *BaseError
+	var df *DockerfileError
 	switch {
+	case errors.As(err, &base):
+		return base.Error()
+	case errors.As(err, &df):
+		return df.Error()
 	case errors.As(err, &be):
 		return "the " + be.Stage + " failed with exit status " + strconv.Itoa(be.ExitCode) + "; the log says why"
 	case errors.Is(err, ErrNoBuilder):

@@ -70,7 +70,14 @@ type Deps struct {
 	Sources     Sources
 	Builder     Builder
 	Credentials Credentials
-	Log         *slog.Logger
+	// Bases checks a build's FROM images before it runs, by the rights
+	// of the account Owners names (both set, or no check is made).
+	Bases  Bases
+	Owners Owners
+	// Publishers sends publishers' builds through staging and the
+	// signed-upload pipeline; nil builds every repository in place.
+	Publishers Publishers
+	Log        *slog.Logger
 	// OnDone hears of every build that ends (succeeded, failed or
 	// cancelled), once per end: where build.* webhooks and repository
 	// links hook in. It must not block for long.

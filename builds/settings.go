@@ -29,8 +29,9 @@ var errNoSealer = errors.New("no key-encryption key: build credentials are never
 
 // SetConfig validates and stores repo's build configuration. A source
 // without a token keeps the stored one (for an http(s) URL), and an ssh
-// source keeps its deploy key or gets a new one: a form or API call need
-// never send secrets back. The hook secret is made on the first call and
+// source keeps its deploy key or gets a new one, and its pinned host key
+// while its URL stays the same: a form or API call need never send
+// secrets or keys back. The hook secret is made on the first call and
 // kept after it (see RotateHookSecret).
 func (s *Service) SetConfig(ctx context.Context, repo string, c Config) (Settings, error) {
 	old, err := s.Settings(ctx, repo)
@@ -55,6 +56,11 @@ func (s *Service) SetConfig(ctx context.Context, repo string, c Config) (Setting
 			if c.Source.DeployKey, err = NewDeployKey("berth:" + repo); err != nil {
 				return Settings{}, err
 			}
+		}
+		// A host key trusted on first use stays pinned while the URL
+		// does; a new URL is a new server, trusted afresh.
+		if c.Source.HostKey == "" && c.Source.URL == old.Config.Source.URL {
+			c.Source.HostKey = old.Config.Source.HostKey
 		}
 	}
 	if err := c.Validate(); err != nil {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"os/exec"
 	"strings"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/berth/berth/builds"
 	"github.com/berth/berth/internal/netguard"
 	"github.com/berth/berth/jobs"
+	"github.com/berth/berth/publisher"
 )
 
 // buildPoll is how often an idle build worker looks for builds another
@@ -28,21 +28,16 @@ const buildPoll = 5 * time.Second
 // builds push there, and Dockerfiles name their FROM images by its host.
 func (b *Backend) openBuilds(cfg Config, registryURL, publicURL string) {
 	u, _ := url.Parse(registryURL)
-	var builder builds.Builder
-	if _, err := exec.LookPath(cfg.BuildahPath); err != nil {
-		why := fmt.Sprintf("buildah was not found (%s): install buildah on the Berth host, or set BERTH_BUILDAH to its path", cfg.BuildahPath)
-		b.log.Warn("automated builds will fail: "+why, "err", err)
-		builder = builds.Unavailable{Why: why}
-	} else {
-		builder = builds.NewBuildah(builds.BuildahConfig{Path: cfg.BuildahPath, Workspaces: cfg.BuildWorkspace,
-			Timeout: cfg.BuildTimeout, LogLimit: cfg.BuildLogLimit, PlainHTTP: u.Scheme == "http"})
-	}
+	builder := b.newBuilder(cfg, u.Scheme == "http")
+	creds := buildCredentials{accounts: b.Accounts, publishers: b.Publishers}
 	guard := &netguard.Guard{AllowPrivate: cfg.AllowPrivateNetworks}
 	b.BuildJobs = jobs.New(jobs.Config{Workers: cfg.BuildConcurrency, Lease: cfg.JobLease, Poll: buildPoll}, b.Stores.Jobs, b.log)
 	b.Builds = builds.New(builds.Options{Registry: u.Host, PublicURL: publicURL, PerAccount: cfg.BuildAccountConcurrency,
 		Timeout: cfg.BuildTimeout, LogLimit: cfg.BuildLogLimit},
 		builds.Deps{Store: b.Stores.Builds, Sealer: b.Sealer, Queue: b.BuildJobs, Sources: builds.NewFetcher(guard, cfg.BuildWorkspace),
-			Builder: builder, Credentials: buildCredentials{b.Accounts}, Log: b.log})
+			Builder: builder, Credentials: creds, Owners: creds, Publishers: buildPublishers{b},
+			Bases: builds.NewPreflight(builds.BaseConfig{RegistryHost: u.Host, AllowedHosts: cfg.BuildAllowedBaseHosts}, b.BasePulls),
+			Log:   b.log})
 	b.BuildJobs.Handle(builds.JobKind, b.Builds.RunJob)
 }
 
@@ -51,7 +46,10 @@ func (b *Backend) openBuilds(cfg Config, registryURL, publicURL string) {
 // pulls; an organisation's with one of its owners', limited to the
 // organisation's namespace and what is public, so that a member who can
 // push to the Git source cannot pull an owner's own private images.
-type buildCredentials struct{ accounts *account.Service }
+type buildCredentials struct {
+	accounts   *account.Service
+	publishers *publisher.Service
+}
 
 func (c buildCredentials) Issue(ctx context.Context, repo string, ttl time.Duration) (string, builds.Secret, func(context.Context) error, error) {
 	userID, limits, err := c.owner(ctx, repo)
@@ -76,9 +74,36 @@ func (c buildCredentials) Issue(ctx context.Context, repo string, ttl time.Durat
 	return u.Username, builds.Secret(secret), revoke, nil
 }
 
+// Owner is the account whose rights repo's builds pull their bases with:
+// the same user the build credential is minted for.
+func (c buildCredentials) Owner(ctx context.Context, repo string) (builds.Owner, error) {
+	userID, _, err := c.owner(ctx, repo)
+	if err != nil {
+		return builds.Owner{}, err
+	}
+	u, err := c.accounts.User(ctx, userID)
+	if err != nil {
+		return builds.Owner{}, fmt.Errorf("reading the owner of %s: %w", repo, err)
+	}
+	return builds.Owner{ID: u.ID, Name: u.Username}, nil
+}
+
 // owner is whose rights repo's builds use, and within which limits.
 func (c buildCredentials) owner(ctx context.Context, repo string) (string, []string, error) {
-	ns, _, _ := strings.Cut(repo, "/")
+	ns, _, _ := strings.Cut(strings.TrimPrefix(repo, builds.StagingPrefix), "/")
+	if p, ok, err := c.publishers.Holder(ctx, ns); err != nil {
+		return "", nil, fmt.Errorf("reading the publisher of %s: %w", repo, err)
+	} else if ok {
+		// A publisher's repository builds as one of its owners, pulling
+		// within its namespace, its staging (where the build's own push
+		// checks for blobs) and what is public, pushing to staging.
+		for _, id := range p.Members {
+			if p.Roles[id] == publisher.RoleOwner {
+				return id, []string{ns, builds.StagingPrefix + ns}, nil
+			}
+		}
+		return "", nil, fmt.Errorf("publisher %s has no owner to build as", p.Slug)
+	}
 	n, err := c.accounts.Namespace(ctx, ns)
 	if err != nil {
 		return "", nil, fmt.Errorf("reading the owner of %s: %w", repo, err)
@@ -96,4 +121,29 @@ func (c buildCredentials) owner(ctx context.Context, repo string) (string, []str
 		}
 	}
 	return "", nil, fmt.Errorf("organisation %s has no owner to build as", ns)
+}
+
+// buildPublishers sends the builds of an approved publisher's
+// repositories to its staging namespace and signs them with its build
+// key (publisher.BuildKeys).
+type buildPublishers struct{ b *Backend }
+
+func (p buildPublishers) PublisherOf(ctx context.Context, repo string) (string, error) {
+	ns, _, _ := strings.Cut(repo, "/")
+	pub, ok, err := p.b.Publishers.Holder(ctx, ns)
+	if err != nil || !ok || pub.Status != publisher.StatusApproved {
+		return "", err
+	}
+	return pub.Slug, nil
+}
+
+func (p buildPublishers) SignStaged(ctx context.Context, slug, stagingRepo, digest string) error {
+	if p.b.BuildKeys == nil {
+		return builds.ErrNoBuildKey
+	}
+	err := p.b.BuildKeys.SignStaged(ctx, slug, stagingRepo, digest)
+	if errors.Is(err, publisher.ErrNoBuildKey) || errors.Is(err, publisher.ErrBuildKeyRevoked) {
+		return fmt.Errorf("%w: %w", builds.ErrNoBuildKey, err)
+	}
+	return err
 }

@@ -76,6 +76,27 @@ type Config struct {
 	// BuildahPath is the buildah binary (BERTH_BUILDAH). When it is not
 	// found, Berth starts and every build fails saying so.
 	BuildahPath string
+	// Builder is what runs builds (BERTH_BUILDER): "buildah", the
+	// default, on this machine; "buildkit" on the BuildKit daemon at
+	// BuildKitAddr, which may be another machine.
+	Builder string
+	// BuildKitAddr is the BuildKit daemon (BERTH_BUILDKIT_ADDR):
+	// unix://, tcp://, docker-container:// or dockerd:// (a Docker
+	// Engine's own BuildKit).
+	BuildKitAddr string
+	// BuildKitTLSCA, BuildKitTLSCert, BuildKitTLSKey and
+	// BuildKitTLSServerName authenticate a tcp:// daemon
+	// (BERTH_BUILDKIT_TLS_CA, _CERT, _KEY, _SERVER_NAME); all empty talks
+	// in the clear.
+	BuildKitTLSCA, BuildKitTLSCert, BuildKitTLSKey, BuildKitTLSServerName string
+	// BuildKitShareCache lets builds reuse the daemon's cache of earlier
+	// builds' steps (BERTH_BUILDKIT_SHARE_CACHE): faster, but one build's
+	// RUN results reach any build with the same steps.
+	BuildKitShareCache bool
+	// BuildAllowedBaseHosts are registries other than Berth's (a host, or
+	// host/path prefix) builds may pull FROM images from
+	// (BERTH_BUILD_ALLOWED_BASE_HOSTS, comma-separated); by default none.
+	BuildAllowedBaseHosts []string
 	// KEK is the key-encryption key that seals every private key in the
 	// database, in base64 (BERTH_KEK; environment only). Instances sharing
 	// one MongoDB must share it.
@@ -109,6 +130,7 @@ func Defaults() Config {
 		BuildTimeout:            30 * time.Minute,
 		BuildLogLimit:           4 << 20,
 		BuildahPath:             "buildah",
+		Builder:                 "buildah",
 		LogFormat:               "text",
 	}
 }
@@ -209,6 +231,7 @@ func (c Config) Validate() error {
 	if c.BuildLogLimit < 4<<10 || c.BuildLogLimit > 1<<30 {
 		bad("BERTH_BUILD_LOG_LIMIT", "want 4096 to 1073741824 bytes, got %d", c.BuildLogLimit)
 	}
+	c.validateBuilder(bad)
 	if c.KEK != "" {
 		if _, err := kek.Parse(c.KEK); err != nil {
 			bad("BERTH_KEK", "%v", err)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/berth/berth/directory"
@@ -126,6 +127,14 @@ func configFlags(fs *flag.FlagSet, getenv func(string) string) (*server.Config, 
 	fs.Int64Var(&c.BuildLogLimit, "build-log-limit", int64(e.integer("build-log-limit", "BERTH_BUILD_LOG_LIMIT", int(d.BuildLogLimit))), "bytes of a build's log that are kept (BERTH_BUILD_LOG_LIMIT)")
 	fs.StringVar(&c.BuildWorkspace, "build-workspace", e.str("BERTH_BUILD_WORKSPACE", ""), "directory builds' checkouts and image storage are made in, each removed after; default the system's temporary directory (BERTH_BUILD_WORKSPACE)")
 	fs.StringVar(&c.BuildahPath, "buildah", e.str("BERTH_BUILDAH", d.BuildahPath), "the buildah binary builds run with (BERTH_BUILDAH)")
+	fs.StringVar(&c.Builder, "builder", e.str("BERTH_BUILDER", d.Builder), "what runs builds: buildah on this machine, or buildkit on the daemon at --buildkit-addr (BERTH_BUILDER)")
+	fs.StringVar(&c.BuildKitAddr, "buildkit-addr", e.str("BERTH_BUILDKIT_ADDR", ""), "the BuildKit daemon builds run on: unix://, tcp://, docker-container:// or dockerd:// (BERTH_BUILDKIT_ADDR)")
+	fs.StringVar(&c.BuildKitTLSCA, "buildkit-tls-ca", e.str("BERTH_BUILDKIT_TLS_CA", ""), "CA certificate file that verifies a tcp:// BuildKit daemon (BERTH_BUILDKIT_TLS_CA)")
+	fs.StringVar(&c.BuildKitTLSCert, "buildkit-tls-cert", e.str("BERTH_BUILDKIT_TLS_CERT", ""), "client certificate file Berth shows the BuildKit daemon (BERTH_BUILDKIT_TLS_CERT)")
+	fs.StringVar(&c.BuildKitTLSKey, "buildkit-tls-key", e.str("BERTH_BUILDKIT_TLS_KEY", ""), "private key file of --buildkit-tls-cert (BERTH_BUILDKIT_TLS_KEY)")
+	fs.StringVar(&c.BuildKitTLSServerName, "buildkit-tls-server-name", e.str("BERTH_BUILDKIT_TLS_SERVER_NAME", ""), "the name in the BuildKit daemon's certificate, if not its address's host (BERTH_BUILDKIT_TLS_SERVER_NAME)")
+	fs.BoolVar(&c.BuildKitShareCache, "buildkit-share-cache", e.boolean("buildkit-share-cache", "BERTH_BUILDKIT_SHARE_CACHE", false), "let builds reuse the BuildKit daemon's cache of other builds' steps; only for builds that trust each other (BERTH_BUILDKIT_SHARE_CACHE)")
+	allowedBases := fs.String("build-allowed-base-hosts", e.str("BERTH_BUILD_ALLOWED_BASE_HOSTS", ""), "comma-separated registries (host or host/path prefix) other than Berth's that builds may pull FROM images from (BERTH_BUILD_ALLOWED_BASE_HOSTS)")
 	fs.StringVar(&c.KEKFile, "kek-file", e.str("BERTH_KEK_FILE", ""), "file holding the key-encryption key of the private keys; default DATA_DIR/berth.kek, created on first start (BERTH_KEK_FILE)")
 	// A secret is never a flag: flags show in process listings.
 	c.KEK = getenv("BERTH_KEK")
@@ -141,10 +150,16 @@ func configFlags(fs *flag.FlagSet, getenv func(string) string) (*server.Config, 
 			return err
 		}
 		c.Directory = dir
+		c.BuildAllowedBaseHosts = nil
+		for _, h := range strings.Split(*allowedBases, ",") {
+			if h = strings.TrimSpace(h); h != "" {
+				c.BuildAllowedBaseHosts = append(c.BuildAllowedBaseHosts, h)
+			}
+		}
 		set := map[string]bool{}
 		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 		for _, name := range []string{"token-ttl", "demo", "platform-fee-percent", "billing-grace", "signature-wait", "job-lease", "webhook-allow-private",
-			"allow-private-networks", "build-concurrency", "build-account-concurrency", "build-timeout", "build-log-limit"} {
+			"allow-private-networks", "build-concurrency", "build-account-concurrency", "build-timeout", "build-log-limit", "buildkit-share-cache"} {
 			if err := e.errs[name]; err != nil && !set[name] {
 				return err
 			}
