@@ -42,7 +42,8 @@ func (b *Backend) openBuilds(cfg Config, registryURL, publicURL string) {
 	b.Builds = builds.New(builds.Options{Registry: u.Host, PublicURL: publicURL, PerAccount: cfg.BuildAccountConcurrency,
 		Timeout: cfg.BuildTimeout, LogLimit: cfg.BuildLogLimit},
 		builds.Deps{Store: b.Stores.Builds, Sealer: b.Sealer, Queue: b.BuildJobs, Sources: builds.NewFetcher(guard, cfg.BuildWorkspace),
-			Builder: builder, Credentials: buildCredentials{b.Accounts}, Log: b.log})
+			Builder: builder, Credentials: buildCredentials{b.Accounts}, Log: b.log,
+			OnDone: b.buildDone})
 	b.BuildJobs.Handle(builds.JobKind, b.Builds.RunJob)
 }
 
