@@ -116,8 +116,15 @@ func (s *Service) linkBuilds(ctx context.Context, dep string, chain []string, di
 			continue
 		}
 		id := linkID(dep, i, digest)
-		if _, err := s.d.Store.Build(ctx, dep, id); err == nil {
-			continue // queued by an earlier delivery of this push
+		if r, err := s.d.Store.Build(ctx, dep, id); err == nil {
+			// Recorded by an earlier delivery of this push, which may have
+			// stopped before queueing it: queueing again queues it once.
+			if b := matchRule(st.Config, r.Ref, r.Commit, i); r.Status == Queued && b != nil {
+				if err := s.queue(ctx, r, *b); err != nil {
+					return out, err
+				}
+			}
+			continue
 		} else if !errors.Is(err, ErrNotFound) {
 			return out, err
 		}

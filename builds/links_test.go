@@ -62,8 +62,14 @@ func TestLinked(t *testing.T) {
 		!slices.Equal(r.Cause, []string{"acme/up"}) || !slices.Equal(r.Tags, []string{"latest"}) {
 		t.Errorf("link build = %+v", r)
 	}
+	if j, err := js.Job(ctx, "build:"+got[0].ID); err != nil || j.Kind != builds.JobKind {
+		t.Errorf("the link build's job = %+v, %v", j, err)
+	}
 	if again, err := svc.Linked(ctx, "acme/up", "latest", "sha256:1"); err != nil || len(again) != 0 {
 		t.Errorf("Linked for the same digest again = %+v, %v; want nothing", again, err)
+	}
+	if list, _ := store.Builds(ctx, "acme/app", 10); len(list) != 1 {
+		t.Errorf("acme/app has %d builds after the same digest twice, want 1", len(list))
 	}
 	if other, _ := svc.Linked(ctx, "acme/up", "1.0", "sha256:2"); len(other) != 0 {
 		t.Errorf("a tag nobody links queued %+v", other)
