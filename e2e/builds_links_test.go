@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -27,7 +28,7 @@ import (
 // links it; a links b:latest back (a cycle), and a self-link is refused.
 // A plain push of a new digest to a:latest rebuilds b exactly once, with
 // the cause chain [alice/a]; b's rebuilt image, pushed, does not rebuild
-// a (it is in the chain). The same digest pushed again, and the same push
+// a (it is in the chain); its page says what it was linked from. The same digest pushed again, and the same push
 // handed to the service again, queue nothing; a second new digest
 // rebuilds b once more. The namespace belongs to a publisher whose
 // webhook on loopback hears build.succeeded with the build's fields.
@@ -87,6 +88,11 @@ func TestRepositoryLinks(t *testing.T) {
 	if r := rebuilt[0]; r.Status != builds.Succeeded || r.Commit != bCommit || !slices.Equal(r.Cause, []string{"alice/a"}) ||
 		r.Ref != (builds.Ref{Type: builds.Branch, Name: "main"}) {
 		t.Fatalf("b's link build = %+v, want succeeded at main's commit %s caused by alice/a", r, bCommit)
+	}
+	sess := signInAPI(t, in, "alice", "alice-password")
+	if resp, page := send(t, "GET", in.URL+"/r/alice/b/builds/"+rebuilt[0].ID, "", nil, sess); resp.StatusCode != http.StatusOK ||
+		!strings.Contains(page, `id="build-cause"><a href="/r/alice/a">alice/a</a>`) {
+		t.Errorf("b's build page (%d) does not say it was linked from alice/a:\n%s", resp.StatusCode, page)
 	}
 	files, _ := imageFiles(t, in.Registry, "alice/b", "latest", auth, "/b.txt")
 	if files["/b.txt"] != "b\n" {
