@@ -21,6 +21,7 @@ import (
 	"github.com/berth/berth/builds"
 	"github.com/berth/berth/catalog"
 	"github.com/berth/berth/publisher"
+	"github.com/berth/berth/server"
 	"github.com/berth/berth/webhooks"
 )
 
@@ -210,5 +211,37 @@ func (r *receiver) wait(t *testing.T, n int, limit time.Duration) []delivery {
 		if time.Now().After(deadline) {
 			t.Fatalf("the webhook receiver heard %d deliveries, want %d", len(got), n)
 		}
+	}
+}
+
+// TestRepositoryLinkAfterPromotion: the publishing pipeline's promotion of
+// a signed upload (pushed by Berth's own subject, whose events skip the
+// catalog) still fires the links of the promoted tag: ottmar's
+// repository linking otto/app:1.0 rebuilds once, caused by otto/app.
+func TestRepositoryLinkAfterPromotion(t *testing.T) {
+	needBuilds(t)
+	w := newPublisherWorld(t, func(c *server.Config) { c.AllowPrivateNetworks = true })
+	in, ctx := w.in, context.Background()
+	auth := &authn.Basic{Username: "ottmar", Password: "ottmar-password"}
+	_, err := in.srv.Backend.Repositories.Create(ctx, catalog.NewRepository{Namespace: "ottmar", Name: "dep", Private: true})
+	must(t, err)
+	must(t, remote.Write(ref(t, in.Registry, "ottmar/base", "1"), busyboxImage(t), remote.WithAuth(auth)))
+	git := startGitServer(t)
+	url, commit := git.repo(t, "dep", map[string]string{"Dockerfile": "ARG BASE\nFROM $BASE\nRUN echo dep > /dep.txt\n"})
+	var out map[string]any
+	if status := in.call("PUT", "/api/v1/repositories/ottmar/dep/builds/config", "ottmar", "ottmar-password", map[string]any{
+		"source": map[string]any{"url": url}, "links": []string{"otto/app:1.0"},
+		"rules": []map[string]any{{"type": "branch", "source": "main", "dockerfile": "Dockerfile", "context": ".",
+			"tag": "latest", "autobuild": true, "build_args": map[string]string{"BASE": in.Registry + "/ottmar/base:1"}}},
+	}, &out); status != http.StatusOK {
+		t.Fatalf("configuring ottmar/dep: %d %v", status, out)
+	}
+	img, err := mutate.Config(busyboxImage(t), v1.Config{Env: []string{"PATH=/bin"}, Labels: map[string]string{"release": "1.0"}})
+	must(t, err)
+	digest := w.pushStaging(t, "1.0", img)
+	w.sign(t, digest, w.key)
+	got := waitLinkBuilds(t, in.srv.Backend.Builds, "ottmar/dep", 1, 2*time.Minute)
+	if r := got[0]; r.Status != builds.Succeeded || r.Commit != commit || !slices.Equal(r.Cause, []string{"otto/app"}) {
+		t.Errorf("ottmar/dep's link build = %+v, want succeeded, caused by otto/app", r)
 	}
 }
