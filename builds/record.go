@@ -11,6 +11,9 @@ import (
 // ErrNotFound: no such build.
 var ErrNotFound = errors.New("build not found")
 
+// ErrExists: a build with the ID is stored already.
+var ErrExists = errors.New("build exists")
+
 // Status is where a build is.
 type Status string
 
@@ -45,6 +48,11 @@ type Record struct {
 	Status     Status
 	Trigger    Trigger
 	Error      string // why it failed, in words for the user
+	// Cause is a link build's chain of upstream repositories, the first
+	// pushed image's first ("acme/base", "acme/mid"): a digest this build
+	// pushes carries it on, and a repository already in it is not rebuilt
+	// again (see Service.Linked). Empty for other triggers.
+	Cause []string
 	// CancelRequested is set by Cancel (RequestCancel) and by nothing
 	// else: UpdateBuild leaves it as it is, so that a worker's own update
 	// cannot lose a cancellation made on another instance.
@@ -56,7 +64,8 @@ type Record struct {
 
 // Store keeps build records and their logs.
 type Store interface {
-	// AddBuild stores a new record.
+	// AddBuild stores a new record, or returns ErrExists when one with its
+	// ID is stored: link builds have IDs derived from what caused them.
 	AddBuild(ctx context.Context, r Record) error
 	// UpdateBuild replaces a stored record's fields but CancelRequested,
 	// or returns ErrNotFound.
@@ -80,6 +89,9 @@ type Store interface {
 	PutSettings(ctx context.Context, s StoredSettings) error
 	// Settings returns a repository's build settings, or ErrNotFound.
 	Settings(ctx context.Context, repository string) (StoredSettings, error)
+	// Linked lists, sorted, the repositories whose settings' Links name
+	// link ("ns/repo:tag"), through an index: a push of link asks it.
+	Linked(ctx context.Context, link string) ([]string, error)
 
 	// AcquireSlot takes the slot key for holder until until, in one
 	// conditional write, when it is free, its holding ended before now,

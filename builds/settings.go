@@ -66,6 +66,9 @@ func (s *Service) SetConfig(ctx context.Context, repo string, c Config) (Setting
 	if err := c.Validate(); err != nil {
 		return Settings{}, err
 	}
+	if err := c.selfLink(repo); err != nil {
+		return Settings{}, err
+	}
 	st := Settings{Repository: repo, Config: c, HookSecret: old.HookSecret, UpdatedAt: s.now().UTC()}
 	if st.HookSecret == "" {
 		st.HookSecret = NewHookSecret()

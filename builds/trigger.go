@@ -89,21 +89,35 @@ func (s *Service) Hook(ctx context.Context, repo string, forge Forge, h http.Hea
 func (s *Service) enqueue(ctx context.Context, repo string, want []Build, trigger Trigger) ([]Record, error) {
 	out := []Record{}
 	for _, b := range want {
-		r := Record{ID: secret.ID(), Repository: repo, Rule: b.Rule, Ref: b.Ref, Commit: b.Commit, Tags: []string{b.Tag},
-			Status: Queued, Trigger: trigger, CreatedAt: s.now().UTC()}
+		r := s.record(secret.ID(), repo, b, trigger)
 		if err := s.d.Store.AddBuild(ctx, r); err != nil {
 			return out, err
 		}
-		payload, _ := json.Marshal(job{Repository: repo, ID: r.ID, Dockerfile: b.Dockerfile, Context: b.Context,
-			Tag: b.Tag, BuildArgs: b.BuildArgs})
-		if _, err := s.d.Queue.Enqueue(ctx, JobKind, "build:"+r.ID, payload); err != nil {
-			r.Status, r.Error, r.FinishedAt = Failed, "Berth could not queue the build; try again", s.now().UTC()
-			_ = s.d.Store.UpdateBuild(context.WithoutCancel(ctx), r)
+		if err := s.queue(ctx, r, b); err != nil {
 			return out, err
 		}
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// record is a new, queued build of b.
+func (s *Service) record(id, repo string, b Build, trigger Trigger) Record {
+	return Record{ID: id, Repository: repo, Rule: b.Rule, Ref: b.Ref, Commit: b.Commit, Tags: []string{b.Tag},
+		Status: Queued, Trigger: trigger, CreatedAt: s.now().UTC()}
+}
+
+// queue puts r, stored already, on the job queue; the job's ID is the
+// record's, so queueing it twice queues it once.
+func (s *Service) queue(ctx context.Context, r Record, b Build) error {
+	payload, _ := json.Marshal(job{Repository: r.Repository, ID: r.ID, Dockerfile: b.Dockerfile, Context: b.Context,
+		Tag: b.Tag, BuildArgs: b.BuildArgs})
+	if _, err := s.d.Queue.Enqueue(ctx, JobKind, "build:"+r.ID, payload); err != nil {
+		r.Status, r.Error, r.FinishedAt = Failed, "Berth could not queue the build; try again", s.now().UTC()
+		_ = s.d.Store.UpdateBuild(context.WithoutCancel(ctx), r)
+		return err
+	}
+	return nil
 }
 
 // Cancel stops one of repo's builds: a queued one never starts, a running

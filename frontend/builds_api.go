@@ -160,6 +160,7 @@ type buildJSON struct {
 	Tags            []string   `json:"tags"`
 	Digest          string     `json:"digest,omitempty"`
 	Error           string     `json:"error,omitempty"`
+	Cause           []string   `json:"cause,omitempty"` // a link build's upstream repositories
 	CancelRequested bool       `json:"cancel_requested,omitempty"`
 	CreatedAt       time.Time  `json:"created_at"`
 	StartedAt       *time.Time `json:"started_at,omitempty"`
@@ -180,7 +181,7 @@ func buildOf(r builds.Record) buildJSON {
 	}
 	return buildJSON{ID: r.ID, Repository: r.Repository, Status: string(r.Status), Trigger: string(r.Trigger), Rule: r.Rule,
 		Ref: refJSON{Type: string(r.Ref.Type), Name: r.Ref.Name}, Commit: r.Commit, Tags: append([]string{}, r.Tags...),
-		Digest: r.Digest, Error: r.Error, CancelRequested: r.CancelRequested, CreatedAt: r.CreatedAt,
+		Digest: r.Digest, Error: r.Error, Cause: r.Cause, CancelRequested: r.CancelRequested, CreatedAt: r.CreatedAt,
 		StartedAt: at(r.StartedAt), FinishedAt: at(r.FinishedAt)}
 }
 

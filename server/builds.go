@@ -37,7 +37,7 @@ func (b *Backend) openBuilds(cfg Config, registryURL, publicURL string) {
 		builds.Deps{Store: b.Stores.Builds, Sealer: b.Sealer, Queue: b.BuildJobs, Sources: builds.NewFetcher(guard, cfg.BuildWorkspace),
 			Builder: builder, Credentials: creds, Owners: creds, Publishers: buildPublishers{b},
 			Bases: builds.NewPreflight(builds.BaseConfig{RegistryHost: u.Host, AllowedHosts: cfg.BuildAllowedBaseHosts}, b.BasePulls),
-			Log:   b.log})
+			Log:   b.log, OnDone: b.buildDone})
 	b.BuildJobs.Handle(builds.JobKind, b.Builds.RunJob)
 }
 

@@ -39,6 +39,9 @@ func (b *Backend) applyEvent(ctx context.Context, e registry.Event) error {
 				return err
 			}
 		}
+		if err := b.linkPush(ctx, e); err != nil {
+			return err
+		}
 		if b.Pipeline == nil {
 			return nil
 		}

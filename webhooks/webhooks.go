@@ -1,7 +1,7 @@
 // Package webhooks delivers publishers' outbound webhooks: a publisher
 // registers endpoints for events (purchase, upload.verified,
-// upload.rejected, pull, tag.withdrawn); each event becomes a persisted
-// delivery, signed with an HMAC of its timestamp and body, retried with
+// upload.rejected, pull, tag.withdrawn, build.succeeded, build.failed);
+// each event becomes a persisted delivery, signed with an HMAC of its timestamp and body, retried with
 // backoff and listed with the endpoint's responses.
 package webhooks
 
@@ -17,11 +17,14 @@ const (
 	EventUploadVerified = "upload.verified"
 	EventUploadRejected = "upload.rejected"
 	EventPull           = "pull"
-	EventTagWithdrawn   = "tag.withdrawn" // a promoted tag taken back from buyers
+	EventTagWithdrawn   = "tag.withdrawn"   // a promoted tag taken back from buyers
+	EventBuildSucceeded = "build.succeeded" // an automated build of the publisher's pushed its image
+	EventBuildFailed    = "build.failed"    // an automated build of the publisher's failed
 )
 
 // Events are every event an endpoint may ask for.
-var Events = []string{EventPurchase, EventUploadVerified, EventUploadRejected, EventPull, EventTagWithdrawn}
+var Events = []string{EventPurchase, EventUploadVerified, EventUploadRejected, EventPull, EventTagWithdrawn,
+	EventBuildSucceeded, EventBuildFailed}
 
 // Endpoint is where a publisher wants events posted.
 type Endpoint struct {

@@ -75,6 +75,21 @@ func (s *Store) Settings(ctx context.Context, repository string) (builds.StoredS
 	return st, err
 }
 
+// Linked finds the settings whose links hold link, through the links
+// index (multikey).
+func (s *Store) Linked(ctx context.Context, link string) ([]string, error) {
+	out, err := mongodb.FindAll(ctx, s.settings, bson.D{{Key: "links", Value: link}},
+		func(d struct {
+			Repository string `bson:"_id"`
+		}) string {
+			return d.Repository
+		}, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}).SetSort(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
+		return nil, fmt.Errorf("listing repositories linking %s: %w", link, err)
+	}
+	return out, nil
+}
+
 func nilIfEmpty(b []byte) []byte {
 	if len(b) == 0 {
 		return nil

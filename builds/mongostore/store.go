@@ -36,6 +36,11 @@ func New(ctx context.Context, db *mongo.Database) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	err = mongodb.CreateIndexes(ctx, s.settings,
+		mongo.IndexModel{Keys: bson.D{{Key: "links", Value: 1}}, Options: options.Index().SetName("links")})
+	if err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -55,6 +60,7 @@ type buildDoc struct {
 	CreatedAt  int64    `bson:"created_at"`
 	StartedAt  int64    `bson:"started_at"`
 	FinishedAt int64    `bson:"finished_at"`
+	Cause      []string `bson:"cause,omitempty"`
 }
 
 // readDoc is a stored build with the cancellation flag, which only
@@ -77,7 +83,7 @@ func encode(r builds.Record) buildDoc {
 	return buildDoc{ID: r.ID, Repository: r.Repository, Rule: r.Rule, RefType: string(r.Ref.Type), RefName: r.Ref.Name,
 		Commit: r.Commit, Tags: storecodec.NilIfEmpty(r.Tags), Digest: r.Digest, Status: string(r.Status),
 		Trigger: string(r.Trigger), Error: r.Error, CreatedAt: storecodec.Time(r.CreatedAt),
-		StartedAt: storecodec.Time(r.StartedAt), FinishedAt: storecodec.Time(r.FinishedAt)}
+		StartedAt: storecodec.Time(r.StartedAt), FinishedAt: storecodec.Time(r.FinishedAt), Cause: storecodec.NilIfEmpty(r.Cause)}
 }
 
 func decode(rd readDoc) builds.Record {
@@ -86,12 +92,17 @@ func decode(rd readDoc) builds.Record {
 		Ref: builds.Ref{Type: builds.RuleType(d.RefType), Name: d.RefName}, Commit: d.Commit,
 		Tags: storecodec.NilIfEmpty(d.Tags), Digest: d.Digest, Status: builds.Status(d.Status),
 		Trigger: builds.Trigger(d.Trigger), Error: d.Error, CreatedAt: storecodec.ParseTime(d.CreatedAt),
-		StartedAt: storecodec.ParseTime(d.StartedAt), FinishedAt: storecodec.ParseTime(d.FinishedAt)}
+		StartedAt: storecodec.ParseTime(d.StartedAt), FinishedAt: storecodec.ParseTime(d.FinishedAt),
+		Cause: storecodec.NilIfEmpty(d.Cause)}
 }
 
 // AddBuild stores r.
 func (s *Store) AddBuild(ctx context.Context, r builds.Record) error {
-	if _, err := s.builds.InsertOne(ctx, encode(r)); err != nil {
+	_, err := s.builds.InsertOne(ctx, encode(r))
+	if mongo.IsDuplicateKeyError(err) {
+		err = builds.ErrExists
+	}
+	if err != nil {
 		return fmt.Errorf("adding build %s: %w", r.ID, err)
 	}
 	return nil
@@ -103,7 +114,8 @@ func (s *Store) UpdateBuild(ctx context.Context, r builds.Record) error {
 	set := bson.D{{Key: "rule", Value: d.Rule}, {Key: "ref_type", Value: d.RefType}, {Key: "ref_name", Value: d.RefName},
 		{Key: "commit", Value: d.Commit}, {Key: "tags", Value: d.Tags}, {Key: "digest", Value: d.Digest},
 		{Key: "status", Value: d.Status}, {Key: "trigger", Value: d.Trigger}, {Key: "error", Value: d.Error},
-		{Key: "created_at", Value: d.CreatedAt}, {Key: "started_at", Value: d.StartedAt}, {Key: "finished_at", Value: d.FinishedAt}}
+		{Key: "created_at", Value: d.CreatedAt}, {Key: "started_at", Value: d.StartedAt}, {Key: "finished_at", Value: d.FinishedAt},
+		{Key: "cause", Value: d.Cause}}
 	res, err := s.builds.UpdateOne(ctx, bson.D{{Key: "_id", Value: r.ID}, {Key: "repository", Value: r.Repository}},
 		bson.D{{Key: "$set", Value: set}})
 	if err == nil && res.MatchedCount == 0 {

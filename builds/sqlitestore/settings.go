@@ -2,6 +2,7 @@ package sqlitestore
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -19,19 +20,47 @@ func (s *Store) RequestCancel(ctx context.Context, repository, id string) (build
 	return s.Build(ctx, repository, id)
 }
 
-// PutSettings stores st, replacing the repository's settings.
+// PutSettings stores st, replacing the repository's settings, and its
+// rows of the link index in the same transaction.
 func (s *Store) PutSettings(ctx context.Context, st builds.StoredSettings) error {
-	_, err := sqldb.Exec(ctx, s.db, `INSERT INTO build_settings (repository, url, host_key, rules, links, token,
+	err := sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO build_settings (repository, url, host_key, rules, links, token,
 		deploy_key_public, deploy_key_private, hook_secret, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (repository) DO UPDATE SET url = excluded.url, host_key = excluded.host_key, rules = excluded.rules,
 		links = excluded.links, token = excluded.token, deploy_key_public = excluded.deploy_key_public,
 		deploy_key_private = excluded.deploy_key_private, hook_secret = excluded.hook_secret, updated_at = excluded.updated_at`,
-		st.Repository, st.URL, st.HostKey, builds.EncodeRules(st.Rules), sqldb.Strings(st.Links), blob(st.Token),
-		st.DeployKeyPublic, blob(st.DeployKeyPrivate), blob(st.HookSecret), storecodec.Time(st.UpdatedAt))
+			st.Repository, st.URL, st.HostKey, builds.EncodeRules(st.Rules), sqldb.Strings(st.Links), blob(st.Token),
+			st.DeployKeyPublic, blob(st.DeployKeyPrivate), blob(st.HookSecret), storecodec.Time(st.UpdatedAt))
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM build_links WHERE repository = ?`, st.Repository); err != nil {
+			return err
+		}
+		for _, l := range st.Links {
+			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO build_links (link, repository) VALUES (?, ?)`,
+				l, st.Repository); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return fmt.Errorf("storing build settings of %s: %w", st.Repository, err)
 	}
 	return nil
+}
+
+// Linked reads the link index.
+func (s *Store) Linked(ctx context.Context, link string) ([]string, error) {
+	out, err := sqldb.QueryAll(ctx, s.db, func(sc sqldb.Scanner) (string, error) {
+		var repo string
+		return repo, sc.Scan(&repo)
+	}, `SELECT repository FROM build_links WHERE link = ? ORDER BY repository`, link)
+	if err != nil {
+		return nil, fmt.Errorf("listing repositories linking %s: %w", link, err)
+	}
+	return out, nil
 }
 
 // blob is b, never NULL.

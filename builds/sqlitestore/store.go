@@ -56,6 +56,16 @@ var schema = []string{
 		holder TEXT NOT NULL,
 		until  INTEGER NOT NULL
 	) STRICT`,
+	// build_links indexes build_settings.links, written in the same
+	// transaction: which repositories a push of "ns/repo:tag" rebuilds.
+	`ALTER TABLE builds ADD COLUMN cause TEXT NOT NULL DEFAULT '[]';
+	CREATE TABLE IF NOT EXISTS build_links (
+		link       TEXT NOT NULL,
+		repository TEXT NOT NULL,
+		PRIMARY KEY (link, repository)
+	) STRICT, WITHOUT ROWID;
+	INSERT OR IGNORE INTO build_links (link, repository)
+		SELECT j.value, s.repository FROM build_settings s, json_each(s.links) j`,
 }
 
 // Store implements builds.Store on SQLite.
@@ -74,7 +84,7 @@ func New(ctx context.Context, db *sql.DB) (*Store, error) {
 }
 
 const columns = `id, repository, rule, ref_type, ref_name, commit_id, tags, digest, status, triggered_by, error,
-	created_at, started_at, finished_at`
+	created_at, started_at, finished_at, cause`
 
 // readColumns are columns and the cancellation flag, which only
 // RequestCancel writes.
@@ -84,12 +94,15 @@ const readColumns = columns + `, cancel_requested`
 func args(r builds.Record) []any {
 	return []any{r.ID, r.Repository, r.Rule, string(r.Ref.Type), r.Ref.Name, r.Commit, sqldb.Strings(r.Tags),
 		r.Digest, string(r.Status), string(r.Trigger), r.Error,
-		storecodec.Time(r.CreatedAt), storecodec.Time(r.StartedAt), storecodec.Time(r.FinishedAt)}
+		storecodec.Time(r.CreatedAt), storecodec.Time(r.StartedAt), storecodec.Time(r.FinishedAt), sqldb.Strings(r.Cause)}
 }
 
 // AddBuild stores r.
 func (s *Store) AddBuild(ctx context.Context, r builds.Record) error {
-	_, err := sqldb.Exec(ctx, s.db, `INSERT INTO builds (`+columns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args(r)...)
+	_, err := sqldb.Exec(ctx, s.db, `INSERT INTO builds (`+columns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args(r)...)
+	if _, dup := sqldb.UniqueViolation(err); dup {
+		err = builds.ErrExists
+	}
 	if err != nil {
 		return fmt.Errorf("adding build %s: %w", r.ID, err)
 	}
@@ -100,8 +113,8 @@ func (s *Store) AddBuild(ctx context.Context, r builds.Record) error {
 func (s *Store) UpdateBuild(ctx context.Context, r builds.Record) error {
 	a := args(r)
 	res, err := sqldb.Exec(ctx, s.db, `UPDATE builds SET rule = ?, ref_type = ?, ref_name = ?, commit_id = ?, tags = ?,
-		digest = ?, status = ?, triggered_by = ?, error = ?, created_at = ?, started_at = ?, finished_at = ?
-		WHERE id = ? AND repository = ?`, append(a[2:], r.ID, r.Repository)...)
+		digest = ?, status = ?, triggered_by = ?, error = ?, created_at = ?, started_at = ?, finished_at = ?,
+		cause = ? WHERE id = ? AND repository = ?`, append(a[2:], r.ID, r.Repository)...)
 	if err := sqldb.ChangedOne(res, err, builds.ErrNotFound); err != nil {
 		return fmt.Errorf("updating build %s: %w", r.ID, err)
 	}
@@ -159,15 +172,19 @@ func scan(sc sqldb.Scanner) (builds.Record, error) {
 	var (
 		r                          builds.Record
 		refType, tags, st, trig    string
+		cause                      string
 		created, started, finished int64
 	)
 	if err := sc.Scan(&r.ID, &r.Repository, &r.Rule, &refType, &r.Ref.Name, &r.Commit, &tags, &r.Digest, &st, &trig,
-		&r.Error, &created, &started, &finished, &r.CancelRequested); err != nil {
+		&r.Error, &created, &started, &finished, &cause, &r.CancelRequested); err != nil {
 		return builds.Record{}, err
 	}
 	var err error
 	if r.Tags, err = sqldb.ParseStrings(tags); err != nil {
 		return builds.Record{}, fmt.Errorf("tags of build %s: %w", r.ID, err)
+	}
+	if r.Cause, err = sqldb.ParseStrings(cause); err != nil {
+		return builds.Record{}, fmt.Errorf("cause of build %s: %w", r.ID, err)
 	}
 	r.Ref.Type, r.Status, r.Trigger = builds.RuleType(refType), builds.Status(st), builds.Trigger(trig)
 	r.CreatedAt, r.StartedAt, r.FinishedAt = storecodec.ParseTime(created), storecodec.ParseTime(started), storecodec.ParseTime(finished)

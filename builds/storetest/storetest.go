@@ -24,6 +24,8 @@ func Run(t *testing.T, newStore func(t *testing.T) builds.Store) {
 		{Name: "Cancel", Run: testCancel},
 		{Name: "Settings", Run: testSettings},
 		{Name: "Slots", Run: testSlots},
+		{Name: "Links", Run: testLinks},
+		{Name: "Exists", Run: testExists},
 	})
 }
 
