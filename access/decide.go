@@ -138,6 +138,8 @@ func (d *Decider) decide(ctx context.Context, p Principal, perm Permission, name
 		return administer(p), nil
 	case Repository, Namespace:
 		return d.repository(ctx, p, perm, name)
+	case Builds:
+		return d.builds(ctx, p, perm, name)
 	case Listing:
 		return d.listing(ctx, p, name)
 	case Image:

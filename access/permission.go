@@ -49,6 +49,13 @@ const (
 	// organisation's as the repository is (private ones only by those with
 	// a permission on it).
 	Image Resource = "image"
+	// Builds are a repository's automated builds, named by the route
+	// parameters "ns" and "name": a user's or organisation's repository's
+	// are decided as the repository is; a catalog product's repository's
+	// by the caller's role in its publisher (owners manage, editors write,
+	// viewers read, Berth's administrators nothing: a publisher's builds
+	// are signed with its key), and hidden from everyone else.
+	Builds Resource = "builds"
 	// Acting is acting for the caller, or as a member of the organisation
 	// named by Param when it is set and not the caller.
 	Acting Resource = "acting"
@@ -116,7 +123,7 @@ func (p Permission) Declared() bool {
 	switch p.Resource {
 	case Public, Internal, Credentials, Admin, Purchase, Acting, Listing, Image:
 		return true
-	case Account, Org, Publisher, License, Order, Repository, Namespace:
+	case Account, Org, Publisher, License, Order, Repository, Namespace, Builds:
 		return p.Level >= Read && p.Level <= Own
 	}
 	return false
@@ -167,6 +174,10 @@ func OnOrder(param string) Permission { return Permission{Resource: Order, Level
 // OnRepository needs level of the repository named by the route's "ns"
 // and "name" parameters.
 func OnRepository(level Level) Permission { return Permission{Resource: Repository, Level: level} }
+
+// OnBuilds needs level of the automated builds of the repository named by
+// the route parameters "ns" and "name".
+func OnBuilds(level Level) Permission { return Permission{Resource: Builds, Level: level} }
 
 // InNamespace needs level of the namespace named by param.
 func InNamespace(level Level, param string) Permission {

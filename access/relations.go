@@ -182,3 +182,31 @@ func (d *Decider) namespace(ctx context.Context, p Principal, level Level, ns st
 	}
 	return allow(), nil
 }
+
+// builds decides a level of a repository's automated builds: a catalog
+// product's repository has no repository record, and its builds belong to
+// the product's publisher, as its uploads do.
+func (d *Decider) builds(ctx context.Context, p Principal, perm Permission, name string) (Decision, error) {
+	slug, err := d.facts.ImageListing(ctx, name)
+	if errors.Is(err, ErrNoResource) {
+		return d.repository(ctx, p, Permission{Resource: Repository, Level: perm.Level}, name)
+	} else if err != nil {
+		return Decision{}, err
+	}
+	pub, _, err := d.facts.Listing(ctx, slug)
+	if errors.Is(err, ErrNoResource) {
+		return hide("no repository " + name), nil
+	} else if err != nil {
+		return Decision{}, err
+	}
+	if p.Kind != Anonymous && p.Limited() && !p.Covers(name) {
+		return forbid("this access token is limited to " + strings.Join(p.Within, ", ")), nil
+	}
+	if p.ReadOnly && perm.Level > Read {
+		return forbid("this access token is read-only"), nil
+	}
+	if !p.Account() {
+		return hide("no repository " + name), nil
+	}
+	return d.publisher(ctx, p, Permission{Resource: Publisher, Level: perm.Level, MembersOnly: true}, pub)
+}

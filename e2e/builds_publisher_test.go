@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"github.com/berth/berth/account"
 	"net/http"
 	"strings"
 	"testing"
@@ -30,18 +31,24 @@ func TestPublisherBuildPromotedAndCounterSigned(t *testing.T) {
 	url, _ := git.repo(t, "otto-app", map[string]string{"Dockerfile": "ARG BASE\nFROM $BASE\nRUN echo built-by-berth > /built.txt\n"})
 	build := func(tag string) (builds.Record, string) {
 		t.Helper()
-		if _, err := b.Builds.SetConfig(ctx, "otto/app", builds.Config{Source: builds.Source{URL: url}, Rules: []builds.Rule{
-			{Type: builds.Branch, Source: "main", Dockerfile: "Dockerfile", Context: ".", Tag: tag,
-				BuildArgs: map[string]string{"BASE": in.Registry + "/otto/base:1"}, Autobuild: true}}}); err != nil {
-			t.Fatal(err)
+		// The publisher's owner sets the product repository's builds up
+		// through the API, as the portal's Builds tab does.
+		cfg := map[string]any{"source": map[string]any{"url": url}, "rules": []map[string]any{{"type": "branch",
+			"source": "main", "dockerfile": "Dockerfile", "context": ".", "tag": tag,
+			"build_args": map[string]string{"BASE": in.Registry + "/otto/base:1"}, "autobuild": true}}}
+		if status := in.call("PUT", "/api/v1/repositories/otto/app/builds/config", "ottmar", "ottmar-password", cfg, nil); status != http.StatusOK {
+			t.Fatalf("PUT builds/config as the publisher's owner: %d", status)
 		}
-		started, err := b.Builds.Trigger(ctx, "otto/app", "main")
-		if err != nil || len(started) != 1 {
-			t.Fatalf("Trigger: %v %v", started, err)
+		var started struct {
+			ID string `json:"id"`
+		}
+		if status := in.call("POST", "/api/v1/repositories/otto/app/builds", "ottmar", "ottmar-password",
+			map[string]any{"ref": "main"}, &started); status != http.StatusAccepted || started.ID == "" {
+			t.Fatalf("POST builds as the publisher's owner: %d %+v", status, started)
 		}
 		deadline := time.Now().Add(4 * time.Minute)
 		for {
-			r, err := b.Builds.Build(ctx, "otto/app", started[0].ID)
+			r, err := b.Builds.Build(ctx, "otto/app", started.ID)
 			must(t, err)
 			if r.Status.Final() {
 				log, _ := b.Builds.Log(ctx, "otto/app", r.ID, 0)
@@ -51,6 +58,18 @@ func TestPublisherBuildPromotedAndCounterSigned(t *testing.T) {
 				t.Fatalf("build still %s", r.Status)
 			}
 			time.Sleep(200 * time.Millisecond)
+		}
+	}
+
+	// Nobody outside the publisher sees or changes its builds.
+	must(t, func() error {
+		_, err := in.srv.Backend.Accounts.Register(ctx, account.SignUp{Username: "mallory", Email: "m@example.com", Password: "mallory-password"})
+		return err
+	}())
+	for _, r := range []struct{ method, path string }{{"GET", "/api/v1/repositories/otto/app/builds"},
+		{"PUT", "/api/v1/repositories/otto/app/builds/config"}, {"POST", "/api/v1/repositories/otto/app/builds"}} {
+		if status := in.call(r.method, r.path, "mallory", "mallory-password", map[string]any{"ref": "main"}, nil); status != http.StatusNotFound {
+			t.Errorf("%s %s as a stranger: %d; want 404", r.method, r.path, status)
 		}
 	}
 

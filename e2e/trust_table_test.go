@@ -167,6 +167,12 @@ var modelPermissions = map[string]access.Permission{
 }
 
 func reach(p access.Permission, kind string, page bool) outcome {
+	if p.Resource == access.Builds {
+		// The table's repository is alice's, not a product's: its builds
+		// are decided as the repository is (a product's builds by its
+		// publisher: TestPublisherBuildPromotedAndCounterSigned).
+		p.Resource = access.Repository
+	}
 	if p.Resource == access.Public || p.Resource == access.Listing || p.Resource == access.Image { // the table's product is published
 		if !page && (kind == "push-token" || kind == "license-key" || kind == "refresh-token") {
 			return unauthenticated

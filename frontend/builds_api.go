@@ -18,15 +18,15 @@ import (
 func (h *handlers) buildRoutes(api routes) {
 	const base = "/repositories/:ns/:name/builds"
 	on := h.buildsOn
-	api.Get(base+"/config", access.OnRepository(access.Manage), on, h.buildConfigAPI)
-	api.Put(base+"/config", access.OnRepository(access.Manage), on, h.putBuildConfigAPI)
-	api.Post(base+"/config/hook-secret", access.OnRepository(access.Manage), on, h.rotateHookSecretAPI)
+	api.Get(base+"/config", access.OnBuilds(access.Manage), on, h.buildConfigAPI)
+	api.Put(base+"/config", access.OnBuilds(access.Manage), on, h.putBuildConfigAPI)
+	api.Post(base+"/config/hook-secret", access.OnBuilds(access.Manage), on, h.rotateHookSecretAPI)
 	api.Post(base+"/hook/:forge", access.OwnAuth, on, h.buildHookAPI)
-	api.Post(base, access.OnRepository(access.Write), on, h.triggerBuildAPI)
-	api.Get(base, access.OnRepository(access.Read), on, h.buildsAPI)
-	api.Get(base+"/:id", access.OnRepository(access.Read), on, h.buildAPI)
-	api.Get(base+"/:id/log", access.OnRepository(access.Read), on, h.buildLogAPI)
-	api.Post(base+"/:id/cancel", access.OnRepository(access.Write), on, h.cancelBuildAPI)
+	api.Post(base, access.OnBuilds(access.Write), on, h.triggerBuildAPI)
+	api.Get(base, access.OnBuilds(access.Read), on, h.buildsAPI)
+	api.Get(base+"/:id", access.OnBuilds(access.Read), on, h.buildAPI)
+	api.Get(base+"/:id/log", access.OnBuilds(access.Read), on, h.buildLogAPI)
+	api.Post(base+"/:id/cancel", access.OnBuilds(access.Write), on, h.cancelBuildAPI)
 }
 
 // buildsOn answers 404 when this instance has no builds service (admin

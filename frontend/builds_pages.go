@@ -35,15 +35,15 @@ const historyLimit = 50
 // repository, its forms, one build's page with its live log, and the
 // build-status badge. The JSON API twins live with the builds API.
 func (h *handlers) buildPageRoutes(app routes) {
-	app.Get("/r/:ns/:name/builds", access.OnRepository(access.Read), h.buildsPage)
+	app.Get("/r/:ns/:name/builds", access.OnBuilds(access.Read), h.buildsPage)
 	// Registered before /builds/:id, which would take its name as an ID.
-	app.Get("/r/:ns/:name/builds/badge.svg", access.OnRepository(access.Read), h.buildBadge)
-	app.Post("/r/:ns/:name/builds/config", access.OnRepository(access.Manage), h.buildConfigForm)
-	app.Post("/r/:ns/:name/builds/hook-secret", access.OnRepository(access.Manage), h.rotateHookSecretForm)
-	app.Post("/r/:ns/:name/builds/trigger", access.OnRepository(access.Write), h.triggerBuildForm)
-	app.Get("/r/:ns/:name/builds/:id", access.OnRepository(access.Read), h.buildPage)
-	app.Get("/r/:ns/:name/builds/:id/events", access.OnRepository(access.Read), h.buildEvents)
-	app.Post("/r/:ns/:name/builds/:id/cancel", access.OnRepository(access.Write), h.cancelBuildForm)
+	app.Get("/r/:ns/:name/builds/badge.svg", access.OnBuilds(access.Read), h.buildBadge)
+	app.Post("/r/:ns/:name/builds/config", access.OnBuilds(access.Manage), h.buildConfigForm)
+	app.Post("/r/:ns/:name/builds/hook-secret", access.OnBuilds(access.Manage), h.rotateHookSecretForm)
+	app.Post("/r/:ns/:name/builds/trigger", access.OnBuilds(access.Write), h.triggerBuildForm)
+	app.Get("/r/:ns/:name/builds/:id", access.OnBuilds(access.Read), h.buildPage)
+	app.Get("/r/:ns/:name/builds/:id/events", access.OnBuilds(access.Read), h.buildEvents)
+	app.Post("/r/:ns/:name/builds/:id/cancel", access.OnBuilds(access.Write), h.cancelBuildForm)
 }
 
 // errNoBuilds answers when this Berth runs without automated builds.

@@ -106,7 +106,7 @@ func (h *handlers) authorize(perm access.Permission, page bool, action audit.Act
 // repository, else the permission's parameter, read from the path, the
 // form, or the JSON body.
 func resourceName(c *fiber.Ctx, perm access.Permission) string {
-	if perm.Resource == access.Repository || perm.Resource == access.Image {
+	if perm.Resource == access.Repository || perm.Resource == access.Image || perm.Resource == access.Builds {
 		return strings.ToLower(c.Params("ns") + "/" + c.Params("name"))
 	}
 	if perm.Param == "" {
