@@ -40,6 +40,9 @@ type publisherWorld struct {
 	key      *ecdsa.PrivateKey
 	token    string // otto's push token
 	buyerKey string // a license key for otto/app
+	// signatureWait is how long an unsigned upload waits before it is
+	// rejected: upload waits that long and more.
+	signatureWait time.Duration
 }
 
 func newPublisherWorld(t *testing.T, configure ...func(*server.Config)) *publisherWorld {
@@ -114,7 +117,7 @@ func newPublisherWorld(t *testing.T, configure ...func(*server.Config)) *publish
 	must(t, err)
 	lic, err := in.srv.Backend.Licenses.Grant(ctx, licensing.Grant{Owner: buyer.ID, Product: "otto-app", Tier: "express"})
 	must(t, err)
-	return &publisherWorld{in: in, key: key, token: tok.Token, buyerKey: lic.Key}
+	return &publisherWorld{in: in, key: key, token: tok.Token, buyerKey: lic.Key, signatureWait: cfg.SignatureWait}
 }
 
 func (w *publisherWorld) pushAuth() remote.Option {
@@ -146,7 +149,7 @@ func (w *publisherWorld) sign(t *testing.T, digest string, signer crypto.Signer)
 // upload waits until the upload of tag leaves "waiting" and returns it.
 func (w *publisherWorld) upload(t *testing.T, tag string) (status, reason string) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(w.signatureWait + 30*time.Second)
 	for {
 		var list struct {
 			Uploads []struct{ Tag, Status, Reason string }
