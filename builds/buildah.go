@@ -79,12 +79,7 @@ func NewBuildah(cfg BuildahConfig) *Buildah {
 	if cfg.Path == "" {
 		cfg.Path = "buildah"
 	}
-	if cfg.Timeout == 0 {
-		cfg.Timeout = 30 * time.Minute
-	}
-	if cfg.LogLimit == 0 {
-		cfg.LogLimit = 4 << 20
-	}
+	defaultLimits(&cfg.Timeout, &cfg.LogLimit)
 	return &Buildah{cfg: cfg}
 }
 
@@ -95,13 +90,9 @@ func NewBuildah(cfg BuildahConfig) *Buildah {
 func (b *Buildah) Build(ctx context.Context, job Job, log io.Writer) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, b.cfg.Timeout)
 	defer cancel()
-	dockerfile, err := insideDir(job.Dir, job.Dockerfile)
+	dockerfile, contextDir, err := job.paths()
 	if err != nil {
-		return "", fmt.Errorf("dockerfile: %w", err)
-	}
-	contextDir, err := insideDir(job.Dir, job.Context)
-	if err != nil {
-		return "", fmt.Errorf("context: %w", err)
+		return "", err
 	}
 	ws, err := os.MkdirTemp(b.cfg.Workspaces, "berth-buildah-")
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 )
 
 // Builder runs one build and pushes its image: Buildah here, BuildKit
@@ -29,4 +30,32 @@ type Unavailable struct{ Why string }
 func (u Unavailable) Build(_ context.Context, _ Job, log io.Writer) (string, error) {
 	fmt.Fprintf(log, "[berth: %s]\n", u.Why)
 	return "", fmt.Errorf("%s: %w", u.Why, ErrNoBuilder)
+}
+
+// Defaults of both builders.
+const (
+	defaultTimeout  = 30 * time.Minute
+	defaultLogLimit = 4 << 20
+)
+
+// defaultLimits fills a builder's zero timeout and log limit.
+func defaultLimits(timeout *time.Duration, logLimit *int64) {
+	if *timeout == 0 {
+		*timeout = defaultTimeout
+	}
+	if *logLimit == 0 {
+		*logLimit = defaultLogLimit
+	}
+}
+
+// paths resolves the job's Dockerfile and build context inside its
+// checkout, refusing either when it leads outside.
+func (j Job) paths() (dockerfile, contextDir string, err error) {
+	if dockerfile, err = insideDir(j.Dir, j.Dockerfile); err != nil {
+		return "", "", fmt.Errorf("dockerfile: %w", err)
+	}
+	if contextDir, err = insideDir(j.Dir, j.Context); err != nil {
+		return "", "", fmt.Errorf("context: %w", err)
+	}
+	return dockerfile, contextDir, nil
 }

@@ -75,12 +75,7 @@ type BuildKit struct {
 // connect: each build dials the daemon, so a worker that restarts costs
 // one build, not the builder.
 func NewBuildKit(cfg BuildKitConfig) *BuildKit {
-	if cfg.Timeout == 0 {
-		cfg.Timeout = 30 * time.Minute
-	}
-	if cfg.LogLimit == 0 {
-		cfg.LogLimit = 4 << 20
-	}
+	defaultLimits(&cfg.Timeout, &cfg.LogLimit)
 	return &BuildKit{cfg: cfg}
 }
 
@@ -91,13 +86,9 @@ func NewBuildKit(cfg BuildKitConfig) *BuildKit {
 func (b *BuildKit) Build(ctx context.Context, job Job, log io.Writer) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, b.cfg.Timeout)
 	defer cancel()
-	dockerfile, err := insideDir(job.Dir, job.Dockerfile)
+	dockerfile, contextDir, err := job.paths()
 	if err != nil {
-		return "", fmt.Errorf("dockerfile: %w", err)
-	}
-	contextDir, err := insideDir(job.Dir, job.Context)
-	if err != nil {
-		return "", fmt.Errorf("context: %w", err)
+		return "", err
 	}
 	out := &cappedWriter{w: log, limit: b.cfg.LogLimit}
 	w, err := b.connect(ctx)

@@ -99,10 +99,10 @@ func New(opts Options, d Deps) *Service {
 		opts.PerAccount = 1
 	}
 	if opts.Timeout <= 0 {
-		opts.Timeout = 30 * time.Minute
+		opts.Timeout = defaultTimeout
 	}
 	if opts.LogLimit <= 0 {
-		opts.LogLimit = 4 << 20
+		opts.LogLimit = defaultLogLimit
 	}
 	if opts.Poll <= 0 {
 		opts.Poll = time.Second
