@@ -1,9 +1,7 @@
 package e2e
 
 import (
-	"archive/tar"
 	"bufio"
-	"bytes"
 	"context"
 	"io"
 	"net/http"
@@ -20,11 +18,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
-	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
 	"github.com/berth/berth/account"
 	"github.com/berth/berth/builds"
@@ -181,32 +175,12 @@ func gitHTTPServer(t *testing.T, files map[string]string) string {
 	return srv.URL + "/app.git"
 }
 
-// pushBusybox pushes a one-layer image of Debian's static busybox, with
-// sh, echo and sleep linked to it, to ref.
+// pushBusybox pushes busyboxImage to ref.
 func pushBusybox(t *testing.T, ref string, auth authn.Authenticator) {
 	t.Helper()
-	bb, err := os.ReadFile("/bin/busybox")
-	must(t, err)
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	must(t, tw.WriteHeader(&tar.Header{Name: "bin/", Typeflag: tar.TypeDir, Mode: 0o755}))
-	must(t, tw.WriteHeader(&tar.Header{Name: "bin/busybox", Mode: 0o755, Size: int64(len(bb))}))
-	_, err = tw.Write(bb)
-	must(t, err)
-	for _, applet := range []string{"sh", "echo", "sleep"} {
-		must(t, tw.WriteHeader(&tar.Header{Name: "bin/" + applet, Typeflag: tar.TypeSymlink, Linkname: "busybox"}))
-	}
-	must(t, tw.WriteHeader(&tar.Header{Name: "tmp/", Typeflag: tar.TypeDir, Mode: 0o1777}))
-	must(t, tw.Close())
-	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(buf.Bytes())), nil })
-	must(t, err)
-	img, err := mutate.AppendLayers(empty.Image, layer)
-	must(t, err)
-	img, err = mutate.Config(img, v1.Config{Env: []string{"PATH=/bin"}, Cmd: []string{"/bin/sh"}})
-	must(t, err)
 	r, err := name.ParseReference(ref)
 	must(t, err)
-	must(t, remote.Write(r, img, remote.WithAuth(auth)))
+	must(t, remote.Write(r, busyboxImage(t), remote.WithAuth(auth)))
 }
 
 // sse is one Server-Sent Event as received, and when.
