@@ -10,6 +10,7 @@ import (
 
 	"github.com/berth/berth/account"
 	"github.com/berth/berth/builds"
+	"github.com/berth/berth/catalog"
 	"github.com/berth/berth/internal/netguard"
 	"github.com/berth/berth/jobs"
 	"github.com/berth/berth/publisher"
@@ -29,7 +30,7 @@ const buildPoll = 5 * time.Second
 func (b *Backend) openBuilds(cfg Config, registryURL, publicURL string) {
 	u, _ := url.Parse(registryURL)
 	builder := b.newBuilder(cfg, u.Scheme == "http")
-	creds := buildCredentials{accounts: b.Accounts, publishers: b.Publishers}
+	creds := buildCredentials{accounts: b.Accounts, publishers: b.Publishers, products: b.Stores.Catalog}
 	guard := &netguard.Guard{AllowPrivate: cfg.AllowPrivateNetworks}
 	b.BuildJobs = jobs.New(jobs.Config{Workers: cfg.BuildConcurrency, Lease: cfg.JobLease, Poll: buildPoll}, b.Stores.Jobs, b.log)
 	b.Builds = builds.New(builds.Options{Registry: u.Host, PublicURL: publicURL, PerAccount: cfg.BuildAccountConcurrency,
@@ -49,6 +50,38 @@ func (b *Backend) openBuilds(cfg Config, registryURL, publicURL string) {
 type buildCredentials struct {
 	accounts   *account.Service
 	publishers *publisher.Service
+	products   productRepositories
+}
+
+// productRepositories names the product shipping a repository.
+type productRepositories interface {
+	ProductByRepository(ctx context.Context, repo string) (string, error)
+	ProductBySlug(ctx context.Context, slug string) (catalog.Product, error)
+}
+
+// productPublisher is the approved publisher whose product ships repo (a
+// "staging/" prefix taken off), if any. Only a product's repository builds
+// as its publisher, into staging, as access.Builds decides who manages
+// those builds; any other repository in a publisher's namespace is its
+// user's or organisation's.
+func productPublisher(ctx context.Context, products productRepositories, publishers *publisher.Service, repo string) (publisher.Publisher, bool, error) {
+	slug, err := products.ProductByRepository(ctx, strings.TrimPrefix(repo, builds.StagingPrefix))
+	if errors.Is(err, catalog.ErrNotFound) {
+		return publisher.Publisher{}, false, nil
+	} else if err != nil {
+		return publisher.Publisher{}, false, fmt.Errorf("reading the product of %s: %w", repo, err)
+	}
+	prod, err := products.ProductBySlug(ctx, slug)
+	if err != nil {
+		return publisher.Publisher{}, false, fmt.Errorf("reading product %s: %w", slug, err)
+	}
+	pub, err := publishers.PublisherBySlug(ctx, prod.Publisher)
+	if errors.Is(err, publisher.ErrNotFound) {
+		return publisher.Publisher{}, false, nil
+	} else if err != nil {
+		return publisher.Publisher{}, false, fmt.Errorf("reading publisher %s: %w", prod.Publisher, err)
+	}
+	return pub, pub.Status == publisher.StatusApproved, nil
 }
 
 func (c buildCredentials) Issue(ctx context.Context, repo string, ttl time.Duration) (string, builds.Secret, func(context.Context) error, error) {
@@ -91,8 +124,8 @@ func (c buildCredentials) Owner(ctx context.Context, repo string) (builds.Owner,
 // owner is whose rights repo's builds use, and within which limits.
 func (c buildCredentials) owner(ctx context.Context, repo string) (string, []string, error) {
 	ns, _, _ := strings.Cut(strings.TrimPrefix(repo, builds.StagingPrefix), "/")
-	if p, ok, err := c.publishers.Holder(ctx, ns); err != nil {
-		return "", nil, fmt.Errorf("reading the publisher of %s: %w", repo, err)
+	if p, ok, err := productPublisher(ctx, c.products, c.publishers, repo); err != nil {
+		return "", nil, err
 	} else if ok {
 		// A publisher's repository builds as one of its owners, pulling
 		// within its namespace, its staging (where the build's own push
@@ -129,9 +162,8 @@ func (c buildCredentials) owner(ctx context.Context, repo string) (string, []str
 type buildPublishers struct{ b *Backend }
 
 func (p buildPublishers) PublisherOf(ctx context.Context, repo string) (string, error) {
-	ns, _, _ := strings.Cut(repo, "/")
-	pub, ok, err := p.b.Publishers.Holder(ctx, ns)
-	if err != nil || !ok || pub.Status != publisher.StatusApproved {
+	pub, ok, err := productPublisher(ctx, p.b.Stores.Catalog, p.b.Publishers, repo)
+	if err != nil || !ok {
 		return "", err
 	}
 	return pub.Slug, nil
