@@ -33,7 +33,9 @@ func TestBrowserSearchAndExplore(t *testing.T) {
 		}
 	}
 	slices.Sort(officialNames)
-	ctx := browser(t)
+	// Three pages at two widths, each checked by axe: more than the usual
+	// minute of browser on a loaded CI machine (78 s once).
+	ctx := browserFor(t, 3*time.Minute)
 	axe := axeScript(t)
 	for _, screen := range []struct {
 		name  string
