@@ -3,7 +3,6 @@ package account
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 
@@ -33,18 +32,7 @@ func (s *Service) CreateExternalUser(ctx context.Context, username, email string
 	if err := s.hashing(ctx, func() { u.PasswordHash = HashPassword(unusable, s.opts.Password) }); err != nil {
 		return User{}, err
 	}
-	if err := s.claim(ctx, Namespace{Name: u.Username, Kind: NamespaceUser, OwnerID: u.ID}); err != nil {
-		var pending *PendingNameError
-		if errors.Is(err, ErrNamespaceTaken) && !errors.As(err, &pending) {
-			return User{}, ErrUsernameTaken
-		}
-		return User{}, err
-	}
-	if err := s.st.Users.CreateUser(ctx, u); err != nil {
-		_ = s.st.Namespaces.ReleaseNamespace(context.WithoutCancel(ctx), u.Username)
-		return User{}, fmt.Errorf("creating user %s: %w", u.Username, err)
-	}
-	return u, nil
+	return s.createUser(ctx, u)
 }
 
 // SetExternalDisabled disables or re-enables a user because its directory

@@ -163,18 +163,7 @@ func (s *Service) Register(ctx context.Context, in SignUp) (User, error) {
 	if err := s.hashing(ctx, func() { u.PasswordHash = HashPassword(in.Password, s.opts.Password) }); err != nil {
 		return User{}, err
 	}
-	if err := s.claim(ctx, Namespace{Name: u.Username, Kind: NamespaceUser, OwnerID: u.ID}); err != nil {
-		var pending *PendingNameError
-		if errors.Is(err, ErrNamespaceTaken) && !errors.As(err, &pending) {
-			return User{}, ErrUsernameTaken
-		}
-		return User{}, err
-	}
-	if err := s.st.Users.CreateUser(ctx, u); err != nil {
-		_ = s.st.Namespaces.ReleaseNamespace(context.WithoutCancel(ctx), u.Username)
-		return User{}, fmt.Errorf("creating user %s: %w", u.Username, err)
-	}
-	return u, nil
+	return s.createUser(ctx, u)
 }
 
 // claim takes a namespace unless it is reserved or another domain owns it.
@@ -290,4 +279,22 @@ func (s *Service) UserByUsername(ctx context.Context, username string) (User, er
 // Namespace returns who owns a namespace.
 func (s *Service) Namespace(ctx context.Context, name string) (Namespace, error) {
 	return s.st.Namespaces.Namespace(ctx, strings.ToLower(name))
+}
+
+// createUser claims u's username as its namespace and stores u, giving the
+// namespace back when the user cannot be stored: sign-up and directory
+// accounts alike.
+func (s *Service) createUser(ctx context.Context, u User) (User, error) {
+	if err := s.claim(ctx, Namespace{Name: u.Username, Kind: NamespaceUser, OwnerID: u.ID}); err != nil {
+		var pending *PendingNameError
+		if errors.Is(err, ErrNamespaceTaken) && !errors.As(err, &pending) {
+			return User{}, ErrUsernameTaken
+		}
+		return User{}, err
+	}
+	if err := s.st.Users.CreateUser(ctx, u); err != nil {
+		_ = s.st.Namespaces.ReleaseNamespace(context.WithoutCancel(ctx), u.Username)
+		return User{}, fmt.Errorf("creating user %s: %w", u.Username, err)
+	}
+	return u, nil
 }
