@@ -41,6 +41,11 @@ func TestConformance(t *testing.T) {
 	cfg := config(t, backend{name: "sqlite"})
 	cfg.Demo = false
 	in := start(t, cfg)
+	// Berth reads each pushed tag's config and layers to record it in the
+	// catalog, while the suite deletes blobs right after pushing: a blob
+	// served in full and deleted before distribution's notification
+	// listener stats it is logged by the registry, not an error of Berth's.
+	in.expectErrors(`error resolving descriptor in ServeBlob listener: unknown blob`)
 	ctx := context.Background()
 	alice, err := in.srv.Backend.Accounts.Register(ctx, account.SignUp{Username: "alice", Email: "alice@example.com", Password: "alice-password"})
 	must(t, err)
